@@ -1,0 +1,6 @@
+import type { CliCommand } from '../cli-types';
+
+/**
+ * The CLI's commands, loaded lazily so `convoy --help` starts fast. Add one line per command.
+ */
+export const commandLoaders: Record<string, () => Promise<CliCommand>> = {};

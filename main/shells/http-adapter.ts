@@ -1,0 +1,303 @@
+/**
+ * Browser mode's transport: the contract's handlers over HTTP on loopback.
+ *
+ *   POST /api/<method>          JSON argument in, JSON result out (one POST per method)
+ *   GET  /api/events?token=…    Server-Sent Events, one `event:` per contract event
+ *   POST /api/upload?name=…     raw file bytes streamed to the host's staging folder
+ *   GET  /api/files/<itemId>    a finished item's result (what `files.open` points at)
+ *   GET  /, /assets/…           the built renderer
+ *
+ * Guards, in this order: a Host that is not a loopback name → 403 (DNS rebinding); no or wrong
+ * token → 401. API calls carry the token in `X-Convoy-Token` (a custom header, so a foreign page
+ * cannot forge the call without a CORS preflight, which is never answered); EventSource cannot set
+ * headers, so the events stream and page loads take `?token=`. No CORS headers are ever sent.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ContractError, eventNames, isMethodName, type Handlers } from '../../preload/contract';
+import type { EventBus } from '../events';
+import { dispatch, errorShape, httpStatusFor } from '../service';
+
+export interface HttpAdapterOptions {
+  handlers: Handlers;
+  events: EventBus;
+  token: string;
+  /** Folder with the built renderer (index.html + assets/); omitted → API only. */
+  staticDir?: string | null;
+  /** Where uploaded bytes are staged (browser mode has no file paths of its own). */
+  uploadDir: string;
+  /** Resolves a finished item's local result for GET /api/files/<itemId>. */
+  resultPath?: (itemId: string) => Promise<string | null>;
+  log?: (message: string) => void;
+  /** Largest JSON body accepted on POST /api/<method>. */
+  maxJsonBytes?: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True when the Host header names loopback (any port). */
+export function isLoopbackHost(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  const host = hostHeader.trim().toLowerCase();
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_HOSTS.has(name) || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+export function generateToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}
+
+function tokensEqual(given: string | null | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  // The token travels in the page URL: never leak it through Referer.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+export const BROWSER_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body ?? null);
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { code, message });
+}
+
+async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new ContractError('too_large', `Request body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ContractError('too_large', `Request body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ContractError('invalid_argument', 'Request body is not valid JSON');
+  }
+}
+
+/** A file name from the client, reduced to a safe base name. */
+export function safeFileName(name: string | null): string {
+  const base = path.basename(String(name ?? '').replace(/\\/g, '/')).replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_').trim();
+  return base && base !== '.' && base !== '..' ? base.slice(0, 255) : 'upload.bin';
+}
+
+/** A relative folder from the client, with every `..`, absolute root and odd character removed. */
+export function safeRelDir(rel: string | null): string {
+  if (!rel) return '';
+  return rel
+    .replace(/\\/g, '/')
+    .split('/')
+    .map((part) => part.replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_').trim())
+    .filter((part) => part && part !== '.' && part !== '..')
+    .join('/');
+}
+
+export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListener {
+  const log = opts.log ?? (() => {});
+  const maxJson = opts.maxJsonBytes ?? 64 * 1024 * 1024;
+
+  return (req, res) => {
+    handle(req, res).catch((err) => {
+      log(`browser adapter: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) sendError(res, 500, 'internal', 'Internal error');
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!isLoopbackHost(req.headers.host)) {
+      return sendError(res, 403, 'forbidden_host', 'Host must be a loopback name (127.0.0.1, localhost or [::1])');
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const headerToken = req.headers['x-convoy-token'];
+    const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get('token');
+    const authorised = tokensEqual(token, opts.token);
+
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorised) return sendError(res, 401, 'unauthorized', 'Missing or wrong access token');
+      return api(req, res, url);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' });
+      return void res.end();
+    }
+    return serveStatic(req, res, url, authorised);
+  }
+
+  async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const route = url.pathname.slice('/api/'.length);
+    if (route === 'events' && req.method === 'GET') return events(req, res);
+    if (route === 'upload' && req.method === 'POST') return upload(req, res, url);
+    if (route.startsWith('files/') && req.method === 'GET') return file(res, decodeURIComponent(route.slice(6)));
+    if (req.method !== 'POST') {
+      res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' });
+      return void res.end();
+    }
+    if (!isMethodName(route)) return sendError(res, 404, 'not_found', `Unknown method "${route}"`);
+    const type = String(req.headers['content-type'] ?? '');
+    if (type && !type.startsWith('application/json')) {
+      return sendError(res, 415, 'unsupported_media_type', 'Send the argument as application/json');
+    }
+    try {
+      const raw = await readJson(req, maxJson);
+      const result = await dispatch(opts.handlers, route, raw, log);
+      sendJson(res, 200, result);
+    } catch (err) {
+      const e = err instanceof ContractError ? err : new ContractError('internal', 'Internal error');
+      const status = e.code === 'too_large' ? 413 : httpStatusFor(e.code);
+      sendJson(res, status, errorShape(e));
+    }
+  }
+
+  function events(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write(': connected\n\n');
+    const unsubscribers = eventNames.map((name) =>
+      opts.events.on(name, (payload) => {
+        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`);
+      }),
+    );
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), 15_000);
+    heartbeat.unref();
+    const close = () => {
+      clearInterval(heartbeat);
+      for (const off of unsubscribers) off();
+    };
+    req.on('close', close);
+    res.on('error', close);
+  }
+
+  /** Streams the body to `<uploadDir>/<random>/<relDir>/<name>`; answers the host path. */
+  async function upload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const name = safeFileName(url.searchParams.get('name'));
+    const relDir = safeRelDir(url.searchParams.get('relDir'));
+    const dir = path.join(opts.uploadDir, crypto.randomUUID(), relDir);
+    await fs.promises.mkdir(dir, { recursive: true });
+    const dest = path.join(dir, name);
+    try {
+      await pipeline(req, fs.createWriteStream(dest, { flags: 'wx' }));
+    } catch (err) {
+      await fs.promises.rm(dest, { force: true });
+      throw err;
+    }
+    const { size } = await fs.promises.stat(dest);
+    sendJson(res, 201, { path: dest, name, relDir: relDir || undefined, size });
+  }
+
+  async function file(res: http.ServerResponse, itemId: string): Promise<void> {
+    const found = opts.resultPath ? await opts.resultPath(itemId) : null;
+    if (!found) return sendError(res, 404, 'not_found', 'No local result for that item');
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(found);
+    } catch {
+      return sendError(res, 404, 'not_found', 'The result file is no longer there');
+    }
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': MIME[path.extname(found).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(stat.size),
+      'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(path.basename(found))}`,
+      'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+    });
+    await pipeline(fs.createReadStream(found), res);
+  }
+
+  async function serveStatic(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    authorised: boolean,
+  ): Promise<void> {
+    if (!opts.staticDir) return sendError(res, 404, 'not_found', 'No renderer build to serve (run npm run build)');
+    const isPage = url.pathname === '/' || url.pathname === '/index.html';
+    // The page is the entry to everything: it needs the token. Assets are the app's public code.
+    if (isPage && !authorised) {
+      res.writeHead(401, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end('Open the URL Convoy printed on start: it carries the access token.');
+    }
+    const rel = isPage ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const root = path.resolve(opts.staticDir);
+    const target = path.resolve(root, rel);
+    if (!target.startsWith(root + path.sep)) return sendError(res, 404, 'not_found', 'Not found');
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(target);
+      if (!stat.isFile()) throw new Error('not a file');
+    } catch {
+      return sendError(res, 404, 'not_found', 'Not found');
+    }
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': MIME[path.extname(target).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(stat.size),
+      ...(isPage ? { 'Content-Security-Policy': BROWSER_CSP } : {}),
+    });
+    if (req.method === 'HEAD') return void res.end();
+    await pipeline(fs.createReadStream(target), res);
+  }
+}
+
+/** Starts the adapter on 127.0.0.1 (never another interface). */
+export async function startHttpAdapter(
+  opts: HttpAdapterOptions & { port?: number },
+): Promise<{ server: http.Server; port: number; url: string; close(): Promise<void> }> {
+  const server = http.createServer(createHttpHandler(opts));
+  server.requestTimeout = 0; // uploads may be long; idle sockets are bounded below
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}/?token=${encodeURIComponent(opts.token)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

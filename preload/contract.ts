@@ -1,0 +1,439 @@
+/**
+ * The one typed contract between the renderer and main.
+ *
+ * Every request the UI can make is a method here with a zod schema for its argument; main
+ * validates every argument against it before a handler runs (whatever the transport: Electron IPC,
+ * browser-mode HTTP, or a direct call from the CLI). Every push from main to the UI is an event
+ * here with its payload type. Nothing else crosses the boundary.
+ *
+ * This file must stay importable from the sandboxed preload, the renderer and main alike: it
+ * imports zod and nothing from main/ or engine/.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared value schemas
+// ---------------------------------------------------------------------------------------------
+
+export const ConflictPolicy = z.enum(['rename', 'overwrite', 'skip']);
+export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
+
+export const ItemState = z.enum([
+  'queued',
+  'creating',
+  'uploading',
+  'converting',
+  'downloading',
+  'delivering',
+  'done',
+  'failed',
+  'canceled',
+]);
+export type ItemState = z.infer<typeof ItemState>;
+
+/** Option values sent with a conversion (`conversion[].options`). */
+export const ConversionOptions = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export type ConversionOptions = z.infer<typeof ConversionOptions>;
+
+const Id = z.string().min(1).max(200);
+const Ids = z.array(Id).min(1).max(100_000);
+
+/** Where results go: a local folder, or a saved destination profile. */
+export const Destination = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('folder'), path: z.string().min(1).max(4096).optional() }),
+  z.object({ kind: z.literal('profile'), profileId: Id }),
+]);
+export type Destination = z.infer<typeof Destination>;
+
+/** One source to add to the queue. `relDir` keeps the structure of a dropped folder. */
+export const SourceInput = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('file'),
+    path: z.string().min(1).max(4096),
+    relDir: z.string().max(4096).optional(),
+  }),
+  z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() }),
+  z.object({
+    kind: z.literal('cloud'),
+    profileId: Id,
+    file: z.string().min(1).max(4096),
+  }),
+]);
+export type SourceInput = z.infer<typeof SourceInput>;
+
+export const AddItem = z.object({
+  source: SourceInput,
+  target: z.string().min(1).max(64).optional(),
+  options: ConversionOptions.optional(),
+  destination: Destination.optional(),
+});
+export type AddItem = z.infer<typeof AddItem>;
+
+export const ProviderKind = z.enum(['local', 'api2convert']);
+export type ProviderKind = z.infer<typeof ProviderKind>;
+
+export const SettingsPatch = z
+  .object({
+    provider: ProviderKind,
+    concurrency: z.number().int().min(1).max(64),
+    outputDir: z.string().max(4096).nullable(),
+    conflictPolicy: ConflictPolicy,
+    callbackPublicUrl: z.string().url().max(2048).nullable(),
+    callbackPort: z.number().int().min(0).max(65535),
+    liveStatus: z.boolean(),
+    notifyOnBatchEnd: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+// Destination profiles: the provider forms of the api2convert guide. Secrets are write-only
+// through the contract: they come in on save and never go back out (`hasSecret` flags instead).
+export const DestinationType = z.enum(['ftp', 'azure', 'googlecloud', 'amazons3']);
+export type DestinationType = z.infer<typeof DestinationType>;
+
+export const ProfileInput = z.object({
+  id: Id.optional(),
+  name: z.string().trim().min(1).max(100),
+  type: DestinationType,
+  /** Non-secret fields (host, port, bucket, region, container, projectid, file path template…). */
+  fields: z.record(z.string(), z.union([z.string(), z.number()])),
+  /** Secret fields (password, accountkey, secretaccesskey, sessiontoken, keyfile). Omit to keep. */
+  secrets: z.record(z.string(), z.string()).optional(),
+});
+export type ProfileInput = z.infer<typeof ProfileInput>;
+
+// ---------------------------------------------------------------------------------------------
+// Result and event payload types (main → renderer; main is trusted, so plain types)
+// ---------------------------------------------------------------------------------------------
+
+export interface AppInfo {
+  version: string;
+  shell: 'electron' | 'browser' | 'cli';
+  provider: ProviderKind;
+  /** Base URL of the API in use (the local engine's loopback URL, or api2convert's). */
+  apiBaseUrl: string;
+  dataDir: string;
+}
+
+export interface Settings {
+  provider: ProviderKind;
+  concurrency: number;
+  outputDir: string | null;
+  conflictPolicy: ConflictPolicy;
+  callbackPublicUrl: string | null;
+  callbackPort: number;
+  liveStatus: boolean;
+  notifyOnBatchEnd: boolean;
+  /** Masked API key ("••••abcd") or null when none is stored. Never the key itself. */
+  apiKeyMasked: string | null;
+  /** True when the ngrok authtoken is stored. */
+  hasTunnelToken: boolean;
+}
+
+/** One option of a conversion target, as declared by `GET /v2/conversions`. */
+export interface OptionSpec {
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  description?: string;
+  enum?: Array<string | number>;
+  minimum?: number;
+  maximum?: number;
+  default?: string | number | boolean;
+}
+
+export interface ConversionTarget {
+  target: string;
+  category: string;
+  options: Record<string, OptionSpec>;
+}
+
+export interface ItemError {
+  message: string;
+  /** Machine-readable class, e.g. 'validation', 'auth', 'payment', 'not_found', 'input', 'conversion'. */
+  code: string;
+  /** What the user can do about it, in a few words ("Choose another target", "Check the URL"). */
+  action?: string;
+}
+
+export interface ItemView {
+  id: string;
+  batchId: string;
+  /** What the user sees: file base name or URL. */
+  label: string;
+  sourceKind: SourceInput['kind'];
+  /** Lower-case extension of the source when known ('jpg', 'docx'…), for target filtering. */
+  sourceExt: string | null;
+  target: string | null;
+  options: ConversionOptions;
+  destination: Destination | null;
+  state: ItemState;
+  /** Set while the queue waits for the API (offline / rate limited): the item is not failing. */
+  waiting: 'offline' | 'rate_limited' | null;
+  bytesUp: number;
+  bytesUpTotal: number | null;
+  bytesDown: number;
+  bytesDownTotal: number | null;
+  error: ItemError | null;
+  /** Local result paths (folder destination) or remote locations (profile destination). */
+  outputs: string[];
+  updatedAt: number;
+}
+
+export interface BatchCounts {
+  total: number;
+  queued: number;
+  active: number;
+  done: number;
+  failed: number;
+  canceled: number;
+}
+
+export interface BatchView {
+  id: string;
+  createdAt: number;
+  counts: BatchCounts;
+}
+
+export interface QueueStatus {
+  running: boolean;
+  /** 'online', or why work waits. */
+  connection: 'online' | 'offline' | 'rate_limited';
+  /** Human-readable reason for the current connection state. */
+  reason: string | null;
+  /** When the next attempt to reach the API is due (epoch ms), while offline or rate limited. */
+  retryAt: number | null;
+  /** Items that wait for the connection to come back. */
+  waitingItems: number;
+  concurrency: number;
+  totals: BatchCounts;
+  /** Remaining credits when the provider reports them (api2convert contracts). */
+  credits: number | null;
+}
+
+export interface CallbackStatus {
+  mode: 'callback' | 'polling';
+  /** Why this mode ("No public URL set", "Probe timed out after 5 s"…). */
+  reason: string;
+  publicUrl: string | null;
+  lastProbe: { ok: boolean; at: number; reason: string | null } | null;
+  received: number;
+  rejected: number;
+}
+
+export interface SecretsStatus {
+  backend: 'keychain' | 'safeStorage' | 'memory';
+  /** When secrets are memory-only: exactly why and how to fix it. */
+  warning: string | null;
+}
+
+export interface ProfileView {
+  id: string;
+  name: string;
+  type: DestinationType;
+  fields: Record<string, string | number>;
+  /** Which secret fields are stored (never their values). */
+  secretsSet: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** 'ok' | 'unreachable' | 'tls' | 'auth' | 'missing_container' | 'permission' | 'invalid' | 'error' */
+  code: string;
+  message: string;
+}
+
+export interface AddResult {
+  batchId: string;
+  itemIds: string[];
+  /** Inputs that were not added, with the reason (e.g. not an http(s) URL, duplicate). */
+  rejected: Array<{ input: string; reason: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+// ---------------------------------------------------------------------------------------------
+
+const Empty = z.object({}).strict().optional();
+
+export const methods = {
+  'app.info': { input: Empty, output: {} as AppInfo },
+
+  'settings.get': { input: Empty, output: {} as Settings },
+  'settings.update': { input: SettingsPatch, output: {} as Settings },
+  /** Checks the key with a cheap authenticated call before storing it in the keychain. */
+  'settings.setApiKey': {
+    input: z.object({ apiKey: z.string().trim().min(8).max(512) }).strict(),
+    output: {} as Settings,
+  },
+  'settings.clearApiKey': { input: Empty, output: {} as Settings },
+  'settings.setTunnelToken': {
+    input: z.object({ token: z.string().trim().min(1).max(512).nullable() }).strict(),
+    output: {} as Settings,
+  },
+  'secrets.status': { input: Empty, output: {} as SecretsStatus },
+
+  'conversions.list': {
+    input: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    output: [] as ConversionTarget[],
+  },
+
+  'queue.add': {
+    input: z
+      .object({
+        items: z.array(AddItem).min(1).max(100_000),
+        /** Applied to items that do not name their own. */
+        target: z.string().min(1).max(64).optional(),
+        options: ConversionOptions.optional(),
+        destination: Destination.optional(),
+        /** Add to this batch instead of a new one. */
+        batchId: Id.optional(),
+      })
+      .strict(),
+    output: {} as AddResult,
+  },
+  'queue.list': {
+    input: z
+      .object({
+        batchId: Id.optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(100_000).default(1000),
+      })
+      .strict()
+      .optional(),
+    output: {} as { total: number; items: ItemView[] },
+  },
+  'queue.batches': { input: Empty, output: [] as BatchView[] },
+  'queue.setTarget': {
+    input: z
+      .object({ itemIds: Ids, target: z.string().min(1).max(64), options: ConversionOptions.optional() })
+      .strict(),
+    output: {} as { updated: number },
+  },
+  'queue.setDestination': {
+    input: z.object({ itemIds: Ids, destination: Destination }).strict(),
+    output: {} as { updated: number },
+  },
+  /** Starts the queued items (all, or those given). Items without a target are reported. */
+  'queue.start': {
+    input: z.object({ itemIds: Ids.optional(), batchId: Id.optional() }).strict().optional(),
+    output: {} as { started: number; missingTarget: number },
+  },
+  'queue.retry': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
+  'queue.cancel': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
+  'queue.remove': { input: z.object({ itemIds: Ids }).strict(), output: {} as { removed: number } },
+  'queue.status': { input: Empty, output: {} as QueueStatus },
+
+  'callbacks.status': { input: Empty, output: {} as CallbackStatus },
+  /** Runs the self-test now. */
+  'callbacks.probe': { input: Empty, output: {} as CallbackStatus },
+
+  'destinations.list': { input: Empty, output: [] as ProfileView[] },
+  'destinations.save': { input: ProfileInput, output: {} as ProfileView },
+  'destinations.duplicate': {
+    input: z.object({ id: Id, name: z.string().trim().min(1).max(100).optional() }).strict(),
+    output: {} as ProfileView,
+  },
+  'destinations.remove': { input: z.object({ id: Id }).strict(), output: {} as { removed: boolean } },
+  'destinations.test': {
+    input: z.union([z.object({ id: Id }).strict(), ProfileInput]),
+    output: {} as ConnectionTestResult,
+  },
+  /** JSON text of the profiles without any secret. */
+  'destinations.export': { input: z.object({ ids: z.array(Id).optional() }).strict().optional(), output: '' as string },
+  'destinations.import': {
+    input: z.object({ json: z.string().min(2).max(5_000_000) }).strict(),
+    output: {} as { imported: ProfileView[]; errors: string[] },
+  },
+
+  /** Opens a finished item's result with the OS (Electron) or serves it (browser mode). */
+  'files.open': { input: z.object({ itemId: Id }).strict(), output: {} as { opened: boolean; url?: string } },
+  'files.reveal': { input: z.object({ itemId: Id }).strict(), output: {} as { revealed: boolean } },
+  /** Native pickers; browser mode answers `{ paths: [] , unsupported: true }`. */
+  'files.pick': {
+    input: z.object({ folders: z.boolean().optional() }).strict().optional(),
+    output: {} as { paths: string[]; unsupported?: boolean },
+  },
+  'files.pickFolder': { input: Empty, output: {} as { path: string | null; unsupported?: boolean } },
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodArgs<M extends MethodName> = z.output<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = Methods[M]['output'];
+export const methodNames = Object.keys(methods) as MethodName[];
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+export interface Events {
+  /** Item changes, coalesced (at most a few batches per second). */
+  items: { items: ItemView[]; removed?: string[] };
+  queueStatus: QueueStatus;
+  callbackStatus: CallbackStatus;
+  settings: Settings;
+  batchDone: { batchId: string; counts: BatchCounts };
+  destinations: { profiles: ProfileView[] };
+}
+export type EventName = keyof Events;
+export const eventNames: EventName[] = ['items', 'queueStatus', 'callbackStatus', 'settings', 'batchDone', 'destinations'];
+
+// ---------------------------------------------------------------------------------------------
+// The shapes every adapter implements
+// ---------------------------------------------------------------------------------------------
+
+/** Main's implementation: one async function per method, taking validated args. */
+export type Handlers = { [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodOutput<M>> };
+
+export type Unsubscribe = () => void;
+
+/** What the renderer holds, whatever the transport. */
+export interface ConvoyApi {
+  invoke<M extends MethodName>(method: M, args?: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): Unsubscribe;
+}
+
+/** Error shape that crosses the boundary: a message and a code, never a stack. */
+export interface ContractErrorShape {
+  code: 'invalid_argument' | 'not_found' | 'conflict' | 'unauthorized' | 'unavailable' | 'internal' | string;
+  message: string;
+}
+
+export class ContractError extends Error {
+  constructor(
+    readonly code: ContractErrorShape['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+/** Validates a method's argument, turning zod's issues into one readable sentence. */
+export function parseArgs<M extends MethodName>(method: M, raw: unknown): MethodArgs<M> {
+  const spec = methods[method];
+  if (!spec) throw new ContractError('not_found', `Unknown method "${String(method)}"`);
+  const result = spec.input.safeParse(raw === null ? undefined : raw);
+  if (!result.success) {
+    const detail = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length ? i.path.join('.') : 'argument'}: ${i.message}`)
+      .join('; ');
+    throw new ContractError('invalid_argument', `Invalid argument for ${method}: ${detail}`);
+  }
+  return result.data as MethodArgs<M>;
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (eventNames as string[]).includes(name);
+}
+
+/** Electron IPC channel names (used by the preload and by main's IPC adapter). */
+export const methodChannel = (method: MethodName) => `convoy:${method}`;
+export const eventChannel = (event: EventName) => `convoy-event:${event}`;
