@@ -4,11 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ContractError, type AppInfo, type Handlers, type Settings } from '../preload/contract';
+import { ContractError, type AppInfo, type ConflictPolicy, type Handlers, type Settings } from '../preload/contract';
+import { Api2ConvertClient } from './api/index';
+import { openDatabase, type Db } from './db';
 import { EventBus } from './events';
-import { createLogger, type Logger } from './log';
+import { createLogger, registerSecret, type Logger } from './log';
 import { resolveDataDir } from './paths';
-import { remoteProvider, startLocalEngine, type Provider } from './provider';
+import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
+import { createQueue, type Queue } from './queue/index';
+import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
+import {
+  API_KEY_NAME,
+  contractsKeyChecker,
+  createSecretsService,
+  createSecretStore,
+  type SafeStorageLike,
+  type SecretStore,
+} from './secrets/index';
 import { createHandlers } from './service';
 import { SettingsStore } from './settings/store';
 import { version } from './version';
@@ -33,15 +45,15 @@ export interface CoreOptions {
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage, injected by the Electron shell (the keychain fallback). */
   safeStorage?: SafeStorageLike;
+  /** 'memory' keeps secrets for this run only (tests; or CONVOY_SECRETS=memory). Default: the OS keychain. */
+  secretsBackend?: 'auto' | 'memory';
+  /** Keychain service name (tests use their own so they never touch the user's "Convoy" entries). */
+  secretsService?: string;
+  /** Per-run queue overrides (the CLI's --concurrency, --on-conflict, --out-dir; `autoResume: false` runs only batches started now). */
+  queue?: { concurrency?: number; conflictPolicy?: ConflictPolicy; outputDir?: string; autoResume?: boolean };
 }
 
-/** The part of Electron's `safeStorage` the secrets fallback uses. */
-export interface SafeStorageLike {
-  isEncryptionAvailable(): boolean;
-  getSelectedStorageBackend?(): string;
-  encryptString(plainText: string): Buffer;
-  decryptString(encrypted: Buffer): string;
-}
+export type { SafeStorageLike };
 
 export interface Core {
   dataDir: string;
@@ -49,6 +61,11 @@ export interface Core {
   settings: SettingsStore;
   log: Logger;
   provider: Provider;
+  db: Db;
+  client: Api2ConvertClient;
+  queue: Queue;
+  secrets: SecretStore;
+  destinations: Destinations;
   handlers: Handlers;
   /** A finished item's local result (browser mode serves it at /api/files/<itemId>). */
   resultPath(itemId: string): Promise<string | null>;
@@ -63,8 +80,33 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const events = new EventBus();
   const settings = new SettingsStore(dataDir);
 
-  const provider = await resolveProvider(opts, settings, env, dataDir);
+  const secrets = await createSecretStore({
+    log,
+    dataDir,
+    safeStorage: opts.safeStorage,
+    backend: opts.secretsBackend ?? (env.CONVOY_SECRETS === 'memory' ? 'memory' : 'auto'),
+    ...(opts.secretsService ? { service: opts.secretsService } : {}),
+  });
+  if (secrets.status().warning) log.warn(secrets.status().warning!);
+
+  const cloudEndpoints = endpointsFromEnv(env);
+  const provider = await resolveProvider(opts, settings, env, dataDir, secrets, cloudEndpoints);
+  registerSecret(provider.apiKey);
   log.info(`core started (${opts.shell}), provider ${provider.kind} at ${provider.baseUrl}`);
+
+  const db = openDatabase(dataDir);
+  const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
+  const client = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, log: (m) => log.info(m) });
+  // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.
+  const queueClient = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, retry: { rateLimitRetries: 0 }, log: (m) => log.info(m) });
+  let queue: Queue;
+  try {
+    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, ...opts.queue });
+  } catch (err) {
+    db.close();
+    await provider.close();
+    throw err;
+  }
 
   const settingsView = (): Settings => {
     const s = settings.get();
@@ -77,10 +119,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       callbackPort: s.callbackPort,
       liveStatus: s.liveStatus,
       notifyOnBatchEnd: s.notifyOnBatchEnd,
-      apiKeyMasked: null,
-      hasTunnelToken: false,
+      apiKeyMasked: secretsService.apiKeyMasked(),
+      hasTunnelToken: secretsService.hasTunnelToken(),
     };
   };
+  const secretsService = await createSecretsService({
+    secrets,
+    events,
+    log,
+    settingsView: () => settingsView(),
+    checkApiKey: contractsKeyChecker(() => settings.get().apiBaseUrl),
+    onApiKeyChanged: () => {
+      // The running client keeps its provider; the new key is used from the next start on.
+      log.info('API key changed; it takes effect when Convoy restarts');
+    },
+  });
 
   const appHandlers: Partial<Handlers> = {
     'app.info': async () => ({
@@ -111,7 +164,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   };
 
-  const handlers = createHandlers(appHandlers);
+  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers());
 
   return {
     dataDir,
@@ -119,23 +172,39 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     settings,
     log,
     provider,
+    db,
+    client,
+    queue,
+    secrets,
+    destinations,
     handlers,
-    resultPath: async () => null,
+    resultPath: (itemId) => queue.resultPath(itemId),
     async close() {
+      await queue.close();
+      queueClient.close();
+      client.close();
+      db.close();
       await provider.close();
       log.info('core closed');
     },
   };
 }
 
+/**
+ * An explicit base URL (CLI --engine) wins; then an explicit or environment key; then the
+ * keychain's key when the user chose api2convert in the settings; else the local engine.
+ */
 async function resolveProvider(
   opts: CoreOptions,
   settings: SettingsStore,
   env: NodeJS.ProcessEnv,
   dataDir: string,
+  secrets: SecretStore,
+  cloudEndpoints: ReturnType<typeof endpointsFromEnv>,
 ): Promise<Provider> {
   if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '');
-  const key = opts.apiKey ?? env.API2CONVERT_API_KEY;
+  let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
+  if (!key && settings.get().provider === 'api2convert') key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
   if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key);
-  return startLocalEngine(path.resolve(dataDir));
+  return startLocalEngine(path.resolve(dataDir), await localEngineKey(secrets, dataDir), cloudEndpoints);
 }

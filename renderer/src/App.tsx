@@ -1,23 +1,91 @@
-import { useEffect, useState } from 'react';
-import type { AppInfo } from '../../preload/contract';
-import type { connect } from './transport';
+import { useEffect, useMemo } from 'react';
+import { AddPanel } from './components/AddPanel';
+import { Banners } from './components/Banners';
+import { Dialogs } from './components/Dialogs';
+import { Notices } from './components/Notices';
+import { QueueList } from './components/QueueList';
+import { Summary } from './components/Summary';
+import { Toolbar } from './components/Toolbar';
+import { ConvoyContext, selectVisible, useApp, useConvoy, type ConvoyContextValue } from './context';
+import { createController } from './controller';
+import { createAppStore } from './store/appStore';
+import { createQueueStore } from './store/queueStore';
+import type { Connection } from './transport';
+import './styles.css';
 
-/** Placeholder shell: shows what main reports through the contract. The real UI replaces it. */
-export function App({ connection }: { connection: ReturnType<typeof connect> }) {
-  const [info, setInfo] = useState<AppInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    connection.api.invoke('app.info').then(setInfo, (e: Error) => setError(e.message));
-  }, [connection]);
+export interface AppProps {
+  connection: Connection;
+  /** Tests pass their own stores or a synchronous frame scheduler. */
+  schedule?: (flush: () => void) => void;
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Called once the context exists (benchmarks reach the stores through it). */
+  onReady?: (ctx: ConvoyContextValue) => void;
+}
+
+function Header() {
+  const { app } = useConvoy();
+  const info = useApp((s) => s.info);
   return (
-    <main>
-      <h1>Convoy</h1>
-      {error && <p role="alert">{error}</p>}
-      {info && (
-        <p data-testid="app-info">
-          Convoy {info.version} · {info.shell} · provider {info.provider}
-        </p>
-      )}
-    </main>
+    <header className="app-header">
+      <h1>
+        Convoy{' '}
+        {info && (
+          <span className="muted version" data-testid="app-info">
+            {info.version} · {info.shell === 'browser' ? 'browser mode' : info.shell} · provider{' '}
+            {info.provider === 'local' ? 'local engine' : 'api2convert'}
+          </span>
+        )}
+      </h1>
+      <nav aria-label="App">
+        <button type="button" onClick={() => app.getState().openDialog({ kind: 'destinations' })}>
+          Destinations
+        </button>
+        <button type="button" onClick={() => app.getState().openDialog({ kind: 'settings' })}>
+          Settings
+        </button>
+      </nav>
+    </header>
+  );
+}
+
+export function App({ connection, schedule, storage, onReady }: AppProps) {
+  const ctx = useMemo<ConvoyContextValue>(() => {
+    const queue = createQueueStore();
+    const app = createAppStore();
+    const controller = createController({ connection, queue, app, schedule, storage });
+    return { connection, controller, queue, app, visible: selectVisible(queue) };
+  }, [connection, schedule, storage]);
+
+  useEffect(() => {
+    onReady?.(ctx);
+    let stop: (() => void) | null = null;
+    let cancelled = false;
+    void ctx.controller.init().then((off) => {
+      if (cancelled) off();
+      else stop = off;
+    });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [ctx, onReady]);
+
+  return (
+    <ConvoyContext.Provider value={ctx}>
+      <div className="app">
+        <Header />
+        <Banners />
+        <main className="app-main">
+          <AddPanel />
+          <section className="queue" aria-label="Queue view">
+            <Summary />
+            <Toolbar />
+            <QueueList />
+          </section>
+        </main>
+        <Notices />
+        <Dialogs />
+      </div>
+    </ConvoyContext.Provider>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * Which external converters this machine has. Looked up once on PATH; ffmpeg's encoder list is
+ * read once so that targets only advertise codecs that exist. The answer is cached for the life of
+ * the process (resetToolCache() is for tests).
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+export interface Tools {
+  soffice?: string;
+  ffmpeg?: string;
+  ffprobe?: string;
+  /** ffmpeg encoder names (e.g. libx264), empty without ffmpeg. */
+  encoders: Set<string>;
+}
+
+export function findOnPath(names: string[], envPath = process.env.PATH ?? ''): string | undefined {
+  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      try {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+function parseEncoders(stdout: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of stdout.split('\n')) {
+    const m = /^\s[VAS][F.][S.][X.][B.][D.]\s+(\S+)/.exec(line);
+    if (m) names.add(m[1]);
+  }
+  return names;
+}
+
+const ENCODER_ARGS = ['-hide_banner', '-encoders'];
+let cached: Tools | undefined;
+let pending: Promise<Tools> | undefined;
+
+function locate(): Omit<Tools, 'encoders'> {
+  const ffmpeg = findOnPath(['ffmpeg']);
+  const ffprobe = findOnPath(['ffprobe']);
+  // Media conversion needs both: ffprobe checks the input before ffmpeg converts it.
+  return { soffice: findOnPath(['soffice', 'libreoffice']), ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined, ffprobe };
+}
+
+/** Synchronous detection (used when options are validated before listTargets ran). */
+export function detectToolsSync(): Tools {
+  if (cached) return cached;
+  const found = locate();
+  let encoders = new Set<string>();
+  if (found.ffmpeg) {
+    try {
+      encoders = parseEncoders(execFileSync(found.ffmpeg, ENCODER_ARGS, { timeout: 15_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    } catch {
+      // an ffmpeg that cannot list encoders offers nothing
+    }
+  }
+  cached = { ...found, encoders };
+  return cached;
+}
+
+export function detectTools(): Promise<Tools> {
+  if (cached) return Promise.resolve(cached);
+  pending ??= new Promise<Tools>((resolve) => {
+    const found = locate();
+    if (!found.ffmpeg) {
+      cached ??= { ...found, encoders: new Set() };
+      return resolve(cached);
+    }
+    execFile(found.ffmpeg, ENCODER_ARGS, { timeout: 15_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
+      cached ??= { ...found, encoders: err ? new Set() : parseEncoders(stdout) };
+      resolve(cached);
+    });
+  });
+  return pending;
+}
+
+/** For tests: forget the cached answer (e.g. after changing PATH). */
+export function resetToolCache(): void {
+  cached = undefined;
+  pending = undefined;
+}

@@ -1,0 +1,50 @@
+/** Fault injection state (tests and benches); everything off by default. */
+import { defaultFaults, type EngineFaults } from './types';
+
+export class Faults {
+  private current: EngineFaults;
+  private stallWaiters: Array<() => void> = [];
+
+  constructor(initial: Partial<EngineFaults> = {}) {
+    this.current = validateFaults({ ...defaultFaults, ...initial });
+  }
+
+  get(): EngineFaults {
+    return this.current;
+  }
+
+  set(change: Partial<EngineFaults>): void {
+    this.current = validateFaults({ ...this.current, ...change });
+    if (!this.current.stall) this.releaseStalled();
+  }
+
+  /** Resolves once the stall is lifted (immediately when there is none). */
+  waitWhileStalled(): Promise<void> {
+    if (!this.current.stall) return Promise.resolve();
+    return new Promise((resolve) => this.stallWaiters.push(resolve));
+  }
+
+  releaseStalled(): void {
+    const waiters = this.stallWaiters;
+    this.stallWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function validateFaults(f: EngineFaults): EngineFaults {
+  const num = (name: keyof EngineFaults, min: number, max = Infinity) => {
+    const v = f[name] as number;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      throw new RangeError(`fault ${name} must be a number in [${min}, ${max}], got ${String(v)}`);
+    }
+  };
+  num('latencyMs', 0);
+  num('conversionDelayMs', 0);
+  num('maxConcurrentJobs', 0);
+  num('retryAfterSeconds', 0);
+  num('transient5xxRate', 0, 1);
+  num('callbackDropRate', 0, 1);
+  num('callbackDuplicateRate', 0, 1);
+  if (typeof f.stall !== 'boolean') throw new RangeError('fault stall must be a boolean');
+  return f;
+}

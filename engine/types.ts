@@ -1,0 +1,90 @@
+/**
+ * The engine's public interface. Other parts of Convoy (main/provider.ts, the client's tests and
+ * benches) depend on these shapes exactly; extend only with optional fields.
+ */
+import type { CloudEndpoints } from './cloud/types';
+
+export interface EngineLimits {
+  /** Largest accepted upload or remote/cloud input, in bytes (default 4 GiB). */
+  maxInputBytes: number;
+  /** Largest JSON request body, in bytes (default 32 MiB; base64 inputs count against it). */
+  maxJsonBytes: number;
+  /** Total time allowed for one remote download (default 10 min). */
+  remoteTimeoutMs: number;
+  /** Time to wait for a remote server's response headers (default 30 s). */
+  remoteConnectTimeoutMs: number;
+  /** Remote/cloud inputs fetched at once (default 8). */
+  maxConcurrentDownloads: number;
+  /** Finished jobs are forgotten (record and files) this long after they end (default 7 days). */
+  jobTtlMs: number;
+}
+
+export interface EngineOptions {
+  port?: number; // 0 = free port (default 0)
+  host?: string; // default '127.0.0.1'
+  dataDir: string; // state lives here; survives restart
+  apiKey: string; // account key; requests with another → 401
+  callbackSecret?: string; // when set, X-Oc-Signature on callbacks
+  outputTtlMs?: number;
+  cloudEndpoints?: CloudEndpoints;
+  faults?: Partial<EngineFaults>;
+  maxConcurrentConversions?: number;
+  /** Base for the URLs the engine hands out (job.server, output uri); default http://host:port. */
+  publicUrl?: string;
+  limits?: Partial<EngineLimits>;
+  /** First callback retry waits this long, doubling per attempt (default 1000 ms, cap 60 s). */
+  callbackRetryBaseMs?: number;
+}
+
+export interface EngineFaults {
+  latencyMs: number; // added to every request
+  conversionDelayMs: number; // added to every conversion
+  maxConcurrentJobs: number; // more processing jobs than this → POST/PATCH that would start one answers 429 + Retry-After (0 = unlimited)
+  retryAfterSeconds: number;
+  transient5xxRate: number; // 0..1 chance a request answers 503 (before doing anything)
+  callbackDropRate: number; // 0..1
+  callbackDuplicateRate: number; // 0..1
+  stall: boolean; // accept connections but never answer (until setFaults turns it off)
+}
+
+export interface EngineStats {
+  requests: number; // all HTTP requests
+  byRoute: Record<string, number>; // e.g. 'POST /v2/jobs', 'GET /v2/jobs/:id'
+  jobsCreated: number; // real creations (idempotent replays not counted)
+  idempotentReplays: number;
+  callbacksSent: number;
+  callbacksFailed: number;
+  /** Callbacks deliberately not sent (fault injection). */
+  callbacksDropped: number;
+  /** Requests answered 429 / 503 by fault injection. */
+  rejected429: number;
+  injected5xx: number;
+}
+
+export interface Engine {
+  baseUrl: string; // 'http://127.0.0.1:<port>' (API under /v2)
+  close(): Promise<void>;
+  setFaults(f: Partial<EngineFaults>): void;
+  stats(): EngineStats;
+  resetStats(): void;
+}
+
+export const defaultFaults: EngineFaults = {
+  latencyMs: 0,
+  conversionDelayMs: 0,
+  maxConcurrentJobs: 0,
+  retryAfterSeconds: 1,
+  transient5xxRate: 0,
+  callbackDropRate: 0,
+  callbackDuplicateRate: 0,
+  stall: false,
+};
+
+export const defaultLimits: EngineLimits = {
+  maxInputBytes: 4 * 1024 ** 3,
+  maxJsonBytes: 32 * 1024 ** 2,
+  remoteTimeoutMs: 10 * 60_000,
+  remoteConnectTimeoutMs: 30_000,
+  maxConcurrentDownloads: 8,
+  jobTtlMs: 7 * 24 * 3600_000,
+};

@@ -1,0 +1,697 @@
+/**
+ * The persistent batch queue: the store, the scheduler, the connection gate, the completion
+ * watcher and the coalesced events, put together. `handlers()` serves the contract's `queue.*`,
+ * `conversions.list` and `files.open/reveal`; the callback server plugs in through `hintJob` and
+ * `setCallbackTarget`.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import {
+  ContractError,
+  type AddResult,
+  type BatchCounts,
+  type BatchView,
+  type ConflictPolicy,
+  type Destination,
+  type Handlers,
+  type ItemView,
+  type MethodArgs,
+  type QueueStatus,
+  type SourceInput,
+} from '../../preload/contract';
+import type { Api2ConvertClient } from '../api/client';
+import type { Job } from '../api/types';
+import type { Db } from '../db';
+import type { EventBus } from '../events';
+import { silentLogger, type Logger } from '../log';
+import { ConversionsCache } from './conversions';
+import { QueueEmitter } from './emitter';
+import { Gate, type GateSnapshot } from './gate';
+import { acquireQueueLock, type QueueLock } from './lock';
+import { releaseOutputs } from './outputs';
+import { failItems, finishUnit, runUnit, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
+import { Scheduler } from './scheduler';
+import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
+import { addToCounts, emptyCounts, newId, QueueStore, type NewItem } from './store';
+import { isTerminalItem, type ItemRow } from './types';
+import { JobWatcher, type PollRhythm } from './watcher';
+
+/**
+ * Default jobs in flight. Measured with bench/queue-concurrency.ts against the local engine
+ * (30 ms per request, 200 ms per conversion): see the numbers there and in the report.
+ */
+export const DEFAULT_CONCURRENCY = 8;
+/** Most conversions that share one job (one source, several targets). */
+const MAX_CONVERSIONS_PER_JOB = 10;
+
+export interface QueueSettingsPort {
+  get(): { concurrency: number; outputDir: string | null; conflictPolicy: ConflictPolicy };
+}
+
+export interface QueueOptions {
+  db: Db;
+  /**
+   * The queue's client. Create it with `retry: { rateLimitRetries: 0 }`: the queue answers a 429
+   * for all its requests at once (pause until Retry-After, lower concurrency) instead of each
+   * request waiting out its own.
+   */
+  client: Api2ConvertClient;
+  events: EventBus;
+  dataDir: string;
+  log?: Logger;
+  settings?: QueueSettingsPort;
+  shell?: 'electron' | 'browser' | 'cli';
+  /** The desktop shell's file actions (files.open / files.reveal). */
+  desktop?: { openPath(file: string): Promise<boolean>; reveal(file: string): boolean };
+  destinations?: DestinationsPort | null;
+  /** Jobs in flight; overrides the settings. */
+  concurrency?: number;
+  /** Conflict policy for new items; overrides the settings. */
+  conflictPolicy?: ConflictPolicy;
+  /** Output folder for items without one; overrides the settings' outputDir. */
+  outputDir?: string;
+  /** Continue every unfinished batch right away (default). Off: only batches started by this process run. */
+  autoResume?: boolean;
+  /** Take the data folder's queue lock (default true). */
+  lock?: boolean;
+  poll?: Partial<PollRhythm>;
+  probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
+  retry?: { maxAttempts?: number; baseMs?: number };
+  /** Files above this size use the chunked, resumable upload. */
+  chunkSize?: number;
+  eventIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface CallbackTarget {
+  url: string;
+  notifyStatus: boolean;
+}
+
+export class Queue {
+  readonly store: QueueStore;
+  private client: Api2ConvertClient;
+  private readonly gate: Gate;
+  private readonly watcher: JobWatcher;
+  private readonly scheduler: Scheduler;
+  private readonly emitter: QueueEmitter;
+  private readonly conversions: ConversionsCache;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly progress = new Map<string, Progress>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly fresh = new Set<string>();
+  private readonly counts: Map<string, BatchCounts>;
+  /** Batches with started work not yet ended (for batchDone). */
+  private readonly activeBatches: Set<string>;
+  private readonly lock: QueueLock | null;
+  private readonly deps: RunnerDeps;
+  private callbackTarget: CallbackTarget | null = null;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly opts: QueueOptions) {
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? silentLogger;
+    this.lock = opts.lock === false ? null : acquireQueueLock(opts.dataDir);
+    try {
+      this.store = new QueueStore(opts.db, this.now);
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
+    this.client = opts.client;
+    this.counts = this.store.countsByBatch();
+    this.activeBatches = new Set(this.store.batchesWithUnfinishedUnits());
+    this.emitter = new QueueEmitter(
+      opts.events,
+      {
+        views: (ids) => this.views(ids),
+        recount: (batches) => {
+          for (const b of batches) {
+            if (this.store.hasBatch(b)) this.counts.set(b, this.store.countsOfBatch(b));
+            else this.counts.delete(b);
+          }
+        },
+        status: () => this.status(),
+        finishedBatches: (candidates) => this.finishedBatches(candidates),
+      },
+      opts.eventIntervalMs ?? 200,
+    );
+    this.gate = new Gate({
+      probe: async () => {
+        await this.client.getContracts();
+      },
+      probeInitialMs: opts.probe?.initialMs,
+      probeMaxMs: opts.probe?.maxMs,
+      probeTimeoutMs: opts.probe?.timeoutMs,
+      log: (m) => this.log.info(m),
+      now: this.now,
+      onChange: () => this.onGateChange(),
+    });
+    this.watcher = new JobWatcher({
+      getJob: (id) => this.gated(() => this.client.getJob(id)),
+      gate: this.gate,
+      rhythm: opts.poll,
+      log: (m) => this.log.info(m),
+      now: this.now,
+    });
+    this.conversions = new ConversionsCache(this.store, () => this.gated(() => this.client.listConversions()), this.now);
+    this.scheduler = new Scheduler(
+      {
+        store: this.store,
+        gate: this.gate,
+        run: (unitId, signal) => runUnit(this.deps, unitId, signal),
+        concurrency: opts.concurrency ?? opts.settings?.get().concurrency ?? DEFAULT_CONCURRENCY,
+        log: (m) => this.log.info(m),
+        now: this.now,
+      },
+      opts.autoResume !== false,
+    );
+    this.deps = {
+      store: this.store,
+      client: () => this.gatedClient(),
+      gate: this.gate,
+      watcher: this.watcher,
+      log: this.log,
+      destinations: opts.destinations ?? null,
+      callbackTarget: () => this.callbackTarget,
+      knownTargets: () => this.conversions.knownTargets(),
+      touch: (ids, batchId) => this.emitter.touch(ids, batchId),
+      progress: this.progress,
+      limiter: { success: () => this.scheduler.success(), rateLimited: () => this.scheduler.rateLimited() },
+      jobs: this.jobs,
+      fresh: this.fresh,
+      chunkSize: opts.chunkSize,
+      maxAttempts: opts.retry?.maxAttempts ?? 10,
+      retryBaseMs: opts.retry?.baseMs ?? 1000,
+      now: this.now,
+    };
+    this.unsubscribe = opts.events.on('settings', (s) => {
+      if (opts.concurrency === undefined && s.concurrency !== this.scheduler.concurrency) this.setConcurrency(s.concurrency);
+    });
+    // Unfinished work from before (a crash, a reboot) continues right away.
+    if (this.conversions.isStale()) void this.conversions.refresh().catch(() => {});
+    this.scheduler.pump();
+  }
+
+  // ---- what the other parts call ------------------------------------------------------------
+
+  handlers(): Partial<Handlers> {
+    return {
+      'queue.add': (a) => this.add(a),
+      'queue.list': async (a) => this.list(a),
+      'queue.batches': async () => this.batches(),
+      'queue.setTarget': async (a) => this.setTarget(a),
+      'queue.setDestination': async (a) => this.setDestination(a),
+      'queue.start': async (a) => this.start(a ?? {}),
+      'queue.retry': async (a) => this.retry(a),
+      'queue.cancel': (a) => this.cancel(a.itemIds),
+      'queue.remove': (a) => this.remove(a.itemIds),
+      'queue.status': async () => this.status(),
+      'conversions.list': async (a) => {
+        try {
+          return await this.conversions.get(Boolean(a?.refresh));
+        } catch (err) {
+          throw new ContractError('unavailable', `The conversions list could not be loaded: ${(err as Error).message}`);
+        }
+      },
+      'files.open': async ({ itemId }) => {
+        const file = await this.requireResult(itemId);
+        if (this.opts.desktop) return { opened: await this.opts.desktop.openPath(file) };
+        if (this.opts.shell === 'browser') return { opened: false, url: `/api/files/${encodeURIComponent(itemId)}` };
+        return { opened: false };
+      },
+      'files.reveal': async ({ itemId }) => {
+        const file = await this.requireResult(itemId);
+        if (this.opts.desktop) return { revealed: this.opts.desktop.reveal(file) };
+        return { revealed: false };
+      },
+    };
+  }
+
+  /** A finished item's first local result that still exists. */
+  async resultPath(itemId: string): Promise<string | null> {
+    const item = this.store.item(itemId);
+    if (!item || item.state !== 'done') return null;
+    for (const rec of item.outputs) {
+      if (!rec.path || !rec.done || rec.skipped) continue;
+      const stat = await fs.promises.stat(rec.path).catch(() => null);
+      if (stat?.isFile()) return rec.path;
+    }
+    return null;
+  }
+
+  /** A callback arrived for this job: re-read it now. */
+  hintJob(jobId: string): 'known' | 'pending' | 'unknown' {
+    if (this.closed) return 'unknown';
+    if (this.watcher.hint(jobId)) return 'known';
+    const unit = this.store.unitByRemoteId(jobId);
+    if (unit) {
+      if (unit.phase !== 'finished' && !this.scheduler.isRunning(unit.id)) {
+        this.store.updateUnit(unit.id, { nextAt: 0 });
+        this.scheduler.pump();
+      }
+      return 'known';
+    }
+    if (this.store.creatingCount() > 0) {
+      this.watcher.keepHint(jobId);
+      return 'pending';
+    }
+    return 'unknown';
+  }
+
+  setCallbackTarget(target: CallbackTarget | null): void {
+    this.callbackTarget = target;
+    this.watcher.setCallbackMode(Boolean(target));
+  }
+
+  /** A new key (or provider): requests go through the new client and a held queue continues. */
+  setClient(client: Api2ConvertClient): void {
+    this.client = client;
+    this.gate.resume();
+    this.scheduler.pump();
+  }
+
+  setConcurrency(n: number): void {
+    this.scheduler.setConcurrency(n);
+    this.emitter.statusChanged();
+  }
+
+  /** Also run batches that were unfinished before this process started. */
+  resumeAll(): void {
+    this.scheduler.allowAll();
+  }
+
+  connection(): GateSnapshot {
+    return this.gate.snapshot();
+  }
+
+  status(): QueueStatus {
+    const g = this.gate.snapshot();
+    const totals = emptyCounts();
+    for (const c of this.counts.values()) {
+      totals.total += c.total;
+      totals.queued += c.queued;
+      totals.active += c.active;
+      totals.done += c.done;
+      totals.failed += c.failed;
+      totals.canceled += c.canceled;
+    }
+    const waiting = g.connection !== 'online' || g.halt !== null;
+    return {
+      running: !this.closed && g.halt?.kind !== 'auth' && this.activeBatches.size > 0,
+      connection: g.connection,
+      reason: g.halt?.reason ?? g.reason,
+      retryAt: g.retryAt,
+      waitingItems: waiting ? this.waitingCount() : 0,
+      concurrency: this.scheduler.concurrency,
+      totals,
+      credits: null,
+    };
+  }
+
+  /** Items started and not yet finished (all batches, or the given ones). */
+  unfinishedCount(batchIds?: string[]): number {
+    const where = "unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')";
+    if (!batchIds) return (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE ${where}`).get() as { n: number }).n;
+    let n = 0;
+    for (const b of batchIds) {
+      n += (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND ${where}`).get(b) as { n: number }).n;
+    }
+    return n;
+  }
+
+  /** Emits pending events now. */
+  flushEvents(): void {
+    this.emitter.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.gate.close();
+    this.watcher.close();
+    await this.scheduler.close();
+    this.emitter.close();
+    this.lock?.release();
+  }
+
+  // ---- contract methods ---------------------------------------------------------------------
+
+  async add(args: MethodArgs<'queue.add'>): Promise<AddResult> {
+    this.assertOpen();
+    if (args.batchId && !this.store.hasBatch(args.batchId)) throw new ContractError('not_found', `No batch ${args.batchId}`);
+    const rejected: AddResult['rejected'] = [];
+    const rows: NewItem[] = [];
+    const seen = new Set<string>();
+    if (args.batchId) for (const it of this.store.selectItems('batch_id = ?', [args.batchId])) seen.add(this.dedupeKey(it.source, it.target, it.options, it.destination));
+    const defaults = this.defaults();
+    for (const entry of args.items) {
+      const target = (entry.target ?? args.target ?? null)?.toLowerCase() ?? null;
+      const options = entry.options ?? args.options ?? {};
+      const destination: Destination = entry.destination ?? args.destination ?? { kind: 'folder' };
+      let sources: SourceInput[] = [entry.source];
+      if (entry.source.kind === 'file') {
+        const abs = path.resolve(entry.source.path);
+        const stat = await fs.promises.stat(abs).catch(() => null);
+        if (stat?.isDirectory()) {
+          const files = await expandPaths([abs], true);
+          if (files.length === 0) {
+            rejected.push({ input: entry.source.path, reason: 'The folder contains no files' });
+            continue;
+          }
+          const base = entry.source.relDir;
+          sources = files.map((f) => ({ kind: 'file', path: f.path, relDir: base ? path.join(base, f.relDir ?? '') : f.relDir }));
+        } else {
+          sources = [{ ...entry.source, path: abs }];
+        }
+      } else if (entry.source.kind === 'url') {
+        sources = [{ ...entry.source, url: entry.source.url.trim() }];
+      }
+      for (const source of sources) {
+        const display = source.kind === 'file' ? source.path : source.kind === 'url' ? labelOf(source) : `${source.profileId}:${source.file}`;
+        const reason = rejectReason(source);
+        if (reason) {
+          rejected.push({ input: display, reason });
+          continue;
+        }
+        const key = this.dedupeKey(source, target, options, destination);
+        if (seen.has(key)) {
+          rejected.push({ input: display, reason: 'Duplicate: the same source, target and destination are already in this batch' });
+          continue;
+        }
+        seen.add(key);
+        rows.push({
+          id: newId(),
+          batchId: '',
+          source,
+          label: labelOf(source),
+          sourceExt: sourceExtOf(source),
+          target,
+          options,
+          destination,
+          outDir: this.outDirFor(destination, defaults.outputDir),
+          conflict: defaults.conflictPolicy,
+        });
+      }
+    }
+    if (rows.length === 0) return { batchId: args.batchId ?? '', itemIds: [], rejected };
+    const batchId = this.store.tx(() => {
+      const id = args.batchId ?? this.store.createBatch().id;
+      this.store.insertItems(id, rows);
+      return id;
+    });
+    if (!this.counts.has(batchId)) this.counts.set(batchId, emptyCounts());
+    const ids = rows.map((r) => r.id);
+    this.emitter.touch(ids, batchId);
+    return { batchId, itemIds: ids, rejected };
+  }
+
+  list(args: MethodArgs<'queue.list'>): { total: number; items: ItemView[] } {
+    const { batchId, offset = 0, limit = 1000 } = args ?? {};
+    const page = this.store.listItems(batchId, offset, limit);
+    return { total: page.total, items: page.items.map((r) => this.view(r)) };
+  }
+
+  batches(): BatchView[] {
+    return this.store.batches().map((b) => ({ id: b.id, createdAt: b.createdAt, counts: { ...(this.counts.get(b.id) ?? emptyCounts()) } }));
+  }
+
+  setTarget(args: MethodArgs<'queue.setTarget'>): { updated: number } {
+    let updated = 0;
+    const touched: string[] = [];
+    this.store.tx(() => {
+      for (const item of this.store.items(args.itemIds)) {
+        if (!this.editable(item)) continue;
+        this.store.updateItem(item.id, { target: args.target.toLowerCase(), options: args.options ?? item.options });
+        touched.push(item.id);
+        updated++;
+      }
+    });
+    this.emitter.touch(touched);
+    return { updated };
+  }
+
+  setDestination(args: MethodArgs<'queue.setDestination'>): { updated: number } {
+    let updated = 0;
+    const touched: string[] = [];
+    const outDir = this.outDirFor(args.destination, this.defaults().outputDir);
+    this.store.tx(() => {
+      for (const item of this.store.items(args.itemIds)) {
+        if (!this.editable(item)) continue;
+        const patch: Parameters<QueueStore['updateItem']>[1] = { destination: args.destination, outDir };
+        // A started item shares its job with items of the same source; a new destination gets its own job.
+        if (item.unitId && this.store.itemsOfUnit(item.unitId).length > 1) {
+          const unit = this.store.unit(item.unitId)!;
+          patch.unitId = this.store.createUnit(item.batchId, unit.kind);
+        }
+        this.store.updateItem(item.id, patch);
+        touched.push(item.id);
+        updated++;
+      }
+    });
+    this.emitter.touch(touched);
+    return { updated };
+  }
+
+  start(args: MethodArgs<'queue.start'> & object): { started: number; missingTarget: number } {
+    this.assertOpen();
+    let rows: ItemRow[];
+    if (args.itemIds) rows = this.store.items(args.itemIds).filter((i) => i.state === 'queued' && !i.unitId && (!args.batchId || i.batchId === args.batchId));
+    else if (args.batchId) rows = this.store.selectItems("batch_id = ? AND state = 'queued' AND unit_id IS NULL", [args.batchId]);
+    else rows = this.store.selectItems("state = 'queued' AND unit_id IS NULL");
+    const missing = rows.filter((r) => !r.target);
+    const going = rows.filter((r) => r.target);
+    const groups = new Map<string, ItemRow[]>();
+    for (const item of going) {
+      const key = [item.batchId, sourceKey(item.source), JSON.stringify(item.destination), item.outDir, item.conflict].join('\n');
+      let g = groups.get(key);
+      // Same source and same target twice (other options) still shares a job; a full job starts a new group.
+      if (!g || g.length >= MAX_CONVERSIONS_PER_JOB) groups.set(key, (g = []));
+      g.push(item);
+    }
+    const batches = new Set<string>();
+    this.store.tx(() => {
+      for (const items of groups.values()) {
+        const unitId = this.store.createUnit(items[0].batchId, items[0].source.kind);
+        for (const item of items) this.store.updateItem(item.id, { unitId });
+        batches.add(items[0].batchId);
+      }
+    });
+    for (const b of batches) {
+      this.activeBatches.add(b);
+      this.scheduler.allowBatch(b);
+      this.emitter.touchBatch(b);
+    }
+    this.scheduler.pump();
+    return { started: going.length, missingTarget: missing.length };
+  }
+
+  retry(args: { itemIds: string[] }): { updated: number } {
+    this.assertOpen();
+    const items = this.store.items(args.itemIds).filter((i) => i.state === 'failed' || i.state === 'canceled');
+    this.store.tx(() => {
+      for (const item of items) {
+        releaseOutputs(this.store, item);
+        this.store.updateItem(item.id, {
+          state: 'queued',
+          error: null,
+          unitId: null,
+          convIndex: null,
+          convId: null,
+          outputs: [],
+          bytesUp: 0,
+          bytesUpTotal: null,
+          bytesDown: 0,
+          bytesDownTotal: null,
+        });
+      }
+    });
+    this.emitter.touch(items.map((i) => i.id));
+    if (items.length) this.start({ itemIds: items.map((i) => i.id) });
+    return { updated: items.length };
+  }
+
+  async cancel(itemIds: string[]): Promise<{ updated: number }> {
+    const items = this.store.items(itemIds).filter((i) => !isTerminalItem(i.state));
+    const units = new Set<string>();
+    this.store.tx(() => {
+      for (const item of items) {
+        releaseOutputs(this.store, item);
+        this.store.updateItem(item.id, { state: 'canceled', error: null, outputs: item.outputs.filter((r) => r.done && !r.skipped) });
+        this.progress.delete(item.id);
+        if (item.unitId) units.add(item.unitId);
+      }
+    });
+    for (const unitId of units) {
+      const unit = this.store.unit(unitId);
+      if (!unit || unit.phase === 'finished') continue;
+      if (this.store.itemsOfUnit(unitId).some((i) => !isTerminalItem(i.state))) continue;
+      // A creation in flight is let through: once its job id is recorded the runner sees nothing
+      // left to do and deletes the job on the server (an aborted POST could leave it unknown).
+      if (unit.phase === 'creating' && this.scheduler.isRunning(unitId)) continue;
+      await this.scheduler.abort(unitId);
+      const current = this.store.unit(unitId);
+      if (current && current.phase !== 'finished') finishUnit(this.deps, current);
+    }
+    this.emitter.touch(items.map((i) => i.id));
+    this.scheduler.pump();
+    return { updated: items.length };
+  }
+
+  async remove(itemIds: string[]): Promise<{ removed: number }> {
+    await this.cancel(itemIds);
+    const items = this.store.items(itemIds);
+    const batches = new Set<string>();
+    const units = new Set<string>();
+    this.store.tx(() => {
+      for (const item of items) {
+        this.store.deleteItem(item.id);
+        batches.add(item.batchId);
+        if (item.unitId) units.add(item.unitId);
+      }
+      for (const u of units) this.store.deleteUnitIfEmpty(u);
+      for (const b of batches) {
+        if (this.store.dropBatchIfEmpty(b)) {
+          this.counts.delete(b);
+          this.activeBatches.delete(b);
+        }
+      }
+    });
+    this.emitter.remove(items.map((i) => i.id), batches);
+    return { removed: items.length };
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private defaults(): { outputDir: string; conflictPolicy: ConflictPolicy } {
+    const s = this.opts.settings?.get();
+    return {
+      outputDir: this.opts.outputDir ?? s?.outputDir ?? defaultOutputDir(),
+      conflictPolicy: this.opts.conflictPolicy ?? s?.conflictPolicy ?? 'rename',
+    };
+  }
+
+  private outDirFor(destination: Destination, fallback: string): string | null {
+    if (destination.kind !== 'folder') return null;
+    return path.resolve(destination.path ?? fallback);
+  }
+
+  private dedupeKey(source: SourceInput, target: string | null, options: object, destination: Destination | null): string {
+    return [sourceKey(source), target ?? '', JSON.stringify(options ?? {}), JSON.stringify(destination ?? { kind: 'folder' })].join('\n');
+  }
+
+  /** Target and destination may change until the item's job is being created. */
+  private editable(item: ItemRow): boolean {
+    if (item.state === 'failed' || item.state === 'canceled') return true;
+    if (item.state !== 'queued') return false;
+    if (!item.unitId) return true;
+    const unit = this.store.unit(item.unitId);
+    return !unit || unit.phase === 'pending';
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ContractError('unavailable', 'The queue is shutting down');
+  }
+
+  private async requireResult(itemId: string): Promise<string> {
+    const item = this.store.item(itemId);
+    if (!item) throw new ContractError('not_found', `No item ${itemId}`);
+    const file = await this.resultPath(itemId);
+    if (!file) throw new ContractError('not_found', `"${item.label}" has no local result to open`);
+    return file;
+  }
+
+  private view(r: ItemRow): ItemView {
+    const p = this.progress.get(r.id);
+    const g = this.gate.snapshot();
+    const active = !isTerminalItem(r.state) && r.state !== 'queued';
+    return {
+      id: r.id,
+      batchId: r.batchId,
+      label: r.label,
+      sourceKind: r.source.kind,
+      sourceExt: r.sourceExt,
+      target: r.target,
+      options: r.options,
+      destination: r.destination,
+      state: r.state,
+      waiting: active && g.connection !== 'online' ? g.connection : null,
+      bytesUp: p?.bytesUp ?? r.bytesUp,
+      bytesUpTotal: p?.bytesUpTotal ?? r.bytesUpTotal,
+      bytesDown: p?.bytesDown ?? r.bytesDown,
+      bytesDownTotal: p?.bytesDownTotal ?? r.bytesDownTotal,
+      error: r.error,
+      outputs: r.outputs.filter((o) => o.done && !o.skipped).map((o) => (o.path ?? o.location)!).filter(Boolean),
+      updatedAt: r.updatedAt,
+    };
+  }
+
+  private views(ids: string[]): ItemView[] {
+    return this.store.items(ids).map((r) => this.view(r));
+  }
+
+  private waitingCount(): number {
+    return this.unfinishedCount();
+  }
+
+  private finishedBatches(candidates: Iterable<string>): Array<{ batchId: string; counts: BatchCounts }> {
+    const out: Array<{ batchId: string; counts: BatchCounts }> = [];
+    for (const b of candidates) {
+      if (!this.activeBatches.has(b)) continue;
+      if (this.store.unfinishedUnitsInBatch(b) > 0) continue;
+      this.activeBatches.delete(b);
+      out.push({ batchId: b, counts: { ...(this.counts.get(b) ?? this.store.countsOfBatch(b)) } });
+    }
+    return out;
+  }
+
+  private onGateChange(): void {
+    // Items under way show whether they wait; the status carries the reason.
+    const active = this.store.selectItems("state IN ('creating','uploading','converting','downloading','delivering')").map((i) => i.id);
+    if (active.length) this.emitter.touch(active);
+    this.emitter.statusChanged();
+    if (this.gate.isOpen()) this.scheduler?.pump();
+  }
+
+  /** Runs a request after the gate; an answer tells the gate the API is there. */
+  private async gated<T>(fn: () => Promise<T>): Promise<T> {
+    await this.gate.pass();
+    const result = await fn();
+    this.gate.ok();
+    return result;
+  }
+
+  private gatedClient(): Api2ConvertClient {
+    const client = this.client;
+    const gate = this.gate;
+    // Every call reports an answer to the gate, so an offline queue notices the API is back.
+    return new Proxy(client, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const r = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (r instanceof Promise) return r.then((v) => (gate.ok(), v));
+          return r;
+        };
+      },
+    });
+  }
+}
+
+/** Where results go when nothing else says: ~/Downloads/Convoy (or ~/Convoy without a Downloads folder). */
+export function defaultOutputDir(): string {
+  const home = os.homedir();
+  const downloads = path.join(home, 'Downloads');
+  return fs.existsSync(downloads) ? path.join(downloads, 'Convoy') : path.join(home, 'Convoy');
+}
+
+export function createQueue(opts: QueueOptions): Queue {
+  return new Queue(opts);
+}
+
+export { failItems };

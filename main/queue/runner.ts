@@ -1,0 +1,566 @@
+/**
+ * Runs one unit (one api2convert job and the items it serves) through its phases. Each phase is
+ * recorded before its side effect and written so that running it again after a crash is safe:
+ *
+ * - creating:    POST /jobs with the unit's stable Idempotency-Key (a replay returns the same job).
+ * - uploading:   after a restart or an error, the job's inputs are read first; an upload that
+ *                landed is not sent again, a broken one resumes (stable upload uuid).
+ * - starting:    PATCH process:true is idempotent; a 409 is checked against the job's status.
+ * - converting:  waits through the watcher (callbacks or polling).
+ * - downloading: each output's path is claimed and recorded first; a finished output is not
+ *                downloaded again.
+ *
+ * Flows (fewest requests): a URL or cloud source is one POST with its input, its conversion(s) and
+ * process:true; a local file is POST process:false → upload → PATCH process:true. Items sharing a
+ * source share the job (one input, several conversions).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ItemError, ItemState } from '../../preload/contract';
+import type { Api2ConvertClient } from '../api/client';
+import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
+import { ConflictError } from '../api/errors';
+import type { Logger } from '../log';
+import { ItemFailure, classify, jobFailure } from './classify';
+import type { Gate } from './gate';
+import { claimOutputPath, finishedOnDisk, outputDir, outputExt, outputStem, pathKey, releaseOutputs } from './outputs';
+import { checkLocalFile } from './sources';
+import type { QueueStore } from './store';
+import { isTerminalItem, type ItemRow, type OutputRecord, type UnitRow } from './types';
+import type { JobWatcher } from './watcher';
+
+/** What the queue needs from main/destinations (optional: absent → profile items fail clearly). */
+export interface DestinationsPort {
+  resolveOutputTarget(
+    profileId: string,
+    vars: { name: string; ext: string; target: string; batch: string; date: string; folder: string },
+  ): Promise<OutputTargetSpec>;
+  resolveCloudInput(profileId: string, file: string): Promise<InputCreate>;
+}
+
+export interface Progress {
+  bytesUp?: number;
+  bytesUpTotal?: number | null;
+  bytesDown?: number;
+  bytesDownTotal?: number | null;
+}
+
+export interface RunnerDeps {
+  store: QueueStore;
+  client: () => Api2ConvertClient;
+  gate: Gate;
+  watcher: JobWatcher;
+  log: Logger;
+  destinations?: DestinationsPort | null;
+  callbackTarget: () => { url: string; notifyStatus: boolean } | null;
+  /** Targets the API offers (from the cached conversions list), or null when unknown. */
+  knownTargets: () => Set<string> | null;
+  /** Items whose view changed. */
+  touch: (itemIds: string[], batchId?: string) => void;
+  /** Live byte counters (kept in memory, persisted at phase ends). */
+  progress: Map<string, Progress>;
+  limiter: { success(): void; rateLimited(): void };
+  /** Job documents read in this process (tokens and output URIs never go to the database). */
+  jobs: Map<string, Job>;
+  /** Units whose job token in `jobs` is fresh from creation (no getJob needed before uploading). */
+  fresh: Set<string>;
+  chunkSize?: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  now: () => number;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** What the item's state is while its unit is in a phase. */
+const STATE_FOR_PHASE: Record<string, ItemState> = {
+  pending: 'queued',
+  creating: 'creating',
+  uploading: 'uploading',
+  starting: 'uploading',
+  converting: 'converting',
+};
+
+export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal): Promise<void> {
+  let unavailableStreak = 0;
+  for (;;) {
+    if (signal.aborted) return;
+    try {
+      await d.gate.pass(signal);
+    } catch {
+      return; // aborted or the queue closed
+    }
+    // Read after waiting: items may have been canceled meanwhile.
+    const unit = d.store.unit(unitId);
+    if (!unit || unit.phase === 'finished') return;
+    const items = d.store.itemsOfUnit(unitId);
+    const live = items.filter((i) => !isTerminalItem(i.state));
+    if (live.length === 0) {
+      finishUnit(d, unit);
+      return;
+    }
+    try {
+      await step(d, unit, items, live, signal);
+      unavailableStreak = 0;
+      if (unit.attempts > 0) d.store.updateUnit(unit.id, { attempts: 0 });
+    } catch (err) {
+      const v = classify(err);
+      if (v.kind !== 'abort') d.fresh.delete(unit.id);
+      switch (v.kind) {
+        case 'abort':
+          return;
+        case 'offline':
+          d.gate.offline(v.reason);
+          d.touch(live.map((i) => i.id), unit.batchId);
+          continue;
+        case 'unavailable':
+          d.gate.unavailable(v.reason);
+          unavailableStreak++;
+          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), signal).catch(() => {});
+          continue;
+        case 'rate_limit':
+          d.gate.rateLimited(v.retryAfterMs, v.reason);
+          d.limiter.rateLimited();
+          d.touch(live.map((i) => i.id), unit.batchId);
+          continue;
+        case 'auth':
+          d.gate.haltAuth(v.reason);
+          continue;
+        case 'payment':
+          failItems(d, live, v.error);
+          d.gate.quota(v.error.message);
+          continue;
+        case 'permanent':
+          failItems(d, live, v.error);
+          continue;
+        case 'transient': {
+          const attempts = unit.attempts + 1;
+          d.log.warn(`unit ${unit.id} (${unit.phase}) attempt ${attempts} failed: ${v.reason}`);
+          if (attempts >= d.maxAttempts) {
+            failItems(d, live, { code: 'server', message: `Gave up after ${attempts} attempts: ${v.reason}`, action: 'Retry the item later' });
+            continue;
+          }
+          const delay = Math.min(d.retryBaseMs * 2 ** (attempts - 1), 60_000) * (0.8 + Math.random() * 0.4);
+          d.store.updateUnit(unit.id, { attempts, nextAt: d.now() + Math.round(delay) });
+          return; // the scheduler runs it again when due
+        }
+      }
+    }
+  }
+}
+
+async function step(d: RunnerDeps, unit: UnitRow, items: ItemRow[], live: ItemRow[], signal: AbortSignal): Promise<void> {
+  switch (unit.phase) {
+    case 'pending':
+      return prepare(d, unit, live);
+    case 'creating':
+      return create(d, unit, items, signal);
+    case 'uploading':
+      return upload(d, unit, live, signal);
+    case 'starting':
+      return start(d, unit, live, signal);
+    case 'converting':
+      return convert(d, unit, live, signal);
+    case 'downloading':
+      return download(d, unit, live, signal);
+  }
+}
+
+// ---- phases ----------------------------------------------------------------------------------
+
+/** Checks what can be checked locally, then records 'creating' and freezes the conversions. */
+async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<void> {
+  const first = live[0];
+  if (first.source.kind === 'file') {
+    const check = await checkLocalFile(first.source.path);
+    if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
+  }
+  if (first.source.kind === 'cloud' && !d.destinations) {
+    throw new ItemFailure({ code: 'unavailable', message: 'Cloud sources need destination profiles, which are not available in this build' });
+  }
+  const known = d.knownTargets();
+  const going: ItemRow[] = [];
+  for (const item of live) {
+    if (!item.target) {
+      failItems(d, [item], { code: 'validation', message: 'No target format chosen', action: 'Choose a target format' });
+    } else if (known && !known.has(item.target.toLowerCase())) {
+      failItems(d, [item], {
+        code: 'validation',
+        message: `Unsupported target format "${item.target}"`,
+        action: 'Choose another target format',
+      });
+    } else if (item.destination?.kind === 'profile' && !d.destinations) {
+      failItems(d, [item], { code: 'unavailable', message: 'Destination profiles are not available in this build' });
+    } else if (item.conflict === 'skip' && item.outDir && predictedExists(d, item)) {
+      const p = predictedPath(item)!;
+      finishItem(d, item, 'done', [{ path: p, done: true, skipped: true }], skippedNote(p));
+    } else {
+      going.push(item);
+    }
+  }
+  if (going.length === 0) return;
+  d.store.tx(() => {
+    going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
+    d.store.updateUnit(unit.id, { phase: 'creating' });
+  });
+  d.touch(going.map((i) => i.id), unit.batchId);
+}
+
+async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: AbortSignal): Promise<void> {
+  // The body is rebuilt from the frozen conversion list, so a replay sends the same job.
+  const convItems = items.filter((i) => i.convIndex !== null).sort((a, b) => a.convIndex! - b.convIndex!);
+  if (convItems.length === 0) throw new Error('unit has no conversions');
+  const source = convItems[0].source;
+  const conversion: ConversionCreate[] = [];
+  for (const item of convItems) conversion.push(await conversionFor(d, item));
+  const body: JobCreate = { conversion };
+  if (source.kind === 'url') {
+    const input: InputCreate = { type: 'remote', source: source.url.trim() };
+    if (source.filename) input.filename = source.filename;
+    body.input = [input];
+    body.process = true;
+  } else if (source.kind === 'cloud') {
+    body.input = [await d.destinations!.resolveCloudInput(source.profileId, source.file)];
+    body.process = true;
+  } else {
+    body.process = false;
+  }
+  if (conversion.length > 1) body.fail_on_conversion_error = false;
+  const cb = d.callbackTarget();
+  if (cb) {
+    body.callback = cb.url;
+    body.notify_status = cb.notifyStatus;
+  }
+  const job = await d.client().createJob(body, { idempotencyKey: unit.idemKey, signal });
+  d.jobs.set(unit.id, job);
+  d.fresh.add(unit.id);
+  const next = source.kind === 'file' ? 'uploading' : 'converting';
+  d.store.tx(() => {
+    d.store.updateUnit(unit.id, { phase: next, remoteId: job.id, server: job.server ?? null });
+    for (const item of convItems) {
+      const convId = job.conversion[item.convIndex!]?.id ?? null;
+      d.store.updateItem(item.id, isTerminalItem(item.state) ? { convId } : { convId, state: STATE_FOR_PHASE[next] });
+    }
+  });
+  d.limiter.success();
+  d.touch(convItems.map((i) => i.id), unit.batchId);
+}
+
+async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+  const source = live[0].source;
+  if (source.kind !== 'file') throw new Error('upload phase for a non-file unit');
+  const check = await checkLocalFile(source.path);
+  if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
+  let job = d.jobs.get(unit.id);
+  if (!job || !d.fresh.has(unit.id)) {
+    // Resumed or retried: what did the server get before?
+    job = await d.client().getJob(unit.remoteId!, { signal });
+    d.jobs.set(unit.id, job);
+    const status = job.status.code.toLowerCase();
+    const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
+    if (!['incomplete', 'created'].includes(status)) {
+      recordPhase(d, unit, live, 'converting');
+      return;
+    }
+    if (uploaded) {
+      recordPhase(d, unit, live, 'starting');
+      return;
+    }
+  }
+  const token = job.token;
+  const server = job.server ?? unit.server;
+  if (!token || !server) throw new Error(`job ${unit.remoteId} has no upload token or server`);
+  const ids = live.map((i) => i.id);
+  for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: 0, bytesUpTotal: check.size });
+  await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+    filename: path.basename(source.path),
+    uploadUuid: unit.uploadUuid,
+    chunkSize: d.chunkSize,
+    signal,
+    onProgress: (sent, total) => {
+      for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sent, bytesUpTotal: total });
+      d.touch(ids);
+    },
+  });
+  d.store.tx(() => {
+    for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
+    d.store.updateUnit(unit.id, { phase: 'starting' });
+  });
+  d.touch(ids, unit.batchId);
+}
+
+async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+  let job: Job;
+  try {
+    job = await d.client().patchJob(unit.remoteId!, { process: true }, { signal });
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    job = await d.client().getJob(unit.remoteId!, { signal });
+    if (job.status.code.toLowerCase() === 'incomplete') throw err;
+  }
+  d.jobs.set(unit.id, job);
+  d.limiter.success();
+  recordPhase(d, unit, live, 'converting');
+}
+
+async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+  const job = await d.watcher.wait(unit.remoteId!, { signal, onUpdate: (j) => markDelivering(d, unit, j) });
+  d.jobs.set(unit.id, job);
+  const status = job.status.code.toLowerCase();
+  if (status !== 'completed') {
+    const inputId = job.input[0]?.id ?? null;
+    for (const item of d.store.itemsOfUnit(unit.id).filter((i) => !isTerminalItem(i.state))) {
+      const error: ItemError =
+        status === 'canceled'
+          ? { code: 'canceled', message: 'The job was canceled on the server', action: 'Retry the item' }
+          : jobFailure(job.errors, item.convId, inputId);
+      failItems(d, [item], error);
+    }
+    return;
+  }
+  const downloading: string[] = [];
+  d.store.tx(() => {
+    for (const item of d.store.itemsOfUnit(unit.id)) {
+      if (isTerminalItem(item.state)) continue;
+      const conv = job.conversion.find((c) => c.id && c.id === item.convId) ?? job.conversion[item.convIndex ?? 0];
+      if (item.destination?.kind === 'profile') {
+        const targets = conv?.output_target ?? [];
+        const failed = targets.find((t) => (t.status ?? '').toLowerCase() === 'failed');
+        if (failed || targets.length === 0) {
+          const err = job.errors.find((e) => e.id_source === item.convId);
+          failItems(d, [item], {
+            code: 'delivery',
+            message: err?.message ?? 'The result could not be delivered to the destination',
+            action: 'Test the destination profile',
+          });
+          continue;
+        }
+        const locations = targets.flatMap((t) => locationsOf(t));
+        finishItem(d, item, 'done', locations.map((location) => ({ location, done: true })), null);
+        continue;
+      }
+      const outs = outputsFor(job, item, live.length === 1 && d.store.itemsOfUnit(unit.id).length === 1);
+      if (outs.length === 0) {
+        failItems(d, [item], jobFailure(job.errors, item.convId, job.input[0]?.id ?? null));
+        continue;
+      }
+      const total = outs.reduce((n, o) => n + (o.size ?? 0), 0);
+      d.store.updateItem(item.id, { state: 'downloading', bytesDownTotal: total, bytesDown: 0 });
+      downloading.push(item.id);
+    }
+    d.store.updateUnit(unit.id, { phase: 'downloading' });
+  });
+  d.touch(downloading, unit.batchId);
+}
+
+async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+  let job = d.jobs.get(unit.id);
+  if (!job || !job.output.length) {
+    job = await d.client().getJob(unit.remoteId!, { signal });
+    d.jobs.set(unit.id, job);
+  }
+  const single = d.store.itemsOfUnit(unit.id).length === 1;
+  for (const item of live) {
+    if (item.state !== 'downloading') continue;
+    try {
+      await downloadItem(d, job, item, single, signal);
+    } catch (err) {
+      const v = classify(err);
+      if (v.kind === 'permanent') {
+        const error =
+          v.error.code === 'not_found'
+            ? { code: 'not_found', message: 'The result is no longer available on the server', action: 'Retry the item' }
+            : v.error;
+        failItems(d, [item], error);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: boolean, signal: AbortSignal): Promise<void> {
+  const outs = outputsFor(job, item, single);
+  const dir = outputDir(item);
+  if (!dir) throw new Error('no output folder for a folder destination');
+  const records: OutputRecord[] = item.outputs.map((r) => ({ ...r }));
+  const persist = () => d.store.updateItem(item.id, { outputs: records });
+  let received = records.filter((r) => r.done && !r.skipped).reduce((n, r) => n + (outs.find((o) => o.id === r.outputId)?.size ?? 0), 0);
+  const stem = outputStem(item);
+  for (let k = 0; k < outs.length; k++) {
+    const out = outs[k];
+    let rec = records.find((r) => r.outputId === out.id);
+    if (rec?.done) continue;
+    const claimedBefore = Boolean(rec);
+    if (!rec) {
+      const ext = outputExt(item.target ?? 'out', out.filename);
+      const name = outs.length > 1 ? `${stem}-${k + 1}` : stem;
+      const claim = claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
+        records.push({ outputId: out.id, path: c.path, done: c.kind === 'skipped', skipped: c.kind === 'skipped' || undefined, before: c.kind === 'claimed' ? c.before : undefined });
+        persist();
+      });
+      rec = records.find((r) => r.outputId === out.id)!;
+      if (claim.kind === 'skipped') continue;
+    }
+    if (finishedOnDisk(rec, out.size)) {
+      // Downloaded and renamed into place before a crash: not downloaded again.
+      rec.done = true;
+      persist();
+      received += out.size ?? 0;
+      continue;
+    }
+    if (claimedBefore) removeStaleParts(rec.path!);
+    const base = received;
+    const got = await d.client().downloadOutput(out, rec.path!, {
+      signal,
+      onProgress: (n) => {
+        d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
+        d.touch([item.id]);
+      },
+    });
+    received += got.size;
+    rec.done = true;
+    d.store.updateItem(item.id, { outputs: records, bytesDown: received });
+  }
+  const allSkipped = records.length > 0 && records.every((r) => r.skipped);
+  finishItem(d, item, 'done', records, allSkipped ? skippedNote(records[0].path!) : null);
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+async function conversionFor(d: RunnerDeps, item: ItemRow): Promise<ConversionCreate> {
+  const conv: ConversionCreate = { target: item.target! };
+  if (item.options && Object.keys(item.options).length) conv.options = { ...item.options };
+  if (item.destination?.kind === 'profile') {
+    const ext = outputExt(item.target!).slice(1);
+    const target = await d.destinations!.resolveOutputTarget(item.destination.profileId, {
+      name: outputStem(item),
+      ext,
+      target: item.target!,
+      batch: item.batchId,
+      date: new Date(d.now()).toISOString().slice(0, 10),
+      folder: item.source.kind === 'file' ? (item.source.relDir ?? '').replace(/\\/g, '/') : '',
+    });
+    conv.output_target = [target];
+  }
+  return conv;
+}
+
+/** The outputs that belong to an item: those of its conversion (or all, for a one-item job). */
+function outputsFor(job: Job, item: ItemRow, single: boolean): OutputFile[] {
+  const enabled = job.output.filter((o) => (o.status ?? 'enabled') !== 'disabled');
+  if (item.convId) {
+    const mine = enabled.filter((o) => o.source?.conversion === item.convId);
+    if (mine.length || !single) return mine;
+  }
+  return single ? enabled : [];
+}
+
+function locationsOf(t: { parameters?: Record<string, unknown>; [k: string]: unknown }): string[] {
+  const locs = (t as { locations?: unknown }).locations;
+  if (Array.isArray(locs) && locs.every((l) => typeof l === 'string') && locs.length) return locs as string[];
+  const file = t.parameters?.file;
+  const type = typeof t.type === 'string' ? t.type : 'remote';
+  return [typeof file === 'string' ? `${type}:${file}` : type];
+}
+
+function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
+  const uploading = job.conversion.filter((c) => (c.output_target ?? []).some((t) => (t.status ?? '').toLowerCase() === 'uploading'));
+  if (uploading.length === 0) return;
+  const changed: string[] = [];
+  for (const item of d.store.itemsOfUnit(unit.id)) {
+    if (item.state !== 'converting' || item.destination?.kind !== 'profile') continue;
+    if (!uploading.some((c) => c.id === item.convId)) continue;
+    d.store.updateItem(item.id, { state: 'delivering' });
+    changed.push(item.id);
+  }
+  if (changed.length) d.touch(changed, unit.batchId);
+}
+
+function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting'): void {
+  const state = STATE_FOR_PHASE[phase];
+  d.store.tx(() => {
+    d.store.updateUnit(unit.id, { phase });
+    for (const item of live) if (item.state !== state) d.store.updateItem(item.id, { state });
+  });
+  d.touch(live.map((i) => i.id), unit.batchId);
+}
+
+export function failItems(d: Pick<RunnerDeps, 'store' | 'touch' | 'progress' | 'log'>, items: ItemRow[], error: ItemError): void {
+  for (const item of items) {
+    const current = d.store.item(item.id);
+    if (!current || isTerminalItem(current.state)) continue;
+    d.log.info(`item ${item.id} failed: ${error.code}: ${error.message}`);
+    releaseOutputs(d.store, current);
+    d.store.updateItem(item.id, { state: 'failed', error, outputs: current.outputs.filter((r) => r.done && !r.skipped) });
+    d.progress.delete(item.id);
+  }
+  if (items.length) d.touch(items.map((i) => i.id), items[0].batchId);
+}
+
+function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: OutputRecord[], note: ItemError | null): void {
+  d.store.updateItem(item.id, { state, outputs, error: note });
+  d.progress.delete(item.id);
+  d.touch([item.id], item.batchId);
+}
+
+export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
+  d.store.updateUnit(unit.id, { phase: 'finished' });
+  const job = d.jobs.get(unit.id);
+  d.jobs.delete(unit.id);
+  d.fresh.delete(unit.id);
+  // Every item was canceled while the job was still running: stop it on the server too.
+  if (unit.remoteId && (!job || !['completed', 'failed', 'canceled'].includes(job.status.code.toLowerCase()))) {
+    const everythingCanceled = d.store.itemsOfUnit(unit.id).every((i) => i.state === 'canceled');
+    if (everythingCanceled) {
+      d.client()
+        .deleteJob(unit.remoteId)
+        .catch((err: unknown) => d.log.info(`cancel of job ${unit.remoteId} on the server failed: ${(err as Error).message}`));
+    }
+  }
+}
+
+function predictedPath(item: ItemRow): string | null {
+  const dir = outputDir(item);
+  if (!dir || !item.target) return null;
+  return path.join(dir, `${outputStem(item)}${outputExt(item.target)}`);
+}
+
+function predictedExists(d: RunnerDeps, item: ItemRow): boolean {
+  const p = predictedPath(item);
+  if (!p) return false;
+  if (fs.existsSync(p)) return true;
+  const owner = d.store.claimOwner(pathKey(p));
+  return Boolean(owner && owner.itemId !== item.id);
+}
+
+function skippedNote(p: string): ItemError {
+  return { code: 'skipped', message: `Skipped: ${p} already exists`, action: 'Choose “rename” or “overwrite” to convert it anyway' };
+}
+
+/** Temporary files of a download that a crash interrupted (the client names them `.<name>.<hex>.part`). */
+function removeStaleParts(dest: string): void {
+  const dir = path.dirname(dest);
+  const prefix = `.${path.basename(dest)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (n.startsWith(prefix) && n.endsWith('.part')) fs.rmSync(path.join(dir, n), { force: true });
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * The queue's persistence: every state the queue relies on after a crash is written here, in a
+ * transaction, before the side effect it announces. Plain SQL over better-sqlite3 (synchronous,
+ * so a recorded step is on disk when the call returns).
+ */
+import crypto from 'node:crypto';
+import type { BatchCounts, ItemState } from '../../preload/contract';
+import { migrate, type Db } from '../db';
+import { queueMigrations } from './schema';
+import type { ItemRow, OutputRecord, UnitPhase, UnitRow } from './types';
+
+interface ItemDbRow {
+  id: string;
+  batch_id: string;
+  seq: number;
+  unit_id: string | null;
+  source_kind: string;
+  source: string;
+  label: string;
+  source_ext: string | null;
+  target: string | null;
+  options: string;
+  destination: string | null;
+  out_dir: string | null;
+  conflict: string;
+  state: string;
+  conv_index: number | null;
+  conv_id: string | null;
+  error: string | null;
+  outputs: string;
+  bytes_up: number;
+  bytes_up_total: number | null;
+  bytes_down: number;
+  bytes_down_total: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface UnitDbRow {
+  id: string;
+  batch_id: string;
+  seq: number;
+  kind: string;
+  phase: string;
+  idem_key: string;
+  upload_uuid: string;
+  remote_id: string | null;
+  server: string | null;
+  attempts: number;
+  next_at: number;
+}
+
+export const newId = (): string => crypto.randomUUID();
+
+const ACTIVE_STATES = new Set<ItemState>(['creating', 'uploading', 'converting', 'downloading', 'delivering']);
+
+export function emptyCounts(): BatchCounts {
+  return { total: 0, queued: 0, active: 0, done: 0, failed: 0, canceled: 0 };
+}
+
+export function addToCounts(c: BatchCounts, state: ItemState, n: number): void {
+  c.total += n;
+  if (state === 'queued') c.queued += n;
+  else if (ACTIVE_STATES.has(state)) c.active += n;
+  else if (state === 'done') c.done += n;
+  else if (state === 'failed') c.failed += n;
+  else if (state === 'canceled') c.canceled += n;
+}
+
+function toItem(r: ItemDbRow): ItemRow {
+  return {
+    id: r.id,
+    batchId: r.batch_id,
+    seq: r.seq,
+    unitId: r.unit_id,
+    source: JSON.parse(r.source),
+    label: r.label,
+    sourceExt: r.source_ext,
+    target: r.target,
+    options: JSON.parse(r.options),
+    destination: r.destination ? JSON.parse(r.destination) : null,
+    outDir: r.out_dir,
+    conflict: r.conflict as ItemRow['conflict'],
+    state: r.state as ItemState,
+    convIndex: r.conv_index,
+    convId: r.conv_id,
+    error: r.error ? JSON.parse(r.error) : null,
+    outputs: JSON.parse(r.outputs),
+    bytesUp: r.bytes_up,
+    bytesUpTotal: r.bytes_up_total,
+    bytesDown: r.bytes_down,
+    bytesDownTotal: r.bytes_down_total,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toUnit(r: UnitDbRow): UnitRow {
+  return {
+    id: r.id,
+    batchId: r.batch_id,
+    seq: r.seq,
+    kind: r.kind as UnitRow['kind'],
+    phase: r.phase as UnitPhase,
+    idemKey: r.idem_key,
+    uploadUuid: r.upload_uuid,
+    remoteId: r.remote_id,
+    server: r.server,
+    attempts: r.attempts,
+    nextAt: r.next_at,
+  };
+}
+
+export type NewItem = Omit<ItemRow, 'seq' | 'unitId' | 'state' | 'convIndex' | 'convId' | 'error' | 'outputs' | 'bytesUp' | 'bytesUpTotal' | 'bytesDown' | 'bytesDownTotal' | 'createdAt' | 'updatedAt'>;
+
+/** Fields of an item that the runner changes (JSON fields are serialised here). */
+export interface ItemPatch {
+  state?: ItemState;
+  unitId?: string | null;
+  target?: string | null;
+  options?: ItemRow['options'];
+  destination?: ItemRow['destination'];
+  outDir?: string | null;
+  conflict?: ItemRow['conflict'];
+  convIndex?: number | null;
+  convId?: string | null;
+  error?: ItemRow['error'];
+  outputs?: OutputRecord[];
+  bytesUp?: number;
+  bytesUpTotal?: number | null;
+  bytesDown?: number;
+  bytesDownTotal?: number | null;
+}
+
+const ITEM_COLUMNS: Record<keyof ItemPatch, [string, (v: never) => unknown]> = {
+  state: ['state', (v) => v],
+  unitId: ['unit_id', (v) => v],
+  target: ['target', (v) => v],
+  options: ['options', (v) => JSON.stringify(v ?? {})],
+  destination: ['destination', (v) => (v ? JSON.stringify(v) : null)],
+  outDir: ['out_dir', (v) => v],
+  conflict: ['conflict', (v) => v],
+  convIndex: ['conv_index', (v) => v],
+  convId: ['conv_id', (v) => v],
+  error: ['error', (v) => (v ? JSON.stringify(v) : null)],
+  outputs: ['outputs', (v) => JSON.stringify(v ?? [])],
+  bytesUp: ['bytes_up', (v) => v],
+  bytesUpTotal: ['bytes_up_total', (v) => v],
+  bytesDown: ['bytes_down', (v) => v],
+  bytesDownTotal: ['bytes_down_total', (v) => v],
+};
+
+export interface UnitPatch {
+  phase?: UnitPhase;
+  remoteId?: string | null;
+  server?: string | null;
+  attempts?: number;
+  nextAt?: number;
+}
+
+const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
+  phase: 'phase',
+  remoteId: 'remote_id',
+  server: 'server',
+  attempts: 'attempts',
+  nextAt: 'next_at',
+};
+
+export class QueueStore {
+  private seq: number;
+  private readonly s;
+  private readonly patchCache = new Map<string, { run(...params: unknown[]): unknown }>();
+
+  constructor(readonly db: Db, private readonly now: () => number = Date.now) {
+    migrate(db, 'queue', queueMigrations);
+    const maxSeq = db.prepare('SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)').get() as { m: number | null };
+    this.seq = maxSeq.m ?? 0;
+    this.s = {
+      insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at) VALUES (?, ?, ?)'),
+      batch: db.prepare('SELECT id, created_at FROM queue_batches WHERE id = ?'),
+      batches: db.prepare('SELECT id, created_at FROM queue_batches ORDER BY seq'),
+      deleteBatch: db.prepare('DELETE FROM queue_batches WHERE id = ?'),
+      insertItem: db.prepare(
+        `INSERT INTO queue_items (id, batch_id, seq, source_kind, source, label, source_ext, target, options, destination, out_dir, conflict, state, created_at, updated_at)
+         VALUES (@id, @batch_id, @seq, @source_kind, @source, @label, @source_ext, @target, @options, @destination, @out_dir, @conflict, 'queued', @now, @now)`,
+      ),
+      item: db.prepare('SELECT * FROM queue_items WHERE id = ?'),
+      itemsOfUnit: db.prepare('SELECT * FROM queue_items WHERE unit_id = ? ORDER BY seq'),
+      itemsPage: db.prepare('SELECT * FROM queue_items ORDER BY seq LIMIT ? OFFSET ?'),
+      itemsPageBatch: db.prepare('SELECT * FROM queue_items WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
+      countAll: db.prepare('SELECT COUNT(*) AS n FROM queue_items'),
+      countBatch: db.prepare('SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ?'),
+      countsByBatch: db.prepare('SELECT batch_id, state, COUNT(*) AS n FROM queue_items GROUP BY batch_id, state'),
+      countsOfBatch: db.prepare('SELECT state, COUNT(*) AS n FROM queue_items WHERE batch_id = ? GROUP BY state'),
+      deleteItem: db.prepare('DELETE FROM queue_items WHERE id = ?'),
+      batchItemCount: db.prepare('SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ?'),
+      insertUnit: db.prepare(
+        `INSERT INTO queue_units (id, batch_id, seq, kind, phase, idem_key, upload_uuid, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      ),
+      unit: db.prepare('SELECT * FROM queue_units WHERE id = ?'),
+      unitByRemote: db.prepare('SELECT * FROM queue_units WHERE remote_id = ? LIMIT 1'),
+      inFlight: db.prepare(
+        "SELECT * FROM queue_units WHERE phase IN ('creating','uploading','starting','converting','downloading') AND next_at <= ? ORDER BY seq LIMIT ?",
+      ),
+      pending: db.prepare("SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? ORDER BY seq LIMIT ?"),
+      nextDue: db.prepare("SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ?"),
+      unfinishedInBatch: db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE batch_id = ? AND phase <> 'finished'"),
+      unfinishedBatches: db.prepare("SELECT DISTINCT batch_id FROM queue_units WHERE phase <> 'finished'"),
+      deleteUnit: db.prepare('DELETE FROM queue_units WHERE id = ?'),
+      unitItemCount: db.prepare('SELECT COUNT(*) AS n FROM queue_items WHERE unit_id = ?'),
+      claimOwner: db.prepare('SELECT item_id, batch_id FROM queue_claims WHERE path_key = ?'),
+      insertClaim: db.prepare('INSERT INTO queue_claims (path_key, path, item_id, batch_id) VALUES (?, ?, ?, ?)'),
+      replaceClaim: db.prepare('UPDATE queue_claims SET item_id = ?, batch_id = ?, path = ? WHERE path_key = ?'),
+      claimsOf: db.prepare('SELECT path_key, path FROM queue_claims WHERE item_id = ?'),
+      releaseClaims: db.prepare('DELETE FROM queue_claims WHERE item_id = ?'),
+      cacheGet: db.prepare('SELECT fetched_at, doc FROM queue_cache WHERE name = ?'),
+      cacheSet: db.prepare('INSERT INTO queue_cache (name, fetched_at, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET fetched_at = excluded.fetched_at, doc = excluded.doc'),
+    };
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- batches -----------------------------------------------------------------------------
+
+  createBatch(): { id: string; createdAt: number } {
+    const id = newId();
+    const createdAt = this.now();
+    this.s.insertBatch.run(id, this.nextSeq(), createdAt);
+    return { id, createdAt };
+  }
+
+  hasBatch(id: string): boolean {
+    return Boolean(this.s.batch.get(id));
+  }
+
+  batches(): Array<{ id: string; createdAt: number }> {
+    return (this.s.batches.all() as Array<{ id: string; created_at: number }>).map((r) => ({ id: r.id, createdAt: r.created_at }));
+  }
+
+  /** Removes batches left without items. */
+  dropBatchIfEmpty(id: string): boolean {
+    const n = (this.s.batchItemCount.get(id) as { n: number }).n;
+    if (n > 0) return false;
+    this.s.deleteBatch.run(id);
+    return true;
+  }
+
+  countsByBatch(): Map<string, BatchCounts> {
+    const out = new Map<string, BatchCounts>();
+    for (const b of this.batches()) out.set(b.id, emptyCounts());
+    for (const r of this.s.countsByBatch.all() as Array<{ batch_id: string; state: ItemState; n: number }>) {
+      let c = out.get(r.batch_id);
+      if (!c) out.set(r.batch_id, (c = emptyCounts()));
+      addToCounts(c, r.state, r.n);
+    }
+    return out;
+  }
+
+  countsOfBatch(batchId: string): BatchCounts {
+    const c = emptyCounts();
+    for (const r of this.s.countsOfBatch.all(batchId) as Array<{ state: ItemState; n: number }>) addToCounts(c, r.state, r.n);
+    return c;
+  }
+
+  unfinishedUnitsInBatch(batchId: string): number {
+    return (this.s.unfinishedInBatch.get(batchId) as { n: number }).n;
+  }
+
+  batchesWithUnfinishedUnits(): string[] {
+    return (this.s.unfinishedBatches.all() as Array<{ batch_id: string }>).map((r) => r.batch_id);
+  }
+
+  // ---- items -------------------------------------------------------------------------------
+
+  insertItems(batchId: string, items: NewItem[]): void {
+    const now = this.now();
+    for (const it of items) {
+      this.s.insertItem.run({
+        id: it.id,
+        batch_id: batchId,
+        seq: this.nextSeq(),
+        source_kind: it.source.kind,
+        source: JSON.stringify(it.source),
+        label: it.label,
+        source_ext: it.sourceExt,
+        target: it.target,
+        options: JSON.stringify(it.options ?? {}),
+        destination: it.destination ? JSON.stringify(it.destination) : null,
+        out_dir: it.outDir,
+        conflict: it.conflict,
+        now,
+      });
+    }
+  }
+
+  item(id: string): ItemRow | null {
+    const r = this.s.item.get(id) as ItemDbRow | undefined;
+    return r ? toItem(r) : null;
+  }
+
+  items(ids: string[]): ItemRow[] {
+    const out: ItemRow[] = [];
+    for (const id of ids) {
+      const it = this.item(id);
+      if (it) out.push(it);
+    }
+    return out;
+  }
+
+  itemsOfUnit(unitId: string): ItemRow[] {
+    return (this.s.itemsOfUnit.all(unitId) as ItemDbRow[]).map(toItem);
+  }
+
+  listItems(batchId: string | undefined, offset: number, limit: number): { total: number; items: ItemRow[] } {
+    const rows = batchId
+      ? (this.s.itemsPageBatch.all(batchId, limit, offset) as ItemDbRow[])
+      : (this.s.itemsPage.all(limit, offset) as ItemDbRow[]);
+    const total = batchId ? (this.s.countBatch.get(batchId) as { n: number }).n : (this.s.countAll.get() as { n: number }).n;
+    return { total, items: rows.map(toItem) };
+  }
+
+  /** Items matching a SQL condition (internal callers only; never user text in `where`). */
+  selectItems(where: string, params: unknown[] = []): ItemRow[] {
+    return (this.db.prepare(`SELECT * FROM queue_items WHERE ${where} ORDER BY seq`).all(...params) as ItemDbRow[]).map(toItem);
+  }
+
+  updateItem(id: string, patch: ItemPatch): void {
+    const keys = (Object.keys(patch) as Array<keyof ItemPatch>).filter((k) => patch[k] !== undefined);
+    if (keys.length === 0) return;
+    const sig = `i:${keys.join(',')}`;
+    let stmt = this.patchCache.get(sig);
+    if (!stmt) {
+      const sets = keys.map((k) => `${ITEM_COLUMNS[k][0]} = ?`).join(', ');
+      stmt = this.db.prepare(`UPDATE queue_items SET ${sets}, updated_at = ? WHERE id = ?`);
+      this.patchCache.set(sig, stmt);
+    }
+    const values = keys.map((k) => ITEM_COLUMNS[k][1](patch[k] as never));
+    stmt.run(...values, this.now(), id);
+  }
+
+  deleteItem(id: string): void {
+    this.s.releaseClaims.run(id);
+    this.s.deleteItem.run(id);
+  }
+
+  // ---- units -------------------------------------------------------------------------------
+
+  createUnit(batchId: string, kind: UnitRow['kind']): string {
+    const id = newId();
+    const now = this.now();
+    this.s.insertUnit.run(id, batchId, this.nextSeq(), kind, crypto.randomUUID(), crypto.randomUUID(), now, now);
+    return id;
+  }
+
+  unit(id: string): UnitRow | null {
+    const r = this.s.unit.get(id) as UnitDbRow | undefined;
+    return r ? toUnit(r) : null;
+  }
+
+  unitByRemoteId(remoteId: string): UnitRow | null {
+    const r = this.s.unitByRemote.get(remoteId) as UnitDbRow | undefined;
+    return r ? toUnit(r) : null;
+  }
+
+  updateUnit(id: string, patch: UnitPatch): void {
+    const keys = (Object.keys(patch) as Array<keyof UnitPatch>).filter((k) => patch[k] !== undefined);
+    if (keys.length === 0) return;
+    const sig = `u:${keys.join(',')}`;
+    let stmt = this.patchCache.get(sig);
+    if (!stmt) {
+      stmt = this.db.prepare(`UPDATE queue_units SET ${keys.map((k) => `${UNIT_COLUMNS[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`);
+      this.patchCache.set(sig, stmt);
+    }
+    stmt.run(...keys.map((k) => patch[k]), this.now(), id);
+  }
+
+  deleteUnitIfEmpty(id: string): void {
+    if ((this.s.unitItemCount.get(id) as { n: number }).n === 0) this.s.deleteUnit.run(id);
+  }
+
+  /**
+   * Units that may run now: those already under way first (a restart continues them), then new
+   * ones in order; optionally only of some batches.
+   */
+  runnableUnits(now: number, limit: number, batches?: string[]): UnitRow[] {
+    if (!batches) {
+      const inFlight = (this.s.inFlight.all(now, limit) as UnitDbRow[]).map(toUnit);
+      if (inFlight.length >= limit) return inFlight;
+      const pending = (this.s.pending.all(now, limit - inFlight.length) as UnitDbRow[]).map(toUnit);
+      return inFlight.concat(pending);
+    }
+    const marks = batches.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM queue_units WHERE phase <> 'finished' AND next_at <= ? AND batch_id IN (${marks})
+         ORDER BY CASE phase WHEN 'pending' THEN 1 ELSE 0 END, seq LIMIT ?`,
+      )
+      .all(now, ...batches, limit) as UnitDbRow[];
+    return rows.map(toUnit);
+  }
+
+  nextDueAt(now: number, batches?: string[]): number | null {
+    if (!batches) return (this.s.nextDue.get(now) as { t: number | null }).t;
+    const marks = batches.map(() => '?').join(',');
+    const r = this.db
+      .prepare(`SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`)
+      .get(now, ...batches) as { t: number | null };
+    return r.t;
+  }
+
+  /** Units in a phase whose remote job may exist without its id recorded yet. */
+  creatingCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE phase = 'creating'").get() as { n: number }).n;
+  }
+
+  // ---- output claims -------------------------------------------------------------------------
+
+  claimOwner(pathKey: string): { itemId: string; batchId: string } | null {
+    const r = this.s.claimOwner.get(pathKey) as { item_id: string; batch_id: string } | undefined;
+    return r ? { itemId: r.item_id, batchId: r.batch_id } : null;
+  }
+
+  /** Inserts the claim; false when another item holds the path. */
+  insertClaim(pathKey: string, p: string, itemId: string, batchId: string): boolean {
+    try {
+      this.s.insertClaim.run(pathKey, p, itemId, batchId);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+      throw err;
+    }
+  }
+
+  takeOverClaim(pathKey: string, p: string, itemId: string, batchId: string): void {
+    this.s.replaceClaim.run(itemId, batchId, p, pathKey);
+  }
+
+  claimsOf(itemId: string): Array<{ pathKey: string; path: string }> {
+    return (this.s.claimsOf.all(itemId) as Array<{ path_key: string; path: string }>).map((r) => ({ pathKey: r.path_key, path: r.path }));
+  }
+
+  releaseClaims(itemId: string): void {
+    this.s.releaseClaims.run(itemId);
+  }
+
+  // ---- cache -------------------------------------------------------------------------------
+
+  cacheGet(name: string): { fetchedAt: number; doc: unknown } | null {
+    const r = this.s.cacheGet.get(name) as { fetched_at: number; doc: string } | undefined;
+    if (!r) return null;
+    try {
+      return { fetchedAt: r.fetched_at, doc: JSON.parse(r.doc) };
+    } catch {
+      return null;
+    }
+  }
+
+  cacheSet(name: string, doc: unknown): void {
+    this.s.cacheSet.run(name, this.now(), JSON.stringify(doc));
+  }
+}

@@ -1,0 +1,76 @@
+/** The queue's internal records (what the store reads and writes). */
+import type {
+  ConflictPolicy,
+  ConversionOptions,
+  Destination,
+  ItemError,
+  ItemState,
+  SourceInput,
+} from '../../preload/contract';
+
+/**
+ * A unit's phase. Each phase is recorded before its side effect runs, so a restart knows exactly
+ * which request may have been sent and checks the server before repeating anything.
+ *
+ *   pending → creating → (uploading → starting →) converting → downloading → finished
+ */
+export type UnitPhase = 'pending' | 'creating' | 'uploading' | 'starting' | 'converting' | 'downloading' | 'finished';
+export const ACTIVE_PHASES: UnitPhase[] = ['creating', 'uploading', 'starting', 'converting', 'downloading'];
+
+export interface UnitRow {
+  id: string;
+  batchId: string;
+  seq: number;
+  kind: SourceInput['kind'];
+  phase: UnitPhase;
+  idemKey: string;
+  uploadUuid: string;
+  remoteId: string | null;
+  server: string | null;
+  attempts: number;
+  nextAt: number;
+}
+
+/** One result of an item: a claimed local path (folder destination) or a remote location. */
+export interface OutputRecord {
+  /** The API's output id (local downloads). */
+  outputId?: string;
+  /** Claimed local path. */
+  path?: string;
+  /** Remote location (profile destinations). */
+  location?: string;
+  done: boolean;
+  /** The path existed and the conflict policy is `skip`: nothing was written. */
+  skipped?: boolean;
+  /** For `overwrite` claims: the file that was there before, to tell it apart from ours after a crash. */
+  before?: { ino: number; mtimeMs: number; size: number } | null;
+}
+
+export interface ItemRow {
+  id: string;
+  batchId: string;
+  seq: number;
+  unitId: string | null;
+  source: SourceInput;
+  label: string;
+  sourceExt: string | null;
+  target: string | null;
+  options: ConversionOptions;
+  destination: Destination | null;
+  outDir: string | null;
+  conflict: ConflictPolicy;
+  state: ItemState;
+  convIndex: number | null;
+  convId: string | null;
+  error: ItemError | null;
+  outputs: OutputRecord[];
+  bytesUp: number;
+  bytesUpTotal: number | null;
+  bytesDown: number;
+  bytesDownTotal: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const TERMINAL_ITEM_STATES: ItemState[] = ['done', 'failed', 'canceled'];
+export const isTerminalItem = (s: ItemState): boolean => s === 'done' || s === 'failed' || s === 'canceled';

@@ -1,0 +1,99 @@
+import { useEffect, useId, useState } from 'react';
+import type { Destination } from '../../../preload/contract';
+import { useApp, useConvoy } from '../context';
+import { DESTINATION_TYPE_LABELS } from '../lib/destinationForms';
+
+/** Where results go: the default folder, a chosen folder, or a saved profile. */
+export function DestinationPicker({
+  label,
+  value,
+  onChange,
+  allowDefault = true,
+}: {
+  label: string;
+  value: Destination | null;
+  onChange: (d: Destination | null) => void;
+  allowDefault?: boolean;
+}) {
+  const { controller, app, connection } = useConvoy();
+  const profiles = useApp((s) => s.profiles);
+  const settings = useApp((s) => s.settings);
+  const id = useId();
+  const mode = !value || (value.kind === 'folder' && !value.path) ? 'default' : value.kind === 'folder' ? 'folder' : `profile:${value.profileId}`;
+  const [choosingFolder, setChoosingFolder] = useState(mode === 'folder');
+  const [path, setPath] = useState(value?.kind === 'folder' ? (value.path ?? '') : '');
+  useEffect(() => {
+    if (value?.kind === 'folder' && value.path) setPath(value.path);
+  }, [value]);
+
+  const selectValue = choosingFolder ? 'folder' : mode;
+  const defaultLabel = settings?.outputDir ? `Default folder (${settings.outputDir})` : 'Next to the source (default)';
+
+  const onSelect = (v: string) => {
+    if (v === 'manage') {
+      app.getState().openDialog({ kind: 'destinations' });
+      return;
+    }
+    if (v === 'default') {
+      setChoosingFolder(false);
+      onChange(allowDefault ? null : { kind: 'folder' });
+    } else if (v === 'folder') {
+      setChoosingFolder(true);
+      if (path.trim()) onChange({ kind: 'folder', path: path.trim() });
+    } else if (v.startsWith('profile:')) {
+      setChoosingFolder(false);
+      onChange({ kind: 'profile', profileId: v.slice('profile:'.length) });
+    }
+  };
+
+  const browse = async () => {
+    const r = await controller.pickFolder();
+    if (r?.path) {
+      setPath(r.path);
+      onChange({ kind: 'folder', path: r.path });
+    }
+  };
+
+  return (
+    <div className="destination-picker">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={selectValue} onChange={(e) => onSelect(e.target.value)}>
+        <option value="default">{defaultLabel}</option>
+        <option value="folder">A folder of my choice…</option>
+        {profiles.length > 0 && (
+          <optgroup label="Saved destinations">
+            {profiles.map((p) => (
+              <option key={p.id} value={`profile:${p.id}`}>
+                {p.name} ({DESTINATION_TYPE_LABELS[p.type]})
+              </option>
+            ))}
+          </optgroup>
+        )}
+        <option value="manage">Manage destinations…</option>
+      </select>
+      {choosingFolder && (
+        <span className="folder-choice">
+          <input
+            type="text"
+            aria-label="Folder path"
+            placeholder="/path/to/folder"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            onBlur={() => path.trim() && onChange({ kind: 'folder', path: path.trim() })}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                if (path.trim()) onChange({ kind: 'folder', path: path.trim() });
+              }
+            }}
+          />
+          {connection.mode === 'electron' && (
+            <button type="button" onClick={() => void browse()}>
+              Browse…
+            </button>
+          )}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import type { Destination } from '../../../preload/contract';
+import { useApp, useConvoy } from '../context';
+import { DestinationPicker } from './DestinationPicker';
+import { Modal } from './Modal';
+import { OptionsForm } from './OptionsForm';
+import { ProfilesDialog } from './ProfilesDialog';
+import { SettingsDialog } from './SettingsDialog';
+
+function OptionsDialog({ itemIds, target }: { itemIds: string[]; target: string }) {
+  const { controller, queue, app } = useConvoy();
+  const targets = useApp((s) => s.targets);
+  const close = () => app.getState().openDialog(null);
+  const spec = targets?.find((t) => t.target === target);
+  const first = queue.getState().model.byId.get(itemIds[0]);
+  const current = first?.target === target ? first.options : controller.rememberedOptions(target);
+  return (
+    <Modal title={`${target.toUpperCase()} options${itemIds.length > 1 ? ` for ${itemIds.length} items` : ''}`} onClose={close}>
+      {!spec ? (
+        <p>The options of {target.toUpperCase()} are not known (the target list could not be loaded).</p>
+      ) : (
+        <OptionsForm
+          target={target}
+          schema={spec.options}
+          current={current}
+          onCancel={close}
+          onSubmit={async (values) => {
+            if (await controller.setTarget(itemIds, target, values)) close();
+          }}
+        />
+      )}
+    </Modal>
+  );
+}
+
+function DestinationDialog({ itemIds }: { itemIds: string[] }) {
+  const { controller, queue, app } = useConvoy();
+  const close = () => app.getState().openDialog(null);
+  const first = queue.getState().model.byId.get(itemIds[0]);
+  const [dest, setDest] = useState<Destination | null>(first?.destination ?? null);
+  return (
+    <Modal title={`Destination${itemIds.length > 1 ? ` for ${itemIds.length} items` : ''}`} onClose={close}>
+      <DestinationPicker label="Save results to" value={dest} onChange={setDest} />
+      <div className="form-actions">
+        <button
+          type="button"
+          className="primary"
+          onClick={async () => {
+            if (await controller.setDestination(itemIds, dest ?? { kind: 'folder' })) close();
+          }}
+        >
+          Apply
+        </button>
+        <button type="button" onClick={close}>
+          Cancel
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Whichever dialog is open. */
+export function Dialogs() {
+  const dialog = useApp((s) => s.dialog);
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case 'options':
+      return <OptionsDialog itemIds={dialog.itemIds} target={dialog.target} />;
+    case 'destination':
+      return <DestinationDialog itemIds={dialog.itemIds} />;
+    case 'settings':
+      return <SettingsDialog />;
+    case 'destinations':
+      return <ProfilesDialog editId={dialog.editId ?? null} />;
+  }
+}

@@ -1,0 +1,59 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+import { useApp, useConvoy, useQueueState, useVisibleIds } from '../context';
+import { ROW_HEIGHT, Row } from './Row';
+
+/** The queue: a virtualized list, so 10,000 rows cost as much as the thirty on screen. */
+export function QueueList() {
+  const { queue, visible } = useConvoy();
+  const ids = useVisibleIds();
+  const loaded = useQueueState((s) => s.loaded);
+  const loadError = useQueueState((s) => s.loadError);
+  const total = useQueueState((s) => s.model.counts.total);
+  const filter = useQueueState((s) => s.filter);
+  const queueUnavailable = useApp((s) => s.unavailable.has('queue.list'));
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+    getItemKey: (index) => ids[index],
+  });
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    if (target.matches('input[type=text], textarea, select')) return;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      queue.getState().selectAll(visible());
+    } else if (e.key === 'Escape') queue.getState().clearSelection();
+  };
+
+  if (!total) {
+    return (
+      <div className="queue-empty" role="status">
+        {queueUnavailable || (!loaded && loadError) ? (
+          <p>
+            The queue is not available yet{loadError ? ` (${loadError})` : ''}. Added work will show up here once it is.
+          </p>
+        ) : loaded ? (
+          <p>Nothing queued yet. Drop files, folders or URLs above, paste with Ctrl+V, or use Add files.</p>
+        ) : (
+          <p>Loading the queue…</p>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div className="queue-scroll" ref={scrollRef} data-testid="queue-scroll" onKeyDown={onKeyDown}>
+      {ids.length === 0 && <p className="queue-empty-filter">No {filter} items.</p>}
+      <div role="list" aria-label="Queue" className="queue-list" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((v) => (
+          <Row key={v.key as string} id={ids[v.index]} index={v.index} count={ids.length} top={v.start} visibleIds={visible} />
+        ))}
+      </div>
+    </div>
+  );
+}

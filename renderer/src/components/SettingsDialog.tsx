@@ -1,0 +1,322 @@
+import { useState } from 'react';
+import type { ConflictPolicy, ProviderKind } from '../../../preload/contract';
+import { useApp, useConvoy } from '../context';
+import { draftFromSettings, settingsPatch, validateApiKey, validateSettings, type SettingsDraft } from '../lib/settingsForm';
+import { Modal } from './Modal';
+import { keepFocus } from './keepFocus';
+
+type Result = { ok: boolean; text: string } | null;
+
+function errText(e: unknown): string {
+  return (e as { message?: string })?.message || 'Something went wrong';
+}
+
+function Inline({ result }: { result: Result }) {
+  if (!result) return null;
+  return (
+    <p className={result.ok ? 'result ok' : 'result error'} role={result.ok ? 'status' : 'alert'}>
+      {result.ok ? '✓ ' : '✗ '}
+      {result.text}
+    </p>
+  );
+}
+
+export function SettingsForm({ onDone }: { onDone?: () => void }) {
+  const { controller, connection } = useConvoy();
+  const settings = useApp((s) => s.settings);
+  const callback = useApp((s) => s.callbackStatus);
+  const unavailable = useApp((s) => s.unavailable);
+  const [draft, setDraft] = useState<SettingsDraft | null>(() => (settings ? draftFromSettings(settings) : null));
+  const [apiKey, setApiKey] = useState('');
+  const [keyResult, setKeyResult] = useState<Result>(null);
+  const [tunnel, setTunnel] = useState('');
+  const [tunnelResult, setTunnelResult] = useState<Result>(null);
+  const [probeResult, setProbeResult] = useState<Result>(null);
+  const [saveResult, setSaveResult] = useState<Result>(null);
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  if (!settings || !draft) {
+    return <p>Settings are not available yet{unavailable.has('settings.get') ? ' in this build' : ''}.</p>;
+  }
+  const errors = validateSettings(draft, settings);
+  const show = (name: string) => submitted && errors[name];
+  const set = <K extends keyof SettingsDraft>(k: K, v: SettingsDraft[K]) => setDraft({ ...draft, [k]: v });
+
+  const checkKey = async () => {
+    const problem = validateApiKey(apiKey);
+    if (problem) return setKeyResult({ ok: false, text: problem });
+    setBusy('key');
+    setKeyResult(null);
+    try {
+      const s = await controller.setApiKey(apiKey.trim());
+      setApiKey('');
+      setKeyResult({ ok: true, text: `Key accepted and saved (${s.apiKeyMasked ?? 'stored'})` });
+    } catch (e) {
+      setKeyResult({ ok: false, text: errText(e) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const save = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (Object.keys(errors).length) return;
+    const patch = settingsPatch(draft, settings);
+    if (!Object.keys(patch).length) return onDone?.();
+    setBusy('save');
+    try {
+      await controller.updateSettings(patch);
+      setSaveResult({ ok: true, text: 'Saved' });
+      onDone?.();
+    } catch (err) {
+      setSaveResult({ ok: false, text: errText(err) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <form className="settings-form" onSubmit={save} noValidate>
+      <fieldset>
+        <legend>Provider</legend>
+        {(['local', 'api2convert'] as ProviderKind[]).map((p) => (
+          <label key={p} className="check">
+            <input type="radio" name="provider" value={p} checked={draft.provider === p} onChange={() => set('provider', p)} />
+            {p === 'local' ? 'Local engine (on this computer)' : 'api2convert (cloud, needs an API key)'}
+          </label>
+        ))}
+        {show('provider') && (
+          <small className="error" role="alert">
+            {errors.provider}
+          </small>
+        )}
+        <div className="field">
+          <label htmlFor="api-key">API key</label>
+          <div className="inline">
+            <input
+              id="api-key"
+              type="password"
+              autoComplete="off"
+              placeholder={settings.apiKeyMasked ? `Stored: ${settings.apiKeyMasked}` : 'Paste your api2convert key'}
+              value={apiKey}
+              onChange={(e) => setApiKey(e.target.value)}
+            />
+            <button type="button" onClick={() => void checkKey()} disabled={busy === 'key'}>
+              {busy === 'key' ? 'Checking…' : 'Check and save key'}
+            </button>
+            {settings.apiKeyMasked && (
+              <button
+                type="button"
+                onClick={async () => {
+                  try {
+                    await controller.clearApiKey();
+                    setKeyResult({ ok: true, text: 'Key removed' });
+                  } catch (err) {
+                    setKeyResult({ ok: false, text: errText(err) });
+                  }
+                }}
+              >
+                Remove key
+              </button>
+            )}
+          </div>
+          <small className="hint">The key is checked with api2convert before it is stored in the system keychain.</small>
+          <Inline result={keyResult} />
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Job updates</legend>
+        <div className={`field${show('callbackPublicUrl') ? ' invalid' : ''}`}>
+          <label htmlFor="callback-url">Callback public URL</label>
+          <input
+            id="callback-url"
+            type="url"
+            placeholder="https://my-tunnel.example.com"
+            value={draft.callbackPublicUrl}
+            aria-invalid={show('callbackPublicUrl') ? true : undefined}
+            onChange={(e) => set('callbackPublicUrl', e.target.value)}
+          />
+          <small className="hint">Where the API can reach this computer. Without one (or a tunnel), Convoy polls.</small>
+          {show('callbackPublicUrl') && (
+            <small className="error" role="alert">
+              {errors.callbackPublicUrl}
+            </small>
+          )}
+        </div>
+        <div className={`field${show('callbackPort') ? ' invalid' : ''}`}>
+          <label htmlFor="callback-port">Callback port on this computer</label>
+          <input
+            id="callback-port"
+            type="number"
+            min={0}
+            max={65535}
+            value={draft.callbackPort}
+            aria-invalid={show('callbackPort') ? true : undefined}
+            onChange={(e) => set('callbackPort', e.target.value)}
+          />
+          <small className="hint">0 picks a free port; set one when a tunnel or router forwards to a fixed port.</small>
+          {show('callbackPort') && (
+            <small className="error" role="alert">
+              {errors.callbackPort}
+            </small>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor="tunnel-token">Tunnel token (ngrok)</label>
+          <div className="inline">
+            <input
+              id="tunnel-token"
+              type="password"
+              autoComplete="off"
+              placeholder={settings.hasTunnelToken ? 'Stored' : 'Paste an ngrok authtoken'}
+              value={tunnel}
+              onChange={(e) => setTunnel(e.target.value)}
+            />
+            <button
+              type="button"
+              disabled={!tunnel.trim()}
+              onClick={async () => {
+                try {
+                  await controller.setTunnelToken(tunnel.trim());
+                  setTunnel('');
+                  setTunnelResult({ ok: true, text: 'Tunnel token saved' });
+                } catch (err) {
+                  setTunnelResult({ ok: false, text: errText(err) });
+                }
+              }}
+            >
+              Save token
+            </button>
+            {settings.hasTunnelToken && (
+              <button
+                type="button"
+                onClick={async () => {
+                  try {
+                    await controller.setTunnelToken(null);
+                    setTunnelResult({ ok: true, text: 'Tunnel token removed' });
+                  } catch (err) {
+                    setTunnelResult({ ok: false, text: errText(err) });
+                  }
+                }}
+              >
+                Remove token
+              </button>
+            )}
+          </div>
+          <Inline result={tunnelResult} />
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={draft.liveStatus} onChange={(e) => set('liveStatus', e.target.checked)} />
+          Ask for every status change (not just the end)
+        </label>
+        <div className="inline">
+          <button
+            type="button"
+            onClick={async () => {
+              try {
+                const s = await controller.probeCallbacks();
+                setProbeResult({ ok: s.mode === 'callback', text: `${s.mode === 'callback' ? 'Callbacks work' : 'Polling'}: ${s.reason}` });
+              } catch (err) {
+                setProbeResult({ ok: false, text: errText(err) });
+              }
+            }}
+          >
+            Test callbacks
+          </button>
+          {callback && <span className="muted">Now: {callback.mode === 'callback' ? 'callbacks' : 'polling'} — {callback.reason}</span>}
+        </div>
+        <Inline result={probeResult} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Queue</legend>
+        <div className={`field${show('concurrency') ? ' invalid' : ''}`}>
+          <label htmlFor="concurrency">Files at a time</label>
+          <input
+            id="concurrency"
+            type="number"
+            min={1}
+            max={64}
+            value={draft.concurrency}
+            aria-invalid={show('concurrency') ? true : undefined}
+            onChange={(e) => set('concurrency', e.target.value)}
+          />
+          {show('concurrency') && (
+            <small className="error" role="alert">
+              {errors.concurrency}
+            </small>
+          )}
+        </div>
+        <div className={`field${show('outputDir') ? ' invalid' : ''}`}>
+          <label htmlFor="output-dir">Default output folder</label>
+          <div className="inline">
+            <input
+              id="output-dir"
+              type="text"
+              placeholder="Empty: next to each source"
+              value={draft.outputDir}
+              onChange={(e) => set('outputDir', e.target.value)}
+            />
+            {connection.mode === 'electron' && (
+              <button
+                type="button"
+                onClick={async () => {
+                  const r = await controller.pickFolder();
+                  if (r?.path) set('outputDir', r.path);
+                }}
+              >
+                Browse…
+              </button>
+            )}
+          </div>
+          <small className="hint">URLs and uploaded files go here when no folder is chosen.</small>
+        </div>
+        <div className="field">
+          <label htmlFor="conflict">When a file with that name exists</label>
+          <select id="conflict" value={draft.conflictPolicy} onChange={(e) => set('conflictPolicy', e.target.value as ConflictPolicy)}>
+            <option value="rename">Keep both (add a number)</option>
+            <option value="overwrite">Overwrite</option>
+            <option value="skip">Skip the file</option>
+          </select>
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.notifyOnBatchEnd}
+            onChange={(e) => {
+              set('notifyOnBatchEnd', e.target.checked);
+              if (e.target.checked && typeof Notification !== 'undefined' && Notification.permission === 'default') {
+                void Notification.requestPermission().catch(() => undefined);
+              }
+            }}
+          />
+          Notify me when a batch ends
+        </label>
+      </fieldset>
+      <Inline result={saveResult} />
+      <div className="form-actions">
+        <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy === 'save'}>
+          Save settings
+        </button>
+        {onDone && (
+          <button type="button" onClick={onDone}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+export function SettingsDialog() {
+  const { app } = useConvoy();
+  const close = () => app.getState().openDialog(null);
+  return (
+    <Modal title="Settings" onClose={close} wide>
+      <SettingsForm onDone={close} />
+    </Modal>
+  );
+}

@@ -1,0 +1,66 @@
+import { memo } from 'react';
+import { groupByCategory, targetsFor, type TargetInfo } from '../lib/targets';
+
+type Grouped = ReturnType<typeof groupByCategory>;
+// Rows of the same source type share one grouped list (10,000 rows, a handful of types).
+const cache = new WeakMap<readonly TargetInfo[], Map<string, Grouped>>();
+
+export function groupedTargetsFor(targets: readonly TargetInfo[], sourceExt: string | null): Grouped {
+  let perExt = cache.get(targets);
+  if (!perExt) cache.set(targets, (perExt = new Map()));
+  const key = sourceExt ?? '';
+  let grouped = perExt.get(key);
+  if (!grouped) perExt.set(key, (grouped = groupByCategory(targetsFor(targets, sourceExt))));
+  return grouped;
+}
+
+/** A native select (role combobox) of the targets that fit, grouped by category. */
+export const TargetSelect = memo(function TargetSelect({
+  label,
+  value,
+  targets,
+  sourceExt,
+  grouped,
+  onChange,
+  disabled,
+  id,
+  className,
+}: {
+  label: string;
+  value: string | null;
+  targets: readonly TargetInfo[] | null;
+  sourceExt?: string | null;
+  /** Precomputed groups (e.g. targets common to a selection). */
+  grouped?: Grouped;
+  onChange: (target: string) => void;
+  disabled?: boolean;
+  id?: string;
+  className?: string;
+}) {
+  const groups = grouped ?? (targets ? groupedTargetsFor(targets, sourceExt ?? null) : []);
+  const known = groups.some((g) => g.targets.some((t) => t.target === value));
+  return (
+    <select
+      id={id}
+      className={className ?? 'target-select'}
+      aria-label={label}
+      value={value ?? ''}
+      disabled={disabled}
+      onChange={(e) => e.target.value && onChange(e.target.value)}
+    >
+      <option value="" disabled>
+        {targets ? 'Choose…' : 'Loading…'}
+      </option>
+      {value && !known && <option value={value}>{value.toUpperCase()}</option>}
+      {groups.map((g) => (
+        <optgroup key={g.category} label={g.category}>
+          {g.targets.map((t) => (
+            <option key={t.target} value={t.target}>
+              {t.target.toUpperCase()}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
+  );
+});

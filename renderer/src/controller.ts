@@ -1,0 +1,573 @@
+/**
+ * Everything the UI does with main, in one place: calls through the contract (errors become
+ * notices, 'unavailable' marks the feature as missing instead of failing loudly), live events into
+ * the stores, and the add-work pipeline (URL lists, files by path or by upload).
+ */
+import type {
+  AddItem,
+  AddResult,
+  ConversionOptions,
+  Destination,
+  Events,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+  ProfileInput,
+  SettingsPatch,
+} from '../../preload/contract';
+import { captureDataTransfer, collectFileList, resolveCaptured, type Collected, type CollectedFile } from './lib/collect';
+import { createTargetMemory, extensionOf, sourceTypeKey, targetsFor, type TargetInfo } from './lib/targets';
+import { parseUrlList, type RejectedLine, type UrlListFormat } from './lib/urlList';
+import type { AppStore } from './store/appStore';
+import { createItemsBuffer, type QueueStore } from './store/queueStore';
+import type { Connection } from './transport';
+
+export interface ControllerDeps {
+  connection: Connection;
+  queue: QueueStore;
+  app: AppStore;
+  storage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Frame scheduler for live updates (tests pass a synchronous one). */
+  schedule?: (flush: () => void) => void;
+}
+
+const ADD_CHUNK = 5000;
+const LIST_PAGE = 5000;
+const UPLOAD_PARALLEL = 3;
+
+export type Controller = ReturnType<typeof createController>;
+
+export function createController(deps: ControllerDeps) {
+  const { connection, queue, app } = deps;
+  const api = connection.api;
+  const storage = deps.storage === undefined ? safeLocalStorage() : deps.storage;
+  const targetMemory = createTargetMemory(storage);
+  const optionsMemory = createOptionsMemory(storage);
+  const buffer = createItemsBuffer(queue, deps.schedule);
+  /** Files already sent in this session (browser mode gets a new host path per upload). */
+  const uploadedSignatures = new Set<string>();
+
+  function errorText(err: unknown): { code: string; message: string } {
+    const e = err as { code?: unknown; message?: unknown };
+    return {
+      code: typeof e?.code === 'string' ? e.code : 'error',
+      message: typeof e?.message === 'string' && e.message ? e.message : 'Something went wrong',
+    };
+  }
+
+  /** Calls main; failures become a notice (or a quiet 'unavailable' mark) and answer null. */
+  async function call<M extends MethodName>(
+    method: M,
+    args?: MethodInput<M>,
+    opts: { quiet?: boolean; rethrow?: boolean } = {},
+  ): Promise<MethodOutput<M> | null> {
+    try {
+      return await api.invoke(method, args);
+    } catch (err) {
+      const { code, message } = errorText(err);
+      if (code === 'unavailable' || code === 'http_503') {
+        app.getState().markUnavailable(method);
+        if (!opts.quiet) app.getState().notify('info', `Not available yet: ${message}`);
+      } else if (!opts.quiet) {
+        app.getState().notify('error', message);
+      }
+      if (opts.rethrow) throw err;
+      return null;
+    }
+  }
+
+  // -------------------------------------------------------------------------------- live state
+
+  function subscribe(): () => void {
+    const offs = [
+      api.on('items', (e) => buffer.push(e)),
+      api.on('queueStatus', (s) => app.setState({ queueStatus: s })),
+      api.on('callbackStatus', (s) => app.setState({ callbackStatus: s })),
+      api.on('settings', (s) => {
+        const before = app.getState().settings;
+        app.setState({ settings: s });
+        if (before && before.provider !== s.provider) {
+          void refreshInfo();
+          void loadTargets(true);
+        }
+      }),
+      api.on('destinations', (d) => app.setState({ profiles: d.profiles })),
+      api.on('batchDone', (d) => onBatchDone(d)),
+    ];
+    if (connection.onLink) {
+      offs.push(
+        connection.onLink((up) => {
+          const was = app.getState().linkUp;
+          app.setState({ linkUp: up });
+          // Back after a drop: events were missed, so read the state again.
+          if (up && !was) void Promise.all([loadQueue(), refreshStatus()]);
+        }),
+      );
+    }
+    return () => offs.forEach((off) => off());
+  }
+
+  function onBatchDone({ counts }: Events['batchDone']) {
+    const s = app.getState().settings;
+    if (s && !s.notifyOnBatchEnd) return;
+    const text = `Batch finished: ${counts.done} done${counts.failed ? `, ${counts.failed} failed` : ''}${counts.canceled ? `, ${counts.canceled} canceled` : ''}`;
+    // Failures stay visible in the list and the counts; the notice itself need not stay.
+    app.getState().notify(counts.failed ? 'info' : 'success', text);
+    try {
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && document.hidden) {
+        new Notification('Convoy', { body: text });
+      }
+    } catch {
+      /* notifications unsupported here */
+    }
+  }
+
+  async function refreshInfo() {
+    const info = await call('app.info', undefined, { quiet: true });
+    if (info) app.setState({ info });
+  }
+
+  async function refreshStatus() {
+    const [qs, cs] = await Promise.all([
+      call('queue.status', undefined, { quiet: true }),
+      call('callbacks.status', undefined, { quiet: true }),
+    ]);
+    app.setState({ ...(qs ? { queueStatus: qs } : {}), ...(cs ? { callbackStatus: cs } : {}) });
+  }
+
+  /** Reads the whole queue in pages (live events keep it current afterwards). */
+  async function loadQueue(): Promise<void> {
+    try {
+      const all = [];
+      for (let offset = 0; ; offset += LIST_PAGE) {
+        const page = await api.invoke('queue.list', { offset, limit: LIST_PAGE });
+        all.push(...page.items);
+        if (all.length >= page.total || page.items.length === 0) break;
+      }
+      queue.getState().replace(all);
+    } catch (err) {
+      const { code, message } = errorText(err);
+      if (code === 'unavailable' || code === 'http_503') app.getState().markUnavailable('queue.list');
+      queue.getState().setLoaded(false, message);
+    }
+  }
+
+  async function loadTargets(refresh = false): Promise<void> {
+    const key = targetsCacheKey();
+    if (!app.getState().targets && storage) {
+      const cached = readCache(storage, key);
+      if (cached) app.setState({ targets: cached.targets, targetsFetchedAt: cached.at });
+    }
+    app.setState({ targetsState: 'loading', targetsError: null });
+    try {
+      const targets = (await api.invoke('conversions.list', refresh ? { refresh: true } : undefined)) as TargetInfo[];
+      const at = Date.now();
+      app.setState({ targets, targetsState: 'idle', targetsFetchedAt: at });
+      try {
+        storage?.setItem(key, JSON.stringify({ at, targets }));
+      } catch {
+        /* cache is an optimisation */
+      }
+    } catch (err) {
+      const { code, message } = errorText(err);
+      if (code === 'unavailable' || code === 'http_503') app.getState().markUnavailable('conversions.list');
+      app.setState({ targetsState: 'error', targetsError: message });
+    }
+  }
+
+  function targetsCacheKey(): string {
+    const info = app.getState().info;
+    return `convoy.targets:${info?.provider ?? 'unknown'}:${info?.apiBaseUrl ?? ''}`;
+  }
+
+  async function init(): Promise<() => void> {
+    const off = subscribe();
+    await refreshInfo();
+    const [settings, secretsStatus, profiles] = await Promise.all([
+      call('settings.get', undefined, { quiet: true }),
+      call('secrets.status', undefined, { quiet: true }),
+      call('destinations.list', undefined, { quiet: true }),
+    ]);
+    app.setState({
+      ...(settings ? { settings } : {}),
+      ...(secretsStatus ? { secretsStatus } : {}),
+      ...(profiles ? { profiles } : {}),
+    });
+    await Promise.all([loadQueue(), loadTargets(), refreshStatus()]);
+    // Targets change rarely; refresh them now and then so a long session sees new ones.
+    const timer = setInterval(() => void loadTargets(), 30 * 60_000);
+    return () => {
+      clearInterval(timer);
+      off();
+    };
+  }
+
+  // -------------------------------------------------------------------------------- adding work
+
+  /** The target a new item gets: the last one chosen for its type, if it still fits. */
+  function rememberedTarget(sourceExt: string | null, kind: string): { target?: string; options?: ConversionOptions } {
+    const target = targetMemory.get(sourceTypeKey(sourceExt, kind));
+    if (!target) return {};
+    const targets = app.getState().targets;
+    if (targets && !targetsFor(targets, sourceExt).some((t) => t.target === target)) return {};
+    const options = optionsMemory.get(target);
+    return { target, ...(options ? { options } : {}) };
+  }
+
+  function existingUrls(): string[] {
+    const out: string[] = [];
+    for (const item of queue.getState().model.byId.values()) if (item.sourceKind === 'url') out.push(item.label);
+    return out;
+  }
+
+  function showRejected(lines: RejectedLine[]) {
+    app.setState({ rejected: lines });
+  }
+
+  /** Sends items to main in chunks, all into one batch. */
+  async function addItems(items: AddItem[], batchId?: string): Promise<AddResult | null> {
+    const destination = app.getState().addDestination ?? undefined;
+    let result = null as AddResult | null;
+    for (let i = 0; i < items.length; i += ADD_CHUNK) {
+      const chunk = items.slice(i, i + ADD_CHUNK);
+      const into: string | undefined = batchId ?? result?.batchId;
+      const r: AddResult | null = await call('queue.add', {
+        items: chunk,
+        ...(destination ? { destination } : {}),
+        ...(into ? { batchId: into } : {}),
+      });
+      if (!r) break;
+      result = result
+        ? { batchId: result.batchId, itemIds: result.itemIds.concat(r.itemIds), rejected: result.rejected.concat(r.rejected) }
+        : r;
+    }
+    if (result) {
+      if (result.rejected.length) {
+        app.setState({
+          rejected: app.getState().rejected.concat(result.rejected.map((r) => ({ input: r.input, reason: r.reason }))),
+        });
+      }
+      ensureRows(result.itemIds);
+    }
+    return result;
+  }
+
+  /** Rows normally arrive as `items` events; if main did not send them, list the queue again. */
+  function ensureRows(ids: string[]) {
+    if (!ids.length) return;
+    setTimeout(() => {
+      buffer.flush();
+      const { byId } = queue.getState().model;
+      if (ids.some((id) => !byId.has(id))) void loadQueue();
+    }, 400);
+  }
+
+  /** Adds the URLs found in a pasted or dropped text. Answers how many were added. */
+  async function addText(text: string, format: UrlListFormat = 'text', source?: string): Promise<number> {
+    const parsed = parseUrlList(text, { format, existing: existingUrls() });
+    const prefix = source ? `${source}: ` : '';
+    showRejected(parsed.rejected.map((r) => ({ ...r, input: `${prefix}${r.input}` })));
+    const parts: string[] = [];
+    if (parsed.duplicates) parts.push(`${parsed.duplicates} duplicate${parsed.duplicates === 1 ? '' : 's'} merged`);
+    if (parsed.rejected.length) parts.push(`${parsed.rejected.length} line${parsed.rejected.length === 1 ? '' : 's'} skipped (see below)`);
+    if (!parsed.urls.length) {
+      app.getState().notify(parsed.rejected.length ? 'error' : 'info', `No new URLs found${parts.length ? `: ${parts.join(', ')}` : ''}`);
+      return 0;
+    }
+    const items: AddItem[] = parsed.urls.map((url) => {
+      const ext = extensionOf(url);
+      return { source: { kind: 'url', url }, ...rememberedTarget(ext, 'url') };
+    });
+    const result = await addItems(items);
+    if (!result) return 0;
+    app.getState().notify('success', `Added ${result.itemIds.length} URL${result.itemIds.length === 1 ? '' : 's'}${parts.length ? ` · ${parts.join(', ')}` : ''}`);
+    return result.itemIds.length;
+  }
+
+  /** Files: by host path when the shell gives one, else their bytes are sent to the host first. */
+  async function addFiles(files: CollectedFile[]): Promise<number> {
+    if (!files.length) return 0;
+    const byPath = files.filter((f) => f.path);
+    const toUpload = files.filter((f) => !f.path);
+    let added = 0;
+    if (byPath.length) {
+      const seen = new Set<string>();
+      const items: AddItem[] = [];
+      for (const f of byPath) {
+        if (seen.has(f.path!)) continue;
+        seen.add(f.path!);
+        items.push({
+          source: { kind: 'file', path: f.path!, ...(f.relDir ? { relDir: f.relDir } : {}) },
+          ...rememberedTarget(extensionOf(f.file.name), 'file'),
+        });
+      }
+      const r = await addItems(items);
+      added += r?.itemIds.length ?? 0;
+    }
+    if (toUpload.length) added += await uploadAndAdd(toUpload);
+    return added;
+  }
+
+  function signature(f: CollectedFile): string {
+    return `${f.relDir ?? ''}/${f.file.name}:${f.file.size}:${f.file.lastModified}`;
+  }
+
+  async function uploadAndAdd(files: CollectedFile[]): Promise<number> {
+    const upload = connection.browser?.upload;
+    if (!upload) {
+      app.getState().notify('error', 'This window cannot read file paths; use Add files instead.');
+      return 0;
+    }
+    const fresh: CollectedFile[] = [];
+    let dup = 0;
+    for (const f of files) {
+      const sig = signature(f);
+      if (uploadedSignatures.has(sig)) dup++;
+      else {
+        uploadedSignatures.add(sig);
+        fresh.push(f);
+      }
+    }
+    if (dup) app.getState().notify('info', `${dup} file${dup === 1 ? ' was' : 's were'} already added`);
+    if (!fresh.length) return 0;
+
+    const bytesTotal = fresh.reduce((n, f) => n + f.file.size, 0);
+    const progress = new Map<CollectedFile, number>();
+    const staging = { files: fresh.length, done: 0, bytes: 0, bytesTotal, failed: 0 };
+    app.setState({ staging: { ...staging } });
+    let batchId: string | undefined;
+    let added = 0;
+    let pending: AddItem[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const items = pending;
+      pending = [];
+      if (!items.length) return flushing;
+      flushing = flushing.then(async () => {
+        const r = await addItems(items, batchId);
+        if (r) {
+          batchId = r.batchId;
+          added += r.itemIds.length;
+        }
+      });
+      return flushing;
+    };
+    let lastFlush = Date.now();
+    let lastPaint = 0;
+    const paint = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastPaint < 100) return;
+      lastPaint = now;
+      staging.bytes = [...progress.values()].reduce((a, b) => a + b, 0);
+      app.setState({ staging: { ...staging } });
+    };
+
+    let next = 0;
+    const worker = async () => {
+      while (next < fresh.length) {
+        const f = fresh[next++];
+        try {
+          const { path } = await upload(f.file, f.file.name, f.relDir, (sent) => {
+            progress.set(f, sent);
+            paint();
+          });
+          progress.set(f, f.file.size);
+          staging.done++;
+          pending.push({
+            source: { kind: 'file', path, ...(f.relDir ? { relDir: f.relDir } : {}) },
+            ...rememberedTarget(extensionOf(f.file.name), 'file'),
+          });
+          // Rows appear while the rest is still being sent.
+          if (pending.length >= 200 || Date.now() - lastFlush > 300) {
+            lastFlush = Date.now();
+            void flush();
+          }
+        } catch (err) {
+          staging.failed++;
+          uploadedSignatures.delete(signature(f));
+          app.getState().notify('error', errorText(err).message);
+        }
+        paint(true);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(UPLOAD_PARALLEL, fresh.length) }, worker));
+    await flush();
+    await flushing;
+    app.setState({ staging: null });
+    if (added) app.getState().notify('success', `Added ${added} file${added === 1 ? '' : 's'}`);
+    return added;
+  }
+
+  async function addCollected(c: Collected): Promise<void> {
+    if (c.skipped.length) {
+      app.getState().notify('info', `Left out ${c.skipped.length} hidden or unreadable file${c.skipped.length === 1 ? '' : 's'} (${c.skipped.slice(0, 3).map((s) => s.name).join(', ')}${c.skipped.length > 3 ? '…' : ''})`);
+    }
+    for (const t of c.texts) await addText(t.text, t.format, t.source);
+    await addFiles(c.files);
+    if (!c.texts.length && !c.files.length && !c.skipped.length) app.getState().notify('info', 'Nothing to add: drop files, folders or URLs');
+  }
+
+  /** Drop or paste: capture synchronously (the event empties its data afterwards), then add. */
+  function addDataTransfer(dt: DataTransfer): Promise<void> {
+    const captured = captureDataTransfer(dt, connection.pathForFile);
+    return resolveCaptured(captured, connection.pathForFile).then(addCollected);
+  }
+
+  async function addFileList(list: FileList | File[]): Promise<void> {
+    await addCollected(await collectFileList(list, connection.pathForFile));
+  }
+
+  /** Native picker (Electron); false when this shell has none (browser mode uses an input). */
+  async function pickNative(folders: boolean): Promise<boolean> {
+    if (connection.mode !== 'electron') return false;
+    const r = await call('files.pick', folders ? { folders: true } : undefined);
+    if (!r || r.unsupported) return false;
+    if (r.paths.length) {
+      const items: AddItem[] = r.paths.map((path) => ({ source: { kind: 'file', path }, ...rememberedTarget(extensionOf(path), 'file') }));
+      await addItems(items);
+    }
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------- queue actions
+
+  async function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
+    if (!ids.length) return false;
+    const opts = options ?? optionsMemory.get(target) ?? undefined;
+    const r = await call('queue.setTarget', { itemIds: ids, target, ...(opts ? { options: opts } : {}) });
+    if (!r) return false;
+    const { byId } = queue.getState().model;
+    const kinds = new Set<string>();
+    for (const id of ids) {
+      const item = byId.get(id);
+      if (item) kinds.add(sourceTypeKey(item.sourceExt, item.sourceKind));
+    }
+    for (const k of kinds) targetMemory.remember(k, target);
+    if (options) optionsMemory.remember(target, options);
+    return true;
+  }
+
+  async function setDestination(ids: string[], destination: Destination): Promise<boolean> {
+    if (!ids.length) return false;
+    return !!(await call('queue.setDestination', { itemIds: ids, destination }));
+  }
+
+  async function start(ids?: string[]): Promise<void> {
+    const r = await call('queue.start', ids?.length ? { itemIds: ids } : undefined);
+    if (!r) return;
+    if (r.missingTarget) {
+      app.getState().notify('error', `${r.missingTarget} item${r.missingTarget === 1 ? ' has' : 's have'} no target format yet: choose one, then press Start again`, {
+        label: 'Show them',
+        run: () => queue.getState().setFilter('queued'),
+      });
+    } else if (!r.started) app.getState().notify('info', 'Nothing to start: no queued items');
+  }
+
+  const bulk = (method: 'queue.retry' | 'queue.cancel' | 'queue.remove') => async (ids: string[]) => {
+    if (!ids.length) return null;
+    return call(method, { itemIds: ids });
+  };
+
+  async function open(itemId: string): Promise<void> {
+    const r = await call('files.open', { itemId });
+    if (!r || r.opened) return;
+    if (r.url) window.open(connection.authUrl ? connection.authUrl(r.url) : r.url, '_blank', 'noopener');
+    else app.getState().notify('error', 'The result cannot be opened from here');
+  }
+
+  async function reveal(itemId: string): Promise<void> {
+    const r = await call('files.reveal', { itemId });
+    if (!r || r.revealed) return;
+    const where = queue.getState().model.byId.get(itemId)?.outputs[0];
+    app.getState().notify('info', where ? `Saved at ${where}` : 'Showing the folder is only possible in the desktop app');
+  }
+
+  // -------------------------------------------------------------------------------- settings & profiles
+
+  async function updateSettings(patch: SettingsPatch) {
+    const s = await call('settings.update', patch, { rethrow: true, quiet: true });
+    if (s) app.setState({ settings: s });
+    return s;
+  }
+
+  return {
+    call,
+    init,
+    loadQueue,
+    loadTargets,
+    refreshStatus,
+    flush: () => buffer.flush(),
+    addText,
+    addFiles,
+    addFileList,
+    addDataTransfer,
+    addCollected,
+    pickNative,
+    setTarget,
+    setDestination,
+    start,
+    retry: bulk('queue.retry'),
+    cancel: bulk('queue.cancel'),
+    remove: bulk('queue.remove'),
+    open,
+    reveal,
+    updateSettings,
+    setApiKey: (apiKey: string) => api.invoke('settings.setApiKey', { apiKey }).then((s) => (app.setState({ settings: s }), s)),
+    clearApiKey: () => api.invoke('settings.clearApiKey').then((s) => (app.setState({ settings: s }), s)),
+    setTunnelToken: (token: string | null) => api.invoke('settings.setTunnelToken', { token }).then((s) => (app.setState({ settings: s }), s)),
+    probeCallbacks: () => api.invoke('callbacks.probe').then((s) => (app.setState({ callbackStatus: s }), s)),
+    pickFolder: () => call('files.pickFolder', undefined, { quiet: true }),
+    saveProfile: (p: ProfileInput) => api.invoke('destinations.save', p),
+    testProfile: (p: ProfileInput | { id: string }) => api.invoke('destinations.test', p),
+    removeProfile: (id: string) => api.invoke('destinations.remove', { id }),
+    duplicateProfile: (id: string) => api.invoke('destinations.duplicate', { id }),
+    exportProfiles: () => api.invoke('destinations.export'),
+    importProfiles: (json: string) => api.invoke('destinations.import', { json }),
+    reloadProfiles: async () => {
+      const profiles = await call('destinations.list', undefined, { quiet: true });
+      if (profiles) app.setState({ profiles });
+    },
+    rememberedOptions: (target: string) => optionsMemory.get(target),
+  };
+}
+
+function safeLocalStorage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function readCache(storage: Pick<Storage, 'getItem'>, key: string): { at: number; targets: TargetInfo[] } | null {
+  try {
+    const parsed = JSON.parse(storage.getItem(key) ?? 'null') as { at?: unknown; targets?: unknown } | null;
+    if (parsed && typeof parsed.at === 'number' && Array.isArray(parsed.targets)) return parsed as { at: number; targets: TargetInfo[] };
+  } catch {
+    /* ignore a broken cache */
+  }
+  return null;
+}
+
+/** Options last used per target, so a re-chosen target comes back with them. */
+function createOptionsMemory(storage: Pick<Storage, 'getItem' | 'setItem'> | null) {
+  const name = 'convoy.lastOptions';
+  let map: Record<string, ConversionOptions> = {};
+  try {
+    const parsed = JSON.parse(storage?.getItem(name) ?? '{}') as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) map = parsed as Record<string, ConversionOptions>;
+  } catch {
+    map = {};
+  }
+  return {
+    get: (target: string): ConversionOptions | null => (map[target] && Object.keys(map[target]).length ? map[target] : null),
+    remember(target: string, options: ConversionOptions) {
+      map = { ...map, [target]: options };
+      try {
+        storage?.setItem(name, JSON.stringify(map));
+      } catch {
+        /* optional */
+      }
+    },
+  };
+}

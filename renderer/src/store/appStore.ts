@@ -1,0 +1,104 @@
+/** App-level state beside the queue: what main reports, provider targets, notices, dialogs. */
+import { createStore } from 'zustand';
+import type {
+  AppInfo,
+  Destination,
+  CallbackStatus,
+  ProfileView,
+  QueueStatus,
+  SecretsStatus,
+  Settings,
+} from '../../../preload/contract';
+import type { TargetInfo } from '../lib/targets';
+import type { RejectedLine } from '../lib/urlList';
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'success' | 'error';
+  text: string;
+  /** A follow-up the notice offers ("Show items without a target"). */
+  action?: { label: string; run: () => void };
+}
+
+export interface StagingState {
+  /** Files being sent to the host (browser mode) or scanned, before they become rows. */
+  files: number;
+  done: number;
+  bytes: number;
+  bytesTotal: number;
+  failed: number;
+}
+
+export type DialogState =
+  | { kind: 'settings' }
+  | { kind: 'destinations'; editId?: string | null }
+  | { kind: 'options'; itemIds: string[]; target: string }
+  | { kind: 'destination'; itemIds: string[] }
+  | null;
+
+export interface AppState {
+  info: AppInfo | null;
+  settings: Settings | null;
+  queueStatus: QueueStatus | null;
+  callbackStatus: CallbackStatus | null;
+  secretsStatus: SecretsStatus | null;
+  profiles: ProfileView[];
+  /** Methods main answered 'unavailable' for (this build lacks them). */
+  unavailable: ReadonlySet<string>;
+  targets: TargetInfo[] | null;
+  targetsState: 'idle' | 'loading' | 'error';
+  targetsError: string | null;
+  targetsFetchedAt: number | null;
+  /** Event stream to main is up (browser mode can lose it). */
+  linkUp: boolean;
+  notices: Notice[];
+  rejected: RejectedLine[];
+  staging: StagingState | null;
+  dialog: DialogState;
+  /** Where newly added items go (null: main's default, next to the source or the output folder). */
+  addDestination: Destination | null;
+}
+
+let noticeSeq = 0;
+
+export function createAppStore() {
+  return createStore<AppState & {
+    notify(kind: Notice['kind'], text: string, action?: Notice['action']): number;
+    dismiss(id: number): void;
+    markUnavailable(method: string): void;
+    openDialog(d: DialogState): void;
+  }>()((set, get) => ({
+    info: null,
+    settings: null,
+    queueStatus: null,
+    callbackStatus: null,
+    secretsStatus: null,
+    profiles: [],
+    unavailable: new Set(),
+    targets: null,
+    targetsState: 'idle',
+    targetsError: null,
+    targetsFetchedAt: null,
+    linkUp: true,
+    notices: [],
+    rejected: [],
+    staging: null,
+    dialog: null,
+    addDestination: null,
+    notify(kind, text, action) {
+      const id = ++noticeSeq;
+      // The same message twice in a row (e.g. a repeated 503) is shown once.
+      const last = get().notices.at(-1);
+      if (last && last.text === text && last.kind === kind) return last.id;
+      set({ notices: [...get().notices, { id, kind, text, action }].slice(-5) });
+      return id;
+    },
+    dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
+    markUnavailable(method) {
+      if (get().unavailable.has(method)) return;
+      set({ unavailable: new Set([...get().unavailable, method]) });
+    },
+    openDialog: (dialog) => set({ dialog }),
+  }));
+}
+export type AppStore = ReturnType<typeof createAppStore>;

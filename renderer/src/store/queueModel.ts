@@ -1,0 +1,156 @@
+/**
+ * The queue as the renderer holds it: items by id, their display order, and running counts.
+ *
+ * Built for 10,000 rows receiving hundreds of updates a second: an update replaces one item object
+ * (rows subscribe to their own item and re-render alone), counts and byte totals are adjusted
+ * incrementally, and the order array is only rebuilt when items are added or removed.
+ */
+import type { Events, ItemState, ItemView } from '../../../preload/contract';
+
+export interface Counts {
+  total: number;
+  queued: number;
+  active: number;
+  done: number;
+  failed: number;
+  canceled: number;
+  /** Items that wait for the connection (offline / rate limited). */
+  waiting: number;
+  /** Queued items that have no target yet. */
+  missingTarget: number;
+}
+
+export interface ByteTotals {
+  up: number;
+  upTotal: number;
+  down: number;
+  downTotal: number;
+}
+
+export interface QueueModel {
+  order: string[];
+  byId: Map<string, ItemView>;
+  counts: Counts;
+  bytes: ByteTotals;
+}
+
+export type CountBucket = 'queued' | 'active' | 'done' | 'failed' | 'canceled';
+
+export function bucketOf(state: ItemState): CountBucket {
+  switch (state) {
+    case 'queued':
+      return 'queued';
+    case 'done':
+      return 'done';
+    case 'failed':
+      return 'failed';
+    case 'canceled':
+      return 'canceled';
+    default:
+      return 'active';
+  }
+}
+
+export function emptyCounts(): Counts {
+  return { total: 0, queued: 0, active: 0, done: 0, failed: 0, canceled: 0, waiting: 0, missingTarget: 0 };
+}
+
+export function createQueueModel(): QueueModel {
+  return { order: [], byId: new Map(), counts: emptyCounts(), bytes: { up: 0, upTotal: 0, down: 0, downTotal: 0 } };
+}
+
+function account(model: QueueModel, item: ItemView, sign: 1 | -1): void {
+  const c = model.counts;
+  c.total += sign;
+  c[bucketOf(item.state)] += sign;
+  if (item.waiting) c.waiting += sign;
+  if (item.state === 'queued' && !item.target) c.missingTarget += sign;
+  const b = model.bytes;
+  b.up += sign * item.bytesUp;
+  b.upTotal += sign * (item.bytesUpTotal ?? 0);
+  b.down += sign * item.bytesDown;
+  b.downTotal += sign * (item.bytesDownTotal ?? 0);
+}
+
+export interface ApplyResult {
+  /** Some item was added, changed or removed. */
+  changed: boolean;
+  /** The order array was replaced (items added or removed). */
+  orderChanged: boolean;
+}
+
+/**
+ * Applies one `items` event in place. An update older than what is held (by `updatedAt`) is
+ * ignored, so a list reload racing with live events never moves a row backwards.
+ */
+export function applyItemsEvent(model: QueueModel, event: Events['items']): ApplyResult {
+  let changed = false;
+  let added: string[] | null = null;
+  for (const item of event.items ?? []) {
+    const prev = model.byId.get(item.id);
+    if (prev) {
+      if (prev.updatedAt > item.updatedAt) continue;
+      account(model, prev, -1);
+    } else {
+      (added ??= []).push(item.id);
+    }
+    model.byId.set(item.id, item);
+    account(model, item, 1);
+    changed = true;
+  }
+  let removedAny = false;
+  if (event.removed?.length) {
+    for (const id of event.removed) {
+      const prev = model.byId.get(id);
+      if (!prev) continue;
+      account(model, prev, -1);
+      model.byId.delete(id);
+      removedAny = true;
+    }
+  }
+  if (removedAny) {
+    changed = true;
+    model.order = model.order.filter((id) => model.byId.has(id));
+  }
+  if (added) {
+    // An item added and removed within the same event never gets a row.
+    const fresh = added.filter((id) => model.byId.has(id));
+    if (fresh.length) model.order = model.order.concat(fresh);
+  }
+  return { changed, orderChanged: removedAny || !!added };
+}
+
+/** Replaces everything with a freshly listed queue (keeping newer live updates already held). */
+export function replaceAll(model: QueueModel, items: ItemView[]): void {
+  const next = createQueueModel();
+  for (const item of items) {
+    const held = model.byId.get(item.id);
+    const use = held && held.updatedAt > item.updatedAt ? held : item;
+    if (next.byId.has(use.id)) continue;
+    next.byId.set(use.id, use);
+    next.order.push(use.id);
+    account(next, use, 1);
+  }
+  Object.assign(model, next);
+}
+
+export type QueueFilter = 'all' | 'queued' | 'active' | 'failed' | 'done';
+
+export function matchesFilter(item: ItemView, filter: QueueFilter): boolean {
+  if (filter === 'all') return true;
+  const bucket = bucketOf(item.state);
+  if (filter === 'done') return bucket === 'done' || bucket === 'canceled';
+  return bucket === filter;
+}
+
+export function visibleIds(model: QueueModel, filter: QueueFilter): string[] {
+  if (filter === 'all') return model.order;
+  return model.order.filter((id) => matchesFilter(model.byId.get(id)!, filter));
+}
+
+/** Overall progress 0..1: finished items plus the byte progress of active ones. */
+export function overallProgress(model: QueueModel): number {
+  const c = model.counts;
+  if (!c.total) return 0;
+  return (c.done + c.failed + c.canceled) / c.total;
+}

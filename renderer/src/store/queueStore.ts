@@ -1,0 +1,137 @@
+/**
+ * The zustand store over the queue model. Live `items` events are buffered and applied once per
+ * animation frame, so 200 events a second cost at most one render pass per frame.
+ */
+import { createStore, useStore } from 'zustand';
+import type { Events, ItemView } from '../../../preload/contract';
+import { applyItemsEvent, createQueueModel, replaceAll, visibleIds, type QueueFilter, type QueueModel } from './queueModel';
+
+export interface QueueState {
+  model: QueueModel;
+  /** Bumped whenever any item changes (the model itself is mutated in place). */
+  version: number;
+  /** Bumped when rows are added or removed. */
+  orderVersion: number;
+  filter: QueueFilter;
+  selection: ReadonlySet<string>;
+  /** Anchor for shift-click range selection. */
+  anchor: string | null;
+  /** The queue could be listed (false while main answers 'unavailable'). */
+  loaded: boolean;
+  loadError: string | null;
+}
+
+export interface QueueActions {
+  /** Applies buffered events now (tests, or before reading the model synchronously). */
+  applyNow(events: Array<Events['items']>): void;
+  replace(items: ItemView[]): void;
+  setFilter(filter: QueueFilter): void;
+  setLoaded(loaded: boolean, error?: string | null): void;
+  toggle(id: string, additive: boolean): void;
+  selectRange(toId: string, visible: readonly string[]): void;
+  selectAll(ids: readonly string[]): void;
+  clearSelection(): void;
+}
+
+export type QueueStore = ReturnType<typeof createQueueStore>;
+
+export function createQueueStore() {
+  return createStore<QueueState & QueueActions>()((set, get) => ({
+    model: createQueueModel(),
+    version: 0,
+    orderVersion: 0,
+    filter: 'all',
+    selection: new Set(),
+    anchor: null,
+    loaded: false,
+    loadError: null,
+    applyNow(events) {
+      const { model } = get();
+      let changed = false;
+      let orderChanged = false;
+      for (const e of events) {
+        const r = applyItemsEvent(model, e);
+        changed ||= r.changed;
+        orderChanged ||= r.orderChanged;
+      }
+      if (!changed) return;
+      const s = get();
+      let selection = s.selection;
+      if (orderChanged && selection.size) {
+        const kept = [...selection].filter((id) => model.byId.has(id));
+        if (kept.length !== selection.size) selection = new Set(kept);
+      }
+      set({ version: s.version + 1, orderVersion: orderChanged ? s.orderVersion + 1 : s.orderVersion, selection });
+    },
+    replace(items) {
+      const s = get();
+      replaceAll(s.model, items);
+      const selection = new Set([...s.selection].filter((id) => s.model.byId.has(id)));
+      set({ version: s.version + 1, orderVersion: s.orderVersion + 1, selection, loaded: true, loadError: null });
+    },
+    setFilter: (filter) => set({ filter }),
+    setLoaded: (loaded, error = null) => set({ loaded, loadError: error }),
+    toggle(id, additive) {
+      const s = get();
+      const next = new Set(additive ? s.selection : []);
+      if (s.selection.has(id) && (additive || s.selection.size === 1)) next.delete(id);
+      else next.add(id);
+      set({ selection: next, anchor: id });
+    },
+    selectRange(toId, visible) {
+      const s = get();
+      const from = s.anchor ? visible.indexOf(s.anchor) : -1;
+      const to = visible.indexOf(toId);
+      if (to < 0) return;
+      const [a, b] = from < 0 ? [to, to] : from < to ? [from, to] : [to, from];
+      const next = new Set(s.selection);
+      for (let i = a; i <= b; i++) next.add(visible[i]);
+      set({ selection: next });
+    },
+    selectAll: (ids) => set({ selection: new Set(ids) }),
+    clearSelection: () => set({ selection: new Set(), anchor: null }),
+  }));
+}
+
+/** Buffers `items` events and hands them to the store once per frame. */
+export function createItemsBuffer(
+  store: QueueStore,
+  schedule: (flush: () => void) => void = (f) =>
+    typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden
+      ? requestAnimationFrame(f)
+      : setTimeout(f, 50),
+) {
+  let pending: Array<Events['items']> = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const events = pending;
+    pending = [];
+    if (events.length) store.getState().applyNow(events);
+  };
+  return {
+    push(event: Events['items']) {
+      pending.push(event);
+      if (!scheduled) {
+        scheduled = true;
+        schedule(flush);
+      }
+    },
+    flush,
+  };
+}
+
+export function useQueue<T>(store: QueueStore, selector: (s: QueueState & QueueActions) => T): T {
+  return useStore(store, selector);
+}
+
+/** The ids the list shows for the current filter; recomputed only when they can have changed. */
+export function selectVisible(store: QueueStore): () => string[] {
+  let cache: { key: string; ids: string[] } | null = null;
+  return () => {
+    const s = store.getState();
+    const key = s.filter === 'all' ? `all:${s.orderVersion}` : `${s.filter}:${s.version}`;
+    if (cache?.key !== key) cache = { key, ids: visibleIds(s.model, s.filter) };
+    return cache.ids;
+  };
+}

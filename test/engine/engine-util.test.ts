@@ -1,0 +1,70 @@
+/** Small pure helpers of the engine: file names, Content-Range, Content-Disposition, backoff-free bits. */
+import { describe, expect, it } from 'vitest';
+import { parseContentRange } from '../../engine/uploads/upload-routes';
+import {
+  contentDisposition,
+  filenameFromContentDisposition,
+  filenameFromUrl,
+  sanitizeFilename,
+} from '../../engine/util/filename';
+import { stableStringify } from '../../engine/util/async';
+
+describe('sanitizeFilename', () => {
+  it.each([
+    ['photo.jpg', 'photo.jpg'],
+    ['../../etc/passwd', 'passwd'],
+    ['..\\..\\windows\\system.ini', 'system.ini'],
+    ['a\r\nb"c\'.png', 'abc.png'],
+    ['..', 'file'],
+    ['...', 'file'],
+    ['', 'file'],
+    ['/abs/path/', 'file'],
+    ['.hidden', 'hidden'],
+    ['what?<>|*.txt', 'what_____.txt'],
+    ['résumé.pdf', 'résumé.pdf'],
+  ])('%j → %j', (input, expected) => {
+    expect(sanitizeFilename(input)).toBe(expected);
+  });
+
+  it('bounds the length and keeps the extension', () => {
+    const name = sanitizeFilename(`${'x'.repeat(500)}.jpeg`);
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
+    expect(name.endsWith('.jpeg')).toBe(true);
+  });
+});
+
+describe('file names from HTTP', () => {
+  it('reads both Content-Disposition forms, preferring filename*', () => {
+    expect(filenameFromContentDisposition('attachment; filename="a b.jpg"')).toBe('a b.jpg');
+    expect(filenameFromContentDisposition('attachment; filename=plain.png')).toBe('plain.png');
+    expect(filenameFromContentDisposition(`attachment; filename="x.jpg"; filename*=UTF-8''%C3%BC.jpg`)).toBe('ü.jpg');
+    expect(filenameFromContentDisposition('inline')).toBeUndefined();
+  });
+
+  it('takes the decoded last path segment of a URL', () => {
+    expect(filenameFromUrl(new URL('http://h/raster%20image/jpg/example_small.jpg?x=1'))).toBe('example_small.jpg');
+    expect(filenameFromUrl(new URL('http://h/'))).toBeUndefined();
+  });
+
+  it('writes a Content-Disposition that survives any name', () => {
+    expect(contentDisposition('naïve "quote".png')).toBe(`attachment; filename="na_ve _quote_.png"; filename*=UTF-8''na%C3%AFve%20%22quote%22.png`);
+  });
+});
+
+describe('parseContentRange', () => {
+  it('parses chunks and status queries, rejects nonsense', () => {
+    expect(parseContentRange('bytes 0-99/1000')).toEqual({ start: 0, end: 99, total: 1000 });
+    expect(parseContentRange('bytes */1000')).toEqual({ total: 1000 });
+    expect(parseContentRange('bytes 100-99/1000')).toBeUndefined();
+    expect(parseContentRange('bytes 0-1000/1000')).toBeUndefined();
+    expect(parseContentRange('bytes 0-1/0')).toBeUndefined();
+    expect(parseContentRange('items 0-1/2')).toBeUndefined();
+  });
+});
+
+describe('stableStringify', () => {
+  it('ignores key order, keeps array order', () => {
+    expect(stableStringify({ b: 1, a: [2, { d: 1, c: 2 }] })).toBe(stableStringify({ a: [2, { c: 2, d: 1 }], b: 1 }));
+    expect(stableStringify([1, 2])).not.toBe(stableStringify([2, 1]));
+  });
+});
