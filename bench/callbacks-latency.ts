@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EngineStats } from '../engine/index';
 import { freePort, startConvoySide } from '../test/callbacks/support/stack';
 import type { RemoteCommand } from './callbacks-remote';
@@ -38,6 +39,10 @@ interface ModeResult {
   readsPerItem: number;
   callbacksPerItem: number;
   wallMs: number;
+  /** Convoy's own event-loop delay during the batch (p99, ms): time a callback may wait to be read. */
+  loopP99: number;
+  /** Callback modes: the delay split into delivery (engine → tunnel → Convoy's server) and Convoy (hint → job read back). */
+  split: { deliveryP50: number; deliveryP95: number; convoyP50: number; convoyP95: number } | null;
 }
 
 class Remote {
@@ -96,20 +101,40 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     const files = await side.makeImages(JOBS);
     await remote.call({ cmd: 'jitter', minMs: 200, maxMs: 2000 });
     await remote.call({ cmd: 'resetStats' });
+    // When each job's hints reached the queue, to split the delay into delivery and Convoy's part.
+    const hints = new Map<string, number[]>();
+    const hintJob = side.queue.hintJob.bind(side.queue);
+    side.queue.hintJob = (id: string) => {
+      let list = hints.get(id);
+      if (!list) hints.set(id, (list = []));
+      list.push(Date.now());
+      return hintJob(id);
+    };
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const t0 = Date.now();
     const ids = await side.add(files);
     const items = await side.waitAllSettled(ids, 15 * 60_000);
     const wallMs = Date.now() - t0;
+    loop.disable();
     const failed = items.filter((i) => i.state !== 'done');
     if (failed.length) throw new Error(`${failed.length} items did not finish: ${failed[0]!.error?.message}`);
     const stats = await remote.call<EngineStats>({ cmd: 'stats' });
     const delays: number[] = [];
+    const delivery: number[] = [];
+    const convoy: number[] = [];
     for (const id of side.jobIds) {
       const seen = side.seenTerminal.get(id);
       if (!seen) throw new Error(`job ${id} was never read back as finished`);
-      delays.push(seen.at - Date.parse(String(seen.job.modified_at)));
+      const ended = Date.parse(String(seen.job.modified_at));
+      delays.push(seen.at - ended);
+      const hint = (hints.get(id) ?? []).find((t) => t >= ended);
+      if (hint !== undefined && hint <= seen.at) {
+        delivery.push(hint - ended);
+        convoy.push(seen.at - hint);
+      }
     }
-    delays.sort((a, b) => a - b);
+    for (const list of [delays, delivery, convoy]) list.sort((a, b) => a - b);
     return {
       mode,
       p50: pct(delays, 50),
@@ -120,6 +145,10 @@ async function runMode(mode: Mode): Promise<ModeResult> {
       readsPerItem: (stats.byRoute['GET /v2/jobs/:id'] ?? 0) / JOBS,
       callbacksPerItem: stats.callbacksSent / JOBS,
       wallMs,
+      loopP99: Math.round(loop.percentile(99) / 1e6),
+      split: delivery.length
+        ? { deliveryP50: pct(delivery, 50), deliveryP95: pct(delivery, 95), convoyP50: pct(convoy, 50), convoyP95: pct(convoy, 95) }
+        : null,
     };
   } finally {
     await side.close();
@@ -138,8 +167,14 @@ async function main(): Promise<void> {
       `${r.mode.padEnd(28)} delay p50 ${String(r.p50).padStart(5)} ms  p95 ${String(r.p95).padStart(5)} ms  ` +
         `mean ${String(r.mean).padStart(5)} ms  max ${String(r.max).padStart(5)} ms | ` +
         `requests/item ${r.requestsPerItem.toFixed(2)} (job reads ${r.readsPerItem.toFixed(2)}) | ` +
-        `callbacks/item ${r.callbacksPerItem.toFixed(2)} | wall ${(r.wallMs / 1000).toFixed(1)} s`,
+        `callbacks/item ${r.callbacksPerItem.toFixed(2)} | wall ${(r.wallMs / 1000).toFixed(1)} s | event-loop delay p99 ${r.loopP99} ms`,
     );
+    if (r.split) {
+      console.log(
+        `${''.padEnd(28)}   of which delivery (engine → tunnel → callback server) p50 ${r.split.deliveryP50} ms p95 ${r.split.deliveryP95} ms; ` +
+          `Convoy (hint → job read back) p50 ${r.split.convoyP50} ms p95 ${r.split.convoyP95} ms`,
+      );
+    }
   }
   const base = results[0]!;
   for (const r of results.slice(1)) {

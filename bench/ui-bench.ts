@@ -11,10 +11,13 @@
  * Run: npx tsx bench/ui-bench.ts   (prints one line per number, and JSON at the end)
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { buildFakePage, launch, percentile, serveDir } from './ui-harness';
 
 const VIEWPORT = { width: 1280, height: 800 };
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function pasteUntilInteractive(page: Page, count: number): Promise<{ visibleMs: number; interactiveMs: number }> {
   return page.evaluate(async (n) => {
@@ -160,6 +163,9 @@ async function main() {
     const busyCpu = await mainThread(page);
     const busy = await scrollFrames(page, 4000);
     const busyBusy = await busyCpu();
+    const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, 'ui-bench-10000-rows.png') });
     const eventsSeen = await page.evaluate(() => window.__convoy!.queue.getState().version);
     await page.evaluate(() => (window as unknown as { __stop: () => void }).__stop());
     void eventsBefore;

@@ -31,7 +31,7 @@ export async function buildFakePage(): Promise<string> {
     outdir: out,
     format: 'esm',
     jsx: 'automatic',
-    minify: true,
+    minify: process.env.UI_BENCH_MINIFY !== '0',
     sourcemap: false,
     target: 'chrome120',
     define: { 'process.env.NODE_ENV': '"production"' },

@@ -135,7 +135,6 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
     targets,
     maxJsonBytes: limits.maxJsonBytes,
     faults: () => faults.get(),
-    onRejected429: () => {},
   });
   const uploadKey = 'POST /upload-file/:id';
   const uploadStatusKey = 'GET /upload-file/:id';

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ContractError, type AppInfo, type ConflictPolicy, type Handlers, type Settings } from '../preload/contract';
 import { Api2ConvertClient } from './api/index';
+import { callbackStatePath, createCallbackManager, type CallbackManager } from './callbacks/index';
+import { SIGNING_SECRET_NAME } from './callbacks/secrets';
 import { openDatabase, type Db } from './db';
 import { EventBus } from './events';
 import { createLogger, registerSecret, type Logger } from './log';
@@ -51,6 +53,8 @@ export interface CoreOptions {
   secretsService?: string;
   /** Per-run queue overrides (the CLI's --concurrency, --on-conflict, --out-dir; `autoResume: false` runs only batches started now). */
   queue?: { concurrency?: number; conflictPolicy?: ConflictPolicy; outputDir?: string; autoResume?: boolean };
+  /** Per-run callback overrides (the CLI's --public-url, --callback-port); else the settings apply. */
+  callbacks?: { publicUrl?: string; port?: number };
 }
 
 export type { SafeStorageLike };
@@ -64,6 +68,7 @@ export interface Core {
   db: Db;
   client: Api2ConvertClient;
   queue: Queue;
+  callbacks: CallbackManager;
   secrets: SecretStore;
   destinations: Destinations;
   handlers: Handlers;
@@ -135,6 +140,22 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   });
 
+  // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
+  const callbacks = createCallbackManager({
+    client: queueClient,
+    queue,
+    secrets,
+    events,
+    settings,
+    log,
+    publicUrl: opts.callbacks?.publicUrl,
+    port: opts.callbacks?.port,
+    signingSecret: env.CONVOY_CALLBACK_SIGNING_SECRET || undefined,
+    statePath: callbackStatePath(dataDir),
+  });
+  // Not awaited: the first self-test may take a few seconds; `callbackStatus` events follow.
+  void callbacks.start();
+
   const appHandlers: Partial<Handlers> = {
     'app.info': async () => ({
       version,
@@ -164,7 +185,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   };
 
-  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers());
+  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers(), callbacks.handlers());
 
   return {
     dataDir,
@@ -175,11 +196,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     db,
     client,
     queue,
+    callbacks,
     secrets,
     destinations,
     handlers,
     resultPath: (itemId) => queue.resultPath(itemId),
     async close() {
+      await callbacks.close();
       await queue.close();
       queueClient.close();
       client.close();
@@ -206,5 +229,11 @@ async function resolveProvider(
   let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
   if (!key && settings.get().provider === 'api2convert') key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
   if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key);
-  return startLocalEngine(path.resolve(dataDir), await localEngineKey(secrets, dataDir), cloudEndpoints);
+  const callbackSecret =
+    env.CONVOY_CALLBACK_SIGNING_SECRET || (await secrets.get(SIGNING_SECRET_NAME).catch(() => null)) || undefined;
+  return startLocalEngine(path.resolve(dataDir), {
+    apiKey: await localEngineKey(secrets, dataDir),
+    cloudEndpoints,
+    callbackSecret,
+  });
 }

@@ -18,11 +18,16 @@ export interface Provider {
  */
 export async function startLocalEngine(
   dataDir: string,
-  apiKey: string,
-  cloudEndpoints?: { amazons3?: string; azure?: string; googlecloud?: string },
+  opts: {
+    apiKey: string;
+    cloudEndpoints?: { amazons3?: string; azure?: string; googlecloud?: string };
+    /** The same signing secret the callback server checks, so the engine's callbacks pass. */
+    callbackSecret?: string;
+  },
 ): Promise<Provider> {
+  const { apiKey, cloudEndpoints, callbackSecret } = opts;
   const { createEngine } = await import('../engine/index');
-  const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints });
+  const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret });
   return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, close: () => engine.close() };
 }
 

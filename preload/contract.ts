@@ -145,6 +145,8 @@ export interface ConversionTarget {
   target: string;
   category: string;
   options: Record<string, OptionSpec>;
+  /** Source extensions this target converts from, when the provider says (the local engine does). */
+  inputs?: string[];
 }
 
 export interface ItemError {

@@ -39,7 +39,6 @@ export interface ApiDeps {
   targets: TargetSpec[];
   maxJsonBytes: number;
   faults: () => EngineFaults;
-  onRejected429: () => void;
 }
 
 const PAGE_SIZE = 50;
@@ -96,7 +95,6 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
   const tooBusy = () => {
     const f = deps.faults();
     if (f.maxConcurrentJobs > 0 && service.activeCount() >= f.maxConcurrentJobs) {
-      deps.onRejected429();
       throw new HttpError(429, `Too many jobs are processing (limit ${f.maxConcurrentJobs}); retry later`, {
         'Retry-After': String(f.retryAfterSeconds),
       });

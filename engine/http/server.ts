@@ -84,6 +84,9 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
       if (err.status === 429) stats.rejected429++;
       return answerError(res, req, err.status, err.message, err.headers);
     }
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      return answerError(res, req, 400, 'The request body is nested too deeply');
+    }
     deps.log(`${method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
     answerError(res, req, 500, 'The engine failed to handle this request');
   }

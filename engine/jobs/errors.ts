@@ -2,7 +2,5 @@
 export const ErrorCodes = {
   generic: 99,
   conversionFailed: 1,
-  inputUnavailable: 404,
-  noUsableInput: 2,
   targetUploadFailed: 99,
 } as const;

@@ -46,6 +46,8 @@ function receiveMultipart(req: http.IncomingMessage, opts: ReceiveOptions): Prom
     try {
       bb = busboy({
         headers: req.headers,
+        // RFC 7578 senders put UTF-8 in a plain filename="…"; latin1 (busboy's default) garbles it.
+        defParamCharset: 'utf8',
         limits: { files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024, fileSize: opts.maxBytes + 1 },
       });
     } catch (err) {

@@ -164,7 +164,8 @@ export class UploadHandler {
     try {
       if (!session) {
         if (parsed.start !== 0) {
-          throw new HttpError(416, 'This upload has not started; the first chunk must start at byte 0', { Range: 'bytes=0-0' });
+          // No Range header: nothing is held yet (a Range of 0-0 would claim one byte).
+          throw new HttpError(416, 'This upload has not started; the first chunk must start at byte 0');
         }
         const file = path.join(this.tmpDir, `chunked-${crypto.randomUUID()}`);
         await fs.promises.writeFile(file, '');

@@ -100,9 +100,17 @@ function parseJson(raw: Buffer, label: string, spec: CallSpec): unknown {
 }
 
 /** The typed error for an HTTP error answer, carrying the API's own (redacted) message. */
-export function errorFromBody(ctx: ApiContext, spec: { method: string; path: string }, status: number, headers: IncomingHttpHeaders, raw: Buffer): ApiError {
+export function errorFromBody(
+  ctx: ApiContext,
+  spec: { method: string; path: string },
+  status: number,
+  headers: IncomingHttpHeaders,
+  raw: Buffer,
+  explanation?: string,
+): ApiError {
   const { message, code } = apiMessageOf(raw);
   return errorForStatus({
+    explanation,
     method: spec.method,
     path: spec.path,
     status,

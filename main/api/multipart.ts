@@ -49,6 +49,18 @@ export function multipartFileBody(part: FilePart): MultipartFileBody {
 }
 
 /**
+ * The same body as one buffer, for small files: sent with the headers in a single write, so the
+ * server has the whole request before it answers (an early refusal is then never cut off by a
+ * connection reset).
+ */
+export async function multipartFileBuffer(part: Omit<FilePart, 'onBytes'>): Promise<{ contentType: string; buffer: Buffer }> {
+  const body = multipartFileBody(part);
+  const chunks: Buffer[] = [];
+  for await (const c of body.open() as AsyncIterable<Buffer>) chunks.push(c);
+  return { contentType: body.contentType, buffer: Buffer.concat(chunks) };
+}
+
+/**
  * `name="file"; filename="…"` as browsers send it (raw UTF-8, which PHP-style parsers read), plus
  * the RFC 5987 `filename*` for non-ASCII names (which busboy-style parsers prefer).
  */

@@ -43,6 +43,12 @@ export interface SendOptions {
    * file, so this is longer than the idle limit. Default: idle limit + 1 s per MiB of body.
    */
   answerTimeoutMs?: number;
+  /**
+   * Send `Expect: 100-continue` and hold a streamed body until the server says go (or 1 s passes
+   * without a word, as curl does): a server that refuses the upload (bad token, too large, job
+   * closed) answers before gigabytes are sent, and the answer is not lost to a connection reset.
+   */
+  expectContinue?: boolean;
   signal?: AbortSignal;
   agents?: Agents;
   /** How the request is named in errors (method and a secret-free path). */
@@ -136,17 +142,40 @@ export function send(o: SendOptions): Promise<Sent> {
     } else if (Buffer.isBuffer(o.body)) {
       req.end(o.body);
     } else {
-      source = o.body.open();
-      source.once('error', (err: NodeJS.ErrnoException) => {
-        // A local read failure: the request is abandoned and the error says which file step failed.
-        const e = new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, {
-          maybeDelivered: connected,
-          retryable: false,
-          cause: err,
+      const body = o.body;
+      let continueTimer: NodeJS.Timeout | undefined;
+      const startBody = () => {
+        clearTimeout(continueTimer);
+        if (source || response || req.destroyed) return;
+        source = body.open();
+        source.once('error', (err: NodeJS.ErrnoException) => {
+          // A local read failure: the request is abandoned and the error says which file step failed.
+          const e = new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, {
+            maybeDelivered: connected,
+            retryable: false,
+            cause: err,
+          });
+          finish(e);
         });
-        finish(e);
-      });
-      source.pipe(req);
+        source.pipe(req);
+      };
+      if (o.expectContinue) {
+        req.setHeader('Expect', '100-continue');
+        req.once('continue', startBody);
+        req.once('response', (res) => {
+          clearTimeout(continueTimer);
+          // Answered before the body was sent: this connection cannot carry another request.
+          if (!source) res.once('end', () => req.destroy());
+        });
+        req.once('socket', (socket) => {
+          const arm = () => (continueTimer = setTimeout(startBody, 1_000));
+          if (socket.connecting) socket.once('connect', arm);
+          else arm();
+        });
+        req.flushHeaders();
+      } else {
+        startBody();
+      }
     }
   });
 }

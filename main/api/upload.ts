@@ -15,9 +15,9 @@ import { abortError, sleep } from './backoff';
 import { apiMessageOf, errorFromBody } from './call';
 import { countRetry, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
 import { ApiError, formatMs, isAbortError } from './errors';
-import { multipartFileBody, uploadFilename } from './multipart';
+import { multipartFileBody, multipartFileBuffer, uploadFilename } from './multipart';
 import { safeUrl } from './redact';
-import { readBody, send } from './transport';
+import { discard, readBody, send, type StreamBody } from './transport';
 import { InputFileSchema, type InputFile } from './types';
 
 export interface UploadJob {
@@ -38,6 +38,8 @@ export interface UploadOptions {
 
 export const DEFAULT_CHUNK_SIZE = 64 * 1024 * 1024;
 const MIN_CHUNK_SIZE = 64 * 1024;
+/** Bodies up to this size are sent as one buffer; larger ones stream with `Expect: 100-continue`. */
+const SMALL_BODY = 256 * 1024;
 
 export interface UploadHooks {
   /** After an ambiguous failure: did the upload land anyway? (reads the job's inputs) */
@@ -67,6 +69,8 @@ interface UploadRun {
   size: number;
   opts: UploadOptions;
   progress: (sent: number, force?: boolean) => void;
+  /** Cleared when the server rejects `Expect: 100-continue` (417). */
+  expectContinue?: boolean;
 }
 
 async function fileSize(filePath: string): Promise<number> {
@@ -190,23 +194,31 @@ function clampOffset(n: number, size: number): number {
 async function post(up: UploadRun, range: { start: number; end: number } | null, extra: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; data: unknown }> {
   const { ctx } = up;
   const label = `POST ${up.path}`;
-  const body = range
-    ? multipartFileBody({
-        filePath: up.filePath,
-        filename: up.filename,
-        start: range.start,
-        end: range.end,
-        onBytes: (n) => up.progress(range.start + n),
-      })
-    : undefined;
   const headers: Record<string, string> = {
     Accept: 'application/json',
     // The job token authorises uploads; the account key is never sent to the upload server.
     'X-Api2convert-Token': up.job.token,
     ...extra,
   };
-  if (body) headers['Content-Type'] = body.contentType;
-  const res = await send({ method: 'POST', url: up.url, headers, body, idleTimeoutMs: ctx.timeoutMs, signal: up.opts.signal, agents: ctx.agents, label });
+  let body: Buffer | StreamBody | undefined;
+  const small = range !== null && range.end - range.start <= SMALL_BODY;
+  if (range && small) {
+    const built = await multipartFileBuffer({ filePath: up.filePath, filename: up.filename, start: range.start, end: range.end });
+    headers['Content-Type'] = built.contentType;
+    body = built.buffer;
+  } else if (range) {
+    const stream = multipartFileBody({ filePath: up.filePath, filename: up.filename, start: range.start, end: range.end, onBytes: (n) => up.progress(range.start + n) });
+    headers['Content-Type'] = stream.contentType;
+    body = stream;
+  }
+  const expectContinue = body !== undefined && !small && up.expectContinue !== false;
+  const res = await send({ method: 'POST', url: up.url, headers, body, idleTimeoutMs: ctx.timeoutMs, signal: up.opts.signal, agents: ctx.agents, label, expectContinue });
+  if (res.status === 417 && expectContinue) {
+    // A server that does not do `Expect: 100-continue`: send plainly from now on.
+    discard(res.body);
+    up.expectContinue = false;
+    return post(up, range, extra);
+  }
   const raw = await readBody(res.body, label);
   if (extra['Content-Range']) {
     const data = tryJson(raw);
@@ -221,7 +233,10 @@ async function post(up: UploadRun, range: { start: number; end: number } | null,
       throw new ApiError(`POST ${up.path}: chunk not accepted yet${message ? ` — ${redactFor(ctx, message)}` : ''}`, { kind: 'server', status: 409, method: 'POST', path: up.path, retryable: true });
     }
   }
-  if (res.status >= 300) throw errorFromBody(ctx, { method: 'POST', path: up.path }, res.status, res.headers, raw);
+  if (res.status >= 300) {
+    const explanation = res.status === 401 || res.status === 403 ? 'the job token was refused' : undefined;
+    throw errorFromBody(ctx, { method: 'POST', path: up.path }, res.status, res.headers, raw, explanation);
+  }
   return { headers: res.headers, data: tryJson(raw) };
 }
 

@@ -16,6 +16,9 @@ export interface EmitterSource {
   finishedBatches(candidates: Iterable<string>): Array<{ batchId: string; counts: BatchCounts }>;
 }
 
+/** Most items in one `items` event; more wait for the next tick (a 100,000-item add spreads out). */
+const MAX_ITEMS_PER_EVENT = 5000;
+
 export class QueueEmitter {
   private dirty = new Set<string>();
   private removed = new Set<string>();
@@ -60,9 +63,13 @@ export class QueueEmitter {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const ids = [...this.dirty];
+    const ids: string[] = [];
+    for (const id of this.dirty) {
+      if (ids.length >= MAX_ITEMS_PER_EVENT) break;
+      ids.push(id);
+    }
+    for (const id of ids) this.dirty.delete(id);
     const removed = [...this.removed];
-    this.dirty.clear();
     this.removed.clear();
     const views = ids.length ? this.source.views(ids) : [];
     for (const v of views) this.batches.add(v.batchId);
@@ -84,6 +91,7 @@ export class QueueEmitter {
     if (batches.length) {
       for (const done of this.source.finishedBatches(batches)) this.bus.emit('batchDone', done);
     }
+    if (this.dirty.size) this.schedule();
   }
 
   close(): void {

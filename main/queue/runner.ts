@@ -60,6 +60,10 @@ export interface RunnerDeps {
   /** Live byte counters (kept in memory, persisted at phase ends). */
   progress: Map<string, Progress>;
   limiter: { success(): void; rateLimited(): void };
+  /** Gives the unit's concurrency slot back (its job has finished on the API). */
+  releaseSlot: (unitId: string) => void;
+  /** Bounds parallel downloads (they run outside the slots). */
+  downloads: Semaphore;
   /** Job documents read in this process (tokens and output URIs never go to the database). */
   jobs: Map<string, Job>;
   /** Units whose job token in `jobs` is fresh from creation (no getJob needed before uploading). */
@@ -174,7 +178,42 @@ async function step(d: RunnerDeps, unit: UnitRow, items: ItemRow[], live: ItemRo
     case 'converting':
       return convert(d, unit, live, signal);
     case 'downloading':
+      d.releaseSlot(unit.id);
       return download(d, unit, live, signal);
+  }
+}
+
+/** A counting semaphore (parallel downloads). */
+export class Semaphore {
+  private waiting: Array<() => void> = [];
+  private used = 0;
+  constructor(private readonly size: number) {}
+
+  async acquire(signal: AbortSignal): Promise<() => void> {
+    if (this.used >= this.size) {
+      await new Promise<void>((resolve, reject) => {
+        const go = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          this.waiting = this.waiting.filter((w) => w !== go);
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(go);
+      });
+    } else {
+      this.used++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next waiter
+      else this.used--;
+    };
   }
 }
 
@@ -423,13 +462,19 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     }
     if (claimedBefore) removeStaleParts(rec.path!);
     const base = received;
-    const got = await d.client().downloadOutput(out, rec.path!, {
-      signal,
-      onProgress: (n) => {
-        d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
-        d.touch([item.id]);
-      },
-    });
+    const release = await d.downloads.acquire(signal);
+    let got: { size: number };
+    try {
+      got = await d.client().downloadOutput(out, rec.path!, {
+        signal,
+        onProgress: (n) => {
+          d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
+          d.touch([item.id]);
+        },
+      });
+    } finally {
+      release();
+    }
     received += got.size;
     rec.done = true;
     d.store.updateItem(item.id, { outputs: records, bytesDown: received });

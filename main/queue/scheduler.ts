@@ -1,7 +1,9 @@
 /**
- * Bounded concurrency over units. A slot is held by a unit from creation until its results are
- * written (so at most `limit` jobs are in flight on the API). A 429 halves the effective limit;
- * it grows back by one per successful start once the API has been quiet for a while (AIMD).
+ * Bounded concurrency over units. A slot is held by a unit while its job is the API's work: from
+ * creation until the job has finished (so at most `limit` jobs are in flight on the API). Its
+ * results are then downloaded outside the slot, under a separate bound on parallel downloads, so
+ * the next job starts meanwhile. A 429 halves the effective limit; it grows back by one per
+ * successful start once the API has been quiet for a while (AIMD).
  */
 import type { Gate } from './gate';
 import type { QueueStore } from './store';
@@ -19,6 +21,8 @@ export interface SchedulerOptions {
 
 export class Scheduler {
   private running = new Map<string, { ctrl: AbortController; done: Promise<void> }>();
+  /** Running units that hold a slot (those downloading gave theirs back). */
+  private slots = new Set<string>();
   private configured: number;
   private limit: number;
   private lastLimitedAt = 0;
@@ -49,6 +53,11 @@ export class Scheduler {
 
   get runningCount(): number {
     return this.running.size;
+  }
+
+  /** The unit's job has finished on the API: its slot goes to the next unit. */
+  releaseSlot(unitId: string): void {
+    if (this.slots.delete(unitId)) queueMicrotask(() => this.pump());
   }
 
   isRunning(unitId: string): boolean {
@@ -102,7 +111,7 @@ export class Scheduler {
     this.pumping = true;
     try {
       if (!this.opts.gate.isOpen()) return; // the gate's onChange pumps again when it opens
-      const free = this.limit - this.running.size;
+      const free = this.limit - this.slots.size;
       if (free <= 0) return;
       const now = this.now();
       const batches = this.allowed ? [...this.allowed] : undefined;
@@ -129,9 +138,11 @@ export class Scheduler {
       .catch((err: unknown) => this.opts.log?.(`unit ${unitId} stopped on an unexpected error: ${(err as Error)?.message ?? err}`))
       .finally(() => {
         this.running.delete(unitId);
+        this.slots.delete(unitId);
         if (!this.closed) queueMicrotask(() => this.pump());
       });
     this.running.set(unitId, { ctrl, done });
+    this.slots.add(unitId);
   }
 
   private armTimer(now: number, batches?: string[]): void {

@@ -6,7 +6,7 @@ import { Notices } from './components/Notices';
 import { QueueList } from './components/QueueList';
 import { Summary } from './components/Summary';
 import { Toolbar } from './components/Toolbar';
-import { ConvoyContext, selectVisible, useApp, useConvoy, type ConvoyContextValue } from './context';
+import { ConvoyContext, createThrottledVersion, selectVisible, useApp, useConvoy, type ConvoyContextValue } from './context';
 import { createController } from './controller';
 import { createAppStore } from './store/appStore';
 import { createQueueStore } from './store/queueStore';
@@ -53,7 +53,7 @@ export function App({ connection, schedule, storage, onReady }: AppProps) {
     const queue = createQueueStore();
     const app = createAppStore();
     const controller = createController({ connection, queue, app, schedule, storage });
-    return { connection, controller, queue, app, visible: selectVisible(queue) };
+    return { connection, controller, queue, app, visible: selectVisible(queue), throttled: createThrottledVersion(queue) };
   }, [connection, schedule, storage]);
 
   useEffect(() => {

@@ -12,6 +12,7 @@ export interface ConvoyContextValue {
   queue: QueueStore;
   app: AppStore;
   visible: () => string[];
+  throttled: ReturnType<typeof createThrottledVersion>;
 }
 
 export const ConvoyContext = createContext<ConvoyContextValue | null>(null);
@@ -37,3 +38,37 @@ export function useVisibleIds(): string[] {
 }
 
 export { selectVisible };
+
+/**
+ * The queue's change counter, published at most every `ms` (trailing): for totals and counts,
+ * which nobody reads 60 times a second while hundreds of progress events arrive. One instance per
+ * app, so every consumer shows the same snapshot.
+ */
+export function createThrottledVersion(queue: QueueStore, ms = 250) {
+  let version = queue.getState().version;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = 0;
+  const listeners = new Set<() => void>();
+  const publish = () => {
+    timer = null;
+    last = Date.now();
+    version = queue.getState().version;
+    listeners.forEach((l) => l());
+  };
+  queue.subscribe((s, prev) => {
+    if (s.version === prev.version || timer) return;
+    timer = setTimeout(publish, Math.max(0, last + ms - Date.now()));
+  });
+  return {
+    subscribe(listener: () => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    get: () => version,
+  };
+}
+
+export function useThrottledQueueVersion(): number {
+  const { throttled } = useConvoy();
+  return useSyncExternalStore(throttled.subscribe, throttled.get, throttled.get);
+}

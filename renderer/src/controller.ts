@@ -220,8 +220,8 @@ export function createController(deps: ControllerDeps) {
     return out;
   }
 
-  function showRejected(lines: RejectedLine[]) {
-    app.setState({ rejected: lines });
+  function showRejected(lines: RejectedLine[], append: boolean) {
+    app.setState({ rejected: append ? app.getState().rejected.concat(lines) : lines });
   }
 
   /** Sends items to main in chunks, all into one batch. */
@@ -263,10 +263,13 @@ export function createController(deps: ControllerDeps) {
   }
 
   /** Adds the URLs found in a pasted or dropped text. Answers how many were added. */
-  async function addText(text: string, format: UrlListFormat = 'text', source?: string): Promise<number> {
+  async function addText(text: string, format: UrlListFormat = 'text', source?: string, append = false): Promise<number> {
     const parsed = parseUrlList(text, { format, existing: existingUrls() });
     const prefix = source ? `${source}: ` : '';
-    showRejected(parsed.rejected.map((r) => ({ ...r, input: `${prefix}${r.input}` })));
+    showRejected(
+      parsed.rejected.map((r) => ({ ...r, input: `${prefix}${r.input}` })),
+      append,
+    );
     const parts: string[] = [];
     if (parsed.duplicates) parts.push(`${parsed.duplicates} duplicate${parsed.duplicates === 1 ? '' : 's'} merged`);
     if (parsed.rejected.length) parts.push(`${parsed.rejected.length} line${parsed.rejected.length === 1 ? '' : 's'} skipped (see below)`);
@@ -402,7 +405,8 @@ export function createController(deps: ControllerDeps) {
     if (c.skipped.length) {
       app.getState().notify('info', `Left out ${c.skipped.length} hidden or unreadable file${c.skipped.length === 1 ? '' : 's'} (${c.skipped.slice(0, 3).map((s) => s.name).join(', ')}${c.skipped.length > 3 ? '…' : ''})`);
     }
-    for (const t of c.texts) await addText(t.text, t.format, t.source);
+    // Several lists in one drop: their unreadable lines are listed together.
+    for (const [i, t] of c.texts.entries()) await addText(t.text, t.format, t.source, i > 0);
     await addFiles(c.files);
     if (!c.texts.length && !c.files.length && !c.skipped.length) app.getState().notify('info', 'Nothing to add: drop files, folders or URLs');
   }

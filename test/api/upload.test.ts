@@ -4,6 +4,8 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +80,7 @@ describe('single upload', () => {
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toContain('POST /upload-file/j');
     expect(err.message).toContain('Invalid job token');
+    expect(err.message).toContain('job token was refused');
     expect(err.message).not.toContain('tok-secret-value');
     client.close();
   });
@@ -168,6 +171,61 @@ describe('single upload', () => {
     await expect(client.uploadFile({ id: 'j', server: server.url, token: 't-123456' }, path.join(dir, 'nope.bin'))).rejects.toThrow(/file not found/);
     expect(server.requests).toHaveLength(0);
     client.close();
+  });
+});
+
+describe('Expect: 100-continue for large bodies', () => {
+  /** A server that decides on `Expect: 100-continue` itself; counts body bytes it receives. */
+  async function expectServer(decide: (req: http.IncomingMessage, res: http.ServerResponse, srv: http.Server) => void) {
+    let bodyBytes = 0;
+    const srv = http.createServer((req, res) => {
+      req.on('data', (c: Buffer) => (bodyBytes += c.length));
+      req.on('end', () => json(res, 201, uploadedInput('big', bodyBytes)));
+    });
+    srv.on('checkContinue', (req, res) => decide(req, res, srv));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    return {
+      url,
+      bodyBytes: () => bodyBytes,
+      close: () => new Promise<void>((r) => (srv.closeAllConnections(), srv.close(() => r()))),
+    };
+  }
+
+  it('a refusal comes before the body is sent', async () => {
+    const { file } = makeFile('refused.bin', 3_000_000);
+    const s = await expectServer((_req, res) => json(res, 401, { message: 'Invalid job token' }));
+    const client = fastClient(`${s.url}/v2`);
+    const err = await client.uploadFile({ id: 'j', server: s.url, token: 'bad-token-1' }, file).catch((e) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err.message).toContain('Invalid job token');
+    expect(s.bodyBytes()).toBe(0);
+    client.close();
+    await s.close();
+  });
+
+  it('a server that never answers the Expect gets the body after a short wait', async () => {
+    const { file, bytes } = makeFile('silent.bin', 1_000_000);
+    // Accepts the request without sending 100 Continue.
+    const s = await expectServer((req, res, srv) => srv.emit('request', req, res));
+    const client = fastClient(`${s.url}/v2`);
+    const started = Date.now();
+    await client.uploadFile({ id: 'j', server: s.url, token: 't-123456' }, file);
+    expect(s.bodyBytes()).toBeGreaterThan(bytes.length);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    client.close();
+    await s.close();
+  });
+
+  it('417 Expectation Failed: sends again without the Expect header', async () => {
+    const { file, bytes } = makeFile('417.bin', 1_000_000);
+    const s = await expectServer((_req, res) => json(res, 417, { message: 'no expectations' }));
+    const client = fastClient(`${s.url}/v2`);
+    const input = await client.uploadFile({ id: 'j', server: s.url, token: 't-123456' }, file);
+    expect(input.id).toBe('in-big');
+    expect(s.bodyBytes()).toBeGreaterThan(bytes.length);
+    client.close();
+    await s.close();
   });
 });
 

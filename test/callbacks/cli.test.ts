@@ -81,7 +81,12 @@ describe('convoy convert --public-url / convoy status', () => {
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('Callbacks: on');
     const st = await cli(['status', '--data-dir', ws.data]);
-    expect(st.out).toContain('Callbacks: off — polling (no public URL set)');
+    expect(st.out).toContain('  Mode: polling');
+    expect(st.out).toContain('  Reason: No public URL set; polling the API for job status');
+    expect(st.out).toContain('  Last probe: none');
+    // A data folder no Convoy has run in yet: what the settings imply.
+    const fresh = await cli(['status', '--data-dir', `${ws.data}-fresh`]);
+    expect(fresh.out).toContain('Callbacks: off — polling (no public URL set)');
   });
 
   it('a public URL whose tunnel is down: polling with the reason, and every item still completes', async () => {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callbackStatusLines, createCallbackManager, startCallbacksForCli, type CallbackManager } from '../../main/callbacks';
+import { callbackStatusLines, createCallbackManager, startCallbacksForCli } from '../../main/callbacks';
 import { CallbackOptionError, parseCallbackPort } from '../../main/callbacks/cli';
 import type { CallbackManagerOptions } from '../../main/callbacks/manager';
 import { PATH_SECRET_NAME } from '../../main/callbacks/secrets';
@@ -31,14 +31,6 @@ function setup(extra: Partial<CallbackManagerOptions> = {}) {
     return m;
   };
   return { queue, secrets, settings, events, log, seen, make };
-}
-
-/** The tunnel: a real reverse proxy on 127.0.0.2, pointed at the manager's local server. */
-async function proxyFor(m: CallbackManager): Promise<TestTunnelProxy> {
-  const proxy = new TestTunnelProxy({ host: '127.0.0.1', port: m.stats().localPort ?? 1 });
-  await proxy.start();
-  cleanups.push(() => proxy.stop());
-  return proxy;
 }
 
 async function freePort(): Promise<number> {

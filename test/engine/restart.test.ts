@@ -105,7 +105,7 @@ describe.skipIf(!!missing)('engine restart and crash recovery', () => {
     const job = (await first.api.post('/v2/jobs', { process: false, conversion: [{ target: 'png' }] })).body;
     const uuid = crypto.randomUUID();
     const send = (server: string, buf: Buffer, start: number) =>
-      fetch(`${server}/upload-file/${job.id}`, {
+      fetchChecked(`${server}/upload-file/${job.id}`, {
         method: 'POST',
         body: new Uint8Array(buf),
         headers: {

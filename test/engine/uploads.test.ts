@@ -278,7 +278,7 @@ describe.skipIf(!!missing)('engine uploads', () => {
       const job = await newJob();
       const uuid = 'raw-upload-1';
       const send = (buf: Buffer, start: number) =>
-        fetch(`${job.server}/upload-file/${job.id}`, {
+        fetchChecked(`${job.server}/upload-file/${job.id}`, {
           method: 'POST',
           body: new Uint8Array(buf),
           headers: {

@@ -151,3 +151,30 @@ describe('queue store', () => {
     expect(visible()).toEqual(['b']);
   });
 });
+
+describe('throttled queue version', () => {
+  it('publishes at most every interval, with the latest version (trailing)', async () => {
+    const { vi } = await import('vitest');
+    const { createThrottledVersion } = await import('../../renderer/src/context');
+    vi.useFakeTimers();
+    try {
+      const store = createQueueStore();
+      const throttled = createThrottledVersion(store, 250);
+      let published = 0;
+      throttled.subscribe(() => published++);
+      for (let i = 0; i < 50; i++) store.getState().applyNow([{ items: [item(`x${i}`)] }]);
+      expect(published).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(published).toBe(1);
+      expect(throttled.get()).toBe(store.getState().version);
+      store.getState().applyNow([{ items: [item('y')] }]);
+      vi.advanceTimersByTime(100);
+      expect(published).toBe(1); // within 250 ms of the last publication
+      vi.advanceTimersByTime(200);
+      expect(published).toBe(2);
+      expect(throttled.get()).toBe(store.getState().version);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

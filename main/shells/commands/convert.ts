@@ -6,8 +6,10 @@ import { parseArgs } from 'node:util';
 import { ContractError, type AddItem, type ConflictPolicy, type ConversionOptions, type Destination } from '../../../preload/contract';
 import { createCore, type Core } from '../../core';
 import { registerSecret } from '../../log';
+import { resolveDataDir } from '../../paths';
 import { expandPaths } from '../../queue/index';
 import { dispatch } from '../../service';
+import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 
@@ -73,16 +75,20 @@ export function parseCount(flag: string, text: string | undefined, min: number, 
   return n;
 }
 
-/** The API key from the flag, the environment or the keychain (in that order); null when none. */
-export async function resolveApiKey(flag: string | undefined, io: CliIO): Promise<string | null> {
+/**
+ * The key for `--engine`: the flag, the environment, else the keychain's. (Without --engine the
+ * core itself takes the environment's key or, when api2convert is the chosen provider, the
+ * keychain's, and otherwise runs the local engine.)
+ */
+export async function engineApiKey(flag: string | undefined, io: CliIO, dataDir: string): Promise<string | null> {
   const key = flag?.trim() || io.env.API2CONVERT_API_KEY?.trim();
   if (key) return key;
   try {
-    const { createSecretStore } = await import('../../secrets/index');
-    const store = await withTimeout(createSecretStore({}), 5000);
-    return (await withTimeout(store.get('api-key'), 5000)) || null;
+    const { createSecretStore, API_KEY_NAME } = await import('../../secrets/index');
+    const store = await withTimeout(createSecretStore({ dataDir, probeTimeoutMs: 5000 }), 8000);
+    return (await withTimeout(store.get(API_KEY_NAME), 5000)) || null;
   } catch {
-    return null; // no keychain here: the local engine is used
+    return null;
   }
 }
 
@@ -95,19 +101,26 @@ export async function coreForCli(
   values: { engine?: string; 'api-key'?: string; 'data-dir'?: string; verbose?: boolean },
   io: CliIO,
   queue: NonNullable<Parameters<typeof createCore>[0]['queue']>,
+  callbacks?: Parameters<typeof createCore>[0]['callbacks'],
 ): Promise<Core> {
   const engine = values.engine ? normalizeEngineUrl(values.engine) : undefined;
-  const apiKey = await resolveApiKey(values['api-key'], io);
-  if (engine && !apiKey) throw new UsageError('--engine needs an API key: pass --api-key or set API2CONVERT_API_KEY');
+  if (values['api-key'] !== undefined && !values['api-key'].trim()) throw new UsageError('--api-key is empty');
+  let apiKey = values['api-key']?.trim() || undefined;
+  if (engine && !apiKey) {
+    apiKey = (await engineApiKey(undefined, io, resolveDataDir(values['data-dir'] ?? null, io.env))) ?? undefined;
+    if (!apiKey) throw new UsageError('--engine needs an API key: pass --api-key, set API2CONVERT_API_KEY or store one in the app');
+  }
   registerSecret(apiKey);
+  registerSecret(io.env.API2CONVERT_API_KEY);
   return createCore({
     shell: 'cli',
     dataDir: values['data-dir'] ?? null,
     apiBaseUrl: engine,
-    apiKey: apiKey ?? undefined,
+    apiKey,
     env: io.env,
     echoLog: Boolean(values.verbose),
     queue,
+    callbacks,
   });
 }
 
@@ -162,6 +175,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const offlineTimeout = parseCount('--offline-timeout', values['offline-timeout'], 0, 7 * 24 * 3600) ?? 600;
   const callbackPort = parseCount('--callback-port', values['callback-port'], 0, 65535);
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined) {
+    const problem = publicUrlProblem(publicUrl);
+    if (problem) throw new UsageError(`--public-url: ${problem}`);
+  }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
   const outDir = values['out-dir'] ?? process.cwd();
 
@@ -189,16 +207,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       conflictPolicy: conflict as ConflictPolicy | undefined,
       outputDir: outDir,
       autoResume: false,
-    });
+    }, { publicUrl, port: callbackPort });
   } catch (err) {
     if (err instanceof UsageError) throw err;
     return startupError(err, io);
   }
-  let callbacks: { close(): Promise<void> } | null = null;
   try {
-    if (values['public-url'] !== undefined || callbackPort !== undefined || core.settings.get().callbackPublicUrl) {
-      callbacks = await startCallbacks(core, values['public-url'], callbackPort, io, Boolean(values.json));
-    }
+    await announceCallbacks(core, io, Boolean(values.json));
     let destination: Destination = { kind: 'folder', path: outDir };
     if (values.destination !== undefined) {
       const profileId = await findProfile(core, values.destination);
@@ -222,7 +237,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`convoy convert: ${(err as Error)?.message ?? String(err)}\n`);
     return err instanceof ContractError && err.code === 'invalid_argument' ? ExitCode.validation : ExitCode.failed;
   } finally {
-    await callbacks?.close().catch(() => {});
     await core.close();
   }
 }
@@ -238,27 +252,12 @@ async function findProfile(core: Core, name: string): Promise<string> {
   return found.id;
 }
 
-async function startCallbacks(core: Core, publicUrl: string | undefined, port: number | undefined, io: CliIO, json: boolean) {
-  const cb = await import('../../callbacks/index');
-  const { createSecretStore } = await import('../../secrets/index');
-  const secrets = await createSecretStore({ log: core.log });
-  try {
-    const { manager, status } = await cb.startCallbacksForCli({
-      client: core.client,
-      queue: core.queue,
-      secrets,
-      events: core.events,
-      settings: core.settings,
-      log: core.log,
-      publicUrl: publicUrl ?? null,
-      port: port ?? null,
-      dataDir: core.dataDir,
-    });
-    if (!json) io.stdout.write(`${cb.describeCallbackStatus(status)}\n`);
-    return manager;
-  } catch (err) {
-    if ((err as Error).name === 'CallbackOptionError') throw new UsageError((err as Error).message);
-    throw err;
+/** Waits for the core's first callback self-test and says which mode this run uses, and why. */
+async function announceCallbacks(core: Core, io: CliIO, json: boolean): Promise<void> {
+  const status = await core.callbacks.start();
+  if (!json && (status.mode === 'callback' || status.publicUrl || status.lastProbe)) {
+    const { describeCallbackStatus } = await import('../../callbacks/index');
+    io.stdout.write(`${describeCallbackStatus(status)}\n`);
   }
 }
 

@@ -138,6 +138,7 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (tty && statusLine) io.stdout.write('\r\x1b[2K');
+    statusLine = '';
   }
   core.queue.flushEvents();
   const items = batchItems(core, batchIds);

@@ -214,7 +214,7 @@ export function AddPanel() {
             ))}
           </ul>
           <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
-            Dismiss
+            Clear this list
           </button>
         </details>
       )}

@@ -1,7 +1,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+import { useCallback, useRef } from 'react';
 import { useApp, useConvoy, useQueueState, useVisibleIds } from '../context';
 import { ROW_HEIGHT, Row } from './Row';
+
+const estimateRow = () => ROW_HEIGHT;
 
 /** The queue: a virtualized list, so 10,000 rows cost as much as the thirty on screen. */
 export function QueueList() {
@@ -13,12 +15,14 @@ export function QueueList() {
   const filter = useQueueState((s) => s.filter);
   const queueUnavailable = useApp((s) => s.unavailable.has('queue.list'));
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Stable callbacks: a new getItemKey makes the virtualizer re-measure all 10,000 rows per render.
+  const getItemKey = useCallback((index: number) => ids[index], [ids]);
   const virtualizer = useVirtualizer({
     count: ids.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    getScrollElement: useCallback(() => scrollRef.current, []),
+    estimateSize: estimateRow,
     overscan: 6,
-    getItemKey: (index) => ids[index],
+    getItemKey,
   });
 
   const onKeyDown = (e: React.KeyboardEvent) => {

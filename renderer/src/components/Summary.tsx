@@ -1,11 +1,11 @@
-import { useConvoy, useQueueState } from '../context';
+import { useConvoy, useThrottledQueueVersion } from '../context';
 import { formatBytes } from '../lib/format';
 import { overallProgress } from '../store/queueModel';
 
 /** Overall progress and counts at the top. */
 export function Summary() {
   const { queue } = useConvoy();
-  useQueueState((s) => s.version);
+  useThrottledQueueVersion();
   const { counts, bytes } = queue.getState().model;
   const progress = overallProgress(queue.getState().model);
   if (!counts.total) return null;

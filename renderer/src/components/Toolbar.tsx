@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { useApp, useConvoy, useQueueState, useVisibleIds } from '../context';
+import { useApp, useConvoy, useQueueState, useThrottledQueueVersion, useVisibleIds } from '../context';
 import { commonTargets, groupByCategory } from '../lib/targets';
 import type { QueueFilter } from '../store/queueModel';
 import { TargetSelect } from './TargetSelect';
@@ -18,7 +18,7 @@ export function Toolbar() {
   const { controller, queue, app } = useConvoy();
   const selection = useQueueState((s) => s.selection);
   // Counts are updated in place: re-read them whenever the queue changes.
-  useQueueState((s) => s.version);
+  useThrottledQueueVersion();
   const counts = { ...queue.getState().model.counts };
   const filter = useQueueState((s) => s.filter);
   const targets = useApp((s) => s.targets);
@@ -46,7 +46,8 @@ export function Toolbar() {
         ref={(el) => {
           if (el) el.indeterminate = someSelected && !allVisibleSelected;
         }}
-        onChange={() => (allVisibleSelected ? queue.getState().clearSelection() : queue.getState().selectAll(visible))}
+        // Like mail clients: with some rows selected, the box clears the selection.
+        onChange={() => (someSelected ? queue.getState().clearSelection() : queue.getState().selectAll(visible))}
         disabled={!visible.length}
       />
       <div

@@ -90,7 +90,7 @@ export function createAppStore() {
       // The same message twice in a row (e.g. a repeated 503) is shown once.
       const last = get().notices.at(-1);
       if (last && last.text === text && last.kind === kind) return last.id;
-      set({ notices: [...get().notices, { id, kind, text, action }].slice(-5) });
+      set({ notices: [...get().notices, { id, kind, text, action }].slice(-3) });
       return id;
     },
     dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
