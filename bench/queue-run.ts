@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Api2ConvertClient, isTerminal, type Job } from '../main/api/index';
+import { Api2ConvertClient, isTerminal, type ClientOptions, type Job } from '../main/api/index';
 import { openDatabase } from '../main/db';
 import { EventBus } from '../main/events';
 import { createQueue } from '../main/queue/index';
@@ -21,34 +21,32 @@ export interface ConvoyRunResult {
   detectionMs: number[];
 }
 
-/** A client whose getJob notes the first time each job is seen terminal. */
-export function spyClient(client: Api2ConvertClient, detectionMs: number[]): Api2ConvertClient {
+/**
+ * A client whose getJob notes the first time each job is seen finished (a subclass, so the
+ * client's own polling in `waitForJob` is measured too).
+ */
+export function spyClient(opts: ClientOptions, detectionMs: number[]): Api2ConvertClient {
   const seen = new Set<string>();
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop === 'getJob') {
-        return async (id: string, opts?: { signal?: AbortSignal }) => {
-          const job: Job = await target.getJob(id, opts);
-          if (isTerminal(job) && !seen.has(id)) {
-            seen.add(id);
-            const finished = Date.parse(job.modified_at ?? '');
-            if (Number.isFinite(finished)) detectionMs.push(Date.now() - finished);
-          }
-          return job;
-        };
+  class SpyClient extends Api2ConvertClient {
+    override async getJob(id: string, o?: { signal?: AbortSignal }): Promise<Job> {
+      const job = await super.getJob(id, o);
+      if (isTerminal(job) && !seen.has(id)) {
+        seen.add(id);
+        const finished = Date.parse(job.modified_at ?? '');
+        if (Number.isFinite(finished)) detectionMs.push(Date.now() - finished);
       }
-      const v = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+      return job;
+    }
+  }
+  return new SpyClient(opts);
 }
 
 export async function runConvoy(setup: BenchSetup, outDir: string, concurrency: number): Promise<ConvoyRunResult> {
   const dataDir = fs.mkdtempSync(path.join(setup.workDir, `convoy-${concurrency}-`));
   const detectionMs: number[] = [];
   const db = openDatabase(dataDir);
-  const client = new Api2ConvertClient({ baseUrl: setup.baseUrl, apiKey: setup.apiKey, retry: { rateLimitRetries: 0 } });
-  const queue = createQueue({ db, client: spyClient(client, detectionMs), events: new EventBus(), dataDir, outputDir: outDir, concurrency });
+  const client = spyClient({ baseUrl: setup.baseUrl, apiKey: setup.apiKey, retry: { rateLimitRetries: 0 } }, detectionMs);
+  const queue = createQueue({ db, client, events: new EventBus(), dataDir, outputDir: outDir, concurrency });
   try {
     const items: AddItem[] = setup.items.map((it) =>
       it.kind === 'url'

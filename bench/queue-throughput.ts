@@ -12,7 +12,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Api2ConvertClient } from '../main/api/index';
 import { DEFAULT_CONCURRENCY } from '../main/queue/index';
 import { runBench, setupBench, workerLoop } from './baseline-loops';
 import { runConvoy, spyClient, summarize } from './queue-run';
@@ -45,9 +44,9 @@ const conversion = Number(process.argv[process.argv.indexOf('--conversion') + 1]
 const small = await setupBench({ urls: 40, files: 0, latencyMs: latency, conversionDelayMs: conversion });
 try {
   const ms: number[] = [];
-  const client = new Api2ConvertClient({ baseUrl: small.baseUrl, apiKey: small.apiKey });
+  const client = spyClient({ baseUrl: small.baseUrl, apiKey: small.apiKey }, ms);
   const outDir = fs.mkdtempSync(path.join(small.workDir, 'official-'));
-  await workerLoop(small.items, { client: spyClient(client, ms), outDir }, cpu);
+  await workerLoop(small.items, { client, outDir }, cpu);
   client.close();
   detection[`official loop (${cpu} workers, 40 URL items)`] = ms;
 } finally {

@@ -101,9 +101,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
   const db = openDatabase(dataDir);
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
-  const client = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, log: (m) => log.info(m) });
-  // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.
-  const queueClient = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, retry: { rateLimitRetries: 0 }, log: (m) => log.info(m) });
+  const makeClients = (apiKey: string) => ({
+    client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),
+    // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.
+    queueClient: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, retry: { rateLimitRetries: 0 }, log: (m) => log.info(m) }),
+  });
+  let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
     queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, ...opts.queue });
@@ -134,9 +137,21 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     settingsView: () => settingsView(),
     checkApiKey: contractsKeyChecker(() => settings.get().apiBaseUrl),
-    onApiKeyChanged: () => {
-      // The running client keeps its provider; the new key is used from the next start on.
-      log.info('API key changed; it takes effect when Convoy restarts');
+    onApiKeyChanged: (apiKey) => {
+      // Same API, new key: swap the clients now, so a queue held by a refused key continues at once.
+      // A change of provider (local engine ↔ api2convert) takes effect on the next start, because
+      // jobs in flight belong to the API that created them.
+      if (provider.kind !== 'api2convert' || opts.apiBaseUrl || !apiKey) {
+        log.info('API key stored; it is used from the next start on');
+        return;
+      }
+      const old = { client, queueClient };
+      ({ client, queueClient } = makeClients(apiKey));
+      provider.apiKey = apiKey;
+      queue.setClient(queueClient);
+      old.client.close();
+      old.queueClient.close();
+      log.info('API key changed; the queue continues with it');
     },
   });
 
@@ -194,7 +209,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     provider,
     db,
-    client,
+    get client() {
+      return client;
+    },
     queue,
     callbacks,
     secrets,

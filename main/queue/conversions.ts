@@ -36,7 +36,10 @@ export function toConversionTarget(info: ConversionInfo): ConversionTarget {
       if (s) options[name] = s;
     }
   }
-  return { target: info.target.toLowerCase(), category: info.category ?? 'other', options };
+  // Providers that say which sources a target takes (the local engine does) let the UI filter exactly.
+  const inputs = (info as { inputs?: unknown }).inputs;
+  const accepted = Array.isArray(inputs) ? inputs.filter((x): x is string => typeof x === 'string').map((x) => x.toLowerCase()) : null;
+  return { target: info.target.toLowerCase(), category: info.category ?? 'other', options, ...(accepted ? { inputs: accepted } : {}) };
 }
 
 export class ConversionsCache {

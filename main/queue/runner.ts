@@ -64,6 +64,8 @@ export interface RunnerDeps {
   releaseSlot: (unitId: string) => void;
   /** Bounds parallel downloads (they run outside the slots). */
   downloads: Semaphore;
+  /** Bounds parallel uploads (many jobs in flight must not mean as many uploads sharing the line). */
+  uploads: Semaphore;
   /** Job documents read in this process (tokens and output URIs never go to the database). */
   jobs: Map<string, Job>;
   /** Units whose job token in `jobs` is fresh from creation (no getJob needed before uploading). */
@@ -323,16 +325,21 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   if (!token || !server) throw new Error(`job ${unit.remoteId} has no upload token or server`);
   const ids = live.map((i) => i.id);
   for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: 0, bytesUpTotal: check.size });
-  await d.client().uploadFile({ id: job.id, server, token }, source.path, {
-    filename: path.basename(source.path),
-    uploadUuid: unit.uploadUuid,
-    chunkSize: d.chunkSize,
-    signal,
-    onProgress: (sent, total) => {
-      for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sent, bytesUpTotal: total });
-      d.touch(ids);
-    },
-  });
+  const release = await d.uploads.acquire(signal);
+  try {
+    await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+      filename: path.basename(source.path),
+      uploadUuid: unit.uploadUuid,
+      chunkSize: d.chunkSize,
+      signal,
+      onProgress: (sent, total) => {
+        for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sent, bytesUpTotal: total });
+        d.touch(ids);
+      },
+    });
+  } finally {
+    release();
+  }
   d.store.tx(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
     d.store.updateUnit(unit.id, { phase: 'starting' });
@@ -355,7 +362,9 @@ async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abor
 }
 
 async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
-  const job = await d.watcher.wait(unit.remoteId!, { signal, onUpdate: (j) => markDelivering(d, unit, j) });
+  // Unknown after a restart (no job read yet): poll normally; the first read tells the watcher.
+  const viaCallback = Boolean(d.jobs.get(unit.id)?.callback);
+  const job = await d.watcher.wait(unit.remoteId!, { signal, viaCallback, onUpdate: (j) => markDelivering(d, unit, j) });
   d.jobs.set(unit.id, job);
   const status = job.status.code.toLowerCase();
   if (status !== 'completed') {

@@ -15,7 +15,6 @@ import type {
  *   pending → creating → (uploading → starting →) converting → downloading → finished
  */
 export type UnitPhase = 'pending' | 'creating' | 'uploading' | 'starting' | 'converting' | 'downloading' | 'finished';
-export const ACTIVE_PHASES: UnitPhase[] = ['creating', 'uploading', 'starting', 'converting', 'downloading'];
 
 export interface UnitRow {
   id: string;
@@ -72,5 +71,4 @@ export interface ItemRow {
   updatedAt: number;
 }
 
-export const TERMINAL_ITEM_STATES: ItemState[] = ['done', 'failed', 'canceled'];
 export const isTerminalItem = (s: ItemState): boolean => s === 'done' || s === 'failed' || s === 'canceled';

@@ -35,6 +35,8 @@ interface Watch {
   resolve: (job: Job) => void;
   reject: (err: unknown) => void;
   onUpdate?: (job: Job) => void;
+  /** The job was created with our callback URL: in callback mode, hints do the work for it. */
+  viaCallback: boolean;
 }
 
 export interface WatcherOptions {
@@ -69,13 +71,17 @@ export class JobWatcher {
   }
 
   /** Resolves with the job once it is completed, failed or canceled. */
-  wait(id: string, opts: { signal?: AbortSignal; onUpdate?: (job: Job) => void; immediate?: boolean } = {}): Promise<Job> {
+  wait(
+    id: string,
+    opts: { signal?: AbortSignal; onUpdate?: (job: Job) => void; immediate?: boolean; viaCallback?: boolean } = {},
+  ): Promise<Job> {
     const existing = this.watches.get(id);
     if (existing) existing.reject(abortError('replaced by a newer watch'));
     return new Promise<Job>((resolve, reject) => {
       const now = this.now();
       const immediate = opts.immediate || this.consumeHint(id);
-      const first = immediate ? 0 : this.firstDelay();
+      const viaCallback = opts.viaCallback ?? false;
+      const first = immediate ? 0 : this.firstDelay(viaCallback);
       const w: Watch = {
         id,
         startedAt: now,
@@ -92,6 +98,7 @@ export class JobWatcher {
           reject(err);
         },
         onUpdate: opts.onUpdate,
+        viaCallback,
       };
       const onAbort = () => {
         if (this.watches.get(id) === w) this.watches.delete(id);
@@ -142,6 +149,8 @@ export class JobWatcher {
     this.callbackMode = on;
     const now = this.now();
     for (const w of this.watches.values()) {
+      // A job created while polling has no callback URL: it keeps the polling rhythm.
+      if (!w.viaCallback) continue;
       if (on) w.nextAt = Math.max(w.nextAt, now + Math.min(this.rhythm.safetyMs, w.delay * 4));
       else w.nextAt = Math.min(w.nextAt, now + this.rhythm.initialMs);
     }
@@ -156,8 +165,8 @@ export class JobWatcher {
     this.watches.clear();
   }
 
-  private firstDelay(): number {
-    if (this.callbackMode) return this.rhythm.safetyMs;
+  private firstDelay(viaCallback: boolean): number {
+    if (this.callbackMode && viaCallback) return this.rhythm.safetyMs;
     const typical = this.typicalMs;
     if (typical === null) return this.rhythm.initialMs;
     return Math.min(Math.max(this.rhythm.firstMinMs, Math.round(typical)), this.rhythm.maxMs);
@@ -198,6 +207,7 @@ export class JobWatcher {
       await this.opts.gate.pass();
       const job = await this.opts.getJob(w.id);
       if (this.watches.get(w.id) !== w) return;
+      w.viaCallback = Boolean(job.callback);
       w.onUpdate?.(job);
       if (isTerminal(job)) {
         this.learn(w, pollStart);
@@ -206,7 +216,7 @@ export class JobWatcher {
         return;
       }
       w.lastPollAt = pollStart;
-      const interval = this.callbackMode ? this.rhythm.safetyMs : w.delay;
+      const interval = this.callbackMode && w.viaCallback ? this.rhythm.safetyMs : w.delay;
       w.delay = Math.min(Math.round(w.delay * this.rhythm.factor), this.rhythm.maxMs);
       w.nextAt = rehint() ? this.now() : this.now() + interval;
     } catch (err) {

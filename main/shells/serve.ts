@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createCore } from '../core';
+import { normalizeEngineUrl } from './commands/convert';
 import { generateToken, startHttpAdapter } from './http-adapter';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,7 +33,7 @@ export async function serve(argv: string[]): Promise<{ url: string; close(): Pro
   const core = await createCore({
     shell: 'browser',
     dataDir: values['data-dir'],
-    apiBaseUrl: values.engine,
+    apiBaseUrl: values.engine ? normalizeEngineUrl(values.engine) : undefined,
     apiKey: values['api-key'],
   });
   const token = generateToken();

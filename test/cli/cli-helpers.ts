@@ -26,6 +26,12 @@ export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
+const live = new Set<ChildProcess>();
+// A failed or timed-out test must not leave a convoy process behind.
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'convoy.mjs'), ...args], {
     cwd: opts.cwd ?? repoRoot,
@@ -36,8 +42,12 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  live.add(child);
   const done = new Promise<CliResult>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
   return { child, done, stdout: () => stdout };
 }

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, expect, it } from 'vitest';
 import { Api2ConvertClient } from '../../main/api/index';
 import { makeImages, serveFolder, startEngine, tmpDir, waitFor, type TestEngine } from '../queue/helpers';
-import { startCli, type CliRun } from './cli-helpers';
+import { runCli, startCli, type CliRun } from './cli-helpers';
 
 let te: TestEngine | undefined;
 let server: Awaited<ReturnType<typeof serveFolder>> | undefined;
@@ -55,7 +55,7 @@ it('survives kill -9 at several points and resumes without losing or duplicating
   await killWhen(third, () => route('GET /download-file/:id') >= 37, 'thirty-seven downloads');
 
   // 4. Resume to the end.
-  const last = await startCli(['resume', '--json', ...common]).done;
+  const last = await runCli(['resume', '--json', ...common], { timeoutMs: 30_000 });
   expect(last.code, last.stderr).toBe(0);
   const doc = JSON.parse(last.stdout);
   expect(doc.ok).toBe(true);

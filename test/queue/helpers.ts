@@ -14,8 +14,16 @@ import type { Events } from '../../preload/contract';
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
+const tmpDirs: string[] = [];
+// Temporary folders go when the test file's process ends (servers are closed by then).
+process.on('exit', () => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `convoy-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `convoy-${prefix}-`));
+  tmpDirs.push(dir);
+  return dir;
 }
 
 export interface TestEngine {
