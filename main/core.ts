@@ -129,8 +129,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       notifyOnBatchEnd: s.notifyOnBatchEnd,
       apiKeyMasked: secretsService.apiKeyMasked(),
       hasTunnelToken: secretsService.hasTunnelToken(),
+      hasCallbackSigningSecret: Boolean(envSigningSecret) || hasStoredSigningSecret,
     };
   };
+  const envSigningSecret = env.CONVOY_CALLBACK_SIGNING_SECRET || undefined;
+  let hasStoredSigningSecret = Boolean(await secrets.get(SIGNING_SECRET_NAME).catch(() => null));
   const secretsService = await createSecretsService({
     secrets,
     events,
@@ -165,7 +168,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     log,
     publicUrl: opts.callbacks?.publicUrl,
     port: opts.callbacks?.port,
-    signingSecret: env.CONVOY_CALLBACK_SIGNING_SECRET || undefined,
+    signingSecret: envSigningSecret,
     statePath: callbackStatePath(dataDir),
   });
   // Not awaited: the first self-test may take a few seconds; `callbackStatus` events follow.
@@ -186,6 +189,28 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         if (!stat?.isDirectory()) throw new ContractError('invalid_argument', `Output folder does not exist: ${patch.outputDir}`);
       }
       settings.update(patch);
+      const view = settingsView();
+      events.emit('settings', view);
+      return view;
+    },
+    'settings.setCallbackSigningSecret': async ({ secret }) => {
+      if (envSigningSecret) {
+        throw new ContractError('conflict', 'CONVOY_CALLBACK_SIGNING_SECRET is set in the environment and takes precedence; change it there');
+      }
+      try {
+        if (secret) {
+          registerSecret(secret);
+          await secrets.set(SIGNING_SECRET_NAME, secret);
+        } else {
+          await secrets.delete(SIGNING_SECRET_NAME);
+        }
+      } catch (err) {
+        throw new ContractError('unavailable', `The signing secret could not be stored: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      hasStoredSigningSecret = Boolean(secret);
+      log.info(secret ? 'callback signing secret stored' : 'callback signing secret removed');
+      // The callback server reads the secret on every self-test: run one now so it applies at once.
+      void callbacks.probe().catch(() => {});
       const view = settingsView();
       events.emit('settings', view);
       return view;

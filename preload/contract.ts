@@ -129,6 +129,8 @@ export interface Settings {
   apiKeyMasked: string | null;
   /** True when the ngrok authtoken is stored. */
   hasTunnelToken: boolean;
+  /** True when callbacks must carry a valid `X-Oc-Signature` (a signing secret is stored or set in the environment). */
+  hasCallbackSigningSecret: boolean;
 }
 
 /** One option of a conversion target, as declared by `GET /v2/conversions`. */
@@ -272,6 +274,13 @@ export const methods = {
   'settings.clearApiKey': { input: Empty, output: {} as Settings },
   'settings.setTunnelToken': {
     input: z.object({ token: z.string().trim().min(1).max(512).nullable() }).strict(),
+    output: {} as Settings,
+  },
+  /** The secret callbacks are signed with (HMAC-SHA256); null removes it (then unsigned callbacks are accepted). */
+  'settings.setCallbackSigningSecret': {
+    input: z
+      .object({ secret: z.string().trim().min(16, 'Use at least 16 characters').max(512).nullable() })
+      .strict(),
     output: {} as Settings,
   },
   'secrets.status': { input: Empty, output: {} as SecretsStatus },

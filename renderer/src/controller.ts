@@ -519,6 +519,8 @@ export function createController(deps: ControllerDeps) {
     setApiKey: (apiKey: string) => api.invoke('settings.setApiKey', { apiKey }).then((s) => (app.setState({ settings: s }), s)),
     clearApiKey: () => api.invoke('settings.clearApiKey').then((s) => (app.setState({ settings: s }), s)),
     setTunnelToken: (token: string | null) => api.invoke('settings.setTunnelToken', { token }).then((s) => (app.setState({ settings: s }), s)),
+    setSigningSecret: (secret: string | null) =>
+      api.invoke('settings.setCallbackSigningSecret', { secret }).then((s) => (app.setState({ settings: s }), s)),
     probeCallbacks: () => api.invoke('callbacks.probe').then((s) => (app.setState({ callbackStatus: s }), s)),
     pickFolder: () => call('files.pickFolder', undefined, { quiet: true }),
     saveProfile: (p: ProfileInput) => api.invoke('destinations.save', p),

@@ -119,4 +119,37 @@ describe('settings', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Save settings' }));
     expect(within(dialog).getByText('Save a valid API key first')).toBeTruthy();
   });
+
+  it('saves the callback signing secret write-only and can remove it', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp();
+    await waitFor(() => expect(fake.calls.some((c) => c.method === 'settings.get')).toBe(true));
+    await user.click(screen.getByRole('button', { name: 'Settings' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Settings' });
+    const field = within(dialog).getByLabelText('Callback signing secret') as HTMLInputElement;
+    expect(field.type).toBe('password');
+    expect(within(dialog).queryByRole('button', { name: 'Remove secret' })).toBeNull();
+    await user.type(field, 'a-long-signing-secret-0123');
+    await user.click(within(dialog).getByRole('button', { name: 'Save secret' }));
+    expect(await within(dialog).findByText(/Signing secret saved/)).toBeTruthy();
+    expect(fake.calls.find((c) => c.method === 'settings.setCallbackSigningSecret')!.args).toEqual({ secret: 'a-long-signing-secret-0123' });
+    expect(field.value).toBe('');
+    expect(field.placeholder).toBe('Stored');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove secret' }));
+    expect(await within(dialog).findByText(/Signing secret removed/)).toBeTruthy();
+    expect(fake.calls.filter((c) => c.method === 'settings.setCallbackSigningSecret').at(-1)!.args).toEqual({ secret: null });
+  });
+
+  it('says a provider change applies from the next start, and only when it differs from the active one', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp();
+    await waitFor(() => expect(fake.calls.some((c) => c.method === 'app.info')).toBe(true));
+    await user.click(screen.getByRole('button', { name: 'Settings' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Settings' });
+    expect(within(dialog).queryByText(/applies from the next start/)).toBeNull();
+    await user.click(within(dialog).getByRole('radio', { name: /api2convert/ }));
+    expect(within(dialog).getByText(/uses the local engine until it restarts/)).toBeTruthy();
+    await user.click(within(dialog).getByRole('radio', { name: /Local engine/ }));
+    expect(within(dialog).queryByText(/applies from the next start/)).toBeNull();
+  });
 });

@@ -76,6 +76,7 @@ const settings: Settings = {
   notifyOnBatchEnd: true,
   apiKeyMasked: null,
   hasTunnelToken: false,
+  hasCallbackSigningSecret: false,
 };
 
 describe('settings form', () => {

@@ -39,6 +39,7 @@ const view = (): Settings =>
     notifyOnBatchEnd: true,
     apiKeyMasked: service.apiKeyMasked(),
     hasTunnelToken: service.hasTunnelToken(),
+    hasCallbackSigningSecret: false,
   }) satisfies Settings;
 
 async function call<M extends keyof Handlers>(method: M, args?: unknown): Promise<Awaited<ReturnType<Handlers[M]>>> {

@@ -20,6 +20,7 @@ const settings: Settings = {
   notifyOnBatchEnd: false,
   apiKeyMasked: null,
   hasTunnelToken: false,
+  hasCallbackSigningSecret: false,
 };
 
 /** A raw request, so the Host header can be anything (fetch would not let us forge it). */

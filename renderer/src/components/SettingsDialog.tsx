@@ -21,16 +21,63 @@ function Inline({ result }: { result: Result }) {
   );
 }
 
+/** A write-only secret: saved to the keychain through main, never shown again, removable. */
+function SecretField(props: {
+  id: string;
+  label: string;
+  what: string;
+  stored: boolean;
+  placeholder: string;
+  hint?: string;
+  save: (value: string | null) => Promise<unknown>;
+}) {
+  const [value, setValue] = useState('');
+  const [result, setResult] = useState<Result>(null);
+  const run = async (next: string | null) => {
+    try {
+      await props.save(next);
+      setValue('');
+      setResult({ ok: true, text: next ? `${props.what} saved` : `${props.what} removed` });
+    } catch (err) {
+      setResult({ ok: false, text: errText(err) });
+    }
+  };
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="inline">
+        <input
+          id={props.id}
+          type="password"
+          autoComplete="off"
+          placeholder={props.stored ? 'Stored' : props.placeholder}
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+        <button type="button" disabled={!value.trim()} onClick={() => run(value.trim())}>
+          Save {props.what.split(' ').pop()!.toLowerCase()}
+        </button>
+        {props.stored && (
+          <button type="button" onClick={() => run(null)}>
+            Remove {props.what.split(' ').pop()!.toLowerCase()}
+          </button>
+        )}
+      </div>
+      {props.hint && <small className="hint">{props.hint}</small>}
+      <Inline result={result} />
+    </div>
+  );
+}
+
 export function SettingsForm({ onDone }: { onDone?: () => void }) {
   const { controller, connection } = useConvoy();
   const settings = useApp((s) => s.settings);
   const callback = useApp((s) => s.callbackStatus);
   const unavailable = useApp((s) => s.unavailable);
+  const activeProvider = useApp((s) => s.info?.provider ?? null);
   const [draft, setDraft] = useState<SettingsDraft | null>(() => (settings ? draftFromSettings(settings) : null));
   const [apiKey, setApiKey] = useState('');
   const [keyResult, setKeyResult] = useState<Result>(null);
-  const [tunnel, setTunnel] = useState('');
-  const [tunnelResult, setTunnelResult] = useState<Result>(null);
   const [probeResult, setProbeResult] = useState<Result>(null);
   const [saveResult, setSaveResult] = useState<Result>(null);
   const [submitted, setSubmitted] = useState(false);
@@ -90,6 +137,13 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
         {show('provider') && (
           <small className="error" role="alert">
             {errors.provider}
+          </small>
+        )}
+        {activeProvider && draft.provider !== activeProvider && (
+          // Jobs in flight belong to the API that created them, so the switch waits for a restart.
+          <small className="hint" role="status">
+            Convoy uses {activeProvider === 'local' ? 'the local engine' : 'api2convert'} until it restarts; the new provider applies from
+            the next start.
           </small>
         )}
         <div className="field">
@@ -164,50 +218,23 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
             </small>
           )}
         </div>
-        <div className="field">
-          <label htmlFor="tunnel-token">Tunnel token (ngrok)</label>
-          <div className="inline">
-            <input
-              id="tunnel-token"
-              type="password"
-              autoComplete="off"
-              placeholder={settings.hasTunnelToken ? 'Stored' : 'Paste an ngrok authtoken'}
-              value={tunnel}
-              onChange={(e) => setTunnel(e.target.value)}
-            />
-            <button
-              type="button"
-              disabled={!tunnel.trim()}
-              onClick={async () => {
-                try {
-                  await controller.setTunnelToken(tunnel.trim());
-                  setTunnel('');
-                  setTunnelResult({ ok: true, text: 'Tunnel token saved' });
-                } catch (err) {
-                  setTunnelResult({ ok: false, text: errText(err) });
-                }
-              }}
-            >
-              Save token
-            </button>
-            {settings.hasTunnelToken && (
-              <button
-                type="button"
-                onClick={async () => {
-                  try {
-                    await controller.setTunnelToken(null);
-                    setTunnelResult({ ok: true, text: 'Tunnel token removed' });
-                  } catch (err) {
-                    setTunnelResult({ ok: false, text: errText(err) });
-                  }
-                }}
-              >
-                Remove token
-              </button>
-            )}
-          </div>
-          <Inline result={tunnelResult} />
-        </div>
+        <SecretField
+          id="tunnel-token"
+          label="Tunnel token (ngrok)"
+          what="Tunnel token"
+          stored={settings.hasTunnelToken}
+          placeholder="Paste an ngrok authtoken"
+          save={(v) => controller.setTunnelToken(v)}
+        />
+        <SecretField
+          id="signing-secret"
+          label="Callback signing secret"
+          what="Signing secret"
+          stored={settings.hasCallbackSigningSecret}
+          placeholder="The secret your callbacks are signed with"
+          hint="When set, only callbacks with a matching X-Oc-Signature are accepted."
+          save={(v) => controller.setSigningSecret(v)}
+        />
         <label className="check">
           <input type="checkbox" checked={draft.liveStatus} onChange={(e) => set('liveStatus', e.target.checked)} />
           Ask for every status change (not just the end)

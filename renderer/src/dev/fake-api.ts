@@ -114,6 +114,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     notifyOnBatchEnd: true,
     apiKeyMasked: null,
     hasTunnelToken: false,
+    hasCallbackSigningSecret: false,
   };
   let connection: QueueStatus['connection'] = 'online';
   let reason: string | null = null;
@@ -313,6 +314,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     'settings.clearApiKey': () => (settings = { ...settings, apiKeyMasked: null, provider: 'local' }),
     'settings.setTunnelToken': ({ token }) => (settings = { ...settings, hasTunnelToken: !!token }),
+    'settings.setCallbackSigningSecret': ({ secret }) => (settings = { ...settings, hasCallbackSigningSecret: !!secret }),
     'secrets.status': () => ({ backend: 'memory', warning: 'No keychain found: secrets are kept in memory until Convoy quits. Install gnome-keyring to keep them.' }),
     'conversions.list': () => targets,
     'queue.add': (a) => add(a.items, a),
