@@ -43,6 +43,10 @@ describe.skipIf(!hasChromium)('browser mode in Chromium', () => {
     // The version and provider come from main's app.info handler, not from the page's own code.
     await expect.poll(() => info.textContent()).toContain(pkg.version);
     expect(await info.textContent()).toMatch(/local/i);
+    // The page carries its own CSP too (Electron's file:// page has no response headers).
+    const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(meta).toContain("script-src 'self'");
+    expect(meta).not.toContain('unsafe-eval');
     fs.mkdirSync(path.resolve(__dirname, '../../test-artifacts/screenshots'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, '../../test-artifacts/screenshots/browser-mode-start.png') });
     expect(errors).toEqual([]);
