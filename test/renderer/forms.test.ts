@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../preload/contract';
 import { draftFromProfile, emptyDraft, toProfileInput, validateProfileDraft } from '../../renderer/src/lib/destinationForms';
 import { draftFromSettings, settingsPatch, validateApiKey, validateSettings } from '../../renderer/src/lib/settingsForm';
+import { FAKE_SETTINGS } from '../../renderer/src/dev/fake-api';
 
 describe('destination profile drafts', () => {
   it('a new FTP draft starts with the defaults and asks for what is missing', () => {
@@ -65,19 +66,7 @@ describe('destination profile drafts', () => {
   });
 });
 
-const settings: Settings = {
-  provider: 'local',
-  concurrency: 8,
-  outputDir: null,
-  conflictPolicy: 'rename',
-  callbackPublicUrl: null,
-  callbackPort: 0,
-  liveStatus: true,
-  notifyOnBatchEnd: true,
-  apiKeyMasked: null,
-  hasTunnelToken: false,
-  hasCallbackSigningSecret: false,
-};
+const settings: Settings = FAKE_SETTINGS;
 
 describe('settings form', () => {
   it('sends only what changed', () => {

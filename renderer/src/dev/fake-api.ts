@@ -55,6 +55,21 @@ export const FAKE_TARGETS: TargetInfo[] = [
   { target: 'md5', category: 'hash', options: {} },
 ];
 
+/** The settings a fresh fake starts with (also the fixture of the settings-form tests). */
+export const FAKE_SETTINGS: Settings = {
+  provider: 'local',
+  concurrency: 8,
+  outputDir: null,
+  conflictPolicy: 'rename',
+  callbackPublicUrl: null,
+  callbackPort: 0,
+  liveStatus: true,
+  notifyOnBatchEnd: true,
+  apiKeyMasked: null,
+  hasTunnelToken: false,
+  hasCallbackSigningSecret: false,
+};
+
 export interface FakeApiOptions {
   /** Items already in the queue at start. */
   seedItems?: number;
@@ -103,19 +118,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
   let batchSeq = 0;
   let profiles: ProfileView[] = [];
   const targets = opts.targets ?? FAKE_TARGETS;
-  let settings: Settings = {
-    provider: 'local',
-    concurrency: 8,
-    outputDir: null,
-    conflictPolicy: 'rename',
-    callbackPublicUrl: null,
-    callbackPort: 0,
-    liveStatus: true,
-    notifyOnBatchEnd: true,
-    apiKeyMasked: null,
-    hasTunnelToken: false,
-    hasCallbackSigningSecret: false,
-  };
+  let settings: Settings = { ...FAKE_SETTINGS };
   let connection: QueueStatus['connection'] = 'online';
   let reason: string | null = null;
   const callback: CallbackStatus = { mode: 'polling', reason: 'No public URL set', publicUrl: null, lastProbe: null, received: 0, rejected: 0 };
