@@ -3,8 +3,8 @@ import { defineConfig, type Plugin } from 'vite';
 import { ELECTRON_CSP } from './main/electron/security';
 
 /**
- * Electron loads the page from file://, where no response header can carry a CSP: the policy goes
- * into the page itself (frame-ancestors only works as a header, so it is left out here).
+ * The CSP also goes into the page itself, so it holds however the page is served (Electron's
+ * convoy:// handler and browser mode send it as a header too; frame-ancestors only works there).
  */
 function cspMeta(): Plugin {
   const content = ELECTRON_CSP.split(';')
@@ -17,7 +17,7 @@ function cspMeta(): Plugin {
   };
 }
 
-// The renderer: built to dist/renderer, loaded by Electron from file:// and by browser mode over HTTP.
+// The renderer: built to dist/renderer, served by Electron's convoy://app scheme and by browser mode over HTTP.
 export default defineConfig({
   root: 'renderer',
   base: './',

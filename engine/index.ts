@@ -68,6 +68,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   const stats = emptyStats();
   const convert = internals.convert ?? loadConvertModule();
   if (options.maxConcurrentConversions) convert.configureConvert?.({ concurrency: options.maxConcurrentConversions });
+  if (options.toolPaths) convert.configureConvert?.({ toolPaths: options.toolPaths });
   const targets = await convert.listTargets();
   const loadCloud = internals.cloud ? async () => internals.cloud! : loadCloudModule;
   const outputTtlMs = options.outputTtlMs ?? DEFAULT_OUTPUT_TTL_MS;
@@ -159,6 +160,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   return {
     baseUrl,
     setFaults: (f) => faults.set(f),
+    setToolPaths: (paths) => convert.configureConvert?.({ toolPaths: paths }),
     stats: () => structuredClone(stats),
     resetStats: () => Object.assign(stats, emptyStats()),
     close: () =>

@@ -34,6 +34,8 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** First callback retry waits this long, doubling per attempt (default 1000 ms, cap 60 s). */
   callbackRetryBaseMs?: number;
+  /** Converter paths (a file or its folder) to use before looking on PATH and in the usual install folders. */
+  toolPaths?: { ffmpeg?: string; soffice?: string };
 }
 
 export interface EngineFaults {
@@ -65,6 +67,8 @@ export interface Engine {
   baseUrl: string; // 'http://127.0.0.1:<port>' (API under /v2)
   close(): Promise<void>;
   setFaults(f: Partial<EngineFaults>): void;
+  /** Uses these converter paths from now on (GET /v2/conversions lists what they offer). */
+  setToolPaths(paths: { ffmpeg?: string; soffice?: string }): void;
   stats(): EngineStats;
   resetStats(): void;
 }

@@ -9,11 +9,14 @@ import { Api2ConvertClient } from './api/index';
 import { callbackStatePath, createCallbackManager, type CallbackManager } from './callbacks/index';
 import { SIGNING_SECRET_NAME } from './callbacks/secrets';
 import { openDatabase, type Db } from './db';
+import { destinationMigrations } from './destinations/store';
+import { queueMigrations } from './queue/schema';
 import { EventBus } from './events';
 import { createLogger, registerSecret, type Logger } from './log';
 import { resolveDataDir } from './paths';
 import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
 import { createQueue, type Queue } from './queue/index';
+import { acquireQueueLock, type QueueLock } from './queue/lock';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
 import {
   API_KEY_NAME,
@@ -33,6 +36,10 @@ export interface DesktopBridge {
   reveal(file: string): boolean;
   pickFiles(folders: boolean): Promise<string[]>;
   pickFolder(): Promise<string | null>;
+  /** Starts dragging a local file out of the window (Electron's webContents.startDrag). */
+  startDrag?(file: string): boolean;
+  /** Files opened with Convoy that the window has not taken yet. */
+  takeOpenedFiles?(): string[];
 }
 
 export interface CoreOptions {
@@ -84,6 +91,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const log = createLogger(dataDir, opts.echoLog);
   const events = new EventBus();
   const settings = new SettingsStore(dataDir);
+  // First of all: a second Convoy on the same data folder is refused before anything else starts.
+  const lock = acquireQueueLock(dataDir);
+  try {
+    return await startCore(opts, { env, dataDir, log, events, settings, lock });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startCore(
+  opts: CoreOptions,
+  { env, dataDir, log, events, settings, lock }: { env: NodeJS.ProcessEnv; dataDir: string; log: Logger; events: EventBus; settings: SettingsStore; lock: QueueLock },
+): Promise<Core> {
 
   const secrets = await createSecretStore({
     log,
@@ -94,12 +115,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   });
   if (secrets.status().warning) log.warn(secrets.status().warning!);
 
+  // The database first: one written by a newer Convoy is refused before anything starts or writes.
+  const db = openDatabase(dataDir, { queue: queueMigrations.length, destinations: destinationMigrations.length });
   const cloudEndpoints = endpointsFromEnv(env);
-  const provider = await resolveProvider(opts, settings, env, dataDir, secrets, cloudEndpoints);
+  let provider: Provider;
+  try {
+    provider = await resolveProvider(opts, settings, env, dataDir, secrets, cloudEndpoints, log);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   registerSecret(provider.apiKey);
   log.info(`core started (${opts.shell}), provider ${provider.kind} at ${provider.baseUrl}`);
 
-  const db = openDatabase(dataDir);
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
   const makeClients = (apiKey: string) => ({
     client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),
@@ -109,7 +137,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, ...opts.queue });
+    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, ...opts.queue });
   } catch (err) {
     db.close();
     await provider.close();
@@ -127,6 +155,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       callbackPort: s.callbackPort,
       liveStatus: s.liveStatus,
       notifyOnBatchEnd: s.notifyOnBatchEnd,
+      ffmpegPath: s.ffmpegPath,
+      sofficePath: s.sofficePath,
       apiKeyMasked: secretsService.apiKeyMasked(),
       hasTunnelToken: secretsService.hasTunnelToken(),
       hasCallbackSigningSecret: Boolean(envSigningSecret) || hasStoredSigningSecret,
@@ -188,7 +218,17 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         const stat = await fs.promises.stat(patch.outputDir).catch(() => null);
         if (!stat?.isDirectory()) throw new ContractError('invalid_argument', `Output folder does not exist: ${patch.outputDir}`);
       }
+      for (const key of ['ffmpegPath', 'sofficePath'] as const) {
+        const value = patch[key];
+        if (value && !(await fs.promises.stat(value).catch(() => null))) {
+          throw new ContractError('invalid_argument', `${key === 'ffmpegPath' ? 'ffmpeg' : 'LibreOffice'} not found at ${value}`);
+        }
+      }
       settings.update(patch);
+      if ('ffmpegPath' in patch || 'sofficePath' in patch) {
+        const s = settings.get();
+        provider.setToolPaths?.({ ffmpeg: s.ffmpegPath ?? undefined, soffice: s.sofficePath ?? undefined });
+      }
       const view = settingsView();
       events.emit('settings', view);
       return view;
@@ -222,6 +262,11 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     'files.pickFolder': async () => {
       if (!opts.desktop) return { path: null, unsupported: true };
       return { path: await opts.desktop.pickFolder() };
+    },
+    'app.takeOpenedFiles': async () => ({ paths: opts.desktop?.takeOpenedFiles?.() ?? [] }),
+    'files.startDrag': async ({ itemId }) => {
+      const file = opts.desktop?.startDrag ? await queue.resultPath(itemId) : null;
+      return { started: Boolean(file && opts.desktop!.startDrag!(file)) };
     },
   };
 
@@ -266,6 +311,7 @@ async function resolveProvider(
   dataDir: string,
   secrets: SecretStore,
   cloudEndpoints: ReturnType<typeof endpointsFromEnv>,
+  log: Logger,
 ): Promise<Provider> {
   if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '');
   let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
@@ -277,5 +323,7 @@ async function resolveProvider(
     apiKey: await localEngineKey(secrets, dataDir),
     cloudEndpoints,
     callbackSecret,
+    toolPaths: { ffmpeg: settings.get().ffmpegPath, soffice: settings.get().sofficePath },
+    log,
   });
 }

@@ -10,6 +10,8 @@ export interface Provider {
   apiKey: string;
   /** Stops the in-process engine when this provider started one. */
   close(): Promise<void>;
+  /** The in-process engine only: use these converter paths from now on. */
+  setToolPaths?(paths: { ffmpeg?: string; soffice?: string }): void;
 }
 
 /**
@@ -23,12 +25,32 @@ export async function startLocalEngine(
     cloudEndpoints?: { amazons3?: string; azure?: string; googlecloud?: string };
     /** The same signing secret the callback server checks, so the engine's callbacks pass. */
     callbackSecret?: string;
+    /** Converters set in Settings (null: the engine looks for them itself). */
+    toolPaths?: { ffmpeg?: string | null; soffice?: string | null };
+    /** Where the engine's log lines go (the app's own log), instead of stderr. */
+    log?: { info(message: string): void };
   },
 ): Promise<Provider> {
-  const { apiKey, cloudEndpoints, callbackSecret } = opts;
+  const { apiKey, cloudEndpoints, callbackSecret, toolPaths, log } = opts;
   const { createEngine } = await import('../engine/index');
-  const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret });
-  return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, close: () => engine.close() };
+  const engine = await createEngine(
+    {
+      port: 0,
+      dataDir: path.join(dataDir, 'engine'),
+      apiKey,
+      cloudEndpoints,
+      callbackSecret,
+      toolPaths: { ffmpeg: toolPaths?.ffmpeg ?? undefined, soffice: toolPaths?.soffice ?? undefined },
+    },
+    log ? { log: (m) => log.info(`[engine] ${m}`) } : {},
+  );
+  return {
+    kind: 'local',
+    baseUrl: `${engine.baseUrl}/v2`,
+    apiKey,
+    close: () => engine.close(),
+    setToolPaths: (paths) => engine.setToolPaths(paths),
+  };
 }
 
 export const LOCAL_ENGINE_KEY_NAME = 'local-engine-key';

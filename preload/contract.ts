@@ -82,6 +82,9 @@ export const SettingsPatch = z
     callbackPort: z.number().int().min(0).max(65535),
     liveStatus: z.boolean(),
     notifyOnBatchEnd: z.boolean(),
+    /** Where the local engine finds ffmpeg / LibreOffice's soffice when they are not found by themselves (null: look for them). */
+    ffmpegPath: z.string().max(4096).nullable(),
+    sofficePath: z.string().max(4096).nullable(),
   })
   .partial()
   .strict();
@@ -125,6 +128,8 @@ export interface Settings {
   callbackPort: number;
   liveStatus: boolean;
   notifyOnBatchEnd: boolean;
+  ffmpegPath: string | null;
+  sofficePath: string | null;
   /** Masked API key ("••••abcd") or null when none is stored. Never the key itself. */
   apiKeyMasked: string | null;
   /** True when the ngrok authtoken is stored. */
@@ -263,6 +268,8 @@ const Empty = z.object({}).strict().optional();
 
 export const methods = {
   'app.info': { input: Empty, output: {} as AppInfo },
+  /** Desktop: files opened with Convoy before the window was ready (each handed over once; later ones come as `filesOpened`). */
+  'app.takeOpenedFiles': { input: Empty, output: {} as { paths: string[] } },
 
   'settings.get': { input: Empty, output: {} as Settings },
   'settings.update': { input: SettingsPatch, output: {} as Settings },
@@ -367,6 +374,8 @@ export const methods = {
     output: {} as { paths: string[]; unsupported?: boolean },
   },
   'files.pickFolder': { input: Empty, output: {} as { path: string | null; unsupported?: boolean } },
+  /** Desktop: starts dragging a finished item's result out of the window (to a folder, another app). */
+  'files.startDrag': { input: z.object({ itemId: Id }).strict(), output: {} as { started: boolean } },
 } as const;
 
 export type Methods = typeof methods;
@@ -388,9 +397,30 @@ export interface Events {
   settings: Settings;
   batchDone: { batchId: string; counts: BatchCounts };
   destinations: { profiles: ProfileView[] };
+  /** Desktop: a menu command or shortcut for the window to carry out. */
+  appCommand: { command: AppCommand };
+  /** Desktop: files opened with Convoy (command line, a second launch, Finder's "Open with"). */
+  filesOpened: { paths: string[] };
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['items', 'queueStatus', 'callbackStatus', 'settings', 'batchDone', 'destinations'];
+
+/** Commands the desktop menu sends to the window. */
+export const appCommands = ['addFiles', 'addFolder', 'addUrls', 'start', 'settings', 'destinations'] as const;
+export type AppCommand = (typeof appCommands)[number];
+
+// Every event is listed here: a missing or extra key fails the typecheck, so none is silently
+// left unforwarded over IPC or SSE.
+const eventTable = {
+  items: true,
+  queueStatus: true,
+  callbackStatus: true,
+  settings: true,
+  batchDone: true,
+  destinations: true,
+  appCommand: true,
+  filesOpened: true,
+} as const satisfies Record<EventName, true>;
+export const eventNames = Object.keys(eventTable) as EventName[];
 
 // ---------------------------------------------------------------------------------------------
 // The shapes every adapter implements
@@ -407,6 +437,17 @@ export interface ConvoyApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): Unsubscribe;
 }
 
+/**
+ * What the Electron preload exposes as `window.convoy`. `invoke` answers a `Reply` and never
+ * rejects: contextBridge would strip a thrown error down to its message, losing the code.
+ */
+export interface ConvoyBridge {
+  invoke<M extends MethodName>(method: M, args?: MethodInput<M>): Promise<Reply<MethodOutput<M>>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): Unsubscribe;
+  /** `webUtils.getPathForFile`: the host path of a dropped or picked file ('' when it has none). */
+  pathForFile(file: File): string;
+}
+
 /** Error shape that crosses the boundary: a message and a code, never a stack. */
 export interface ContractErrorShape {
   code: 'invalid_argument' | 'not_found' | 'conflict' | 'unauthorized' | 'unavailable' | 'internal' | string;
@@ -421,6 +462,16 @@ export class ContractError extends Error {
     super(message);
     this.name = 'ContractError';
   }
+}
+
+/** What a transport answers for one call: a value, or an error shape (never a thrown class, which IPC would strip). */
+export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: ContractErrorShape };
+
+/** A reply's value, or its error rebuilt as a `ContractError` (code and message intact). */
+export function unwrapReply<T>(reply: Reply<T>): T {
+  if (reply && reply.ok) return reply.value;
+  const error = (reply as { error?: Partial<ContractErrorShape> } | null)?.error;
+  throw new ContractError(typeof error?.code === 'string' ? error.code : 'internal', typeof error?.message === 'string' ? error.message : 'Internal error');
 }
 
 /** Validates a method's argument, turning zod's issues into one readable sentence. */

@@ -1,21 +1,21 @@
 /**
  * The sandboxed preload: exposes `window.convoy` with narrow functions only — `invoke` for a known
  * contract method, `on` for a known event, `pathForFile` for dropped files — never ipcRenderer.
+ * `invoke` resolves to main's `Reply` as it is (the renderer rebuilds `ContractError` from it):
+ * an error thrown across contextBridge would arrive as a bare `Error(message)` without its code.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { ContractError, eventChannel, isEventName, isMethodName, methodChannel, type ConvoyApi } from './contract';
+import { eventChannel, isEventName, isMethodName, methodChannel, type ConvoyBridge, type Reply } from './contract';
 
-const api: ConvoyApi & { pathForFile(file: File): string } = {
-  async invoke(method, args) {
-    if (!isMethodName(method)) throw new ContractError('not_found', `Unknown method "${String(method)}"`);
-    const reply = (await ipcRenderer.invoke(methodChannel(method), args)) as
-      | { ok: true; value: never }
-      | { ok: false; error: { code: string; message: string } };
-    if (reply.ok) return reply.value;
-    throw new ContractError(reply.error.code, reply.error.message);
+const bridge: ConvoyBridge = {
+  invoke(method, args) {
+    if (!isMethodName(method)) {
+      return Promise.resolve({ ok: false, error: { code: 'not_found', message: `Unknown method "${String(method)}"` } } as Reply<never>);
+    }
+    return ipcRenderer.invoke(methodChannel(method), args) as Promise<Reply<never>>;
   },
   on(event, listener) {
-    if (!isEventName(event)) throw new ContractError('not_found', `Unknown event "${String(event)}"`);
+    if (!isEventName(event)) throw new Error(`Unknown event "${String(event)}"`);
     const channel = eventChannel(event);
     const wrapped = (_e: IpcRendererEvent, payload: unknown) => listener(payload as never);
     ipcRenderer.on(channel, wrapped);
@@ -28,4 +28,4 @@ const api: ConvoyApi & { pathForFile(file: File): string } = {
   },
 };
 
-contextBridge.exposeInMainWorld('convoy', api);
+contextBridge.exposeInMainWorld('convoy', bridge);

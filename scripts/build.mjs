@@ -1,12 +1,17 @@
 // Builds the three Electron bundles: main (ESM, node_modules external), the sandboxed preload
-// (CommonJS, self-contained but for electron) and the renderer (Vite).
+// (CommonJS, self-contained but for electron) and the renderer (Vite), plus the app icons.
+// `--out <dir>` builds elsewhere than dist/ (tests build their own copy).
+import path from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
+import { renderIcons } from './icons.mjs';
 
+const outIndex = process.argv.indexOf('--out');
+const out = path.resolve(outIndex > 0 ? process.argv[outIndex + 1] : 'dist');
 const started = Date.now();
 await esbuild({
   entryPoints: ['main/index.ts'],
-  outfile: 'dist/main/index.js',
+  outfile: path.join(out, 'main', 'index.js'),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -17,7 +22,7 @@ await esbuild({
 });
 await esbuild({
   entryPoints: ['preload/index.ts'],
-  outfile: 'dist/preload/index.cjs',
+  outfile: path.join(out, 'preload', 'index.cjs'),
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -26,5 +31,6 @@ await esbuild({
   sourcemap: true,
   logLevel: 'warning',
 });
-await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' });
-console.log(`built dist/main/index.js, dist/preload/index.cjs and dist/renderer/ in ${Date.now() - started} ms`);
+await viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir: path.join(out, 'renderer'), emptyOutDir: true } });
+await renderIcons({ buildDir: 'build', distDir: out });
+console.log(`built ${path.relative(process.cwd(), out) || '.'}/{main,preload,renderer,icons} in ${Date.now() - started} ms`);

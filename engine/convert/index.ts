@@ -13,7 +13,7 @@ import { mediaTargets } from './media';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
 import type { ConvertJob, TargetDef } from './target';
-import { detectTools, detectToolsSync, type Tools } from './tools';
+import { detectTools, detectToolsSync, setToolPaths, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
 
 export { ConversionError } from './types';
@@ -24,6 +24,8 @@ export interface ConvertSettings {
   concurrency: number;
   /** Limit for one ffmpeg/LibreOffice run, in ms; null restores the defaults (1 h for media, 10 min for documents). */
   processTimeoutMs: number | null;
+  /** Converter paths set by the user (a file or its folder); unset ones are looked for. */
+  toolPaths: { ffmpeg?: string; soffice?: string };
 }
 
 export const DEFAULT_CONCURRENCY = Math.max(1, Number(process.env.CONVOY_CONVERT_CONCURRENCY) || os.availableParallelism());
@@ -33,6 +35,10 @@ let processTimeoutMs: number | undefined;
 /** Changes how many conversions run at once and how long an external converter may run. */
 export function configureConvert(settings: Partial<ConvertSettings>): void {
   if (settings.concurrency !== undefined) limiter.setMax(settings.concurrency);
+  if (settings.toolPaths) {
+    setToolPaths(settings.toolPaths);
+    registry = undefined;
+  }
   if (settings.processTimeoutMs !== undefined) processTimeoutMs = settings.processTimeoutMs ?? undefined;
 }
 

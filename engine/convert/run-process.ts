@@ -83,7 +83,9 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions): Promi
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group (so a timeout kills its children too); no console window per run on Windows.
       detached: true,
+      windowsHide: true,
     });
     live.add(child);
     const err = tail();

@@ -1,11 +1,12 @@
 /**
- * Which external converters this machine has. Looked up once on PATH; ffmpeg's encoder list is
+ * Which external converters this machine has. Looked up once (PATH, the usual install folders, or
+ * the paths set in Convoy's Settings: tool-locations.ts); ffmpeg's encoder list is
  * read once so that targets only advertise codecs that exist. The answer is cached for the life of
  * the process (resetToolCache() is for tests).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { executableNames, findTool, hostLookup } from './tool-locations';
 
 export interface Tools {
   soffice?: string;
@@ -15,19 +16,25 @@ export interface Tools {
   encoders: Set<string>;
 }
 
+/** The first of `names` found on PATH (with PATHEXT on Windows). */
 export function findOnPath(names: string[], envPath = process.env.PATH ?? ''): string | undefined {
   for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
-    for (const name of names) {
+    for (const name of names.flatMap((n) => executableNames(n, hostLookup))) {
       const candidate = path.join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
+      if (hostLookup.isExecutable(candidate)) return candidate;
     }
   }
   return undefined;
+}
+
+/** Converter paths set by the user (Convoy's Settings); unset ones are looked for. */
+let overrides: { ffmpeg?: string; soffice?: string } = {};
+
+/** Sets the user's converter paths; the next lookup uses them. */
+export function setToolPaths(paths: { ffmpeg?: string; soffice?: string }): void {
+  if (paths.ffmpeg === overrides.ffmpeg && paths.soffice === overrides.soffice) return;
+  overrides = { ...paths };
+  resetToolCache();
 }
 
 function parseEncoders(stdout: string): Set<string> {
@@ -44,10 +51,10 @@ let cached: Tools | undefined;
 let pending: Promise<Tools> | undefined;
 
 function locate(): Omit<Tools, 'encoders'> {
-  const ffmpeg = findOnPath(['ffmpeg']);
-  const ffprobe = findOnPath(['ffprobe']);
+  const ffmpeg = findTool('ffmpeg', hostLookup, overrides.ffmpeg);
+  const ffprobe = findTool('ffprobe', hostLookup, overrides.ffmpeg);
   // Media conversion needs both: ffprobe checks the input before ffmpeg converts it.
-  return { soffice: findOnPath(['soffice', 'libreoffice']), ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined, ffprobe };
+  return { soffice: findTool('soffice', hostLookup, overrides.soffice), ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined, ffprobe };
 }
 
 /** Synchronous detection (used when options are validated before listTargets ran). */

@@ -10,7 +10,7 @@ export interface ConvertModule {
   listTargets(): Promise<TargetSpec[]>;
   normalizeOptions(target: string, options: unknown): Record<string, string | number | boolean>;
   convert(req: ConvertRequest): Promise<ConvertedFile[]>;
-  configureConvert?(settings: { concurrency?: number }): void;
+  configureConvert?(settings: { concurrency?: number; toolPaths?: { ffmpeg?: string; soffice?: string } }): void;
 }
 
 export interface CloudModule {

@@ -3,11 +3,11 @@
  * change is committed before the HTTP answer that reports it, so a kill -9 loses nothing a client
  * was told about.
  */
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { openSqlite, type SqliteDb } from '../../lib/sqlite';
 
-export type Db = Database.Database;
+export type Db = SqliteDb;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -53,12 +53,11 @@ CREATE INDEX IF NOT EXISTS callbacks_job ON callbacks(job_id, id);
 
 export function openDb(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'engine.sqlite'));
+  const db = openSqlite(path.join(dataDir, 'engine.sqlite'));
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode is durable against process crashes (kill -9); only power loss can lose
   // the last transactions.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   db.exec(schema);
   return db;
 }

@@ -6,7 +6,7 @@
 import type { DestinationType, ProfileView } from '../../preload/contract';
 import { migrate, type Db } from '../db';
 
-const MIGRATIONS = [
+export const destinationMigrations = [
   `CREATE TABLE destination_profiles (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,
@@ -35,7 +35,7 @@ export function secretName(profileId: string, field: string): string {
 
 export class ProfileStore {
   constructor(private readonly db: Db) {
-    migrate(db, 'destinations', MIGRATIONS);
+    migrate(db, 'destinations', destinationMigrations);
   }
 
   list(): ProfileView[] {

@@ -4,9 +4,12 @@
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-/** The renderer's Content-Security-Policy in Electron (file:// page, no remote code at all). */
+/**
+ * The renderer's Content-Security-Policy in Electron: the page comes from the app's own
+ * `convoy://app` origin (results too), so 'self' covers everything; no file:, no remote code.
+ */
 export const ELECTRON_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: file:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 export function windowOptions(opts: { preloadPath: string; dark?: boolean }): BrowserWindowConstructorOptions {

@@ -79,8 +79,8 @@ export interface QueueOptions {
   outputDir?: string;
   /** Continue every unfinished batch right away (default). Off: only batches started by this process run. */
   autoResume?: boolean;
-  /** Take the data folder's queue lock (default true). */
-  lock?: boolean;
+  /** Take the data folder's queue lock (default true), or use one the caller already holds. */
+  lock?: boolean | QueueLock;
   poll?: Partial<PollRhythm>;
   probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
   retry?: { maxAttempts?: number; baseMs?: number };
@@ -124,7 +124,7 @@ export class Queue {
   constructor(private readonly opts: QueueOptions) {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? silentLogger;
-    this.lock = opts.lock === false ? null : acquireQueueLock(opts.dataDir);
+    this.lock = opts.lock === false ? null : typeof opts.lock === 'object' ? opts.lock : acquireQueueLock(opts.dataDir);
     try {
       this.store = new QueueStore(opts.db, this.now);
     } catch (err) {

@@ -15,6 +15,9 @@ export const StoredSettings = z.object({
   callbackPort: z.number().int().min(0).max(65535).default(0),
   liveStatus: z.boolean().default(true),
   notifyOnBatchEnd: z.boolean().default(true),
+  /** The local engine's converters when they are not found by themselves (PATH, the usual install folders). */
+  ffmpegPath: z.string().nullable().default(null),
+  sofficePath: z.string().nullable().default(null),
   /** Base URL of api2convert; overridable so a test can point the "remote" provider at an engine. */
   apiBaseUrl: z.string().url().default('https://api.api2convert.com/v2'),
 });

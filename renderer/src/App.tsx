@@ -29,10 +29,15 @@ function Header() {
     <header className="app-header">
       <h1>
         Convoy{' '}
-        {info && (
+        {info ? (
           <span className="muted version" data-testid="app-info">
             {info.version} · {info.shell === 'browser' ? 'browser mode' : info.shell} · provider{' '}
             {info.provider === 'local' ? 'local engine' : 'api2convert'}
+          </span>
+        ) : (
+          // The desktop window opens before the core is up (the keychain check can take seconds).
+          <span className="muted version" role="status">
+            Starting…
           </span>
         )}
       </h1>

@@ -4,6 +4,7 @@
  * the stores, and the add-work pipeline (URL lists, files by path or by upload).
  */
 import type {
+  AppCommand,
   AddItem,
   AddResult,
   ConversionOptions,
@@ -93,6 +94,8 @@ export function createController(deps: ControllerDeps) {
       }),
       api.on('destinations', (d) => app.setState({ profiles: d.profiles })),
       api.on('batchDone', (d) => onBatchDone(d)),
+      api.on('appCommand', ({ command }) => void runCommand(command)),
+      api.on('filesOpened', ({ paths }) => void addPaths(paths)),
     ];
     if (connection.onLink) {
       offs.push(
@@ -114,7 +117,8 @@ export function createController(deps: ControllerDeps) {
     // Failures stay visible in the list and the counts; the notice itself need not stay.
     app.getState().notify(counts.failed ? 'info' : 'success', text);
     try {
-      if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && document.hidden) {
+      // The desktop app notifies from main (a system notification); the browser page does it here.
+      if (connection.mode !== 'electron' && typeof Notification !== 'undefined' && Notification.permission === 'granted' && document.hidden) {
         new Notification('Convoy', { body: text });
       }
     } catch {
@@ -194,6 +198,11 @@ export function createController(deps: ControllerDeps) {
       ...(profiles ? { profiles } : {}),
     });
     await Promise.all([loadQueue(), loadTargets(), refreshStatus()]);
+    // Files opened with Convoy (double-click, "Open with", command line) before this window was ready.
+    if (connection.mode === 'electron') {
+      const opened = await call('app.takeOpenedFiles', undefined, { quiet: true });
+      if (opened?.paths.length) await addPaths(opened.paths);
+    }
     // Targets change rarely; refresh them now and then so a long session sees new ones.
     const timer = setInterval(() => void loadTargets(), 30 * 60_000);
     return () => {
@@ -426,11 +435,42 @@ export function createController(deps: ControllerDeps) {
     if (connection.mode !== 'electron') return false;
     const r = await call('files.pick', folders ? { folders: true } : undefined);
     if (!r || r.unsupported) return false;
-    if (r.paths.length) {
-      const items: AddItem[] = r.paths.map((path) => ({ source: { kind: 'file', path }, ...rememberedTarget(extensionOf(path), 'file') }));
-      await addItems(items);
-    }
+    await addPaths(r.paths);
     return true;
+  }
+
+  /** Files and folders by host path (opened with Convoy, or picked natively). */
+  async function addPaths(paths: string[]): Promise<number> {
+    if (!paths.length) return 0;
+    const items: AddItem[] = paths.map((path) => ({ source: { kind: 'file', path }, ...rememberedTarget(extensionOf(path), 'file') }));
+    const r = await addItems(items);
+    return r?.itemIds.length ?? 0;
+  }
+
+  /** A command from the desktop menu or its shortcut. */
+  async function runCommand(command: AppCommand): Promise<void> {
+    switch (command) {
+      case 'addFiles':
+      case 'addFolder':
+        await pickNative(command === 'addFolder');
+        return;
+      case 'addUrls':
+        document.getElementById('url-box')?.focus();
+        return;
+      case 'start':
+        await start();
+        return;
+      case 'settings':
+        app.getState().openDialog({ kind: 'settings' });
+        return;
+      case 'destinations':
+        app.getState().openDialog({ kind: 'destinations' });
+        return;
+      default: {
+        const unknown: never = command;
+        void unknown;
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------- queue actions

@@ -3,8 +3,11 @@
  * otherwise browser mode over HTTP + Server-Sent Events with the access token from the page URL.
  */
 import {
+  ContractError,
   eventNames,
+  unwrapReply,
   type ConvoyApi,
+  type ConvoyBridge,
   type EventName,
   type Events,
   type MethodInput,
@@ -12,28 +15,14 @@ import {
   type MethodOutput,
 } from '../../preload/contract';
 
-/** What the Electron preload exposes: the contract, plus the path of a dropped file. */
-export type ConvoyBridge = ConvoyApi & {
-  /** `webUtils.getPathForFile` (feature-detected: older preloads lack it). */
-  pathForFile?: (file: File) => string;
-};
-
 declare global {
   interface Window {
     convoy?: ConvoyBridge;
   }
 }
 
-/** Error thrown by `invoke`, carrying the contract's error code. */
-export class ApiCallError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiCallError';
-  }
-}
+/** Error thrown by `invoke`, carrying the contract's error code: the contract's own class, on both sides. */
+export const ApiCallError = ContractError;
 
 export interface BrowserTransportOptions {
   token: string;
@@ -123,21 +112,19 @@ export interface Connection {
   onLink?: (listener: (connected: boolean) => void) => () => void;
 }
 
-/** `file://` URL of a local path (either separator). */
-export function fileUrlOf(localPath: string): string {
-  const p = localPath.replace(/\\/g, '/');
-  return `file://${p.startsWith('/') ? '' : '/'}${p.split('/').map(encodeURIComponent).join('/')}`;
-}
-
 /** Picks the transport at start. */
 export function connect(): Connection {
   if (window.convoy) {
     const bridge = window.convoy;
     return {
-      api: bridge,
+      api: {
+        invoke: async (method, args) => unwrapReply(await bridge.invoke(method, args)),
+        on: (event, listener) => bridge.on(event, listener),
+      },
       mode: 'electron',
-      pathForFile: typeof bridge.pathForFile === 'function' ? (f) => bridge.pathForFile!(f) : undefined,
-      resultUrl: (_id, localPath) => fileUrlOf(localPath),
+      pathForFile: (f) => bridge.pathForFile(f),
+      // The app's own scheme serves finished results (main/electron/protocol.ts); no file:// access.
+      resultUrl: (itemId) => `convoy://app/result/${encodeURIComponent(itemId)}`,
     };
   }
   const token = new URLSearchParams(window.location.search).get('token') ?? sessionStorage.getItem('convoy-token') ?? '';

@@ -140,7 +140,7 @@ it('follows the settings: a concurrency change applies to the running queue', as
     expect(q.queue.status().concurrency).toBe(3);
     q.events.emit('settings', {
       provider: 'local', concurrency: 12, outputDir: null, conflictPolicy: 'rename', callbackPublicUrl: null,
-      callbackPort: 0, liveStatus: true, notifyOnBatchEnd: true, apiKeyMasked: null, hasTunnelToken: false, hasCallbackSigningSecret: false,
+      callbackPort: 0, liveStatus: true, notifyOnBatchEnd: true, ffmpegPath: null, sofficePath: null, apiKeyMasked: null, hasTunnelToken: false, hasCallbackSigningSecret: false,
     });
     expect(q.queue.status().concurrency).toBe(12);
   } finally {

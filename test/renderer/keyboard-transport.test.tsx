@@ -1,7 +1,8 @@
 import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, fileUrlOf } from '../../renderer/src/transport';
+import { ContractError } from '../../preload/contract';
+import { connect } from '../../renderer/src/transport';
 import { fakeLayout, renderApp } from './helpers';
 
 beforeAll(() => fakeLayout());
@@ -83,18 +84,24 @@ describe('transport selection', () => {
     c.browser!.close();
   });
 
-  it('uses the Electron bridge when present and feature-detects pathForFile', () => {
-    const api = { invoke: async () => ({}) as never, on: () => () => {} };
-    window.convoy = api;
-    expect(connect().pathForFile).toBeUndefined();
-    window.convoy = { ...api, pathForFile: (f: File) => `/picked/${f.name}` };
+  it('uses the Electron bridge when present: replies unwrapped, errors rebuilt with their code', async () => {
+    const bridge = {
+      invoke: async (method: string) =>
+        method === 'app.info'
+          ? ({ ok: true, value: { version: '1' } } as never)
+          : ({ ok: false, error: { code: 'unavailable', message: 'Not yet' } } as never),
+      on: () => () => {},
+      pathForFile: (f: File) => `/picked/${f.name}`,
+    };
+    window.convoy = bridge;
     const c = connect();
     expect(c.mode).toBe('electron');
     expect(c.pathForFile!(new File(['x'], 'a.jpg'))).toBe('/picked/a.jpg');
-    expect(c.resultUrl!('id', '/home/me/out file.png')).toBe('file:///home/me/out%20file.png');
-  });
-
-  it('builds file URLs for Windows paths too', () => {
-    expect(fileUrlOf('C:\\Users\\me\\a b.png')).toBe('file:///C%3A/Users/me/a%20b.png');
+    // Results come from the app's own scheme, never file://.
+    expect(c.resultUrl!('id 1', '/home/me/out file.png')).toBe('convoy://app/result/id%201');
+    expect(await c.api.invoke('app.info')).toEqual({ version: '1' });
+    const err = await c.api.invoke('queue.status').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContractError);
+    expect(err).toMatchObject({ code: 'unavailable', message: 'Not yet' });
   });
 });

@@ -37,6 +37,8 @@ const view = (): Settings =>
     callbackPort: 0,
     liveStatus: true,
     notifyOnBatchEnd: true,
+    ffmpegPath: null,
+    sofficePath: null,
     apiKeyMasked: service.apiKeyMasked(),
     hasTunnelToken: service.hasTunnelToken(),
     hasCallbackSigningSecret: false,

@@ -18,6 +18,8 @@ const settings: Settings = {
   callbackPort: 0,
   liveStatus: true,
   notifyOnBatchEnd: false,
+  ffmpegPath: null,
+  sofficePath: null,
   apiKeyMasked: null,
   hasTunnelToken: false,
   hasCallbackSigningSecret: false,

@@ -65,6 +65,8 @@ export const FAKE_SETTINGS: Settings = {
   callbackPort: 0,
   liveStatus: true,
   notifyOnBatchEnd: true,
+  ffmpegPath: null,
+  sofficePath: null,
   apiKeyMasked: null,
   hasTunnelToken: false,
   hasCallbackSigningSecret: false,
