@@ -8,6 +8,7 @@ import { createCore, type Core } from '../../core';
 import { registerSecret } from '../../log';
 import { resolveDataDir } from '../../paths';
 import { expandPaths } from '../../queue/index';
+import { outputFolderProblem } from '../../queue/outputs';
 import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
@@ -182,6 +183,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
   const outDir = values['out-dir'] ?? process.cwd();
+  const outDirProblem = values.destination === undefined ? outputFolderProblem(outDir) : null;
+  if (outDirProblem) throw new UsageError(`--out-dir: ${outDirProblem}`);
 
   // Inputs in the given order: URLs as they are; paths expanded (folders → their files, keeping the structure).
   const items: AddItem[] = [];
