@@ -169,7 +169,7 @@ async function attemptDownload(run: DownloadRun): Promise<number> {
     } catch (err) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
       // Writing failed (disk full, permissions): a local problem, never a network one.
-      if (sinkError) throw sinkError;
+      if (sinkError) throw Object.assign(sinkError, { path: (sinkError as NodeJS.ErrnoException).path ?? run.tmp, syscall: (sinkError as NodeJS.ErrnoException).syscall ?? 'write' });
       throw asTransportError(err, run.label);
     }
   }
