@@ -73,7 +73,7 @@ it.skipIf(!fsReady)(`halts on a full disk, resumes by itself when space is freed
     await waitForBatches(q.queue, [r.batchId], 45_000);
     q.queue.flushEvents();
     const status = q.queue.status();
-    expect(q.queue.list({ batchId: r.batchId }).items.filter((i) => i.state !== 'done').map((i) => i.error?.message)).toEqual([]);
+    expect(q.queue.list({ batchId: r.batchId, offset: 0, limit: 100 }).items.filter((i) => i.state !== 'done').map((i) => i.error?.message)).toEqual([]);
     expect(status.totals.done).toBe(4);
     expect(status.totals.failed).toBe(0);
     expect(status.halt ?? null).toBe(null);

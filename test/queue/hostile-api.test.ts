@@ -46,7 +46,7 @@ async function runOne(lie: Lie, opts: { limits?: { maxOutputs?: number; maxDownl
     q.queue.start({ batchId: r.batchId });
     await waitForBatches(q.queue, [r.batchId], 40_000);
     q.queue.flushEvents();
-    const item = q.queue.list({ batchId: r.batchId }).items[0];
+    const item = q.queue.list({ batchId: r.batchId, offset: 0, limit: 100 }).items[0];
     return { item, statuses, requests: liar.requests() - before, outDir: path.join(data, 'out') };
   } finally {
     await q.close();
