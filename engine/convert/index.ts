@@ -12,6 +12,7 @@ import { Limiter } from './limiter';
 import { mediaTargets } from './media';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
+import { ffmpegSniffGuard } from './sandbox';
 import type { ConvertJob, TargetDef } from './target';
 import { detectTools, detectToolsSync, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
@@ -134,7 +135,7 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
   }
   if ((def.spec.category === 'audio' || def.spec.category === 'video') && tools.ffprobe) {
     try {
-      const { stdout } = await runProcess(tools.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_entries', 'format=format_name', inputPath], {
+      const { stdout } = await runProcess(tools.ffprobe, ['-v', 'error', ...ffmpegSniffGuard(), '-print_format', 'json', '-show_entries', 'format=format_name', inputPath], {
         timeoutMs: 30_000,
         signal,
       });
