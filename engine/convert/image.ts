@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp, { type FitEnum } from 'sharp';
 import { runProcess, ProcessFailure } from './run-process';
 import { ffmpegInputGuard } from './sandbox';
+import { maxImagePixels } from './memory-budget';
 import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
 import { ConversionError, type ConvertedFile, type OptionSpec } from './types';
@@ -122,7 +123,7 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
       await ffmpegTranscode(job, job.inputPath, source);
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
-    let img = sharp(source, { animated, autoOrient: true, failOn: 'error' });
+    let img = sharp(source, { animated, autoOrient: true, failOn: 'error', limitInputPixels: maxImagePixels() });
     if (o.rotate) img = img.rotate(o.rotate as number);
     if (o.flip) img = img.flip();
     if (o.flop) img = img.flop();

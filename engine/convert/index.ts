@@ -13,6 +13,7 @@ import { mediaTargets } from './media';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
 import { ffmpegSniffGuard } from './sandbox';
+import { BYTES_PER_PIXEL, MemoryBudget, estimatePixels, imageMemoryBudget, maxImagePixels } from './memory-budget';
 import type { ConvertJob, TargetDef } from './target';
 import { detectTools, detectToolsSync, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
@@ -148,6 +149,22 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
   return undefined;
 }
 
+const imageBudget = new MemoryBudget(imageMemoryBudget());
+
+/** Refuses an image too large for this machine; otherwise runs it once its estimated memory fits the budget. */
+async function admitImage<T>(job: ConvertJob, run: () => Promise<T>): Promise<T> {
+  const size = await estimatePixels(job.inputPath);
+  const limit = maxImagePixels(imageBudget.total);
+  if (size && size.pixels > limit) {
+    const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
+    throw new ConversionError(
+      `${job.baseName}.${job.inputExt} is ${size.width}×${size.height}${size.pixels > size.width * size.height ? ' per frame' : ''} (${mp(size.pixels)}); this engine converts images up to ${mp(limit)} (set by its memory)`,
+    );
+  }
+  // Unknown size (read by ffmpeg first): counted as a modest 4096×4096.
+  return imageBudget.run((size?.pixels ?? 4096 * 4096) * BYTES_PER_PIXEL, run, job.signal);
+}
+
 function timeoutFor(def: TargetDef): number {
   if (processTimeoutMs !== undefined) return processTimeoutMs;
   return def.spec.category === 'document' ? 10 * 60_000 : 60 * 60_000;
@@ -182,7 +199,7 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       tools,
       timeoutMs: timeoutFor(def),
     };
-    const files = await def.run(job);
+    const files = def.spec.category === 'image' ? await admitImage(job, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;
     return files;
   }, req.signal);

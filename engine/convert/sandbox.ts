@@ -54,6 +54,7 @@ const DEMUXERS: Record<string, string> = {
   ts: 'mpegts',
   webm: 'matroska',
   wmv: 'asf',
+  gif: 'gif',
   bmp: 'image2,bmp_pipe',
   png: 'image2,png_pipe',
 };
@@ -90,7 +91,8 @@ export function withLimits(cmd: string, args: string[], limits: ToolLimits | und
   if (limits.cpuSeconds) {
     // Soft first (SIGXCPU: a clear reason), hard a little later (SIGKILL for a tool that ignores it).
     const soft = Math.max(1, Math.ceil(limits.cpuSeconds));
-    sets.push(`ulimit -Ht ${soft + 2}`, `ulimit -St ${soft}`);
+    // Soft before hard: setrlimit refuses a hard limit below the current (unlimited) soft one.
+    sets.push(`ulimit -St ${soft}`, `ulimit -Ht ${soft + 2}`);
   }
   if (limits.memoryBytes) sets.push(`ulimit -d ${Math.max(1024, Math.floor(limits.memoryBytes / 1024))}`);
   if (!sets.length) return { cmd, args };
