@@ -34,6 +34,11 @@ export interface EngineOptions {
   limits?: Partial<EngineLimits>;
   /** First callback retry waits this long, doubling per attempt (default 1000 ms, cap 60 s). */
   callbackRetryBaseMs?: number;
+  /**
+   * Fetch remote inputs from loopback, link-local and private addresses. Default: only when bound
+   * to loopback (a local engine may read local servers; one reachable from a network may not).
+   */
+  allowPrivateFetch?: boolean;
 }
 
 export interface EngineFaults {
