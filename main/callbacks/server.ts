@@ -225,13 +225,15 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
       if (left <= 0) perIp.delete(ip);
       else perIp.set(ip, left);
     });
-    // Until the first byte arrives, the connection only holds a slot: close it soon.
+    // Until a first request arrives, the connection only holds a slot: close it soon. (The HTTP
+    // parser reads the socket directly, so 'data' events cannot tell; a parsed request can. A
+    // request whose headers trickle in is cut by headersTimeout.)
     const idle = setTimeout(() => {
+      if (socket.bytesRead > 0) return;
       opts.onRejected?.('timeout');
       socket.destroy();
     }, limits.firstByteTimeoutMs);
     idle.unref();
-    socket.once('data', () => clearTimeout(idle));
     socket.once('close', () => clearTimeout(idle));
   });
   server.on('clientError', (_err, socket) => {
