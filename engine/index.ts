@@ -116,6 +116,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
     maxInputBytes: limits.maxInputBytes,
     outputTtlMs,
     stats,
+    deleteServedOutputs: options.deleteServedOutputs,
   });
   const runner = new JobRunner(service, {
     convert,

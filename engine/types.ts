@@ -39,6 +39,8 @@ export interface EngineOptions {
    * to loopback (a local engine may read local servers; one reachable from a network may not).
    */
   allowPrivateFetch?: boolean;
+  /** Delete each output once served to its last byte, and inputs when their job ends (the in-process engine). */
+  deleteServedOutputs?: boolean;
 }
 
 export interface EngineFaults {

@@ -26,6 +26,7 @@ import {
 import { createHandlers } from './service';
 import { SettingsStore } from './settings/store';
 import { version } from './version';
+import { folderSize } from './storage';
 
 /** What only a desktop shell can do; browser mode and the CLI leave it out. */
 export interface DesktopBridge {
@@ -181,6 +182,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       provider: provider.kind,
       apiBaseUrl: provider.baseUrl,
       dataDir,
+      dataDirBytes: await folderSize(dataDir),
     }),
     'settings.get': async () => settingsView(),
     'settings.update': async (patch) => {

@@ -27,7 +27,8 @@ export async function startLocalEngine(
 ): Promise<Provider> {
   const { apiKey, cloudEndpoints, callbackSecret } = opts;
   const { createEngine } = await import('../engine/index');
-  const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret });
+  // Results live in Convoy's output folder: the engine keeps no copy of what it has served.
+  const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret, deleteServedOutputs: true });
   return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, close: () => engine.close() };
 }
 

@@ -114,6 +114,8 @@ export interface AppInfo {
   /** Base URL of the API in use (the local engine's loopback URL, or api2convert's). */
   apiBaseUrl: string;
   dataDir: string;
+  /** Disk used by the data folder (queue, logs, staged uploads, the local engine's files). */
+  dataDirBytes?: number;
 }
 
 export interface Settings {
