@@ -272,7 +272,14 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     const name = safeFileName(url.searchParams.get('name'));
     const relDir = safeRelDir(url.searchParams.get('relDir'));
     const dir = path.join(opts.uploadDir, crypto.randomUUID(), relDir);
-    await fs.promises.mkdir(dir, { recursive: true });
+    try {
+      await fs.promises.mkdir(dir, { recursive: true });
+    } catch (err) {
+      // A folder name no file system takes (too long, reserved): the client's to fix.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG' || code === 'EINVAL') return sendError(res, 400, 'invalid_argument', `The folder name cannot be stored here (${code})`);
+      throw err;
+    }
     const dest = path.join(dir, name);
     try {
       await pipeline(req, fs.createWriteStream(dest, { flags: 'wx' }));

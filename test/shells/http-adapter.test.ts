@@ -261,6 +261,8 @@ describe('browser-mode HTTP adapter', () => {
     const name = path.basename(JSON.parse(res.body).path as string);
     expect(name.endsWith('.png')).toBe(true);
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
+    const longDir = await request(port, { method: 'POST', path: `/api/upload?name=a.png&relDir=${'d'.repeat(400)}`, headers: { 'X-Convoy-Token': token }, body: 'x' });
+    expect(longDir.status).toBe(400);
   });
 });
 
