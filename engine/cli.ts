@@ -11,6 +11,7 @@ const usage = `Usage: npm run engine -- --api-key <key> [options]
 
   --port <n>                     port (0 = any free port; default 0)
   --host <addr>                  address to bind (default 127.0.0.1)
+  --allow-private-fetch          with --host beyond loopback: still fetch inputs from loopback/private addresses
   --data-dir <dir>               state directory (default .convoy-data/engine)
   --api-key <key>                account key clients must send (or env CONVOY_ENGINE_API_KEY)
   --callback-secret <s>          sign callbacks with X-Oc-Signature (or env CONVOY_ENGINE_CALLBACK_SECRET)
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
         'callback-drop-rate': { type: 'string' },
         'callback-duplicate-rate': { type: 'string' },
         stall: { type: 'boolean' },
+        'allow-private-fetch': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
       googlecloud: values['gcs-endpoint'],
     },
     faults,
+    ...(values['allow-private-fetch'] ? { allowPrivateFetch: true } : {}),
   };
   // A stray rejection must not take the server (and every job in it) down.
   process.on('unhandledRejection', (reason) => {

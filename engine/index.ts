@@ -55,6 +55,11 @@ function emptyStats(): EngineStats {
   };
 }
 
+/** 127.x, ::1 and localhost: nothing outside this machine can reach the engine. */
+function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export async function createEngine(options: EngineOptions, internals: EngineInternals = {}): Promise<Engine> {
   if (!options.dataDir) throw new Error('createEngine: dataDir is required');
   if (!options.apiKey) throw new Error('createEngine: apiKey is required');
@@ -112,6 +117,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
     maxInputBytes: limits.maxInputBytes,
     outputTtlMs,
     stats,
+    deleteServedOutputs: options.deleteServedOutputs,
   });
   const runner = new JobRunner(service, {
     convert,
@@ -123,6 +129,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
     maxInputBytes: limits.maxInputBytes,
     remoteTimeoutMs: limits.remoteTimeoutMs,
     remoteConnectTimeoutMs: limits.remoteConnectTimeoutMs,
+    allowPrivateFetch: options.allowPrivateFetch ?? isLoopbackBind(options.host ?? '127.0.0.1'),
     outputTtlMs,
     faults: () => faults.get(),
     log,

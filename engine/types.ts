@@ -36,6 +36,13 @@ export interface EngineOptions {
   callbackRetryBaseMs?: number;
   /** Converter paths (a file or its folder) to use before looking on PATH and in the usual install folders. */
   toolPaths?: { ffmpeg?: string; soffice?: string };
+  /**
+   * Fetch remote inputs from loopback, link-local and private addresses. Default: only when bound
+   * to loopback (a local engine may read local servers; one reachable from a network may not).
+   */
+  allowPrivateFetch?: boolean;
+  /** Delete each output once served to its last byte, and inputs when their job ends (the in-process engine). */
+  deleteServedOutputs?: boolean;
 }
 
 export interface EngineFaults {

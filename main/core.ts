@@ -29,6 +29,7 @@ import {
 import { createHandlers } from './service';
 import { SettingsStore } from './settings/store';
 import { version } from './version';
+import { folderSize } from './storage';
 
 /** What only a desktop shell can do; browser mode and the CLI leave it out. */
 export interface DesktopBridge {
@@ -65,6 +66,12 @@ export interface CoreOptions {
 }
 
 export type { SafeStorageLike };
+
+/** Bounds on what an API may return, from CONVOY_MAX_OUTPUTS, CONVOY_MAX_DOWNLOAD_BYTES, CONVOY_MAX_JOB_JSON_BYTES (unset: the defaults). */
+function answerLimitsFromEnv(env: NodeJS.ProcessEnv): { maxOutputs?: number; maxDownloadBytes?: number; maxJsonBytes?: number } {
+  const n = (v: string | undefined) => (v && /^\d+$/.test(v.trim()) && Number(v) > 0 ? Number(v) : undefined);
+  return { maxOutputs: n(env.CONVOY_MAX_OUTPUTS), maxDownloadBytes: n(env.CONVOY_MAX_DOWNLOAD_BYTES), maxJsonBytes: n(env.CONVOY_MAX_JOB_JSON_BYTES) };
+}
 
 export interface Core {
   dataDir: string;
@@ -129,15 +136,16 @@ async function startCore(
   log.info(`core started (${opts.shell}), provider ${provider.kind} at ${provider.baseUrl}`);
 
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
+  const limits = answerLimitsFromEnv(env);
   const makeClients = (apiKey: string) => ({
     client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),
     // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.
-    queueClient: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, retry: { rateLimitRetries: 0 }, log: (m) => log.info(m) }),
+    queueClient: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, retry: { rateLimitRetries: 0 }, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) }),
   });
   let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, ...opts.queue });
+    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, limits, ...opts.queue });
   } catch (err) {
     db.close();
     await provider.close();
@@ -211,6 +219,7 @@ async function startCore(
       provider: provider.kind,
       apiBaseUrl: provider.baseUrl,
       dataDir,
+      dataDirBytes: await folderSize(dataDir),
     }),
     'settings.get': async () => settingsView(),
     'settings.update': async (patch) => {

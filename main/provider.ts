@@ -41,6 +41,8 @@ export async function startLocalEngine(
       cloudEndpoints,
       callbackSecret,
       toolPaths: { ffmpeg: toolPaths?.ffmpeg ?? undefined, soffice: toolPaths?.soffice ?? undefined },
+      // Results live in Convoy's output folder: the engine keeps no copy of what it has served.
+      deleteServedOutputs: true,
     },
     log ? { log: (m) => log.info(`[engine] ${m}`) } : {},
   );

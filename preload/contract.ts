@@ -117,6 +117,8 @@ export interface AppInfo {
   /** Base URL of the API in use (the local engine's loopback URL, or api2convert's). */
   apiBaseUrl: string;
   dataDir: string;
+  /** Disk used by the data folder (queue, logs, staged uploads, the local engine's files). */
+  dataDirBytes?: number;
 }
 
 export interface Settings {
@@ -209,6 +211,8 @@ export interface QueueStatus {
   connection: 'online' | 'offline' | 'rate_limited';
   /** Human-readable reason for the current connection state. */
   reason: string | null;
+  /** Why nothing proceeds until something changes: a refused key, an exhausted quota, a full disk (absent: none). */
+  halt?: 'auth' | 'quota' | 'disk' | null;
   /** When the next attempt to reach the API is due (epoch ms), while offline or rate limited. */
   retryAt: number | null;
   /** Items that wait for the connection to come back. */

@@ -7,6 +7,7 @@ import { link, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessFailure, runProcess } from './run-process';
+import { writeLockedDownProfile } from './sandbox';
 import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
 import { ConversionError, type ConvertedFile } from './types';
@@ -52,6 +53,7 @@ async function convertDocument(job: ConvertJob, t: DocTarget): Promise<Converted
   try {
     // A hard link (or symlink across file systems) instead of a copy: inputs can be large.
     await link(job.inputPath, input).catch(() => symlink(path.resolve(job.inputPath), input));
+    await writeLockedDownProfile(profile);
     await runProcess(
       job.tools.soffice!,
       [
@@ -69,7 +71,7 @@ async function convertDocument(job: ConvertJob, t: DocTarget): Promise<Converted
         outDir,
         input,
       ],
-      { timeoutMs: job.timeoutMs, signal: job.signal, cwd: work, env: { ...process.env, HOME: work, SAL_USE_VCLPLUGIN: 'svp' } },
+      { timeoutMs: job.timeoutMs, signal: job.signal, cwd: work, env: { ...process.env, HOME: work, SAL_USE_VCLPLUGIN: 'svp' }, noNetwork: true },
     );
     // LibreOffice exits 0 even when it could not load the input: the missing output tells.
     const produced = (await readdir(outDir)).find((f) => f.toLowerCase().endsWith(`.${t.target}`));

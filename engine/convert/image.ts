@@ -7,6 +7,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type FitEnum } from 'sharp';
 import { runProcess, ProcessFailure } from './run-process';
+import { ffmpegInputGuard } from './sandbox';
+import { maxImagePixels } from './memory-budget';
 import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
 import { ConversionError, type ConvertedFile, type OptionSpec } from './types';
@@ -95,7 +97,7 @@ function imageError(err: unknown, job: ConvertJob, filename: string): Conversion
 
 async function ffmpegTranscode(job: ConvertJob, from: string, to: string, extra: string[] = []): Promise<void> {
   try {
-    await runProcess(job.tools.ffmpeg!, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', from, ...extra, '-frames:v', '1', to], {
+    await runProcess(job.tools.ffmpeg!, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...ffmpegInputGuard(from === job.inputPath ? job.inputExt : path.extname(from).slice(1)), '-i', from, ...extra, '-frames:v', '1', to], {
       timeoutMs: job.timeoutMs,
       signal: job.signal,
     });
@@ -121,7 +123,7 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
       await ffmpegTranscode(job, job.inputPath, source);
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
-    let img = sharp(source, { animated, autoOrient: true, failOn: 'error' });
+    let img = sharp(source, { animated, autoOrient: true, failOn: 'error', limitInputPixels: maxImagePixels() });
     if (o.rotate) img = img.rotate(o.rotate as number);
     if (o.flip) img = img.flip();
     if (o.flop) img = img.flop();

@@ -12,6 +12,8 @@ import { Limiter } from './limiter';
 import { mediaTargets } from './media';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
+import { ffmpegSniffGuard } from './sandbox';
+import { BYTES_PER_PIXEL, MemoryBudget, estimatePixels, imageMemoryBudget, maxImagePixels } from './memory-budget';
 import type { ConvertJob, TargetDef } from './target';
 import { detectTools, detectToolsSync, setToolPaths, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
@@ -140,7 +142,7 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
   }
   if ((def.spec.category === 'audio' || def.spec.category === 'video') && tools.ffprobe) {
     try {
-      const { stdout } = await runProcess(tools.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_entries', 'format=format_name', inputPath], {
+      const { stdout } = await runProcess(tools.ffprobe, ['-v', 'error', ...ffmpegSniffGuard(), '-print_format', 'json', '-show_entries', 'format=format_name', inputPath], {
         timeoutMs: 30_000,
         signal,
       });
@@ -151,6 +153,22 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
     }
   }
   return undefined;
+}
+
+const imageBudget = new MemoryBudget(imageMemoryBudget());
+
+/** Refuses an image too large for this machine; otherwise runs it once its estimated memory fits the budget. */
+async function admitImage<T>(job: ConvertJob, run: () => Promise<T>): Promise<T> {
+  const size = await estimatePixels(job.inputPath);
+  const limit = maxImagePixels(imageBudget.total);
+  if (size && size.pixels > limit) {
+    const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
+    throw new ConversionError(
+      `${job.baseName}.${job.inputExt} is ${size.width}×${size.height}${size.pixels > size.width * size.height ? ' per frame' : ''} (${mp(size.pixels)}); this engine converts images up to ${mp(limit)} (set by its memory)`,
+    );
+  }
+  // Unknown size (read by ffmpeg first): counted as a modest 4096×4096.
+  return imageBudget.run((size?.pixels ?? 4096 * 4096) * BYTES_PER_PIXEL, run, job.signal);
 }
 
 function timeoutFor(def: TargetDef): number {
@@ -187,7 +205,7 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       tools,
       timeoutMs: timeoutFor(def),
     };
-    const files = await def.run(job);
+    const files = def.spec.category === 'image' ? await admitImage(job, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;
     return files;
   }, req.signal);

@@ -5,6 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { ProcessFailure, runProcess } from './run-process';
+import { ffmpegInputGuard } from './sandbox';
 import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
 import { ConversionError, type ConvertedFile, type OptionSpec } from './types';
@@ -99,7 +100,7 @@ async function probe(job: ConvertJob, displayName: string): Promise<Probe> {
   try {
     const { stdout } = await runProcess(
       job.tools.ffprobe!,
-      ['-v', 'error', '-print_format', 'json', '-show_entries', 'format=duration:stream=codec_type', job.inputPath],
+      ['-v', 'error', ...ffmpegInputGuard(job.inputExt), '-print_format', 'json', '-show_entries', 'format=duration:stream=codec_type', job.inputPath],
       { timeoutMs: Math.min(job.timeoutMs, 60_000), signal: job.signal },
     );
     const data = JSON.parse(stdout) as { format?: { duration?: string }; streams?: Array<{ codec_type?: string }> };
@@ -168,7 +169,7 @@ async function convertAudio(job: ConvertJob, t: AudioTarget): Promise<ConvertedF
   if (!info.hasAudio) throw new ConversionError(`${display} has no audio stream to convert to ${t.target}`);
   const trim = trimArgs(job, info);
   const out = outputFile(job, t.target);
-  return runFfmpeg(job, [...trim.before, '-i', job.inputPath, ...trim.after, '-map', '0:a:0', '-vn', '-sn', '-dn', ...audioArgs(job.options, t.codec), '-f', t.muxer], out);
+  return runFfmpeg(job, [...trim.before, ...ffmpegInputGuard(job.inputExt), '-i', job.inputPath, ...trim.after, '-map', '0:a:0', '-vn', '-sn', '-dn', ...audioArgs(job.options, t.codec), '-f', t.muxer], out);
 }
 
 function even(n: number): number {
@@ -198,7 +199,7 @@ async function convertVideo(job: ConvertJob, t: VideoTarget): Promise<ConvertedF
   const out = outputFile(job, t.target);
   return runFfmpeg(
     job,
-    [...trim.before, '-i', job.inputPath, ...trim.after, '-map', '0:v:0', '-sn', '-dn', ...(filters.length ? ['-vf', filters.join(',')] : []), ...codec.args(o), ...audio, ...(t.extra?.(codec.name) ?? []), '-f', t.muxer],
+    [...trim.before, ...ffmpegInputGuard(job.inputExt), '-i', job.inputPath, ...trim.after, '-map', '0:v:0', '-sn', '-dn', ...(filters.length ? ['-vf', filters.join(',')] : []), ...codec.args(o), ...audio, ...(t.extra?.(codec.name) ?? []), '-f', t.muxer],
     out,
   );
 }

@@ -3,12 +3,17 @@
  * its own process group so that killing it also kills what it started (soffice → soffice.bin).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { defaultToolLimits, withLimits, withoutNetwork, type ToolLimits } from './sandbox';
 
 export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** CPU-time and memory limits; default: defaultToolLimits(timeoutMs). */
+  limits?: ToolLimits;
+  /** Run in an empty network namespace where the OS allows it (LibreOffice). */
+  noNetwork?: boolean;
 }
 
 export interface RunResult {
@@ -79,7 +84,9 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions): Promi
   installExitHook();
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
-    const child = spawn(cmd, args, {
+    const limited = withLimits(cmd, args, opts.limits ?? defaultToolLimits(opts.timeoutMs));
+    const run = opts.noNetwork ? withoutNetwork(limited.cmd, limited.args) : limited;
+    const child = spawn(run.cmd, run.args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,6 +137,8 @@ export function runProcess(cmd: string, args: string[], opts: RunOptions): Promi
         if (aborted) return reject(opts.signal!.reason);
         if (timedOut) return reject(new ProcessFailure(`timed out after ${seconds(opts.timeoutMs)} s`, code, err.text(), true));
         if (code === 0) return resolve({ stderr: err.text(), stdout: out.text() });
+        if (sig === 'SIGXCPU') return reject(new ProcessFailure('stopped: it exceeded its CPU time limit', code, err.text(), false));
+        if (sig === 'SIGKILL') return reject(new ProcessFailure('was killed (over its CPU-time or memory limit)', code, err.text(), false));
         reject(new ProcessFailure(`exited with ${code ?? sig}`, code, err.text(), false));
       }),
     );

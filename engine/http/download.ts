@@ -80,7 +80,9 @@ export async function serveOutput(
     output.downloads++;
     service.touch(job);
   }
-  await pipeline(fs.createReadStream(file, { start, end }), res).catch(() => {
-    /* the client went away; nothing to answer */
-  });
+  const served = await pipeline(fs.createReadStream(file, { start, end }), res).then(
+    () => true,
+    () => false, // the client went away; nothing to answer
+  );
+  if (served && end === size - 1) service.forgetServedOutput(job, outputId);
 }

@@ -4,9 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../util/filename';
+import { BlockedAddressError, TooManyRedirectsError, guardedGet, type GuardedResponse } from './guarded-get';
 
 export class InputFetchError extends Error {
   constructor(
@@ -30,6 +31,10 @@ export interface RemoteFetchOptions {
   connectTimeoutMs: number;
   signal?: AbortSignal;
   suggestedFilename?: string;
+  /** Fetch from loopback, link-local and private addresses too (default: no). */
+  allowPrivate?: boolean;
+  /** Redirects followed at most (default 5). */
+  maxRedirects?: number;
 }
 
 export async function fetchRemote(source: string, destPath: string, opts: RemoteFetchOptions): Promise<FetchedFile> {
@@ -48,35 +53,38 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
   const signals = [total, connect.signal, ...(opts.signal ? [opts.signal] : [])];
   const signal = AbortSignal.any(signals);
   const where = `${url.protocol}//${url.host}`;
-  let res: Response;
+  let res: GuardedResponse;
   try {
-    res = await fetch(url, { signal, redirect: 'follow', headers: { 'User-Agent': 'convoy-engine' } });
+    res = await guardedGet(url, { signal, allowPrivate: opts.allowPrivate ?? false, maxRedirects: opts.maxRedirects ?? 5, headers: { 'User-Agent': 'convoy-engine' } });
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
+    if (err instanceof BlockedAddressError) throw new InputFetchError(`The file could not be downloaded from ${where}: ${err.message}`, 403);
+    if (err instanceof TooManyRedirectsError) throw new InputFetchError(`The file could not be downloaded from ${where}: ${err.message}`, 502);
     if (total.aborted || connect.signal.aborted) {
       throw new InputFetchError(`The download from ${where} timed out`, 408);
     }
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new InputFetchError(
-      `The file could not be downloaded from ${where}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-      503,
-    );
+    const e = err as { code?: string; message?: string };
+    throw new InputFetchError(`The file could not be downloaded from ${where}: ${e.code ?? e.message}`, 503);
   } finally {
     clearTimeout(connectTimer);
   }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => {});
+  const header = (name: string) => {
+    const v = res.headers[name];
+    return (Array.isArray(v) ? v[0] : v) ?? null;
+  };
+  if (res.status < 200 || res.status >= 300) {
+    res.body.resume();
     throw new InputFetchError(`The file could not be downloaded: ${where} answered HTTP ${res.status}`, res.status >= 400 ? res.status : 502);
   }
-  const declared = Number(res.headers.get('content-length') ?? NaN);
+  const declared = Number(header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > opts.maxBytes) {
-    await res.body.cancel().catch(() => {});
+    res.body.destroy();
     throw new InputFetchError(`The remote file is too large (${declared} bytes; the limit is ${opts.maxBytes} bytes)`, 413);
   }
   const filename = sanitizeFilename(
     opts.suggestedFilename ||
-      filenameFromContentDisposition(res.headers.get('content-disposition')) ||
-      filenameFromUrl(new URL(res.url || url.href)),
+      filenameFromContentDisposition(header('content-disposition')) ||
+      filenameFromUrl(res.url),
   );
   const hash = createHash('sha256');
   let size = 0;
@@ -92,7 +100,7 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), meter, fs.createWriteStream(destPath), { signal });
+    await pipeline(res.body, meter, fs.createWriteStream(destPath), { signal });
   } catch (err) {
     await fs.promises.rm(destPath, { force: true });
     if (err instanceof InputFetchError) throw err;
@@ -104,7 +112,7 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
     filename,
     size,
     checksum: hash.digest('hex'),
-    contentType: res.headers.get('content-type')?.split(';')[0] || undefined,
+    contentType: header('content-type')?.split(';')[0] || undefined,
   };
 }
 

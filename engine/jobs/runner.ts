@@ -29,6 +29,8 @@ export interface RunnerOptions {
   maxInputBytes: number;
   remoteTimeoutMs: number;
   remoteConnectTimeoutMs: number;
+  /** Remote inputs may come from loopback/private addresses (see EngineOptions.allowPrivateFetch). */
+  allowPrivateFetch?: boolean;
   outputTtlMs: number;
   faults: () => EngineFaults;
   log: (msg: string) => void;
@@ -121,6 +123,7 @@ export class JobRunner implements RunnerHooks {
             maxBytes: this.opts.maxInputBytes,
             timeoutMs: this.opts.remoteTimeoutMs,
             connectTimeoutMs: this.opts.remoteConnectTimeoutMs,
+            allowPrivate: this.opts.allowPrivateFetch ?? true,
             signal,
             suggestedFilename: input.suggestedFilename,
           });

@@ -51,6 +51,8 @@ export interface ServiceDeps {
   maxInputBytes: number;
   outputTtlMs: number;
   stats: { jobsCreated: number; idempotentReplays: number };
+  /** Delete an output's file once it was served to its last byte (the in-process engine: Convoy keeps the result). */
+  deleteServedOutputs?: boolean;
 }
 
 /** What the runner must do after a state change; set by the runner at wiring time. */
@@ -404,6 +406,19 @@ export class JobService {
     for (const input of job.inputs) delete input.sealedCredentials;
     for (const conv of job.conversions) for (const t of conv.outputTargets) delete t.sealedCredentials;
     this.setStatus(job, code, info);
+    // The inputs did their work: their files go now, not at the job's expiry.
+    void fs.promises.rm(path.join(this.jobDir(job.id), 'inputs'), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** The output was delivered completely and the engine keeps nothing it served (deleteServedOutputs). */
+  forgetServedOutput(job: JobRecord, outputId: string): void {
+    const out = job.outputs.find((o) => o.id === outputId);
+    if (!this.deps.deleteServedOutputs || !out?.path) return;
+    const file = this.abs(out.path);
+    delete out.path;
+    out.status = 'disabled';
+    this.touch(job);
+    void fs.promises.rm(path.dirname(file), { recursive: true, force: true }).catch(() => {});
   }
 
   addError(job: JobRecord, err: UserMessage): void {

@@ -28,6 +28,7 @@ export class Sweeper {
 
   start(): void {
     const every = Math.min(60_000, Math.max(1000, this.deps.outputTtlMs));
+    this.sweepFinishedInputs();
     this.sweep();
     this.timer = setInterval(() => this.sweep(), every);
     this.timer.unref();
@@ -64,6 +65,17 @@ export class Sweeper {
       this.sweepTmp();
     } catch (err) {
       this.deps.log(`sweep failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** At start: inputs of jobs that ended (before inputs were deleted at the end, or in a crash) go. */
+  private sweepFinishedInputs(): void {
+    try {
+      for (const id of this.deps.store.finishedBefore(new Date().toISOString())) {
+        fs.rmSync(path.join(this.deps.service.jobDir(id), 'inputs'), { recursive: true, force: true });
+      }
+    } catch (err) {
+      this.deps.log(`input sweep failed: ${(err as Error).message}`);
     }
   }
 

@@ -76,7 +76,7 @@ async function attemptOnce(
       discard(res.body);
       throw new ApiError(`${label} failed: unexpected redirect (${res.status}); API calls are not redirected`, { kind: 'http', status: res.status, method: spec.method, path: spec.path });
     }
-    const raw = await readBody(res.body, label);
+    const raw = await readBody(res.body, label, ctx.maxJsonBytes);
     if (res.status >= 400) throw errorFromBody(ctx, spec, res.status, res.headers, raw);
     return { status: res.status, headers: res.headers, data: parseJson(raw, label, spec) };
   } catch (err) {

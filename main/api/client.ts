@@ -36,6 +36,8 @@ export interface ClientOptions {
   /** Per request (not streamed bodies, where it limits inactivity), default 30 s. */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** Largest JSON answer accepted (a job document), default 16 MiB: a bigger one fails its item. */
+  maxJsonBytes?: number;
   /** Receives redacted lines only. */
   log?: (message: string) => void;
 }
@@ -68,6 +70,7 @@ export class Api2ConvertClient {
     this.ctx = {
       agents: createAgents(),
       timeoutMs: opts.timeoutMs && opts.timeoutMs > 0 ? opts.timeoutMs : 30_000,
+      maxJsonBytes: opts.maxJsonBytes,
       retry: defaultRetry(opts.retry),
       secrets,
       random: Math.random,

@@ -8,6 +8,8 @@ export interface ApiContext {
   agents: Agents;
   /** Per request for JSON calls; inactivity limit for streamed bodies. */
   timeoutMs: number;
+  /** Largest JSON answer accepted (default: readBody's 16 MiB). */
+  maxJsonBytes?: number;
   retry: Required<RetryOptions>;
   /** Already-redacted lines only. */
   log: (message: string) => void;

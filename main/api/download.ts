@@ -15,7 +15,7 @@ import { abortError, parseRetryAfter, sleep } from './backoff';
 import { apiMessageOf } from './call';
 import { createDigest, parseChecksum, type ExpectedChecksum } from './checksum';
 import { addSecret, countRetry, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
-import { ApiError, IntegrityError, errorForStatus, formatMs, isAbortError } from './errors';
+import { ApiError, BadResponseError, IntegrityError, errorForStatus, formatMs, isAbortError } from './errors';
 import { asTransportError, discard, send } from './transport';
 import type { OutputFile } from './types';
 
@@ -23,7 +23,12 @@ export interface DownloadOptions {
   password?: string;
   signal?: AbortSignal;
   onProgress?: (received: number, total: number | null) => void;
+  /** Largest output accepted when the API declares no size (default 64 GiB); a declared size is itself the cap. */
+  maxBytes?: number;
 }
+
+/** Default cap for an output of undeclared size: a hostile API must not fill the disk with one stream. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 ** 3;
 
 export const DOWNLOAD_PASSWORD_HEADER = 'X-Api2convert-Download-Password';
 const MAX_REDIRECTS = 5;
@@ -36,8 +41,9 @@ export async function downloadOutput(ctx: ApiContext, output: Pick<OutputFile, '
   try {
     url = new URL(output.uri);
   } catch {
-    throw new ApiError(`output ${output.id} has an invalid download URI`, { kind: 'http', retryable: false });
+    throw new BadResponseError(`output ${output.id} has an invalid download URI`);
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BadResponseError(`output ${output.id}: download URI scheme ${url.protocol} is not allowed (http and https only)`);
   addSecret(ctx, opts.password);
   const dir = path.dirname(destPath);
   await fs.promises.mkdir(dir, { recursive: true });
@@ -136,19 +142,34 @@ async function attemptDownload(run: DownloadRun): Promise<number> {
       /* a progress listener must not break the download */
     }
   };
+  // A declared size is the cap; without one, the configured maximum. Stop as soon as it is passed.
+  const cap = run.expectedSize ?? total ?? opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  if (total !== null && total > (opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES)) {
+    discard(res.body);
+    throw new BadResponseError(`${run.label}: the output is ${total} bytes, over the ${opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES}-byte limit`);
+  }
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       received += chunk.length;
+      if (received > cap) {
+        const what = run.expectedSize !== undefined || total !== null ? 'its declared size' : 'the download limit';
+        return cb(new BadResponseError(`${run.label}: the output is larger than ${what} (${cap} bytes); refused`));
+      }
       digest?.update(chunk);
       report();
       cb(null, chunk);
     },
   });
   if (res.status !== 416) {
+    const sink = fs.createWriteStream(run.tmp, { flags: start > 0 ? 'a' : 'w' });
+    let sinkError: Error | undefined;
+    sink.once('error', (e) => (sinkError = e));
     try {
-      await pipeline(res.body, counter, fs.createWriteStream(run.tmp, { flags: start > 0 ? 'a' : 'w' }), { signal: opts.signal });
+      await pipeline(res.body, counter, sink, { signal: opts.signal });
     } catch (err) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
+      // Writing failed (disk full, permissions): a local problem, never a network one.
+      if (sinkError) throw Object.assign(sinkError, { path: (sinkError as NodeJS.ErrnoException).path ?? run.tmp, syscall: (sinkError as NodeJS.ErrnoException).syscall ?? 'write' });
       throw asTransportError(err, run.label);
     }
   }

@@ -16,7 +16,12 @@ export type ApiErrorKind =
   | 'timeout'
   | 'http'
   /** A download arrived with the wrong size or checksum. */
-  | 'integrity';
+  | 'integrity'
+  /**
+   * The answer cannot be used and asking again will not change it (a body over the size limit, an
+   * output URI that is not http(s), a download larger than declared or allowed): the item fails.
+   */
+  | 'bad_response';
 
 export interface ApiErrorDetails {
   kind: ApiErrorKind;
@@ -71,6 +76,7 @@ const DEFAULT_RETRYABLE: Record<ApiErrorKind, boolean> = {
   timeout: true,
   http: false,
   integrity: true,
+  bad_response: false,
 };
 
 type Details = Omit<ApiErrorDetails, 'kind'>;
@@ -137,6 +143,24 @@ export class IntegrityError extends ApiError {
     super(message, { ...d, kind: 'integrity' });
     this.name = 'IntegrityError';
   }
+}
+
+/** The API answered with something that cannot be used (see `bad_response`); never retried. */
+export class BadResponseError extends ApiError {
+  constructor(message: string, d: Details = {}) {
+    super(message, { ...d, kind: 'bad_response', retryable: false });
+    this.name = 'BadResponseError';
+  }
+}
+
+/**
+ * A local file error (ENOSPC, EACCES, ENOTDIR…) with the path it concerns: it says nothing about
+ * the network, so it is never wrapped as one.
+ */
+export function isLocalFileError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  if (!(err instanceof Error) || 'kind' in err) return false;
+  const e = err as NodeJS.ErrnoException;
+  return typeof e.code === 'string' && typeof e.path === 'string' && typeof e.syscall === 'string';
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { abortError } from './backoff';
-import { NetworkError, TimeoutError, formatMs } from './errors';
+import { BadResponseError, NetworkError, TimeoutError, formatMs, isLocalFileError } from './errors';
 
 export interface Agents {
   http: http.Agent;
@@ -69,7 +69,8 @@ export function send(o: SendOptions): Promise<Sent> {
     if (o.signal?.aborted) return reject(abortError(o.signal));
     const isHttps = o.url.protocol === 'https:';
     if (!isHttps && o.url.protocol !== 'http:') {
-      return reject(new NetworkError(`${o.label}: unsupported URL scheme ${o.url.protocol}`, { maybeDelivered: false }));
+      // Not a connection problem: a URI the API gave that can never be fetched.
+      return reject(new BadResponseError(`${o.label}: unsupported URL scheme ${o.url.protocol}`));
     }
     const headers: Record<string, string> = { ...o.headers };
     let bodyLength = 0;
@@ -149,13 +150,9 @@ export function send(o: SendOptions): Promise<Sent> {
         if (source || response || req.destroyed) return;
         source = body.open();
         source.once('error', (err: NodeJS.ErrnoException) => {
-          // A local read failure: the request is abandoned and the error says which file step failed.
-          const e = new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, {
-            maybeDelivered: connected,
-            retryable: false,
-            cause: err,
-          });
-          finish(e);
+          // A local read failure: the request is abandoned; the file error itself (with its path) is
+          // what the caller sees, so it is never mistaken for the network.
+          finish(isLocalFileError(err) ? err : new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, { maybeDelivered: connected, retryable: false, cause: err }));
         });
         source.pipe(req);
       };
@@ -189,7 +186,7 @@ export async function readBody(res: http.IncomingMessage, label: string, limit =
       size += chunk.length;
       if (size > limit) {
         res.destroy();
-        throw new NetworkError(`${label}: response body larger than ${limit} bytes`, { retryable: false });
+        throw new BadResponseError(`${label}: the answer is larger than ${Math.round(limit / 1024 / 1024)} MiB (refused)`);
       }
       chunks.push(chunk);
     }
@@ -208,6 +205,7 @@ export function discard(res: http.IncomingMessage): void {
 /** Keeps typed errors (timeouts, aborts, ours) and turns raw socket errors into NetworkError. */
 export function asTransportError(err: unknown, label: string): Error {
   if (err instanceof Error && (err.name === 'AbortError' || 'kind' in err)) return err;
+  if (isLocalFileError(err)) return err;
   const e = err as NodeJS.ErrnoException;
   const code = e?.code ?? '';
   return new NetworkError(`${label}: connection broken while receiving (${code || e?.message || 'unknown error'})`, { cause: err });

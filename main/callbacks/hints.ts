@@ -5,12 +5,21 @@ export interface HintWindows {
   urgentMs: number;
   /** Least time between two re-reads for status-only callbacks (notify_status; default 1 s). */
   statusMs: number;
+  /**
+   * After an "ended" callback was acted on at once, further ones for the same job within this
+   * time wait `statusMs` like status callbacks (a job ends once; repeats are noise or forgery).
+   */
+  urgentRepeatMs: number;
+  /** Most re-reads callbacks may cause per second, all jobs together; the rest are deferred. */
+  maxPerSecond: number;
 }
 
-export const defaultHintWindows: HintWindows = { urgentMs: 50, statusMs: 1000 };
+export const defaultHintWindows: HintWindows = { urgentMs: 50, statusMs: 1000, urgentRepeatMs: 5000, maxPerSecond: 20 };
 
 interface Entry {
   lastAt: number;
+  /** When an "ended" callback last caused an immediate re-read. */
+  urgentAt?: number;
   result: HintResult;
   trailing: { at: number; timer: NodeJS.Timeout } | null;
 }
@@ -44,16 +53,21 @@ export class HintThrottle {
    */
   push(jobId: string, claimsEnded: boolean): HintResult {
     const now = this.now();
-    const window = claimsEnded ? this.windows.urgentMs : this.windows.statusMs;
     const entry = this.recent.get(jobId);
-    if (!entry || entry.result === 'unknown' || now - entry.lastAt >= window) {
+    const urgent = claimsEnded && !(entry?.urgentAt !== undefined && now - entry.urgentAt < this.windows.urgentRepeatMs);
+    const window = urgent ? this.windows.urgentMs : this.windows.statusMs;
+    // A job's first hint always goes through (it also counts against the budget); later ones wait their turn.
+    const first = !entry || entry.result === 'unknown';
+    if (first ? (this.spend(now), true) : now - entry.lastAt >= window && this.spend(now)) {
       const result = this.hint(jobId);
       if (entry?.trailing) clearTimeout(entry.trailing.timer);
       if (result === 'unknown') this.recent.delete(jobId);
-      else this.recent.set(jobId, { lastAt: now, result, trailing: null });
+      else this.recent.set(jobId, { lastAt: now, urgentAt: urgent ? now : entry?.urgentAt, result, trailing: null });
       return result;
     }
-    const at = entry.lastAt + window;
+    if (!entry) return 'unknown'; // unreachable: a first hint always goes through
+    // Over the total budget: the job's next read waits for the next second.
+    const at = Math.max(entry.lastAt + window, now - entry.lastAt >= window ? this.windowStart + 1000 : 0);
     if (!entry.trailing || entry.trailing.at > at) {
       if (entry.trailing) clearTimeout(entry.trailing.timer);
       const timer = setTimeout(() => this.fire(jobId, entry), Math.max(0, at - now));
@@ -63,7 +77,28 @@ export class HintThrottle {
     return entry.result;
   }
 
+  private windowStart = 0;
+  private spent = 0;
+
+  /** Takes one re-read from the per-second budget; false when it is used up. */
+  private spend(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.spent = 0;
+    }
+    if (this.spent >= this.windows.maxPerSecond) return false;
+    this.spent++;
+    return true;
+  }
+
   private fire(jobId: string, entry: Entry): void {
+    if (!this.spend(this.now())) {
+      // Still over the budget: try again when the next second starts.
+      const timer = setTimeout(() => this.fire(jobId, entry), Math.max(10, this.windowStart + 1000 - this.now()));
+      timer.unref?.();
+      entry.trailing = { at: this.windowStart + 1000, timer };
+      return;
+    }
     entry.trailing = null;
     entry.lastAt = this.now();
     try {

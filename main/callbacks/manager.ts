@@ -71,7 +71,7 @@ export interface CallbackManager {
 }
 
 const POLLING_SUFFIX = 'polling the API for job status';
-/** Consecutive callbacks failing the signature check before Convoy stops counting on callbacks. */
+/** Consecutive callbacks failing the signature check before Convoy warns about the secret (and re-tests). */
 const SIGNATURE_STREAK_LIMIT = 3;
 
 /**
@@ -189,14 +189,13 @@ export function createCallbackManager(opts: CallbackManagerOptions): CallbackMan
     }
     if (reason !== 'signature_missing' && reason !== 'signature_invalid') return;
     signatureStreak++;
-    // Callbacks that arrive but never verify are as good as none: say so, and poll at full speed
-    // until the next re-test (which tries callback mode again).
-    if (signatureStreak >= SIGNATURE_STREAK_LIMIT && state.mode === 'callback') {
-      polling(
-        `Callbacks reach Convoy but fail the signature check (${signatureStreak} in a row): the signing secret does not match the one the API signs with; ${POLLING_SUFFIX}`,
-        state.publicUrl,
+    // Anyone who finds the URL can send badly signed requests, so they never switch the mode by
+    // themselves (that would let a stranger slow Convoy down and blame the user's secret). They are
+    // counted and logged; the self-test, which an outsider cannot fake, decides the mode.
+    if (signatureStreak === SIGNATURE_STREAK_LIMIT) {
+      log.warn(
+        `${signatureStreak} callbacks in a row failed the signature check: forged, or the signing secret differs from the one the API signs with; the mode stays as the self-test decided`,
       );
-      schedule(retryMs);
     }
   };
 

@@ -21,7 +21,8 @@ export type RejectReason =
   | 'signature_missing'
   | 'signature_invalid'
   | 'unknown_job'
-  | 'probe_invalid';
+  | 'probe_invalid'
+  | 'too_many_connections';
 
 export interface CallbackServerLimits {
   /** A callback is one job document; 2 MiB leaves room for jobs with hundreds of files. */
@@ -32,6 +33,10 @@ export interface CallbackServerLimits {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+  /** A connection that sends nothing for this long after opening is closed (idle slots are free to take). */
+  firstByteTimeoutMs: number;
+  /** Open connections per remote address (one host cannot take every slot). */
+  maxConnectionsPerIp: number;
 }
 
 export const defaultLimits: CallbackServerLimits = {
@@ -41,6 +46,8 @@ export const defaultLimits: CallbackServerLimits = {
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 256,
+  firstByteTimeoutMs: 2_000,
+  maxConnectionsPerIp: 64,
 };
 
 export interface CallbackServerOptions {
@@ -203,6 +210,32 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
     app,
   );
   server.maxConnections = limits.maxConnections;
+  const perIp = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const ip = socket.remoteAddress ?? '?';
+    const n = (perIp.get(ip) ?? 0) + 1;
+    if (n > limits.maxConnectionsPerIp) {
+      opts.onRejected?.('too_many_connections');
+      socket.destroy();
+      return;
+    }
+    perIp.set(ip, n);
+    socket.once('close', () => {
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) perIp.delete(ip);
+      else perIp.set(ip, left);
+    });
+    // Until a first request arrives, the connection only holds a slot: close it soon. (The HTTP
+    // parser reads the socket directly, so 'data' events cannot tell; a parsed request can. A
+    // request whose headers trickle in is cut by headersTimeout.)
+    const idle = setTimeout(() => {
+      if (socket.bytesRead > 0) return;
+      opts.onRejected?.('timeout');
+      socket.destroy();
+    }, limits.firstByteTimeoutMs);
+    idle.unref();
+    socket.once('close', () => clearTimeout(idle));
+  });
   server.on('clientError', (_err, socket) => {
     // Garbage or timed-out requests: a bare 400 and close, never a crash.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

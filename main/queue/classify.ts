@@ -1,9 +1,20 @@
 /**
- * What a failure means for the queue: wait for the connection, slow down, try the item again
- * later, or fail the item with a reason a user can act on.
+ * What a failure means for the queue, decided by who can fix it:
+ *
+ * | who fixes it              | verdict                      | the queue                                  |
+ * | ------------------------- | ---------------------------- | ------------------------------------------ |
+ * | the network / the API     | offline, unavailable, rate_limit | waits and probes; items stay resumable |
+ * | the account owner         | auth, payment                | halts / pauses the queue                   |
+ * | the local machine's owner | disk_full                    | halts until space returns (resumable)      |
+ * | nobody by retrying        | permanent                    | fails the item with the reason             |
+ * | maybe time                | transient                    | the item again after a backoff, bounded    |
+ *
+ * Only a failure to reach the API means "offline": a refused output host, a bad output URI or an
+ * oversized answer is the item's problem, and a local file error is never a network error.
  */
+import path from 'node:path';
 import type { ItemError } from '../../preload/contract';
-import { ApiError, NetworkError, isAbortError } from '../api/errors';
+import { ApiError, NetworkError, isAbortError, isLocalFileError } from '../api/errors';
 import { redact } from '../log';
 
 export type Verdict =
@@ -19,7 +30,12 @@ export type Verdict =
   | { kind: 'payment'; error: ItemError }
   /** Worth another try after a backoff, a bounded number of times. */
   | { kind: 'transient'; reason: string }
+  /** The local disk (or quota) is full: nothing can be written until the user frees space. */
+  | { kind: 'disk_full'; folder: string; reason: string }
   | { kind: 'permanent'; error: ItemError };
+
+/** Errno codes for a file or folder that can never be written as asked (retrying cannot help). */
+const UNUSABLE_PATH = new Set(['EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 /** A failure of the item itself (bad source, failed conversion), already phrased for the user. */
 export class ItemFailure extends Error {
@@ -69,6 +85,11 @@ export function classify(err: unknown): Verdict {
         return { kind: 'transient', reason: redact(err.message) };
       case 'integrity':
         return { kind: 'transient', reason: redact(err.message) };
+      case 'bad_response':
+        return {
+          kind: 'permanent',
+          error: { code: 'bad_response', message: `Unusable answer from the API: ${redact(err.message)}`, action: 'Retry the item later, or report it to the service' },
+        };
       default:
         return {
           kind: 'permanent',
@@ -78,16 +99,23 @@ export function classify(err: unknown): Verdict {
   }
   if (err instanceof NetworkError) return { kind: 'offline', reason: redact(err.message) };
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOSPC') {
-    return { kind: 'permanent', error: { code: 'output', message: 'The disk is full', action: 'Free some space, then retry' } };
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const file = isLocalFileError(err) ? err.path! : null;
+    const folder = file ? path.dirname(file) : 'the output folder';
+    return { kind: 'disk_full', folder, reason: diskFullMessage(folder) };
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+  if (code && UNUSABLE_PATH.has(code)) {
     return {
       kind: 'permanent',
       error: { code: 'output', message: `Cannot write the result: ${redact((err as Error).message)}`, action: 'Choose another output folder' },
     };
   }
   return { kind: 'transient', reason: redact(err instanceof Error ? err.message : String(err)) };
+}
+
+/** The one phrasing of a full disk, in the app's banner and the CLI. */
+export function diskFullMessage(folder: string): string {
+  return `Disk full at ${folder}: free space and resume`;
 }
 
 /** The user-facing error for a job the API reports as failed. */

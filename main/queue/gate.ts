@@ -4,7 +4,8 @@
  * itself; a 429 closes it until the Retry-After; a refused key or an exhausted quota holds it.
  * Items waiting here are waiting, not failing.
  */
-import { classify } from './classify';
+import fs from 'node:fs';
+import { classify, diskFullMessage } from './classify';
 
 export type Connection = 'online' | 'offline' | 'rate_limited';
 
@@ -13,7 +14,7 @@ export interface GateSnapshot {
   reason: string | null;
   retryAt: number | null;
   /** Set when nothing can proceed until the user acts (auth) or a long pause (quota). */
-  halt: { kind: 'auth' | 'quota'; reason: string } | null;
+  halt: { kind: 'auth' | 'quota' | 'disk'; reason: string } | null;
 }
 
 export interface GateOptions {
@@ -25,6 +26,8 @@ export interface GateOptions {
   probeTimeoutMs?: number;
   /** First pause after a 402; doubles per repeat. */
   quotaPauseMs?: number;
+  /** How often a disk-full halt checks whether space returned (default 2 s). */
+  diskCheckMs?: number;
   onChange: () => void;
   log?: (message: string) => void;
   now?: () => number;
@@ -52,6 +55,7 @@ export class Gate {
   private quotaPause: number;
   private closed = false;
   private probing = false;
+  private diskTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: GateOptions) {
@@ -138,7 +142,40 @@ export class Gate {
     this.opts.onChange();
   }
 
+  /**
+   * A write failed for lack of space: hold everything (items stay resumable) and check the free
+   * space of `folder` until it has grown by `needBytes` (or 1 MiB) since the halt, then go on.
+   */
+  haltDisk(folder: string, needBytes = 0): void {
+    if (this.closed || this.state.halt?.kind === 'auth') return;
+    if (this.state.halt?.kind === 'disk') return;
+    const reason = diskFullMessage(folder);
+    this.opts.log?.(`queue halted: ${reason}`);
+    this.state.halt = { kind: 'disk', reason };
+    this.opts.onChange();
+    const freeNow = () => fs.promises.statfs(folder).then((s) => s.bavail * s.bsize, () => null);
+    void freeNow().then((atHalt) => {
+      const want = (atHalt ?? 0) + Math.max(needBytes, 1024 * 1024);
+      const check = () => {
+        this.diskTimer = null;
+        if (this.closed || this.state.halt?.kind !== 'disk') return;
+        void freeNow().then((free) => {
+          if (this.closed || this.state.halt?.kind !== 'disk') return;
+          if (free !== null && free >= want) {
+            this.opts.log?.(`space returned at ${folder}; the queue continues`);
+            this.resume();
+            return;
+          }
+          this.diskTimer = setTimeout(check, this.opts.diskCheckMs ?? 2000);
+        });
+      };
+      this.diskTimer = setTimeout(check, this.opts.diskCheckMs ?? 2000);
+    });
+  }
+
   resume(): void {
+    if (this.diskTimer) clearTimeout(this.diskTimer);
+    this.diskTimer = null;
     this.state.halt = null;
     this.quotaPause = this.opts.quotaPauseMs ?? 60_000;
     if (this.state.connection !== 'online') {
@@ -152,6 +189,7 @@ export class Gate {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.diskTimer) clearTimeout(this.diskTimer);
     this.timer = null;
     for (const w of this.waiters) {
       if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);

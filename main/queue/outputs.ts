@@ -175,6 +175,37 @@ export function finishedOnDisk(rec: OutputRecord, expectedSize: number | undefin
   return true;
 }
 
+/**
+ * Why results can never be written under `dir`, or null: a path component that is a file, or the
+ * nearest existing folder not writable. Nothing is created (the folder is made when a result lands).
+ */
+export function outputFolderProblem(dir: string): string | null {
+  const abs = path.resolve(dir);
+  let probe = abs;
+  for (;;) {
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(probe);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') return `The output folder ${abs} cannot be created: a part of its path is a file`;
+      if (code !== 'ENOENT') return `The output folder ${abs} cannot be used (${code})`;
+    }
+    if (st) {
+      if (!st.isDirectory()) return probe === abs ? `The output folder ${abs} is a file, not a folder` : `The output folder ${abs} cannot be created: ${probe} is a file`;
+      try {
+        fs.accessSync(probe, fs.constants.W_OK | fs.constants.X_OK);
+      } catch {
+        return `The output folder ${probe} is not writable`;
+      }
+      return null;
+    }
+    const parent = path.dirname(probe);
+    if (parent === probe) return null;
+    probe = parent;
+  }
+}
+
 /** Drops an item's claims and removes placeholders it never filled. */
 export function releaseOutputs(store: QueueStore, item: Pick<ItemRow, 'id' | 'outputs'>): void {
   for (const rec of item.outputs) {

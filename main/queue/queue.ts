@@ -25,11 +25,12 @@ import type { Job } from '../api/types';
 import type { Db } from '../db';
 import type { EventBus } from '../events';
 import { silentLogger, type Logger } from '../log';
+import { classify } from './classify';
 import { ConversionsCache } from './conversions';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
-import { releaseOutputs } from './outputs';
+import { outputFolderProblem, releaseOutputs } from './outputs';
 import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
@@ -82,7 +83,9 @@ export interface QueueOptions {
   /** Take the data folder's queue lock (default true), or use one the caller already holds. */
   lock?: boolean | QueueLock;
   poll?: Partial<PollRhythm>;
-  probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
+  probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number; diskCheckMs?: number };
+  /** Bounds on what an API may return: outputs per conversion (default 1000), bytes per output without a declared size (default 64 GiB). */
+  limits?: { maxOutputs?: number; maxDownloadBytes?: number };
   retry?: { maxAttempts?: number; baseMs?: number };
   /** Parallel downloads of finished results (default 8). */
   maxDownloads?: number;
@@ -156,6 +159,7 @@ export class Queue {
       probeInitialMs: opts.probe?.initialMs,
       probeMaxMs: opts.probe?.maxMs,
       probeTimeoutMs: opts.probe?.timeoutMs,
+      diskCheckMs: opts.probe?.diskCheckMs,
       log: (m) => this.log.info(m),
       now: this.now,
       onChange: () => this.onGateChange(),
@@ -201,6 +205,8 @@ export class Queue {
       maxAttempts: opts.retry?.maxAttempts ?? 10,
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
+      limits: opts.limits,
+      apiReachable: () => this.client.getContracts().then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
     };
     this.unsubscribe = opts.events.on('settings', (s) => {
       if (opts.concurrency === undefined && s.concurrency !== this.scheduler.concurrency) this.setConcurrency(s.concurrency);
@@ -318,6 +324,7 @@ export class Queue {
       running: !this.closed && g.halt?.kind !== 'auth' && this.activeBatches.size > 0,
       connection: g.connection,
       reason: g.halt?.reason ?? g.reason,
+      halt: g.halt?.kind ?? null,
       retryAt: g.retryAt,
       waitingItems: waiting ? this.waitingCount() : 0,
       concurrency: this.scheduler.concurrency,
@@ -413,6 +420,11 @@ export class Queue {
       }
     }
     if (rows.length === 0) return { batchId: args.batchId ?? '', itemIds: [], rejected };
+    // An output folder that can never be written is the user's to fix now, before any upload.
+    for (const dir of new Set(rows.map((r) => r.outDir).filter((d): d is string => Boolean(d)))) {
+      const problem = outputFolderProblem(dir);
+      if (problem) throw new ContractError('invalid_argument', problem);
+    }
     const batchId = this.store.tx(() => {
       const id = args.batchId ?? this.store.createBatch().id;
       this.store.insertItems(id, rows);

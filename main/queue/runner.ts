@@ -74,7 +74,14 @@ export interface RunnerDeps {
   maxAttempts: number;
   retryBaseMs: number;
   now: () => number;
+  /** Bounds on what an API may return (see QueueOptions.limits). */
+  limits?: { maxOutputs?: number; maxDownloadBytes?: number };
+  /** Whether the API answers now (after a download could not reach the output's host). */
+  apiReachable?: () => Promise<boolean>;
 }
+
+/** Most outputs one conversion may have before the item fails (a hostile API must not write thousands). */
+export const DEFAULT_MAX_OUTPUTS = 1000;
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -150,6 +157,10 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           continue;
         case 'permanent':
           failItems(d, live, v.error);
+          continue;
+        case 'disk_full':
+          d.gate.haltDisk(v.folder, unit.phase === 'downloading' ? live.reduce((n, i) => n + Math.max(0, (i.bytesDownTotal ?? 0) - i.bytesDown), 0) : 0);
+          d.touch(live.map((i) => i.id), unit.batchId);
           continue;
         case 'transient': {
           const attempts = unit.attempts + 1;
@@ -400,6 +411,11 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
         continue;
       }
       const outs = outputsFor(job, item, live.length === 1 && d.store.itemsOfUnit(unit.id).length === 1);
+      const maxOutputs = d.limits?.maxOutputs ?? DEFAULT_MAX_OUTPUTS;
+      if (outs.length > maxOutputs) {
+        failItems(d, [item], { code: 'bad_response', message: `The API returned ${outs.length} outputs for one conversion (at most ${maxOutputs} are accepted)`, action: 'Check the conversion options' });
+        continue;
+      }
       if (outs.length === 0) {
         failItems(d, [item], jobFailure(job.errors, item.convId, job.input[0]?.id ?? null));
         continue;
@@ -426,6 +442,10 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
       await downloadItem(d, job, item, single, signal);
     } catch (err) {
       const v = classify(err);
+      if (v.kind === 'offline' && (await d.apiReachable?.())) {
+        // The API answers, so the output's own host is what fails: the item's problem (bounded retries), not "offline".
+        throw new Error(`The result's host cannot be reached: ${v.reason}`);
+      }
       if (v.kind === 'permanent') {
         const error =
           v.error.code === 'not_found'
@@ -476,6 +496,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     try {
       got = await d.client().downloadOutput(out, rec.path!, {
         signal,
+        maxBytes: d.limits?.maxDownloadBytes,
         onProgress: (n) => {
           d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
           d.touch([item.id]);

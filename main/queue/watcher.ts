@@ -225,7 +225,7 @@ export class JobWatcher {
       if (v.kind === 'abort') {
         if (this.closed) return;
         w.nextAt = this.now() + w.delay;
-      } else if (v.kind === 'permanent' && (v.error.code === 'not_found' || v.error.code === 'auth')) {
+      } else if (v.kind === 'permanent' && ['not_found', 'auth', 'bad_response'].includes(v.error.code)) {
         this.watches.delete(w.id);
         w.reject(err);
         return;

@@ -8,9 +8,13 @@
  *   GET  /, /assets/…           the built renderer
  *
  * Guards, in this order: a Host that is not a loopback name → 403 (DNS rebinding); no or wrong
- * token → 401. API calls carry the token in `X-Convoy-Token` (a custom header, so a foreign page
- * cannot forge the call without a CORS preflight, which is never answered); EventSource cannot set
- * headers, so the events stream and page loads take `?token=`. No CORS headers are ever sent.
+ * token → 401. The token in the URL (`?token=`) is accepted on the page load only: it sets an
+ * httpOnly, SameSite=Strict session cookie and redirects to the bare URL, so the token leaves the
+ * address bar. `/api/` takes the `X-Convoy-Token` header or that cookie, never `?token=`; method
+ * calls take JSON only with `Content-Type: application/json` (a foreign page cannot send that, nor
+ * the header, without a CORS preflight, which is never answered). No CORS headers are ever sent.
+ * Slow clients are bounded: headers within `headersTimeoutMs`, a JSON body within `bodyTimeoutMs`,
+ * and no socket idle longer than `idleTimeoutMs` (the events stream pings every 15 s).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -34,7 +38,30 @@ export interface HttpAdapterOptions {
   log?: (message: string) => void;
   /** Largest JSON body accepted on POST /api/<method>. */
   maxJsonBytes?: number;
+  /** Slow-client bounds (ms): all headers (default 10 s), a JSON body (30 s), any idle socket (60 s). */
+  timeouts?: { headersTimeoutMs?: number; bodyTimeoutMs?: number; idleTimeoutMs?: number };
 }
+
+/** The session cookie's name (per port: cookies are shared by every port of a host). */
+export function sessionCookieName(port: number): string {
+  return `convoy_session_${port}`;
+}
+
+/** The cookie value proving a page load with the token (derived, so the cookie is not the token). */
+function sessionValue(token: string): string {
+  return crypto.createHmac('sha256', token).update('convoy browser session').digest('base64url');
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/** Largest upload name, in UTF-8 bytes (file systems allow 255; room is left for " (n)" suffixes). */
+const MAX_NAME_BYTES = 200;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -90,15 +117,21 @@ function sendError(res: http.ServerResponse, status: number, code: string, messa
   sendJson(res, status, { code, message });
 }
 
-async function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+async function readJson(req: http.IncomingMessage, limit: number, timeoutMs: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new ContractError('too_large', `Request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ContractError('too_large', `Request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  // A body that trickles in is cut off: it would hold the connection (and its memory) forever.
+  const timer = setTimeout(() => req.destroy(new ContractError('timeout', `Request body not received within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new ContractError('too_large', `Request body over ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (!text) return undefined;
@@ -111,8 +144,16 @@ async function readJson(req: http.IncomingMessage, limit: number): Promise<unkno
 
 /** A file name from the client, reduced to a safe base name. */
 export function safeFileName(name: string | null): string {
-  const base = path.basename(String(name ?? '').replace(/\\/g, '/')).replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_').trim();
-  return base && base !== '.' && base !== '..' ? base.slice(0, 255) : 'upload.bin';
+  let base = path.basename(String(name ?? '').replace(/\\/g, '/')).replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_').trim();
+  if (!base || base === '.' || base === '..') return 'upload.bin';
+  // Too long for a file system: keep the extension, shorten the stem (by bytes, not characters).
+  if (Buffer.byteLength(base) > MAX_NAME_BYTES) {
+    const ext = path.extname(base).slice(0, 16);
+    let stem = base.slice(0, base.length - path.extname(base).length);
+    while (stem && Buffer.byteLength(stem + ext) > MAX_NAME_BYTES) stem = stem.slice(0, -1);
+    base = (stem || 'upload') + ext;
+  }
+  return base;
 }
 
 /** A relative folder from the client, with every `..`, absolute root and odd character removed. */
@@ -129,6 +170,8 @@ export function safeRelDir(rel: string | null): string {
 export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListener {
   const log = opts.log ?? (() => {});
   const maxJson = opts.maxJsonBytes ?? 64 * 1024 * 1024;
+  const bodyTimeoutMs = opts.timeouts?.bodyTimeoutMs ?? 30_000;
+  const session = sessionValue(opts.token);
 
   return (req, res) => {
     handle(req, res).catch((err) => {
@@ -144,8 +187,9 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const headerToken = req.headers['x-convoy-token'];
-    const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? url.searchParams.get('token');
-    const authorised = tokensEqual(token, opts.token);
+    const cookieName = sessionCookieName(req.socket.localPort ?? 0);
+    const authorised =
+      tokensEqual(Array.isArray(headerToken) ? headerToken[0] : headerToken, opts.token) || tokensEqual(cookieValue(req.headers.cookie, cookieName), session);
 
     if (url.pathname.startsWith('/api/')) {
       if (!authorised) return sendError(res, 401, 'unauthorized', 'Missing or wrong access token');
@@ -155,6 +199,17 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
       res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' });
       return void res.end();
     }
+    const isPage = url.pathname === '/' || url.pathname === '/index.html';
+    if (isPage && url.searchParams.has('token')) {
+      // The token's one use: a session cookie scripts cannot read and other sites never send; then the bare URL.
+      if (!tokensEqual(url.searchParams.get('token'), opts.token)) return serveStatic(req, res, url, false);
+      res.writeHead(303, {
+        ...SECURITY_HEADERS,
+        'Set-Cookie': `${cookieName}=${session}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: '/',
+      });
+      return void res.end();
+    }
     return serveStatic(req, res, url, authorised);
   }
 
@@ -162,23 +217,29 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     const route = url.pathname.slice('/api/'.length);
     if (route === 'events' && req.method === 'GET') return events(req, res);
     if (route === 'upload' && req.method === 'POST') return upload(req, res, url);
-    if (route.startsWith('files/') && req.method === 'GET') return file(res, decodeURIComponent(route.slice(6)));
+    if (route.startsWith('files/') && req.method === 'GET') {
+      const id = decodeOrNull(route.slice(6));
+      if (id === null) return sendError(res, 400, 'invalid_argument', 'Bad percent-escape in the item id');
+      return file(res, id);
+    }
     if (req.method !== 'POST') {
       res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' });
       return void res.end();
     }
     if (!isMethodName(route)) return sendError(res, 404, 'not_found', `Unknown method "${route}"`);
-    const type = String(req.headers['content-type'] ?? '');
-    if (type && !type.startsWith('application/json')) {
+    // JSON only as JSON: a body without this type is what a foreign page can send without a preflight.
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
       return sendError(res, 415, 'unsupported_media_type', 'Send the argument as application/json');
     }
     try {
-      const raw = await readJson(req, maxJson);
+      const raw = await readJson(req, maxJson, bodyTimeoutMs);
       const result = await dispatch(opts.handlers, route, raw, log);
       sendJson(res, 200, result);
     } catch (err) {
       const e = err instanceof ContractError ? err : new ContractError('internal', 'Internal error');
-      const status = e.code === 'too_large' ? 413 : httpStatusFor(e.code);
+      const status = e.code === 'too_large' ? 413 : e.code === 'timeout' ? 408 : httpStatusFor(e.code);
+      if (e.code === 'timeout') return void res.destroy();
       sendJson(res, status, errorShape(e));
     }
   }
@@ -211,7 +272,14 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     const name = safeFileName(url.searchParams.get('name'));
     const relDir = safeRelDir(url.searchParams.get('relDir'));
     const dir = path.join(opts.uploadDir, crypto.randomUUID(), relDir);
-    await fs.promises.mkdir(dir, { recursive: true });
+    try {
+      await fs.promises.mkdir(dir, { recursive: true });
+    } catch (err) {
+      // A folder name no file system takes (too long, reserved): the client's to fix.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG' || code === 'EINVAL') return sendError(res, 400, 'invalid_argument', `The folder name cannot be stored here (${code})`);
+      throw err;
+    }
     const dest = path.join(dir, name);
     try {
       await pipeline(req, fs.createWriteStream(dest, { flags: 'wx' }));
@@ -255,7 +323,9 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
       res.writeHead(401, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       return void res.end('Open the URL Convoy printed on start: it carries the access token.');
     }
-    const rel = isPage ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const decoded = decodeOrNull(url.pathname);
+    if (decoded === null) return sendError(res, 400, 'invalid_argument', 'Bad percent-escape in the path');
+    const rel = isPage ? 'index.html' : decoded.replace(/^\/+/, '');
     const root = path.resolve(opts.staticDir);
     const target = path.resolve(root, rel);
     if (!target.startsWith(root + path.sep)) return sendError(res, 404, 'not_found', 'Not found');
@@ -277,13 +347,24 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
   }
 }
 
+function decodeOrNull(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
 /** Starts the adapter on 127.0.0.1 (never another interface). */
 export async function startHttpAdapter(
   opts: HttpAdapterOptions & { port?: number },
 ): Promise<{ server: http.Server; port: number; url: string; close(): Promise<void> }> {
-  const server = http.createServer(createHttpHandler(opts));
-  server.requestTimeout = 0; // uploads may be long; idle sockets are bounded below
-  server.headersTimeout = 30_000;
+  const headersTimeout = opts.timeouts?.headersTimeoutMs ?? 10_000;
+  // Checked this often, so a connection that never finishes its headers goes in time.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(5_000, headersTimeout) }, createHttpHandler(opts));
+  server.requestTimeout = 0; // uploads may be long: a stalled one is cut by the idle limit instead
+  server.headersTimeout = headersTimeout;
+  server.timeout = opts.timeouts?.idleTimeoutMs ?? 60_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,14 +10,38 @@ function recorder(result: (id: string) => 'known' | 'pending' | 'unknown' = () =
 }
 
 describe('HintThrottle', () => {
-  it('turns a burst of duplicate "ended" callbacks into one immediate and one trailing re-read', async () => {
+  it('turns a burst of duplicate "ended" callbacks into one immediate and one trailing re-read (repeats wait like status callbacks)', async () => {
     const r = recorder();
-    const throttle = new HintThrottle(r.hint, { urgentMs: 60, statusMs: 1000 });
+    const throttle = new HintThrottle(r.hint, { urgentMs: 60, statusMs: 200 });
     for (let i = 0; i < 10; i++) expect(throttle.push('job-a', true)).toBe('known');
     expect(r.calls.length).toBe(1);
-    await sleep(120);
+    await sleep(300);
     expect(r.calls.map((c) => c.id)).toEqual(['job-a', 'job-a']);
-    expect(r.calls[1]!.at).toBeGreaterThanOrEqual(55);
+    expect(r.calls[1]!.at).toBeGreaterThanOrEqual(190);
+    throttle.close();
+  });
+
+  it('2,000 forged "ended" callbacks for one job over 2 s cause a handful of re-reads, not dozens', async () => {
+    const r = recorder();
+    const throttle = new HintThrottle(r.hint);
+    for (let i = 0; i < 2000; i++) {
+      throttle.push('job-a', true);
+      if (i % 100 === 99) await sleep(100);
+    }
+    await sleep(1100);
+    expect(r.calls.length).toBeGreaterThanOrEqual(2);
+    expect(r.calls.length).toBeLessThanOrEqual(4);
+    throttle.close();
+  });
+
+  it('caps re-reads per second over all jobs', async () => {
+    const r = recorder();
+    const throttle = new HintThrottle(r.hint, { urgentMs: 0, statusMs: 0, maxPerSecond: 5 });
+    for (const id of ['a', 'b', 'c']) throttle.push(id, true); // first hints: 3 reads
+    for (let i = 0; i < 30; i++) throttle.push(['a', 'b', 'c'][i % 3], false);
+    expect(r.calls.length).toBe(5);
+    await sleep(1200);
+    expect(r.calls.length).toBeLessThanOrEqual(8);
     throttle.close();
   });
 

@@ -218,3 +218,44 @@ describe('callback server', () => {
     expect(received).toEqual([]);
   });
 });
+
+describe('idle connections', () => {
+  it('256 connections that send nothing are closed after the first-byte timeout, and per address at most 64 are kept', async () => {
+    const net = await import('node:net');
+    const ownLimits = await startCallbackServer({
+      pathSecret,
+      probeKey: probeKey(pathSecret),
+      signingSecret: () => signingSecret,
+      onCallback: (id) => queue.hintJob(id),
+      onProbe: () => false,
+      onRejected: (r) => rejected.push(r),
+      limits: { firstByteTimeoutMs: 3000 },
+      log: captureLog(),
+    });
+    try {
+      const closedAt: number[] = [];
+      const t0 = Date.now();
+      const sockets = await Promise.all(
+        Array.from({ length: 256 }, () => new Promise<import('node:net').Socket>((resolve) => {
+          const s = net.connect(ownLimits.port, '127.0.0.1', () => resolve(s));
+          s.on('error', () => {});
+          s.on('close', () => closedAt.push(Date.now() - t0));
+        })),
+      );
+      // Over the per-address limit: closed at once (well before the first-byte timeout).
+      for (let i = 0; i < 50 && closedAt.length < 256 - 64; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(closedAt.length).toBeGreaterThanOrEqual(256 - 64);
+      expect(Math.max(...closedAt)).toBeLessThan(3000);
+      expect(rejected.filter((r) => r === 'too_many_connections').length).toBeGreaterThanOrEqual(256 - 64);
+      for (let i = 0; i < 200 && closedAt.length < 256; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(closedAt.length).toBe(256);
+      // The slots are free again: a real callback gets through.
+      const body = job('job-1');
+      const res = await post(`http://127.0.0.1:${ownLimits.port}/callbacks/${pathSecret}`, body, signed(body));
+      expect(res.status).toBe(202);
+      for (const s of sockets) s.destroy();
+    } finally {
+      await ownLimits.close();
+    }
+  });
+});

@@ -245,6 +245,19 @@ describe('queue view', () => {
     await waitFor(() => expect(screen.queryByTestId('offline-banner')).toBeNull());
   });
 
+  it('shows the disk-full banner while the queue is halted for space', async () => {
+    const { fake } = renderApp({ seedItems: 2 });
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const base = { running: true, connection: 'online' as const, retryAt: null, waitingItems: 2, concurrency: 4, totals: { total: 2, queued: 0, active: 2, done: 0, failed: 0, canceled: 0 }, credits: null };
+    act(() => fake.emit('queueStatus', { ...base, halt: 'disk', reason: 'Disk full at /media/out: free space and resume' }));
+    const banner = await screen.findByTestId('disk-full-banner');
+    expect(banner.getAttribute('role')).toBe('alert');
+    expect(banner.textContent).toMatch(/Disk full at \/media\/out: free space and resume/);
+    expect(banner.textContent).toMatch(/continues by itself when space returns/);
+    act(() => fake.emit('queueStatus', { ...base, halt: null, reason: null }));
+    await waitFor(() => expect(screen.queryByTestId('disk-full-banner')).toBeNull());
+  });
+
   it('stays usable when main answers "unavailable"', async () => {
     renderApp({ unavailable: ['queue.list', 'conversions.list', 'queue.status', 'destinations.list'] });
     expect(await screen.findByText(/The queue is not available yet/)).toBeTruthy();

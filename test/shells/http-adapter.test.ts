@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,12 @@ describe('browser-mode HTTP adapter', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  let cookie = '';
+  beforeAll(async () => {
+    const load = await request(port, { path: `/?token=${token}` });
+    cookie = (load.headers['set-cookie']?.[0] ?? '').split(';')[0];
+  });
+
   const call = (method: string, body: unknown, headers: Record<string, string> = {}) =>
     request(port, {
       method: 'POST',
@@ -107,7 +114,7 @@ describe('browser-mode HTTP adapter', () => {
 
   it('delivers events over Server-Sent Events', async () => {
     const received = await new Promise<string>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path: `/api/events?token=${token}` }, (res) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { Cookie: cookie } }, (res) => {
         expect(res.headers['content-type']).toMatch(/text\/event-stream/);
         let buf = '';
         res.on('data', (c: Buffer) => {
@@ -185,7 +192,7 @@ describe('browser-mode HTTP adapter', () => {
   });
 
   it('serves the page with a CSP when the token is given, and assets without', async () => {
-    const page = await request(port, { path: `/?token=${token}` });
+    const page = await request(port, { path: '/', headers: { Cookie: cookie } });
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
@@ -212,9 +219,82 @@ describe('browser-mode HTTP adapter', () => {
   });
 
   it('serves a finished item result and 404s unknown ones', async () => {
-    const ok = await request(port, { path: `/api/files/item1?token=${token}` });
+    const ok = await request(port, { path: '/api/files/item1', headers: { Cookie: cookie } });
     expect(ok.status).toBe(200);
     expect(ok.body).toBe('outside the static dir');
-    expect((await request(port, { path: `/api/files/nope?token=${token}` })).status).toBe(404);
+    expect((await request(port, { path: '/api/files/nope', headers: { Cookie: cookie } })).status).toBe(404);
   });
+
+  it('takes the URL token on the page load only: an httpOnly SameSite=Strict cookie, then the bare URL', async () => {
+    const load = await request(port, { path: `/?token=${token}` });
+    expect(load.status).toBe(303);
+    expect(load.headers.location).toBe('/');
+    const set = load.headers['set-cookie']?.[0] ?? '';
+    expect(set).toMatch(new RegExp(`^convoy_session_${port}=[\\w-]{20,}; HttpOnly; SameSite=Strict; Path=/$`));
+    expect(set).not.toContain(token);
+    expect((await request(port, { path: '/?token=wrong' })).status).toBe(401);
+    // ?token= no longer opens /api/: not for calls, events or files.
+    const viaQuery = await request(port, { method: 'POST', path: `/api/settings.get?token=${token}`, headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(viaQuery.status).toBe(401);
+    expect((await request(port, { path: `/api/events?token=${token}` })).status).toBe(401);
+    expect((await request(port, { path: `/api/files/item1?token=${token}` })).status).toBe(401);
+    expect((await request(port, { path: '/api/files/item1', headers: { Cookie: `convoy_session_${port}=forged` } })).status).toBe(401);
+  });
+
+  it('takes JSON only as application/json (no empty or text/plain bodies)', async () => {
+    for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+      const res = await request(port, {
+        method: 'POST',
+        path: '/api/settings.update',
+        headers: { 'X-Convoy-Token': token, ...(type ? { 'Content-Type': type } : {}) },
+        body: '{"concurrency":3}',
+      });
+      expect(res.status, String(type)).toBe(415);
+    }
+    expect((await call('settings.get', {}, { 'Content-Type': 'application/json; charset=utf-8' })).status).toBe(200);
+  });
+
+  it('answers 400, not 500, to bad percent-escapes, and shortens a 400-byte upload name', async () => {
+    expect((await request(port, { path: '/api/files/%E0%A4%A', headers: { Cookie: cookie } })).status).toBe(400);
+    expect((await request(port, { path: '/assets/%E0%A4%A.js' })).status).toBe(400);
+    const long = `${'é'.repeat(200)}.png`;
+    const res = await request(port, { method: 'POST', path: `/api/upload?name=${encodeURIComponent(long)}`, headers: { 'X-Convoy-Token': token }, body: 'x' });
+    expect(res.status).toBe(201);
+    const name = path.basename(JSON.parse(res.body).path as string);
+    expect(name.endsWith('.png')).toBe(true);
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
+    const longDir = await request(port, { method: 'POST', path: `/api/upload?name=a.png&relDir=${'d'.repeat(400)}`, headers: { 'X-Convoy-Token': token }, body: 'x' });
+    expect(longDir.status).toBe(400);
+  });
+});
+
+describe('browser-mode HTTP adapter: slow clients', () => {
+  it('closes a connection whose headers or JSON body never finish', async () => {
+    const handlers = createHandlers({ 'settings.get': async () => settings });
+    const started = await startHttpAdapter({
+      handlers,
+      events: new EventBus(),
+      token,
+      uploadDir: fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-adapter-slow-')),
+      timeouts: { headersTimeoutMs: 1000, bodyTimeoutMs: 1000, idleTimeoutMs: 3000 },
+    });
+    const closedAfter = (first: string) =>
+      new Promise<number>((resolve) => {
+        const t0 = Date.now();
+        const sock = net.connect(started.port, '127.0.0.1', () => sock.write(first));
+        sock.on('data', () => {});
+        sock.on('error', () => {});
+        sock.on('close', () => resolve(Date.now() - t0));
+      });
+    try {
+      const [slowHeaders, slowBody] = await Promise.all([
+        closedAfter('POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1\r\n'),
+        closedAfter(`POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Convoy-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`),
+      ]);
+      expect(slowHeaders).toBeLessThan(8000);
+      expect(slowBody).toBeLessThan(8000);
+    } finally {
+      await started.close();
+    }
+  }, 20_000);
 });

@@ -8,6 +8,7 @@ import { createCore, type Core } from '../../core';
 import { registerSecret } from '../../log';
 import { resolveDataDir } from '../../paths';
 import { expandPaths } from '../../queue/index';
+import { outputFolderProblem } from '../../queue/outputs';
 import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
@@ -26,7 +27,8 @@ Options:
   --concurrency <n>              Jobs in flight, 1–64 (default: the settings' value)
   --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip
   --engine <baseUrl>             API base URL, e.g. http://127.0.0.1:5123/v2 (needs an API key)
-  --api-key <key>                api2convert API key (or API2CONVERT_API_KEY, or the keychain)
+  --api-key-stdin                Read the api2convert API key from standard input (the safe way; or API2CONVERT_API_KEY, or the keychain)
+  --api-key <key>                Discouraged: the key shows in "ps" and shell history; use --api-key-stdin
   --data-dir <dir>               Data folder (queue database, logs); default CONVOY_HOME or the app folder
   --destination <name>           Send results to this saved destination profile instead of a folder
   --public-url <url>             Public URL for job callbacks (instead of polling)
@@ -96,16 +98,34 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
+/** The key piped to --api-key-stdin: the first line of standard input (never a terminal prompt echoing it). */
+async function apiKeyFromStdin(io: CliIO): Promise<string> {
+  if (io.stdin.isTTY) throw new UsageError('--api-key-stdin reads the key from standard input: pipe it in (e.g. from a password manager)');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += b.length;
+    if (size > 64 * 1024) throw new UsageError('--api-key-stdin: standard input is too long for an API key');
+    chunks.push(b);
+  }
+  const key = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0].trim();
+  if (!key) throw new UsageError('--api-key-stdin: standard input is empty');
+  return key;
+}
+
 /** Builds the core the CLI runs on: the API (flag/env/keychain key, or the local engine) and the queue. */
 export async function coreForCli(
-  values: { engine?: string; 'api-key'?: string; 'data-dir'?: string; verbose?: boolean },
+  values: { engine?: string; 'api-key'?: string; 'api-key-stdin'?: boolean; 'data-dir'?: string; verbose?: boolean },
   io: CliIO,
   queue: NonNullable<Parameters<typeof createCore>[0]['queue']>,
   callbacks?: Parameters<typeof createCore>[0]['callbacks'],
 ): Promise<Core> {
   const engine = values.engine ? normalizeEngineUrl(values.engine) : undefined;
   if (values['api-key'] !== undefined && !values['api-key'].trim()) throw new UsageError('--api-key is empty');
-  let apiKey = values['api-key']?.trim() || undefined;
+  if (values['api-key'] !== undefined && values['api-key-stdin']) throw new UsageError('Use either --api-key or --api-key-stdin, not both');
+  let apiKey = values['api-key-stdin'] ? await apiKeyFromStdin(io) : values['api-key']?.trim() || undefined;
+  if (values['api-key'] !== undefined) io.stderr.write('convoy: warning: --api-key shows the key to other users of this machine (ps); use --api-key-stdin or API2CONVERT_API_KEY\n');
   if (engine && !apiKey) {
     apiKey = (await engineApiKey(undefined, io, resolveDataDir(values['data-dir'] ?? null, io.env))) ?? undefined;
     if (!apiKey) throw new UsageError('--engine needs an API key: pass --api-key, set API2CONVERT_API_KEY or store one in the app');
@@ -146,6 +166,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         'on-conflict': { type: 'string' },
         engine: { type: 'string' },
         'api-key': { type: 'string' },
+        'api-key-stdin': { type: 'boolean' },
         'data-dir': { type: 'string' },
         destination: { type: 'string' },
         'public-url': { type: 'string' },
@@ -182,6 +203,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
   const outDir = values['out-dir'] ?? process.cwd();
+  const outDirProblem = values.destination === undefined ? outputFolderProblem(outDir) : null;
+  if (outDirProblem) throw new UsageError(`--out-dir: ${outDirProblem}`);
 
   // Inputs in the given order: URLs as they are; paths expanded (folders → their files, keeping the structure).
   const items: AddItem[] = [];

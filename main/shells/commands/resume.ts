@@ -17,7 +17,8 @@ including items that were added but never started.
 Options:
   --data-dir <dir>               Data folder (default CONVOY_HOME or the app folder)
   --engine <baseUrl>             API base URL, e.g. http://127.0.0.1:5123/v2 (needs an API key)
-  --api-key <key>                api2convert API key (or API2CONVERT_API_KEY, or the keychain)
+  --api-key-stdin                Read the api2convert API key from standard input (the safe way; or API2CONVERT_API_KEY, or the keychain)
+  --api-key <key>                Discouraged: the key shows in "ps" and shell history; use --api-key-stdin
   --concurrency <n>              Jobs in flight, 1–64
   --offline-timeout <seconds>    Stop (exit 6, resumable) after being offline this long (default 600; 0 = wait forever)
   --json                         Print one JSON document (no progress)
@@ -33,6 +34,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       options: {
         engine: { type: 'string' },
         'api-key': { type: 'string' },
+        'api-key-stdin': { type: 'boolean' },
         'data-dir': { type: 'string' },
         concurrency: { type: 'string' },
         'offline-timeout': { type: 'string' },

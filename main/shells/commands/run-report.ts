@@ -10,11 +10,15 @@ import { ExitCode, type CliIO } from '../cli-types';
 
 export interface RunOptions {
   json: boolean;
-  /** Give up (exit `network`, items stay resumable) after being offline this long; 0 = never. */
+  /**
+   * Give up (exit `network`, items stay resumable) after this long without progress while the
+   * connection has been lost; a gate that flips offline/online without anything moving does not
+   * restart the clock. 0 = never.
+   */
   offlineTimeoutMs: number;
 }
 
-export type StopReason = 'auth' | 'quota' | 'offline' | 'interrupted';
+export type StopReason = 'auth' | 'quota' | 'offline' | 'disk' | 'interrupted';
 
 export interface RunOutcome {
   stopped: { reason: StopReason; message: string } | null;
@@ -79,9 +83,13 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
     io.stdout.write(`${line}\n`);
     if (tty && statusLine) io.stdout.write(statusLine);
   };
+  // Progress = an item changed state or moved bytes; only progress restarts the offline clock.
+  let offlineSince: number | null = null;
   const off = core.events.on('items', (e) => {
     for (const v of e.items) {
       if (!batchSet.has(v.batchId)) continue;
+      const was = views.get(v.id);
+      if (!was || was.state !== v.state || was.bytesUp !== v.bytesUp || was.bytesDown !== v.bytesDown) offlineSince = null;
       views.set(v.id, v);
       if (TERMINAL.has(v.state) && !reported.has(v.id)) {
         reported.add(v.id);
@@ -96,7 +104,7 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let lastConnection = 'online';
-  let offlineSince: number | null = null;
+  let lastOfflineReason = '';
   let stopped: RunOutcome['stopped'] = null;
   try {
     for (;;) {
@@ -114,15 +122,16 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
         stopped = { reason: 'quota', message: conn.halt.reason };
         break;
       }
-      if (conn.connection === 'offline') {
-        offlineSince ??= Date.now();
-        if (opts.offlineTimeoutMs > 0 && Date.now() - offlineSince > opts.offlineTimeoutMs) {
-          stopped = { reason: 'offline', message: `Offline for more than ${fmtSecs(opts.offlineTimeoutMs)}: ${conn.reason ?? ''}` };
-          break;
-        }
-      } else {
-        offlineSince = null;
+      if (conn.halt?.kind === 'disk') {
+        stopped = { reason: 'disk', message: conn.halt.reason };
+        break;
       }
+      if (conn.connection === 'offline') offlineSince ??= Date.now();
+      if (offlineSince !== null && opts.offlineTimeoutMs > 0 && Date.now() - offlineSince > opts.offlineTimeoutMs) {
+        stopped = { reason: 'offline', message: `No progress for more than ${fmtSecs(opts.offlineTimeoutMs)} while the API was unreachable: ${conn.reason ?? lastOfflineReason}` };
+        break;
+      }
+      if (conn.connection === 'offline' && conn.reason) lastOfflineReason = conn.reason;
       if (conn.connection !== lastConnection) {
         lastConnection = conn.connection;
         if (!tty) write(conn.connection === 'online' ? 'Connection: back online' : `Connection: ${conn.connection} — ${conn.reason ?? ''}; waiting`);
@@ -191,6 +200,7 @@ export function exitCodeFor(outcome: RunOutcome, rejected: Rejected[]): number {
       case 'quota':
         return ExitCode.quota;
       case 'offline':
+      case 'disk':
         return ExitCode.network;
       case 'interrupted':
         return ExitCode.interrupted;

@@ -12,6 +12,7 @@ import { QueueStore } from '../../queue/index';
 import type { ItemRow } from '../../queue/types';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { parseCount } from './convert';
+import { folderSize, formatBytes } from '../../storage';
 
 const usage = `Usage: convoy status [options]
 
@@ -91,10 +92,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (values.json) {
       const callbacks = readCallbackState(callbackStatePath(dataDir))?.status ?? null;
-      io.stdout.write(`${JSON.stringify({ dataDir, batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ dataDir, dataDirBytes: await folderSize(dataDir), batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`);
       return ExitCode.ok;
     }
-    const lines: string[] = [`Queue in ${dataDir}`];
+    const lines: string[] = [`Queue in ${dataDir} (data folder: ${formatBytes(await folderSize(dataDir))})`];
     if (batches.length === 0) lines.push('No batches.');
     for (const b of batches) {
       const c = b.counts;

@@ -43,6 +43,11 @@ export function Banners() {
           {retryIn !== null ? `; resuming in ${formatDuration(retryIn)}` : '; resuming by itself'}.{qs.reason ? ` ${qs.reason}` : ''}
         </div>
       )}
+      {qs?.halt === 'disk' && (
+        <div className="banner banner-error" role="alert" data-testid="disk-full-banner">
+          <strong>Disk full.</strong> {qs.reason} The queue continues by itself when space returns.
+        </div>
+      )}
       {secrets?.warning && (
         <div className="banner banner-warn" role="status">
           <strong>Secrets are not saved to a keychain.</strong> {secrets.warning}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ConflictPolicy, ProviderKind } from '../../../preload/contract';
 import { useApp, useConvoy } from '../context';
 import { draftFromSettings, settingsPatch, validateApiKey, validateSettings, type SettingsDraft } from '../lib/settingsForm';
+import { formatBytes } from '../lib/format';
 import { Modal } from './Modal';
 import { keepFocus } from './keepFocus';
 
@@ -75,6 +76,8 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
   const callback = useApp((s) => s.callbackStatus);
   const unavailable = useApp((s) => s.unavailable);
   const activeProvider = useApp((s) => s.info?.provider ?? null);
+  const dataDir = useApp((s) => s.info?.dataDir ?? null);
+  const dataDirBytes = useApp((s) => s.info?.dataDirBytes);
   const [draft, setDraft] = useState<SettingsDraft | null>(() => (settings ? draftFromSettings(settings) : null));
   const [apiKey, setApiKey] = useState('');
   const [keyResult, setKeyResult] = useState<Result>(null);
@@ -322,6 +325,12 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
           />
           Notify me when a batch ends
         </label>
+        {dataDir && (
+          <p className="hint" data-testid="data-folder">
+            Data folder: {dataDir}
+            {dataDirBytes !== undefined ? ` (${formatBytes(dataDirBytes)})` : ''}
+          </p>
+        )}
       </fieldset>
       <Inline result={saveResult} />
       <div className="form-actions">

@@ -1,0 +1,105 @@
+/**
+ * The engine keeps no more than it needs: inputs go when their job ends (and at start, for jobs
+ * that ended before), the in-process engine deletes each output once Convoy has fetched it, and
+ * `convoy status` shows how much the data folder takes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine } from '../../engine/index';
+import { folderSize } from '../../main/storage';
+import { cliEnv, runCli } from '../cli/cli-helpers';
+import { makeImages, openQueue, tmpDir, waitForBatches, type TestEngine } from '../queue/helpers';
+
+const engines: Engine[] = [];
+afterAll(async () => {
+  for (const e of engines) await e.close().catch(() => {});
+});
+
+/** Job files under the engine's data folder (inputs, outputs, work), relative. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.filter((f) => f.startsWith(`files${path.sep}`));
+}
+
+async function engineFor(dataDir: string, deleteServedOutputs: boolean): Promise<TestEngine> {
+  const apiKey = `storage-key-${Math.random().toString(36).slice(2)}`;
+  const engine = await createEngine({ dataDir, apiKey, deleteServedOutputs }, { log: () => {} });
+  engines.push(engine);
+  return { engine, apiKey, dataDir, port: Number(new URL(engine.baseUrl).port), api: `${engine.baseUrl}/v2` };
+}
+
+async function convertAll(te: TestEngine, files: string[]) {
+  const q = openQueue(te, tmpDir('storage-data'));
+  try {
+    const r = await q.queue.add({ items: files.map((f) => ({ source: { kind: 'file' as const, path: f } })), target: 'png' });
+    q.queue.start({ batchId: r.batchId });
+    await waitForBatches(q.queue, [r.batchId]);
+    q.queue.flushEvents();
+    expect(q.queue.status().totals.done).toBe(files.length);
+  } finally {
+    await q.close();
+  }
+}
+
+describe('engine storage', () => {
+  it('the in-process engine keeps neither inputs nor outputs once Convoy has the results', async () => {
+    const files = await makeImages(tmpDir('storage-src'), 3, { size: 64 });
+    const dir = tmpDir('storage-engine');
+    const te = await engineFor(dir, true);
+    await convertAll(te, files);
+    await new Promise((r) => setTimeout(r, 300)); // deletions are not awaited by the response
+    expect(filesUnder(dir)).toEqual([]);
+  });
+
+  it('an engine of its own deletes inputs at the job end and keeps outputs for their TTL', async () => {
+    const files = await makeImages(tmpDir('storage-src2'), 2, { size: 64 });
+    const dir = tmpDir('storage-engine2');
+    const te = await engineFor(dir, false);
+    await convertAll(te, files);
+    await new Promise((r) => setTimeout(r, 300));
+    const left = filesUnder(dir);
+    expect(left.filter((f) => f.includes(`${path.sep}inputs${path.sep}`))).toEqual([]);
+    expect(left.filter((f) => f.includes(`${path.sep}outputs${path.sep}`))).toHaveLength(2);
+  });
+
+  it('sweeps inputs of ended jobs at start', async () => {
+    const files = await makeImages(tmpDir('storage-src3'), 1, { size: 64 });
+    const dir = tmpDir('storage-engine3');
+    const te = await engineFor(dir, false);
+    await convertAll(te, files);
+    await te.engine.close();
+    // An input left behind by a crash (or by an older version).
+    const jobDirs = fs.readdirSync(path.join(dir, 'files'));
+    expect(jobDirs).toHaveLength(1);
+    const stale = path.join(dir, 'files', jobDirs[0], 'inputs', 'x', 'left.jpg');
+    fs.mkdirSync(path.dirname(stale), { recursive: true });
+    fs.writeFileSync(stale, 'stale');
+    await engineFor(dir, false);
+    expect(fs.existsSync(stale)).toBe(false);
+  });
+});
+
+describe('convoy status', () => {
+  it('shows the data folder and its size', async () => {
+    const home = tmpDir('storage-home');
+    fs.writeFileSync(path.join(home, 'blob.bin'), Buffer.alloc(3 * 1024 * 1024));
+    const { openDatabase } = await import('../../main/db');
+    openDatabase(home).close();
+    const bytes = await folderSize(home);
+    expect(bytes).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+    const text = await runCli(['status'], { env: cliEnv({ CONVOY_HOME: home }) });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`Queue in ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(data folder: 3\\.\\d MB\\)`));
+    const json = await runCli(['status', '--json'], { env: cliEnv({ CONVOY_HOME: home }) });
+    expect(JSON.parse(json.stdout).dataDirBytes).toBeGreaterThanOrEqual(3 * 1024 * 1024);
+  });
+});
