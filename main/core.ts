@@ -44,6 +44,10 @@ export interface CoreOptions {
   /** Talk to this API base URL (e.g. a local engine's `http://127.0.0.1:p/v2`) instead of the settings' provider. */
   apiBaseUrl?: string;
   apiKey?: string;
+  /** Where `apiKey` came from (CLI: flag, environment or keychain); recorded with each new batch. */
+  apiKeySource?: 'flag' | 'env' | 'keychain';
+  /** Run the in-process local engine even when a key is set (resuming a local-engine batch). */
+  localEngine?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage, injected by the Electron shell (the keychain fallback). */
   safeStorage?: SafeStorageLike;
@@ -109,7 +113,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, ...opts.queue });
+    const api = { baseUrl: provider.kind === 'local' ? null : provider.baseUrl, keySource: provider.keySource };
+    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, api, ...opts.queue });
   } catch (err) {
     db.close();
     await provider.close();
@@ -267,10 +272,17 @@ async function resolveProvider(
   secrets: SecretStore,
   cloudEndpoints: ReturnType<typeof endpointsFromEnv>,
 ): Promise<Provider> {
-  if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '');
-  let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
-  if (!key && settings.get().provider === 'api2convert') key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
-  if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key);
+  if (!opts.localEngine) {
+    const explicit = opts.apiKey ? (opts.apiKeySource ?? 'flag') : null;
+    if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '', explicit ?? 'env');
+    let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
+    let source: Provider['keySource'] = explicit ?? 'env';
+    if (!key && settings.get().provider === 'api2convert') {
+      key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
+      source = 'keychain';
+    }
+    if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key, source);
+  }
   const callbackSecret =
     env.CONVOY_CALLBACK_SIGNING_SECRET || (await secrets.get(SIGNING_SECRET_NAME).catch(() => null)) || undefined;
   return startLocalEngine(path.resolve(dataDir), {

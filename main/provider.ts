@@ -8,6 +8,8 @@ export interface Provider {
   /** Base URL including `/v2`. */
   baseUrl: string;
   apiKey: string;
+  /** Where the key came from (recorded with each batch; never the key itself). */
+  keySource: 'flag' | 'env' | 'keychain' | 'local';
   /** Stops the in-process engine when this provider started one. */
   close(): Promise<void>;
 }
@@ -28,7 +30,7 @@ export async function startLocalEngine(
   const { apiKey, cloudEndpoints, callbackSecret } = opts;
   const { createEngine } = await import('../engine/index');
   const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret });
-  return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, close: () => engine.close() };
+  return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, keySource: 'local', close: () => engine.close() };
 }
 
 export const LOCAL_ENGINE_KEY_NAME = 'local-engine-key';
@@ -70,6 +72,6 @@ export async function localEngineKey(secrets: KeyStore, dataDir: string): Promis
   return fresh;
 }
 
-export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string): Provider {
-  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, close: async () => {} };
+export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string, keySource: Provider['keySource'] = 'flag'): Provider {
+  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, keySource, close: async () => {} };
 }

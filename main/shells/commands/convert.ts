@@ -12,6 +12,7 @@ import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
+import { cliApiKey } from './api-key';
 
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
@@ -75,48 +76,31 @@ export function parseCount(flag: string, text: string | undefined, min: number, 
   return n;
 }
 
-/**
- * The key for `--engine`: the flag, the environment, else the keychain's. (Without --engine the
- * core itself takes the environment's key or, when api2convert is the chosen provider, the
- * keychain's, and otherwise runs the local engine.)
- */
-export async function engineApiKey(flag: string | undefined, io: CliIO, dataDir: string): Promise<string | null> {
-  const key = flag?.trim() || io.env.API2CONVERT_API_KEY?.trim();
-  if (key) return key;
-  try {
-    const { createSecretStore, API_KEY_NAME } = await import('../../secrets/index');
-    const store = await withTimeout(createSecretStore({ dataDir, probeTimeoutMs: 5000 }), 8000);
-    return (await withTimeout(store.get(API_KEY_NAME), 5000)) || null;
-  } catch {
-    return null;
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
-
 /** Builds the core the CLI runs on: the API (flag/env/keychain key, or the local engine) and the queue. */
 export async function coreForCli(
   values: { engine?: string; 'api-key'?: string; 'data-dir'?: string; verbose?: boolean },
   io: CliIO,
   queue: NonNullable<Parameters<typeof createCore>[0]['queue']>,
   callbacks?: Parameters<typeof createCore>[0]['callbacks'],
+  extra: { localEngine?: boolean; apiKeySource?: 'flag' | 'env' | 'keychain' } = {},
 ): Promise<Core> {
   const engine = values.engine ? normalizeEngineUrl(values.engine) : undefined;
   if (values['api-key'] !== undefined && !values['api-key'].trim()) throw new UsageError('--api-key is empty');
-  let apiKey = values['api-key']?.trim() || undefined;
-  if (engine && !apiKey) {
-    apiKey = (await engineApiKey(undefined, io, resolveDataDir(values['data-dir'] ?? null, io.env))) ?? undefined;
-    if (!apiKey) throw new UsageError('--engine needs an API key: pass --api-key, set API2CONVERT_API_KEY or store one in the app');
+  const dataDir = resolveDataDir(values['data-dir'] ?? null, io.env);
+  let found = values['api-key']?.trim() ? { key: values['api-key'].trim(), source: extra.apiKeySource ?? ('flag' as const) } : null;
+  if (engine && !found) {
+    found = await cliApiKey(undefined, io, dataDir);
+    if (!found) throw new UsageError('--engine needs an API key: pass --api-key, set API2CONVERT_API_KEY or store one with "convoy login"');
   }
-  registerSecret(apiKey);
+  registerSecret(found?.key);
   registerSecret(io.env.API2CONVERT_API_KEY);
   return createCore({
     shell: 'cli',
     dataDir: values['data-dir'] ?? null,
     apiBaseUrl: engine,
-    apiKey,
+    apiKey: found?.key,
+    apiKeySource: found?.source,
+    localEngine: extra.localEngine,
     env: io.env,
     echoLog: Boolean(values.verbose),
     queue,
@@ -190,7 +174,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       items.push({ source: { kind: 'url', url: arg } });
       continue;
     }
-    for (const f of await expandPaths([arg], Boolean(values.recursive))) {
+    for (const f of await expandPaths([arg], Boolean(values.recursive), 'folder')) {
       items.push({ source: { kind: 'file', path: f.path, ...(f.relDir !== undefined ? { relDir: f.relDir } : {}) } });
     }
   }
