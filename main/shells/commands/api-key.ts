@@ -14,7 +14,7 @@ export interface FoundKey {
 export async function cliApiKey(flag: string | undefined, io: CliIO, dataDir: string): Promise<FoundKey | null> {
   if (flag?.trim()) return { key: flag.trim(), source: 'flag' };
   if (io.env.API2CONVERT_API_KEY?.trim()) return { key: io.env.API2CONVERT_API_KEY.trim(), source: 'env' };
-  const key = await keychainApiKey(dataDir);
+  const key = await keychainApiKey(dataDir, io.env);
   return key ? { key, source: 'keychain' } : null;
 }
 
@@ -22,7 +22,7 @@ export async function cliApiKey(flag: string | undefined, io: CliIO, dataDir: st
 export async function apiKeyFrom(source: ApiKeySource, flag: string | undefined, io: CliIO, dataDir: string): Promise<string | null> {
   if (source === 'flag') return flag?.trim() || null;
   if (source === 'env') return io.env.API2CONVERT_API_KEY?.trim() || null;
-  if (source === 'keychain') return keychainApiKey(dataDir);
+  if (source === 'keychain') return keychainApiKey(dataDir, io.env);
   return null;
 }
 
@@ -33,10 +33,17 @@ export function howToGiveKey(source: ApiKeySource): string {
   return 'its key came from the keychain: store it with "convoy login" (or in the app) and run "convoy resume"';
 }
 
-async function keychainApiKey(dataDir: string): Promise<string | null> {
+/** The secret store as the CLI opens it (CONVOY_SECRETS=memory keeps the keychain out). */
+export async function cliSecretStore(dataDir: string, env: NodeJS.ProcessEnv) {
+  const { createSecretStore } = await import('../../secrets/index');
+  return withTimeout(createSecretStore({ dataDir, probeTimeoutMs: 5000, backend: env.CONVOY_SECRETS === 'memory' ? 'memory' : 'auto' }), 8000);
+}
+
+async function keychainApiKey(dataDir: string, env: NodeJS.ProcessEnv): Promise<string | null> {
+  if (env.CONVOY_SECRETS === 'memory') return null;
   try {
-    const { createSecretStore, API_KEY_NAME } = await import('../../secrets/index');
-    const store = await withTimeout(createSecretStore({ dataDir, probeTimeoutMs: 5000 }), 8000);
+    const { API_KEY_NAME } = await import('../../secrets/index');
+    const store = await cliSecretStore(dataDir, env);
     return (await withTimeout(store.get(API_KEY_NAME), 5000)) || null;
   } catch {
     return null;
