@@ -13,6 +13,7 @@ import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 import { cliApiKey } from './api-key';
+import { collectOptions } from './options-input';
 
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
@@ -21,7 +22,9 @@ with a persistent queue: an interrupted run continues with "convoy resume".
 
 Options:
   --to <format>                  Target format (png, pdf, mp3…) (required)
-  --option <key=value>           Conversion option, repeatable (e.g. --option quality=80)
+  --option <key=value>           Conversion option, repeatable (e.g. --option quality=80; key:=value keeps a literal string)
+  --options-file <file.json>     Conversion options as a JSON object (--option overrides its keys)
+  --async                        Start one job per input on the API, print the job ids, exit (see "convoy jobs")
   --out-dir <dir>                Output folder (default: the current folder)
   --recursive                    Include files in subfolders of the given folders
   --concurrency <n>              Jobs in flight, 1–64 (default: the settings' value)
@@ -38,17 +41,7 @@ Options:
 
 Without an API key and without --engine, the built-in local engine converts in this process.`;
 
-/** `key=value` → typed option value (numbers and booleans as such). */
-export function parseOption(text: string): [string, string | number | boolean] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--option must be key=value (got "${text}")`);
-  const key = text.slice(0, eq).trim();
-  const raw = text.slice(eq + 1).trim();
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw new UsageError(`--option: invalid option name "${key}"`);
-  if (raw === 'true' || raw === 'false') return [key, raw === 'true'];
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return [key, Number(raw)];
-  return [key, raw];
-}
+export { parseOption } from './options-input';
 
 /** A command-line input that names a URL rather than a path (any `scheme://`, or `scheme:` that is not a drive letter). */
 export function looksLikeUrl(arg: string): boolean {
@@ -124,6 +117,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       options: {
         to: { type: 'string' },
         option: { type: 'string', multiple: true },
+        'options-file': { type: 'string' },
+        async: { type: 'boolean' },
         'out-dir': { type: 'string' },
         recursive: { type: 'boolean' },
         concurrency: { type: 'string' },
@@ -147,11 +142,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const target = values.to?.trim().toLowerCase().replace(/^\./, '');
   if (!target) throw new UsageError('--to <format> is required');
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
-  const options: ConversionOptions = {};
-  for (const o of values.option ?? []) {
-    const [k, v] = parseOption(o);
-    options[k] = v;
-  }
+  const options: ConversionOptions = collectOptions(values.option, values['options-file']);
   const concurrency = parseCount('--concurrency', values.concurrency, 1, 64);
   const conflict = values['on-conflict'];
   if (conflict !== undefined && !['rename', 'overwrite', 'skip'].includes(conflict)) {
@@ -183,6 +174,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write('convoy convert: the given folders contain no files\n');
     return ExitCode.usage;
   }
+  if (values.async) return (await import('./convert-async')).runAsync(values, items, target, options, io);
 
   let core: Core;
   try {

@@ -11,4 +11,7 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   batch: async () => ({ ...(await import('./convert')).command, name: 'batch', summary: 'The same as convert (the official CLI\'s name for many inputs)' }),
   formats: async () => (await import('./discovery')).formatsCommand,
   options: async () => (await import('./discovery')).optionsCommand,
+  completion: async () => (await import('./completion')).command,
+  jobs: async () => (await import('./jobs')).jobsCommand,
+  credits: async () => (await import('./jobs')).creditsCommand,
 };
