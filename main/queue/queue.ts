@@ -305,6 +305,21 @@ export class Queue {
     else this.scheduler.allowAll();
   }
 
+  /** A new batch with no items yet (a watched folder's, created before it takes its first file). */
+  createEmptyBatch(): string {
+    this.assertOpen();
+    const id = this.store.createBatch(this.opts.api).id;
+    this.counts.set(id, emptyCounts());
+    return id;
+  }
+
+  /** Runs this batch's unfinished work now (when it belongs to this queue's API). */
+  resumeBatch(batchId: string): void {
+    if (!this.ownsBatch(batchId)) return;
+    this.scheduler.allowBatch(batchId);
+    this.scheduler.pump();
+  }
+
   /** Whether a batch runs on this queue's API (batches that recorded no API run anywhere). */
   ownsBatch(batchId: string): boolean {
     if (!this.opts.api) return true;

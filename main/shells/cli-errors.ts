@@ -3,6 +3,7 @@
  * official CLI's error envelope on stdout, `{ "ok": false, "error": { type, message, exit_code } }`.
  */
 import { ContractError } from '../../preload/contract';
+import { ApiError } from '../api/errors';
 import { ExitCode, UsageError, type CliIO } from './cli-types';
 
 export class CliFailure extends Error {
@@ -26,8 +27,8 @@ export function classifyError(err: unknown): { code: number; type: string; messa
     const byCode: Record<string, number> = { invalid_argument: ExitCode.validation, not_found: ExitCode.validation, unauthorized: ExitCode.auth, unavailable: ExitCode.network };
     return { code: byCode[err.code] ?? ExitCode.failed, type: 'ContractError', message };
   }
-  const kind = (err as { kind?: string })?.kind;
-  if ((err as Error)?.name === 'ApiError' && kind) {
+  if (err instanceof ApiError) {
+    const kind = err.kind;
     const byKind: Record<string, number> = {
       auth: ExitCode.auth,
       payment: ExitCode.quota,

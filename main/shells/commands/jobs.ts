@@ -207,9 +207,16 @@ export async function startAsyncJobs(
       started.push({ input: input.url, job_id: job.id });
       continue;
     }
+    const stat = await fs.promises.stat(input.path).catch(() => null);
+    if (!stat?.isFile()) throw new CliFailure(`File not found: ${input.path}`, ExitCode.validation, 'NotFoundError');
     const job = await client.createJob({ conversion, process: false });
-    await client.uploadFile({ id: job.id, server: job.server!, token: job.token! }, input.path);
-    await client.patchJob(job.id, { process: true });
+    try {
+      await client.uploadFile({ id: job.id, server: job.server!, token: job.token! }, input.path);
+      await client.patchJob(job.id, { process: true });
+    } catch (err) {
+      await client.deleteJob(job.id).catch(() => {}); // no half-made job left behind
+      throw err;
+    }
     started.push({ input: input.path, job_id: job.id });
   }
   return started;
