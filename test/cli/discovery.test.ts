@@ -31,7 +31,7 @@ describe('formats and options', () => {
     expect(JSON.parse(cats.stdout)).toEqual(expect.arrayContaining(['audio', 'document', 'image', 'video']));
     const none = await runCli(['formats', 'frobnicate', ...api()]);
     expect(none.code).toBe(2);
-  });
+  }, 240_000);
 
   it('options <target> lists the options; an unknown target exits 5 with the --json error envelope', async () => {
     const r = await runCli(['options', 'webp', ...api()]);
@@ -41,7 +41,7 @@ describe('formats and options', () => {
     const bad = await runCli(['options', 'nope', '--json', ...api()]);
     expect(bad.code).toBe(5);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { exit_code: 5, message: expect.stringMatching(/nope/) } });
-  });
+  }, 240_000);
 });
 
 describe('completion', () => {
@@ -61,17 +61,17 @@ describe('completion', () => {
     expect(complete(['convoy', 'convert', 'a.png', '--to', 'web'])).toEqual(['webm', 'webp']);
     expect(complete(['convoy', 'convert', '--option', 'qual'])).toEqual(['quality=']);
     expect(complete(['convoy', 'form'])).toEqual(['formats']);
-  });
+  }, 240_000);
 
   it.each(['zsh', 'fish', 'powershell'])('%s: a script with the catalog', async (shell) => {
     const r = await runCli(['completion', shell, ...api()]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/webp/);
     expect(r.stdout).toMatch(/quality/);
-  });
+  }, 240_000);
 
   it('an unknown shell is a usage error', async () => {
     const r = await runCli(['completion', 'tcsh', ...api()]);
     expect(r.code).toBe(2);
-  });
+  }, 240_000);
 });

@@ -13,10 +13,10 @@ let files: string[];
 beforeAll(async () => {
   te = await startEngine();
   files = await makeImages(tmpDir('jobs-src'), 2);
-});
+}, 240_000);
 afterAll(async () => {
   await te?.engine.close();
-});
+}, 240_000);
 const api = () => ['--engine', te.api, '--api-key', te.apiKey, '--data-dir', tmpDir('jobs-data')];
 
 it('--async prints one job id per input; jobs wait / status / download / list / cancel; credits', async () => {
@@ -53,7 +53,7 @@ it('--async prints one job id per input; jobs wait / status / download / list / 
   const credits = await runCli(['credits', '--json', ...api()]);
   expect(credits.code, credits.stderr).toBe(0);
   expect(JSON.parse(credits.stdout)[0]).toMatchObject({ id: 'local', unlimited: true });
-});
+}, 240_000);
 
 it('jobs wait --timeout exits 7 while the job still runs; cancel stops it', async () => {
   te.engine.setFaults({ conversionDelayMs: 90_000 });
@@ -69,4 +69,4 @@ it('jobs wait --timeout exits 7 while the job still runs; cancel stops it', asyn
   } finally {
     te.engine.setFaults({ conversionDelayMs: 0 });
   }
-});
+}, 240_000);

@@ -12,6 +12,7 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   formats: async () => (await import('./discovery')).formatsCommand,
   options: async () => (await import('./discovery')).optionsCommand,
   completion: async () => (await import('./completion')).command,
+  watch: async () => (await import('./watch')).command,
   jobs: async () => (await import('./jobs')).jobsCommand,
   credits: async () => (await import('./jobs')).creditsCommand,
 };
