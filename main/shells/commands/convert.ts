@@ -35,7 +35,7 @@ Options:
   --destination <name>           Send results to this saved destination profile instead of a folder
   --public-url <url>             Public URL for job callbacks (instead of polling)
   --callback-port <port>         Local port of the callback server
-  --offline-timeout <seconds>    Stop (exit 6, resumable) after being offline this long (default 600; 0 = wait forever)
+  --offline-timeout <seconds>    Stop (exit 8, resumable) after being offline this long (default 600; 0 = wait forever)
   --json                         Print one JSON document (no progress)
   --verbose                      Echo the log to stderr
 

@@ -14,7 +14,7 @@ import { QueueStore } from '../../queue/index';
 import type { BatchApi } from '../../queue/types';
 import { dispatch } from '../../service';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
-import { apiKeyFrom, howToGiveKey } from './api-key';
+import { apiKeyFrom, cliApiKey, howToGiveKey } from './api-key';
 import { coreForCli, normalizeEngineUrl, parseCount, startupError } from './convert';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type RunOutcome } from './run-report';
 
@@ -131,7 +131,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     } else if (api.baseUrl === null) {
       extra = { localEngine: true };
     } else {
-      const key = await apiKeyFrom(api.keySource, values['api-key'], io, dataDir);
+      let key = await apiKeyFrom(api.keySource, values['api-key'], io, dataDir);
+      // Naming the batch's API with --engine says which key to use: the one this run has.
+      if (!key && onlyEngine === api.baseUrl) key = (await cliApiKey(values['api-key'], io, dataDir))?.key ?? null;
       if (!key) {
         const reason = `waits for its API key: ${howToGiveKey(api.keySource)}`;
         waiting.push({ batchIds: group.batchIds, api: describeApi(api), reason });
