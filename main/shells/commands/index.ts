@@ -15,4 +15,6 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   watch: async () => (await import('./watch')).command,
   jobs: async () => (await import('./jobs')).jobsCommand,
   credits: async () => (await import('./jobs')).creditsCommand,
+  login: async () => (await import('./login')).loginCommand,
+  config: async () => (await import('./login')).configCommand,
 };
