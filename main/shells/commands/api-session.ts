@@ -49,7 +49,8 @@ export async function openApiSession(values: { engine?: string; 'api-key'?: stri
     const secrets = await cliSecretStore(dataDir, io.env);
     provider = await startLocalEngine(dataDir, { apiKey: await localEngineKey(secrets, dataDir) });
   }
-  const client = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey });
+  // One-shot commands answer a 429 at once (exit 4, with Retry-After) instead of waiting it out.
+  const client = new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey: provider.apiKey, retry: { rateLimitRetries: 0 } });
   return {
     client,
     name: provider.kind === 'local' ? 'the local engine' : provider.baseUrl,

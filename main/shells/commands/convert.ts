@@ -14,6 +14,7 @@ import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types'
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 import { cliApiKey } from './api-key';
 import { collectOptions } from './options-input';
+import { finishIo, planIo } from './convert-io';
 
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
@@ -26,6 +27,8 @@ Options:
   --options-file <file.json>     Conversion options as a JSON object (--option overrides its keys)
   --async                        Start one job per input on the API, print the job ids, exit (see "convoy jobs")
   --out-dir <dir>                Output folder (default: the current folder)
+  -o, --out <file|dir|->         One input: the result file ("-": stdout); a folder: as --out-dir
+  (input "-")                    Read the input from stdin (e.g. cat scan.tiff | convoy convert - --to pdf -o scan.pdf)
   --recursive                    Include files in subfolders of the given folders
   --concurrency <n>              Jobs in flight, 1–64 (default: the settings' value)
   --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip
@@ -119,6 +122,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         option: { type: 'string', multiple: true },
         'options-file': { type: 'string' },
         async: { type: 'boolean' },
+        out: { type: 'string', short: 'o' },
         'out-dir': { type: 'string' },
         recursive: { type: 'boolean' },
         concurrency: { type: 'string' },
@@ -156,11 +160,14 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (problem) throw new UsageError(`--public-url: ${problem}`);
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
-  const outDir = values['out-dir'] ?? process.cwd();
+  const rawIo = io; // stdin in, a result on stdout: see convert-io.ts
+  const plan = await planIo(positionals, values.out, values['out-dir'], io, resolveDataDir(values['data-dir'] ?? null, io.env));
+  io = plan.io;
+  const outDir = plan.outDir ?? values['out-dir'] ?? process.cwd();
 
   // Inputs in the given order: URLs as they are; paths expanded (folders → their files, keeping the structure).
   const items: AddItem[] = [];
-  for (const arg of positionals) {
+  for (const arg of plan.inputs) {
     if (looksLikeUrl(arg)) {
       items.push({ source: { kind: 'url', url: arg } });
       continue;
@@ -205,6 +212,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const outcome = await runToEnd(core, batchIds, io, { json: Boolean(values.json), offlineTimeoutMs: offlineTimeout * 1000 });
     const code = exitCodeFor(outcome, rejected);
+    await finishIo(plan, outcome.items, rawIo);
     if (values.json) io.stdout.write(jsonReport(outcome, rejected, batchIds, code));
     else io.stdout.write(summaryText(outcome, rejected, destination.kind === 'folder' ? outDir : null));
     return code;
