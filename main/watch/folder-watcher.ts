@@ -62,6 +62,7 @@ export class FolderWatcher {
   private fsWatcher: fs.FSWatcher | null = null;
   private scanning: Promise<void> | null = null;
   private rescan = false;
+  private nextLookMs: number | null = null;
   private closed = false;
 
   constructor(
@@ -146,11 +147,18 @@ export class FolderWatcher {
         this.scanning = null;
         if (this.closed) return;
         // A file still settling is looked at again when it may be stable.
-        let next = this.timing.pollMs;
+        let next = Math.min(this.timing.pollMs, this.nextLookMs ?? Infinity);
         if (this.rescan) next = 0;
         this.rescan = false;
+        this.nextLookMs = null;
         this.timer = setTimeout(() => this.tick(), next);
       });
+  }
+
+  /** The next look comes no later than when a settling file may be complete. */
+  private due(at: number, now: number): void {
+    const wait = Math.max(20, at - now + 10);
+    if (this.nextLookMs === null || wait < this.nextLookMs) this.nextLookMs = wait;
   }
 
   private skipped(abs: string): boolean {
@@ -191,18 +199,22 @@ export class FolderWatcher {
       if (this.taken.has(file) || this.baseline.has(file)) continue;
       if (this.skipped(file) || !this.filter(this.rel(file))) continue;
       present.add(file);
-      const st = await fs.promises.stat(file).catch(() => null);
+      // Sync: a stat is microseconds, and the thread pool may be busy with transfers and conversions.
+      const st = fs.statSync(file, { throwIfNoEntry: false });
       if (!st?.isFile()) continue;
       const prev = this.seen.get(file);
       if (!prev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) {
         this.seen.set(file, { size: st.size, mtimeMs: st.mtimeMs, since: now });
+        this.due(Math.min(st.mtimeMs, now) + this.timing.settleMs, now);
         continue;
       }
       // Unchanged since an earlier look, and quiet (no write) for settleMs: complete.
       if (Math.max(now - st.mtimeMs, now - prev.since) >= this.timing.settleMs && st.size > 0) ready.push(file);
+      else this.due(Math.min(Math.max(st.mtimeMs, prev.since), now) + this.timing.settleMs, now);
     }
     for (const f of this.seen.keys()) if (!present.has(f)) this.seen.delete(f);
     if (ready.length === 0 || this.closed) return;
+    for (const f of ready) this.onTaken?.(f);
     const added = await this.queue.add({
       batchId: this.batchId,
       items: ready.map((f) => ({ source: { kind: 'file' as const, path: f, relDir: path.relative(this.dir, path.dirname(f)) } })),
@@ -215,7 +227,6 @@ export class FolderWatcher {
       this.seen.delete(f);
     }
     if (added.itemIds.length) this.queue.start({ batchId: this.batchId, itemIds: added.itemIds });
-    for (const f of ready) this.onTaken?.(f);
     for (const r of added.rejected) if (!/^Duplicate/.test(r.reason)) this.log?.warn(`watch: ${r.input}: ${r.reason}`);
   }
 }

@@ -5,6 +5,7 @@
  * these tests check what the API receives (through a recording proxy in front of the local engine),
  * not the results.
  */
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Api2ConvertClient } from '../../main/api/index';
@@ -13,14 +14,47 @@ import { cliEnv, runCli } from './cli-helpers';
 
 let te: TestEngine;
 let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+let catalog: http.Server;
 let files: string[];
+/** Until the operations branch lands, the catalog in front of the engine lists the operations too. */
+async function withOperations(target: string): Promise<{ server: http.Server; api: string }> {
+  const up = new URL(target);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const fwd = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (r) => {
+        if (!/\/conversions(\?|$)/.test(req.url ?? '') || r.statusCode !== 200) {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+          return;
+        }
+        const body: Buffer[] = [];
+        r.on('data', (c: Buffer) => body.push(c));
+        r.on('end', () => {
+          const list = JSON.parse(Buffer.concat(body).toString());
+          if (!/page=/.test(req.url ?? '')) for (const t of ['compress', 'thumbnail', 'resize-image']) list.push({ id: `operation-${t}`, category: 'operation', target: t, options: {} });
+          res.writeHead(200, { 'content-type': 'application/json', 'x-count': String(list.length) }).end(JSON.stringify(list));
+        });
+      });
+      fwd.on('error', () => res.destroy());
+      fwd.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, api: `http://127.0.0.1:${(server.address() as { port: number }).port}${up.pathname}` };
+}
 beforeAll(async () => {
   te = await startEngine();
-  proxy = await recordingProxy(te.api);
+  const ops = await withOperations(te.api);
+  catalog = ops.server;
+  proxy = await recordingProxy(ops.api);
   files = await makeImages(tmpDir('verbs-src'), 4);
 });
 afterAll(async () => {
   await proxy?.close();
+  catalog?.closeAllConnections();
+  await new Promise((r) => catalog?.close(r) ?? r(null));
   await te?.engine.close();
 });
 const env = cliEnv({ CONVOY_SECRETS: 'memory' });
