@@ -14,6 +14,7 @@ import { createLogger, registerSecret, type Logger } from './log';
 import { resolveDataDir } from './paths';
 import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
 import { createQueue, type Queue } from './queue/index';
+import { continueOtherApis } from './queue/other-apis';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
 import {
   API_KEY_NAME,
@@ -163,6 +164,12 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     },
   });
 
+  // Batches created on another API continue there (the app and browser mode; the CLI's resume does it per API).
+  const otherApis =
+    opts.shell === 'cli' || opts.queue?.autoResume === false
+      ? null
+      : await continueOtherApis({ queue, db, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, env, secrets, queueOpts: opts.queue });
+
   // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
   const callbacks = createCallbackManager({
     client: queueClient,
@@ -250,6 +257,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     resultPath: (itemId) => queue.resultPath(itemId),
     async close() {
       await callbacks.close();
+      await otherApis?.close();
       await queue.close();
       queueClient.close();
       client.close();
