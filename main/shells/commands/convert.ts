@@ -19,7 +19,10 @@ import { finishIo, planIo } from './convert-io';
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
 Converts files, folders and http(s) URLs through the api2convert API (or the built-in local engine)
-with a persistent queue: an interrupted run continues with "convoy resume".
+with a persistent queue: an interrupted run continues with "convoy resume" (on the same API, with
+the key from the same place). A folder's files keep their place relative to that folder. On a
+terminal, progress is a bar with items and bytes (the official CLI shows a spinner); folders need
+no --recursive to take their own files (it adds subfolders).
 
 Options:
   --to <format>                  Target format (png, pdf, mp3…) (required)
