@@ -68,3 +68,35 @@ it('resume with no flags continues on the batch’s own engine, waits without it
   expect(names).toEqual(files.map((f) => path.basename(f).replace('.jpg', '.png')).sort());
   for (const n of names) expect(await isPng(path.join(out, n))).toBe(true);
 }, 90_000);
+
+it('a batch of the local engine resumes on the local engine, even with a key in the environment', async () => {
+  let decoyHits = 0;
+  const decoy2 = http.createServer((req, res) => {
+    decoyHits++;
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((r) => decoy2.listen(0, '127.0.0.1', r));
+  try {
+    const decoyUrl = `http://127.0.0.1:${(decoy2.address() as { port: number }).port}/v2`;
+    const src = tmpDir('rloc-src');
+    const files = await makeImages(src, 30, { size: 400 });
+    const data = tmpDir('rloc-data');
+    const out = tmpDir('rloc-out');
+    fs.writeFileSync(path.join(data, 'settings.json'), JSON.stringify({ apiBaseUrl: decoyUrl }));
+    const first = startCli(['convert', src, '--to', 'png', '--out-dir', out, '--data-dir', data, '--concurrency', '2'], { env: cliEnv({ CONVOY_SECRETS: 'memory' }) });
+    await waitFor(() => fs.readdirSync(out).some((n) => n.endsWith('.png')) || first.child.exitCode !== null, 120_000, 'a first result');
+    expect(first.child.exitCode, 'the run ended before it could be killed').toBeNull();
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect(fs.readdirSync(out).filter((n) => n.endsWith('.png')).length).toBeLessThan(30);
+
+    const last = await runCli(['resume', '--data-dir', data, '--json'], { env: cliEnv({ CONVOY_SECRETS: 'memory', API2CONVERT_API_KEY: 'sk-some-account-key-000000' }), timeoutMs: 200_000 });
+    expect(last.code, last.stderr).toBe(0);
+    expect(JSON.parse(last.stdout).summary).toMatchObject({ total: 30, done: 30, unfinished: 0 });
+    expect(decoyHits).toBe(0);
+    expect(fs.readdirSync(out).filter((n) => n.endsWith('.png')).sort()).toEqual(files.map((f) => path.basename(f).replace('.jpg', '.png')).sort());
+  } finally {
+    decoy2.closeAllConnections();
+    await new Promise((r) => decoy2.close(r));
+  }
+}, 300_000);

@@ -25,16 +25,17 @@ terminal, progress is a bar with items and bytes (the official CLI shows a spinn
 no --recursive to take their own files (it adds subfolders).
 
 Options:
-  --to <format>                  Target format (png, pdf, mp3…) (required)
+  -t, --to <format>              Target format (png, pdf, mp3…) (required)
   --option <key=value>           Conversion option, repeatable (e.g. --option quality=80; key:=value keeps a literal string)
   --options-file <file.json>     Conversion options as a JSON object (--option overrides its keys)
   --async                        Start one job per input on the API, print the job ids, exit (see "convoy jobs")
   --out-dir <dir>                Output folder (default: the current folder)
   -o, --out <file|dir|->         One input: the result file ("-": stdout); a folder: as --out-dir
   (input "-")                    Read the input from stdin (e.g. cat scan.tiff | convoy convert - --to pdf -o scan.pdf)
-  --recursive                    Include files in subfolders of the given folders
+  -r, --recursive                Include files in subfolders of the given folders
   --concurrency <n>              Jobs in flight, 1–64 (default: the settings' value)
-  --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip
+  --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip (no "error": a batch never stops for it)
+  -f, --force / --no-clobber     The same as --on-conflict overwrite / skip
   --engine <baseUrl>             API base URL, e.g. http://127.0.0.1:5123/v2 (needs an API key)
   --api-key <key>                api2convert API key (or API2CONVERT_API_KEY, or the keychain)
   --data-dir <dir>               Data folder (queue database, logs); default CONVOY_HOME or the app folder
@@ -121,15 +122,17 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-        to: { type: 'string' },
+        to: { type: 'string', short: 't' },
         option: { type: 'string', multiple: true },
         'options-file': { type: 'string' },
         async: { type: 'boolean' },
         out: { type: 'string', short: 'o' },
         'out-dir': { type: 'string' },
-        recursive: { type: 'boolean' },
+        recursive: { type: 'boolean', short: 'r' },
         concurrency: { type: 'string' },
         'on-conflict': { type: 'string' },
+        force: { type: 'boolean', short: 'f' },
+        'no-clobber': { type: 'boolean' },
         engine: { type: 'string' },
         'api-key': { type: 'string' },
         'data-dir': { type: 'string' },
@@ -151,7 +154,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
   const options: ConversionOptions = collectOptions(values.option, values['options-file']);
   const concurrency = parseCount('--concurrency', values.concurrency, 1, 64);
-  const conflict = values['on-conflict'];
+  if (values.force && values['no-clobber']) throw new UsageError('--force and --no-clobber are mutually exclusive');
+  const conflict = values.force ? 'overwrite' : values['no-clobber'] ? 'skip' : values['on-conflict'];
   if (conflict !== undefined && !['rename', 'overwrite', 'skip'].includes(conflict)) {
     throw new UsageError(`--on-conflict must be rename, overwrite or skip (got "${conflict}")`);
   }
