@@ -29,7 +29,7 @@ with --option key=value ("convoy options ${target}" lists them).`;
     name,
     summary,
     usage,
-    run: (argv: string[], io: CliIO) => convert.run(argv.some((a) => a === '--to' || a.startsWith('--to=')) ? argv : ['--to', target, ...argv], io),
+    run: (argv: string[], io: CliIO) => convert.run(argv.some((a) => a === '--to' || a === '-t' || a.startsWith('--to=')) ? argv : ['--to', target, ...argv], io),
   };
 }
 
