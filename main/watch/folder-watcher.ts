@@ -63,6 +63,7 @@ export class FolderWatcher {
   private scanning: Promise<void> | null = null;
   private rescan = false;
   private nextLookMs: number | null = null;
+  private claimed: ReturnType<Db['prepare']> | null = null;
   private closed = false;
 
   constructor(
@@ -163,7 +164,8 @@ export class FolderWatcher {
 
   private skipped(abs: string): boolean {
     if (abs === this.outDir || abs.startsWith(this.outDir + path.sep)) return true;
-    return this.queue.store.db.prepare('SELECT 1 FROM queue_claims WHERE path = ?').get(abs) !== undefined;
+    this.claimed ??= this.queue.store.db.prepare('SELECT 1 FROM queue_claims WHERE path = ?');
+    return this.claimed.get(abs) !== undefined;
   }
 
   private rel(abs: string): string {
