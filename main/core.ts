@@ -17,6 +17,7 @@ import { resolveDataDir } from './paths';
 import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
 import { createQueue, type Queue } from './queue/index';
 import { acquireQueueLock, type QueueLock } from './queue/lock';
+import { continueOtherApis } from './queue/other-apis';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
 import {
   API_KEY_NAME,
@@ -52,6 +53,10 @@ export interface CoreOptions {
   /** Talk to this API base URL (e.g. a local engine's `http://127.0.0.1:p/v2`) instead of the settings' provider. */
   apiBaseUrl?: string;
   apiKey?: string;
+  /** Where `apiKey` came from (CLI: flag, environment or keychain); recorded with each new batch. */
+  apiKeySource?: 'flag' | 'env' | 'keychain';
+  /** Run the in-process local engine even when a key is set (resuming a local-engine batch). */
+  localEngine?: boolean;
   env?: NodeJS.ProcessEnv;
   /** Electron's safeStorage, injected by the Electron shell (the keychain fallback). */
   safeStorage?: SafeStorageLike;
@@ -145,7 +150,8 @@ async function startCore(
   let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, limits, ...opts.queue });
+    const api = { baseUrl: provider.kind === 'local' ? null : provider.baseUrl, keySource: provider.keySource };
+    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, limits, api, ...opts.queue });
   } catch (err) {
     db.close();
     await provider.close();
@@ -195,6 +201,12 @@ async function startCore(
       log.info('API key changed; the queue continues with it');
     },
   });
+
+  // Batches created on another API continue there (the app and browser mode; the CLI's resume does it per API).
+  const otherApis =
+    opts.shell === 'cli' || opts.queue?.autoResume === false
+      ? null
+      : await continueOtherApis({ queue, db, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, env, secrets, queueOpts: opts.queue });
 
   // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
   const callbacks = createCallbackManager({
@@ -299,6 +311,7 @@ async function startCore(
     resultPath: (itemId) => queue.resultPath(itemId),
     async close() {
       await callbacks.close();
+      await otherApis?.close();
       await queue.close();
       queueClient.close();
       client.close();
@@ -322,10 +335,17 @@ async function resolveProvider(
   cloudEndpoints: ReturnType<typeof endpointsFromEnv>,
   log: Logger,
 ): Promise<Provider> {
-  if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '');
-  let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
-  if (!key && settings.get().provider === 'api2convert') key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
-  if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key);
+  if (!opts.localEngine) {
+    const explicit = opts.apiKey ? (opts.apiKeySource ?? 'flag') : null;
+    if (opts.apiBaseUrl) return remoteProvider('api2convert', opts.apiBaseUrl, opts.apiKey ?? env.API2CONVERT_API_KEY ?? '', explicit ?? 'env');
+    let key = opts.apiKey ?? env.API2CONVERT_API_KEY;
+    let source: Provider['keySource'] = explicit ?? 'env';
+    if (!key && settings.get().provider === 'api2convert') {
+      key = (await secrets.get(API_KEY_NAME).catch(() => null)) ?? undefined;
+      source = 'keychain';
+    }
+    if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key, source);
+  }
   const callbackSecret =
     env.CONVOY_CALLBACK_SIGNING_SECRET || (await secrets.get(SIGNING_SECRET_NAME).catch(() => null)) || undefined;
   return startLocalEngine(path.resolve(dataDir), {

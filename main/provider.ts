@@ -8,6 +8,8 @@ export interface Provider {
   /** Base URL including `/v2`. */
   baseUrl: string;
   apiKey: string;
+  /** Where the key came from (recorded with each batch; never the key itself). */
+  keySource: 'flag' | 'env' | 'keychain' | 'local';
   /** Stops the in-process engine when this provider started one. */
   close(): Promise<void>;
   /** The in-process engine only: use these converter paths from now on. */
@@ -50,6 +52,7 @@ export async function startLocalEngine(
     kind: 'local',
     baseUrl: `${engine.baseUrl}/v2`,
     apiKey,
+    keySource: 'local',
     close: () => engine.close(),
     setToolPaths: (paths) => engine.setToolPaths(paths),
   };
@@ -94,6 +97,6 @@ export async function localEngineKey(secrets: KeyStore, dataDir: string): Promis
   return fresh;
 }
 
-export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string): Provider {
-  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, close: async () => {} };
+export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string, keySource: Provider['keySource'] = 'flag'): Provider {
+  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, keySource, close: async () => {} };
 }

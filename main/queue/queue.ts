@@ -35,7 +35,7 @@ import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type 
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
 import { emptyCounts, newId, QueueStore, type NewItem } from './store';
-import { isTerminalItem, type ItemRow } from './types';
+import { isTerminalItem, sameApi, type BatchApi, type ItemRow } from './types';
 import { JobWatcher, type PollRhythm } from './watcher';
 
 /**
@@ -80,6 +80,11 @@ export interface QueueOptions {
   outputDir?: string;
   /** Continue every unfinished batch right away (default). Off: only batches started by this process run. */
   autoResume?: boolean;
+  /**
+   * The API this queue's client talks to. New batches record it; only batches of this API (and
+   * older ones that recorded none) run here: the others' jobs exist on their own API only.
+   */
+  api?: BatchApi;
   /** Take the data folder's queue lock (default true), or use one the caller already holds. */
   lock?: boolean | QueueLock;
   poll?: Partial<PollRhythm>;
@@ -182,8 +187,9 @@ export class Queue {
         log: (m) => this.log.info(m),
         now: this.now,
       },
-      opts.autoResume !== false,
+      opts.autoResume !== false && !opts.api,
     );
+    if (opts.autoResume !== false && opts.api) this.allowOwnBatches();
     this.deps = {
       store: this.store,
       client: () => this.gatedClient(),
@@ -299,9 +305,49 @@ export class Queue {
     this.emitter.statusChanged();
   }
 
-  /** Also run batches that were unfinished before this process started. */
+  /** Also run batches that were unfinished before this process started (those of this queue's API). */
   resumeAll(): void {
-    this.scheduler.allowAll();
+    if (this.opts.api) this.allowOwnBatches();
+    else this.scheduler.allowAll();
+  }
+
+  /** A new batch with no items yet (a watched folder's, created before it takes its first file). */
+  createEmptyBatch(): string {
+    this.assertOpen();
+    const id = this.store.createBatch(this.opts.api).id;
+    this.counts.set(id, emptyCounts());
+    return id;
+  }
+
+  /** Runs this batch's unfinished work now (when it belongs to this queue's API). */
+  resumeBatch(batchId: string): void {
+    if (!this.ownsBatch(batchId)) return;
+    this.scheduler.allowBatch(batchId);
+    this.scheduler.pump();
+  }
+
+  /** Whether a batch runs on this queue's API (batches that recorded no API run anywhere). */
+  ownsBatch(batchId: string): boolean {
+    if (!this.opts.api) return true;
+    const api = this.store.batches().find((b) => b.id === batchId)?.api;
+    return !api || sameApi(api, this.opts.api);
+  }
+
+  /** Unfinished batches that belong to another API and therefore wait here. */
+  foreignBatches(): Array<{ id: string; api: BatchApi }> {
+    const own = this.opts.api;
+    if (!own) return [];
+    const unfinished = new Set(this.store.batchesWithUnfinishedUnits());
+    return this.store
+      .batches()
+      .filter((b) => b.api && !sameApi(b.api, own) && unfinished.has(b.id))
+      .map((b) => ({ id: b.id, api: b.api! }));
+  }
+
+  private allowOwnBatches(): void {
+    const own = this.opts.api!;
+    for (const b of this.store.batches()) if (!b.api || sameApi(b.api, own)) this.scheduler.allowBatch(b.id);
+    this.scheduler.pump();
   }
 
   connection(): GateSnapshot {
@@ -426,7 +472,7 @@ export class Queue {
       if (problem) throw new ContractError('invalid_argument', problem);
     }
     const batchId = this.store.tx(() => {
-      const id = args.batchId ?? this.store.createBatch().id;
+      const id = args.batchId ?? this.store.createBatch(this.opts.api).id;
       this.store.insertItems(id, rows);
       return id;
     });
@@ -509,7 +555,7 @@ export class Queue {
     });
     for (const b of batches) {
       this.activeBatches.add(b);
-      this.scheduler.allowBatch(b);
+      if (this.ownsBatch(b)) this.scheduler.allowBatch(b);
       this.emitter.touchBatch(b);
     }
     this.scheduler.pump();

@@ -79,4 +79,10 @@ export const queueMigrations: string[] = [
     doc TEXT NOT NULL
   );
   `,
+  // Each batch remembers its API: the base URL (null = the in-process local engine) and where its
+  // key came from ('flag' | 'env' | 'keychain' | 'local'), never the key itself.
+  `
+  ALTER TABLE queue_batches ADD COLUMN api_base_url TEXT;
+  ALTER TABLE queue_batches ADD COLUMN api_key_source TEXT;
+  `,
 ];

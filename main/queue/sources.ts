@@ -134,6 +134,8 @@ export async function checkLocalFile(file: string): Promise<{ size: number } | {
 export async function expandPaths(
   paths: string[],
   recursive: boolean,
+  /** 'folder' (the CLI): a folder's files keep their place relative to that folder, not to its parent. */
+  relativeTo: 'parent' | 'folder' = 'parent',
 ): Promise<Array<{ path: string; relDir?: string }>> {
   const out: Array<{ path: string; relDir?: string }> = [];
   for (const p of paths) {
@@ -143,7 +145,7 @@ export async function expandPaths(
       out.push({ path: abs });
       continue;
     }
-    const root = path.dirname(abs);
+    const root = relativeTo === 'folder' ? abs : path.dirname(abs);
     const walk = async (dir: string): Promise<void> => {
       const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => []);
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { BatchCounts, ItemState } from '../../preload/contract';
 import { migrate, type Db } from '../db';
 import { queueMigrations } from './schema';
-import type { ItemRow, OutputRecord, UnitPhase, UnitRow } from './types';
+import type { ApiKeySource, BatchApi, ItemRow, OutputRecord, UnitPhase, UnitRow } from './types';
 
 interface ItemDbRow {
   id: string;
@@ -176,9 +176,9 @@ export class QueueStore {
     const maxSeq = db.prepare('SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)').get() as { m: number | null };
     this.seq = maxSeq.m ?? 0;
     this.s = {
-      insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at) VALUES (?, ?, ?)'),
+      insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at, api_base_url, api_key_source) VALUES (?, ?, ?, ?, ?)'),
       batch: db.prepare('SELECT id, created_at FROM queue_batches WHERE id = ?'),
-      batches: db.prepare('SELECT id, created_at FROM queue_batches ORDER BY seq'),
+      batches: db.prepare('SELECT id, created_at, api_base_url, api_key_source FROM queue_batches ORDER BY seq'),
       deleteBatch: db.prepare('DELETE FROM queue_batches WHERE id = ?'),
       insertItem: db.prepare(
         `INSERT INTO queue_items (id, batch_id, seq, source_kind, source, label, source_ext, target, options, destination, out_dir, conflict, state, created_at, updated_at)
@@ -229,10 +229,10 @@ export class QueueStore {
 
   // ---- batches -----------------------------------------------------------------------------
 
-  createBatch(): { id: string; createdAt: number } {
+  createBatch(api?: BatchApi | null): { id: string; createdAt: number } {
     const id = newId();
     const createdAt = this.now();
-    this.s.insertBatch.run(id, this.nextSeq(), createdAt);
+    this.s.insertBatch.run(id, this.nextSeq(), createdAt, api?.baseUrl ?? null, api?.keySource ?? null);
     return { id, createdAt };
   }
 
@@ -240,8 +240,13 @@ export class QueueStore {
     return Boolean(this.s.batch.get(id));
   }
 
-  batches(): Array<{ id: string; createdAt: number }> {
-    return (this.s.batches.all() as Array<{ id: string; created_at: number }>).map((r) => ({ id: r.id, createdAt: r.created_at }));
+  batches(): Array<{ id: string; createdAt: number; api: BatchApi | null }> {
+    return (this.s.batches.all() as Array<{ id: string; created_at: number; api_base_url: string | null; api_key_source: string | null }>).map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      // Batches from before this was recorded have no API: they run on whichever the queue has.
+      api: r.api_key_source ? { baseUrl: r.api_base_url, keySource: r.api_key_source as ApiKeySource } : null,
+    }));
   }
 
   /** Removes batches left without items. */

@@ -72,3 +72,17 @@ export interface ItemRow {
 }
 
 export const isTerminalItem = (s: ItemState): boolean => s === 'done' || s === 'failed' || s === 'canceled';
+
+/** Where a batch's API key comes from; the key itself is never stored. */
+export type ApiKeySource = 'flag' | 'env' | 'keychain' | 'local';
+
+/** The API a batch belongs to: its jobs exist there only, so it continues there only. */
+export interface BatchApi {
+  /** Base URL with `/v2`; null for the in-process local engine (its port changes per run). */
+  baseUrl: string | null;
+  keySource: ApiKeySource;
+}
+
+export function sameApi(a: BatchApi, b: BatchApi): boolean {
+  return a.baseUrl === b.baseUrl && a.keySource === b.keySource;
+}

@@ -16,19 +16,42 @@ export interface CliIO {
 }
 
 /**
- * Exit codes, after the official api2convert CLI's scheme: 0 only when every item succeeded.
+ * Exit codes: the official api2convert CLI's table (0 only when every item succeeded). With
+ * --json, a run that fails before it has a report prints `{ ok: false, error: { …, exit_code } }`.
  */
 export const ExitCode = {
   ok: 0,
-  /** Some items failed (conversion or input errors) while others may have succeeded. */
+  /** Anything else (e.g. some items failed to be written or delivered). */
   failed: 1,
   usage: 2,
+  /** The key is missing or refused. */
   auth: 3,
+  /** Out of credits, or rate limited. */
   quota: 4,
+  /** Rejected by the API (bad target or options), or a source / job not found. */
   validation: 5,
-  network: 6,
+  /** The conversion itself failed. */
+  conversion: 6,
+  /** Still processing after the given timeout (e.g. `jobs wait --timeout`). */
+  timeout: 7,
+  /** The API could not be reached (items stay resumable). */
+  network: 8,
   interrupted: 130,
 } as const;
+
+/** What each code means, for `--help` and the README. */
+export const exitCodeHelp: Array<[number, string]> = [
+  [0, 'success'],
+  [1, 'generic failure'],
+  [2, 'usage'],
+  [3, 'auth (key missing or refused)'],
+  [4, 'quota or rate limit'],
+  [5, 'validation or not found'],
+  [6, 'conversion failed'],
+  [7, 'timeout'],
+  [8, 'network (resumable)'],
+  [130, 'interrupted'],
+];
 
 export class UsageError extends Error {
   constructor(message: string) {

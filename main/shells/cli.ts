@@ -3,7 +3,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { version } from '../version';
-import { ExitCode, UsageError, type CliIO } from './cli-types';
+import { ExitCode, exitCodeHelp, type CliIO } from './cli-types';
+import { reportFailure } from './cli-errors';
 import { commandLoaders } from './commands/index';
 
 async function helpText(): Promise<string> {
@@ -28,9 +29,7 @@ async function helpText(): Promise<string> {
     '  CONVOY_HOME           Data folder (queue database, settings, logs); --data-dir overrides it',
     '  API2CONVERT_API_KEY   api2convert account key; without one the local engine converts offline',
     '',
-    `Exit codes: ${Object.entries(ExitCode)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}`,
+    `Exit codes: ${exitCodeHelp.map(([v, k]) => `${v} ${k}`).join(', ')}`,
   );
   return lines.join('\n') + '\n';
 }
@@ -58,11 +57,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await cmd.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`convoy ${first}: ${err.message}\n\n${cmd.usage}\n`);
-      return ExitCode.usage;
-    }
-    throw err;
+    // Usage errors and failures before a report: a line on stderr, or the --json error envelope.
+    return reportFailure(io, first, err, rest.includes('--json'), cmd.usage);
   }
 }
 

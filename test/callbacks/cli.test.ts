@@ -60,7 +60,7 @@ describe('convoy convert --public-url / convoy status', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Callbacks: on — Callbacks arrive through ${proxy.url} (self-test passed)`);
     // the dropped folder's structure is kept
-    expect(fs.readdirSync(path.join(ws.out, 'src')).sort()).toEqual(['p0.png', 'p1.png', 'p2.png']);
+    expect(fs.readdirSync(ws.out).sort()).toEqual(['p0.png', 'p1.png', 'p2.png']);
     // The probe and then the engine's callbacks went through the tunnel.
     expect(proxy.forwarded).toBeGreaterThanOrEqual(1 + 3);
 
@@ -98,7 +98,7 @@ describe('convoy convert --public-url / convoy status', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Callbacks: off, polling — Self-test failed: Connection refused by 127\.0\.0\.2:\d+/);
     // the dropped folder's structure is kept
-    expect(fs.readdirSync(path.join(ws.out, 'src')).sort()).toEqual(['p0.png', 'p1.png']);
+    expect(fs.readdirSync(ws.out).sort()).toEqual(['p0.png', 'p1.png']);
     const st = await cli(['status', '--data-dir', ws.data]);
     expect(st.out).toContain('  Mode: polling');
     expect(st.out).toMatch(/  Last probe: failed at .*: Connection refused/);

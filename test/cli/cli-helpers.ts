@@ -14,6 +14,7 @@ export interface CliRun {
   child: ChildProcess;
   done: Promise<CliResult>;
   stdout(): string;
+  stderr(): string;
 }
 
 /** A clean environment: no API key or data folder leaks in from the machine running the tests. */
@@ -32,12 +33,13 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
+export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: Buffer | string } = {}): CliRun {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'convoy.mjs'), ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: opts.env ?? cliEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -49,10 +51,10 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: 
       resolve({ code, signal, stdout, stderr });
     });
   });
-  return { child, done, stdout: () => stdout };
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; stdin?: Buffer | string } = {}): Promise<CliResult> {
   const run = startCli(args, opts);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), opts.timeoutMs ?? 55_000);
   return run.done.finally(() => clearTimeout(timer));

@@ -59,8 +59,10 @@ describe('convert', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ ok: true, exitCode: 0, summary: { total: 5, done: 5, failed: 0, unfinished: 0 } });
     expect(doc.items.map((i: { state: string }) => i.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
-    expect(fs.existsSync(path.join(out, 'pics', 'sub', 'deep-000.png'))).toBe(true);
-    expect(fs.existsSync(path.join(out, 'pics', 'top-000.png'))).toBe(true);
+    // A folder's files keep their place relative to that folder (as the official CLI's batch).
+    expect(fs.existsSync(path.join(out, 'sub', 'deep-000.png'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'top-000.png'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'pics'))).toBe(false);
     for (const i of doc.items) expect(await isPng(i.outputs[0])).toBe(true);
 
     // Without --recursive only the folder's own files are taken.
@@ -80,7 +82,7 @@ describe('convert', () => {
     expect(resume.stdout).toMatch(/Nothing to resume/);
   });
 
-  it('bad sources fail alone (exit 1), with the reason in the output; skip leaves existing results alone', async () => {
+  it('bad sources fail alone (exit 5: not found / invalid), with the reason in the output; skip leaves existing results alone', async () => {
     const data = tmpDir('cli-data');
     const out = tmpDir('cli-out');
     fs.writeFileSync(path.join(out, 'img-001.png'), 'mine');
@@ -90,7 +92,7 @@ describe('convert', () => {
       'convert', files[0], files[1], path.join(src, 'nope.jpg'), empty, 'ftp://example.com/x.jpg', `${server.url}/missing/x.jpg`,
       '--to', 'png', '--on-conflict', 'skip', '--out-dir', out, ...engineArgs(data),
     ]);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(5);
     expect(r.stdout).toMatch(/✓ img-000\.jpg → .*img-000\.png/);
     expect(r.stdout).toMatch(/– img-001\.jpg: Skipped: .*img-001\.png already exists/);
     expect(r.stdout).toMatch(/✗ nope\.jpg: File not found: .*nope\.jpg/);

@@ -43,7 +43,7 @@ it('keeps the key, job tokens and URL passwords out of the database, logs, stder
     'convert', files[1], path.join(src, 'missing.jpg'), `http://user:${urlPassword}@127.0.0.1:1/a.jpg`, `${server.url}/img-000.jpg`,
     '--to', 'png', '--out-dir', out, '--engine', te.api, '--api-key', apiKey, '--data-dir', data, '--json', '--verbose',
   ]);
-  expect(ok.code).toBe(1);
+  expect(ok.code).toBe(5); // sources not found
   outputs.push(ok.stdout, ok.stderr);
   const viaEnv = await runCli(['resume', '--engine', te.api, '--data-dir', data, '--verbose'], { env: cliEnv({ API2CONVERT_API_KEY: apiKey }) });
   expect(viaEnv.code, viaEnv.stderr).toBe(0);

@@ -109,7 +109,7 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
     expect(test.stdout).toMatch(/^OK: Logged in to the FTP server 127\.0\.0\.1:\d+ and stored and deleted a test file in "\/convoy"/);
   });
 
-  it('"test" exits 3 when the password is wrong, 6 when the server is unreachable', async () => {
+  it('"test" exits 3 when the password is wrong, 8 when the server is unreachable', async () => {
     await convoy(['add', 'ftp', 'Bad FTP', '--host', '127.0.0.1', '--port', String(ftp.port), '--username', 'convoy', '--password-stdin'], 'not-the-password\n');
     const bad = await convoy(['test', 'Bad FTP']);
     expect(bad.status).toBe(3);
@@ -117,7 +117,7 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
 
     await convoy(['add', 'ftp', 'Bad FTP', '--replace', '--port', '1'], '');
     const gone = await convoy(['test', 'Bad FTP']);
-    expect(gone.status).toBe(6);
+    expect(gone.status).toBe(8);
     expect(gone.stderr).toMatch(/^Failed \(unreachable\): Cannot reach the FTP server 127\.0\.0\.1:1/);
   });
 

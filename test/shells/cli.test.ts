@@ -18,7 +18,7 @@ describe('convoy CLI shell', () => {
     const r = convoy('--help');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Usage: convoy <command>/);
-    expect(r.stdout).toMatch(/Exit codes: 0 ok/);
+    expect(r.stdout).toMatch(/Exit codes: 0 success, 1 generic failure, 2 usage, 3 auth.*130 interrupted/);
   });
 
   it('an unknown command is a usage error (exit 2) with a pointer to --help', () => {

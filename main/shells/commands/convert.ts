@@ -13,19 +13,30 @@ import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
+import { cliApiKey } from './api-key';
+import { collectOptions } from './options-input';
+import { finishIo, planIo } from './convert-io';
 
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
 Converts files, folders and http(s) URLs through the api2convert API (or the built-in local engine)
-with a persistent queue: an interrupted run continues with "convoy resume".
+with a persistent queue: an interrupted run continues with "convoy resume" (on the same API, with
+the key from the same place). A folder's files keep their place relative to that folder. On a
+terminal, progress is a bar with items and bytes (the official CLI shows a spinner); folders need
+no --recursive to take their own files (it adds subfolders).
 
 Options:
-  --to <format>                  Target format (png, pdf, mp3…) (required)
-  --option <key=value>           Conversion option, repeatable (e.g. --option quality=80)
+  -t, --to <format>              Target format (png, pdf, mp3…) (required)
+  --option <key=value>           Conversion option, repeatable (e.g. --option quality=80; key:=value keeps a literal string)
+  --options-file <file.json>     Conversion options as a JSON object (--option overrides its keys)
+  --async                        Start one job per input on the API, print the job ids, exit (see "convoy jobs")
   --out-dir <dir>                Output folder (default: the current folder)
-  --recursive                    Include files in subfolders of the given folders
+  -o, --out <file|dir|->         One input: the result file ("-": stdout); a folder: as --out-dir
+  (input "-")                    Read the input from stdin (e.g. cat scan.tiff | convoy convert - --to pdf -o scan.pdf)
+  -r, --recursive                Include files in subfolders of the given folders
   --concurrency <n>              Jobs in flight, 1–64 (default: the settings' value)
-  --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip
+  --on-conflict <policy>         rename (default): "name (1).ext" | overwrite | skip (no "error": a batch never stops for it)
+  -f, --force / --no-clobber     The same as --on-conflict overwrite / skip
   --engine <baseUrl>             API base URL, e.g. http://127.0.0.1:5123/v2 (needs an API key)
   --api-key-stdin                Read the api2convert API key from standard input (the safe way; or API2CONVERT_API_KEY, or the keychain)
   --api-key <key>                Discouraged: the key shows in "ps" and shell history; use --api-key-stdin
@@ -33,23 +44,13 @@ Options:
   --destination <name>           Send results to this saved destination profile instead of a folder
   --public-url <url>             Public URL for job callbacks (instead of polling)
   --callback-port <port>         Local port of the callback server
-  --offline-timeout <seconds>    Stop (exit 6, resumable) after being offline this long (default 600; 0 = wait forever)
+  --offline-timeout <seconds>    Stop (exit 8, resumable) after being offline this long (default 600; 0 = wait forever)
   --json                         Print one JSON document (no progress)
   --verbose                      Echo the log to stderr
 
 Without an API key and without --engine, the built-in local engine converts in this process.`;
 
-/** `key=value` → typed option value (numbers and booleans as such). */
-export function parseOption(text: string): [string, string | number | boolean] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--option must be key=value (got "${text}")`);
-  const key = text.slice(0, eq).trim();
-  const raw = text.slice(eq + 1).trim();
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw new UsageError(`--option: invalid option name "${key}"`);
-  if (raw === 'true' || raw === 'false') return [key, raw === 'true'];
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return [key, Number(raw)];
-  return [key, raw];
-}
+export { parseOption } from './options-input';
 
 /** A command-line input that names a URL rather than a path (any `scheme://`, or `scheme:` that is not a drive letter). */
 export function looksLikeUrl(arg: string): boolean {
@@ -77,27 +78,6 @@ export function parseCount(flag: string, text: string | undefined, min: number, 
   return n;
 }
 
-/**
- * The key for `--engine`: the flag, the environment, else the keychain's. (Without --engine the
- * core itself takes the environment's key or, when api2convert is the chosen provider, the
- * keychain's, and otherwise runs the local engine.)
- */
-export async function engineApiKey(flag: string | undefined, io: CliIO, dataDir: string): Promise<string | null> {
-  const key = flag?.trim() || io.env.API2CONVERT_API_KEY?.trim();
-  if (key) return key;
-  try {
-    const { createSecretStore, API_KEY_NAME } = await import('../../secrets/index');
-    const store = await withTimeout(createSecretStore({ dataDir, probeTimeoutMs: 5000 }), 8000);
-    return (await withTimeout(store.get(API_KEY_NAME), 5000)) || null;
-  } catch {
-    return null;
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
-}
-
 /** The key piped to --api-key-stdin: the first line of standard input (never a terminal prompt echoing it). */
 async function apiKeyFromStdin(io: CliIO): Promise<string> {
   if (io.stdin.isTTY) throw new UsageError('--api-key-stdin reads the key from standard input: pipe it in (e.g. from a password manager)');
@@ -120,23 +100,28 @@ export async function coreForCli(
   io: CliIO,
   queue: NonNullable<Parameters<typeof createCore>[0]['queue']>,
   callbacks?: Parameters<typeof createCore>[0]['callbacks'],
+  extra: { localEngine?: boolean; apiKeySource?: 'flag' | 'env' | 'keychain' } = {},
 ): Promise<Core> {
   const engine = values.engine ? normalizeEngineUrl(values.engine) : undefined;
   if (values['api-key'] !== undefined && !values['api-key'].trim()) throw new UsageError('--api-key is empty');
+  const dataDir = resolveDataDir(values['data-dir'] ?? null, io.env);
   if (values['api-key'] !== undefined && values['api-key-stdin']) throw new UsageError('Use either --api-key or --api-key-stdin, not both');
-  let apiKey = values['api-key-stdin'] ? await apiKeyFromStdin(io) : values['api-key']?.trim() || undefined;
   if (values['api-key'] !== undefined) io.stderr.write('convoy: warning: --api-key shows the key to other users of this machine (ps); use --api-key-stdin or API2CONVERT_API_KEY\n');
-  if (engine && !apiKey) {
-    apiKey = (await engineApiKey(undefined, io, resolveDataDir(values['data-dir'] ?? null, io.env))) ?? undefined;
-    if (!apiKey) throw new UsageError('--engine needs an API key: pass --api-key, set API2CONVERT_API_KEY or store one in the app');
+  const given = values['api-key-stdin'] ? await apiKeyFromStdin(io) : values['api-key']?.trim() || undefined;
+  let found = given ? { key: given, source: extra.apiKeySource ?? ('flag' as const) } : null;
+  if (engine && !found) {
+    found = await cliApiKey(undefined, io, dataDir);
+    if (!found) throw new UsageError('--engine needs an API key: pass --api-key-stdin, set API2CONVERT_API_KEY or store one with "convoy login"');
   }
-  registerSecret(apiKey);
+  registerSecret(found?.key);
   registerSecret(io.env.API2CONVERT_API_KEY);
   return createCore({
     shell: 'cli',
     dataDir: values['data-dir'] ?? null,
     apiBaseUrl: engine,
-    apiKey,
+    apiKey: found?.key,
+    apiKeySource: found?.source,
+    localEngine: extra.localEngine,
     env: io.env,
     echoLog: Boolean(values.verbose),
     queue,
@@ -158,12 +143,17 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       allowPositionals: true,
       strict: true,
       options: {
-        to: { type: 'string' },
+        to: { type: 'string', short: 't' },
         option: { type: 'string', multiple: true },
+        'options-file': { type: 'string' },
+        async: { type: 'boolean' },
+        out: { type: 'string', short: 'o' },
         'out-dir': { type: 'string' },
-        recursive: { type: 'boolean' },
+        recursive: { type: 'boolean', short: 'r' },
         concurrency: { type: 'string' },
         'on-conflict': { type: 'string' },
+        force: { type: 'boolean', short: 'f' },
+        'no-clobber': { type: 'boolean' },
         engine: { type: 'string' },
         'api-key': { type: 'string' },
         'api-key-stdin': { type: 'boolean' },
@@ -184,13 +174,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const target = values.to?.trim().toLowerCase().replace(/^\./, '');
   if (!target) throw new UsageError('--to <format> is required');
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
-  const options: ConversionOptions = {};
-  for (const o of values.option ?? []) {
-    const [k, v] = parseOption(o);
-    options[k] = v;
-  }
+  const options: ConversionOptions = collectOptions(values.option, values['options-file']);
   const concurrency = parseCount('--concurrency', values.concurrency, 1, 64);
-  const conflict = values['on-conflict'];
+  if (values.force && values['no-clobber']) throw new UsageError('--force and --no-clobber are mutually exclusive');
+  const conflict = values.force ? 'overwrite' : values['no-clobber'] ? 'skip' : values['on-conflict'];
   if (conflict !== undefined && !['rename', 'overwrite', 'skip'].includes(conflict)) {
     throw new UsageError(`--on-conflict must be rename, overwrite or skip (got "${conflict}")`);
   }
@@ -202,18 +189,22 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (problem) throw new UsageError(`--public-url: ${problem}`);
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
-  const outDir = values['out-dir'] ?? process.cwd();
+  if (values['api-key-stdin'] && positionals.includes('-')) throw new UsageError('Standard input can carry either the API key (--api-key-stdin) or the input file (-), not both');
+  const rawIo = io; // stdin in, a result on stdout: see convert-io.ts
+  const plan = await planIo(positionals, values.out, values['out-dir'], io, resolveDataDir(values['data-dir'] ?? null, io.env));
+  io = plan.io;
+  const outDir = plan.outDir ?? values['out-dir'] ?? process.cwd();
   const outDirProblem = values.destination === undefined ? outputFolderProblem(outDir) : null;
   if (outDirProblem) throw new UsageError(`--out-dir: ${outDirProblem}`);
 
   // Inputs in the given order: URLs as they are; paths expanded (folders → their files, keeping the structure).
   const items: AddItem[] = [];
-  for (const arg of positionals) {
+  for (const arg of plan.inputs) {
     if (looksLikeUrl(arg)) {
       items.push({ source: { kind: 'url', url: arg } });
       continue;
     }
-    for (const f of await expandPaths([arg], Boolean(values.recursive))) {
+    for (const f of await expandPaths([arg], Boolean(values.recursive), 'folder')) {
       items.push({ source: { kind: 'file', path: f.path, ...(f.relDir !== undefined ? { relDir: f.relDir } : {}) } });
     }
   }
@@ -222,6 +213,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write('convoy convert: the given folders contain no files\n');
     return ExitCode.usage;
   }
+  if (values.async) return (await import('./convert-async')).runAsync(values, items, target, options, io);
 
   let core: Core;
   try {
@@ -252,6 +244,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
     const outcome = await runToEnd(core, batchIds, io, { json: Boolean(values.json), offlineTimeoutMs: offlineTimeout * 1000 });
     const code = exitCodeFor(outcome, rejected);
+    await finishIo(plan, outcome.items, rawIo);
     if (values.json) io.stdout.write(jsonReport(outcome, rejected, batchIds, code));
     else io.stdout.write(summaryText(outcome, rejected, destination.kind === 'folder' ? outDir : null));
     return code;

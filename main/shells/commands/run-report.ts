@@ -128,13 +128,13 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
       }
       if (conn.connection === 'offline') offlineSince ??= Date.now();
       if (offlineSince !== null && opts.offlineTimeoutMs > 0 && Date.now() - offlineSince > opts.offlineTimeoutMs) {
-        stopped = { reason: 'offline', message: `No progress for more than ${fmtSecs(opts.offlineTimeoutMs)} while the API was unreachable: ${conn.reason ?? lastOfflineReason}` };
+        stopped = { reason: 'offline', message: `No progress for more than ${fmtSecs(opts.offlineTimeoutMs)} while ${apiName(core)} was unreachable: ${conn.reason ?? lastOfflineReason}` };
         break;
       }
       if (conn.connection === 'offline' && conn.reason) lastOfflineReason = conn.reason;
       if (conn.connection !== lastConnection) {
         lastConnection = conn.connection;
-        if (!tty) write(conn.connection === 'online' ? 'Connection: back online' : `Connection: ${conn.connection} — ${conn.reason ?? ''}; waiting`);
+        if (!tty) write(conn.connection === 'online' ? 'Connection: back online' : `Connection: ${apiName(core)} ${conn.connection} — ${conn.reason ?? ''}; waiting`);
       }
       if (tty) {
         statusLine = progressLine([...views.values()], conn, Date.now() - started, io.stdout.columns ?? 100);
@@ -159,6 +159,11 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
     }
   }
   return { stopped, items, durationMs: Date.now() - started };
+}
+
+/** The API a run talks to, for messages (never its key). */
+export function apiName(core: Core): string {
+  return core.provider.kind === 'local' ? 'the local engine' : core.provider.baseUrl;
 }
 
 function progressLine(items: ItemView[], conn: ReturnType<Core['queue']['connection']>, elapsed: number, columns: number): string {
@@ -200,8 +205,10 @@ export function exitCodeFor(outcome: RunOutcome, rejected: Rejected[]): number {
       case 'quota':
         return ExitCode.quota;
       case 'offline':
-      case 'disk':
         return ExitCode.network;
+      case 'disk':
+        // The results could not be written: the conversion did not complete (resumable once space is freed).
+        return ExitCode.conversion;
       case 'interrupted':
         return ExitCode.interrupted;
     }
@@ -209,11 +216,30 @@ export function exitCodeFor(outcome: RunOutcome, rejected: Rejected[]): number {
   const failed = outcome.items.filter((v) => v.state === 'failed' || v.state === 'canceled');
   const unfinished = outcome.items.filter((v) => !TERMINAL.has(v.state));
   if (failed.length === 0 && rejected.length === 0 && unfinished.length === 0) return ExitCode.ok;
-  const codes = new Set(failed.map((v) => v.error?.code ?? 'conversion'));
-  if (codes.has('auth')) return ExitCode.auth;
-  if (codes.has('payment')) return ExitCode.quota;
-  const allValidation = [...codes].every((c) => c === 'validation') && unfinished.length === 0;
-  return allValidation ? ExitCode.validation : ExitCode.failed;
+  // As the official CLI: the most severe class among the failures (a higher code is more specific).
+  let code: number = ExitCode.failed;
+  if (rejected.length) code = ExitCode.validation;
+  for (const v of failed) code = Math.max(code, exitCodeForItemError(v.state === 'canceled' ? 'canceled' : v.error?.code));
+  return code;
+}
+
+/** The exit code an item's failure stands for. */
+export function exitCodeForItemError(code: string | undefined): number {
+  switch (code) {
+    case 'auth':
+      return ExitCode.auth;
+    case 'payment':
+    case 'rate_limit':
+      return ExitCode.quota;
+    case 'validation':
+    case 'not_found':
+    case 'input':
+      return ExitCode.validation;
+    case 'conversion':
+      return ExitCode.conversion;
+    default:
+      return ExitCode.failed;
+  }
 }
 
 /** The human summary after a run. */

@@ -13,6 +13,7 @@ import type { ItemRow } from '../../queue/types';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { parseCount } from './convert';
 import { folderSize, formatBytes } from '../../storage';
+import { describeApi } from './resume';
 
 const usage = `Usage: convoy status [options]
 
@@ -69,7 +70,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   try {
     const store = new QueueStore(db);
     const counts = store.countsByBatch();
-    let batches = store.batches().map((b) => ({ id: b.id, createdAt: b.createdAt, counts: counts.get(b.id)! }));
+    let batches = store.batches().map((b) => ({ id: b.id, createdAt: b.createdAt, api: b.api, counts: counts.get(b.id)! }));
     if (values.batch) {
       const wanted = values.batch.trim();
       const matches = batches.filter((b) => b.id === wanted || b.id.startsWith(wanted));
@@ -104,7 +105,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       if (c.canceled) parts.push(`${c.canceled} canceled`);
       if (c.active) parts.push(`${c.active} active`);
       if (c.queued) parts.push(`${c.queued} queued`);
-      lines.push(`  ${b.id.slice(0, 8)}  ${new Date(b.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${parts.join(' · ')}`);
+      lines.push(`  ${b.id.slice(0, 8)}  ${new Date(b.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${parts.join(' · ')}${b.api ? `  on ${describeApi(b.api)}` : ''}`);
     }
     if (items.length) {
       lines.push('', values.all || values.batch ? 'Items:' : 'Unfinished and failed items:');
