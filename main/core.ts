@@ -100,7 +100,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   log.info(`core started (${opts.shell}), provider ${provider.kind} at ${provider.baseUrl}`);
 
   const db = openDatabase(dataDir);
-  const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
+  const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints, env });
   const makeClients = (apiKey: string) => ({
     client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),
     // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.

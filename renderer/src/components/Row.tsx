@@ -13,6 +13,7 @@ function destinationText(item: ItemView, profileName: (id: string) => string | n
   const d = item.destination;
   if (!d) return 'Default folder';
   if (d.kind === 'folder') return d.path ? baseName(d.path) : 'Default folder';
+  if (d.kind === 'cloud') return 'Cloud (set on the command line)';
   return profileName(d.profileId) ?? 'Missing profile';
 }
 
