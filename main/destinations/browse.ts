@@ -56,7 +56,7 @@ export async function listObjects(p: ResolvedProfile, opts: ListOptions): Promis
           addFolder(prefix + rest.slice(0, rest.indexOf('/') + 1));
           continue;
         }
-        if (!rest || o.key.endsWith('/')) continue; // the folder marker itself
+        if (o.key.endsWith('/')) continue; // a folder marker
         entries.push({ key: o.key, name: lastSegment(o.key), folder: false, size: o.size });
       }
       token = page.next;
