@@ -84,7 +84,7 @@ export const Row = memo(function Row({
   const thumb = localResult && isImageTarget(item.target) ? connection.resultUrl?.(item.id, item.outputs[0]) : null;
   const fix = item.state === 'failed' ? fixFor(item) : null;
   const ext = (item.sourceExt ?? '').slice(0, 4).toUpperCase();
-  const name = item.sourceKind === 'url' ? item.label : baseName(item.label);
+  const name = item.sourceKind === 'url' || item.sourceKind === 'cloud' ? item.label : baseName(item.label);
 
   const sizes =
     item.state === 'uploading' && item.bytesUpTotal
@@ -137,6 +137,11 @@ export const Row = memo(function Row({
       </div>
       <div className="row-main">
         <div className="row-name" title={item.label}>
+          {item.sourceKind === 'cloud' && (
+            <span className="cloud-mark" title="From cloud storage">
+              <Icon name="cloud" />{' '}
+            </span>
+          )}
           {name}
         </div>
         <div className="row-sub">
