@@ -101,6 +101,7 @@ describe.skipIf(!hasChromium)('Add from cloud… (browser mode, Chromium, s3rver
     for (const name of ['photos/one.jpg', 'photos/trip/day1.jpg', 'photos/trip/day2.jpg', 'photos/trip/day3.jpg']) {
       await expect.poll(() => row(page, name).getByTestId('row-status').textContent(), { timeout: 60_000, interval: 250 }).toBe('Done');
     }
+    await page.screenshot({ path: path.resolve(__dirname, '../../test-artifacts/screenshots/ui-cloud-rows-done.png') }).catch(() => {});
     expect(fs.readdirSync(path.join(tmp, 'out')).sort()).toEqual(['day1.png', 'day2.png', 'day3.png', 'one.png']);
     expect(errors).toEqual([]);
     await page.close();

@@ -5,6 +5,15 @@ import { formatBytes } from '../lib/format';
 import { Icon } from './Icon';
 import { Modal } from './Modal';
 
+/** An icon that sits in a line of text (the shared .icon is a block). */
+export function InlineIcon({ name }: { name: 'cloud' | 'folder' }) {
+  return (
+    <span style={{ display: 'inline-block', verticalAlign: '-3px', marginRight: 4 }}>
+      <Icon name={name} />
+    </span>
+  );
+}
+
 /**
  * "Add from cloud…": browse a saved profile's bucket, container or FTP folder (main lists it with
  * the provider's official client) and add the chosen objects, or a whole folder, as rows. The
@@ -111,12 +120,13 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
           ))}
         </select>
       </div>
-      <div className="cloud-path" aria-live="polite">
+      <div className="cloud-path" aria-live="polite" style={{ display: 'flex', gap: 8, alignItems: 'center', margin: '8px 0' }}>
         <button type="button" onClick={() => setPrefix(parent)} disabled={!prefix}>
           Up
         </button>
         <span data-testid="cloud-location">
-          <Icon name="cloud" /> {root}/{prefix}
+          <InlineIcon name="cloud" />
+          {root}/{prefix}
         </span>
       </div>
       {error && (
@@ -132,7 +142,8 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
             e.folder ? (
               <li key={e.key}>
                 <button type="button" className="link" aria-label={`Open folder ${e.name}`} onClick={() => setPrefix(e.key)}>
-                  <Icon name="folder" /> {e.name}/
+                  <InlineIcon name="folder" />
+                  {e.name}/
                 </button>
               </li>
             ) : (

@@ -5,6 +5,7 @@ import { baseName, formatBytes, isImageTarget, rowProgress, statusLabel } from '
 import { summarizeOptions } from '../lib/optionsForm';
 import { categoryOf } from '../lib/targets';
 import { TargetSelect } from './TargetSelect';
+import { InlineIcon } from './CloudDialog';
 import { Icon } from './Icon';
 
 export const ROW_HEIGHT = 64;
@@ -139,7 +140,7 @@ export const Row = memo(function Row({
         <div className="row-name" title={item.label}>
           {item.sourceKind === 'cloud' && (
             <span className="cloud-mark" title="From cloud storage">
-              <Icon name="cloud" />{' '}
+              <InlineIcon name="cloud" />
             </span>
           )}
           {name}
