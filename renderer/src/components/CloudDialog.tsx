@@ -108,6 +108,10 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
   }
 
   const parent = prefix.replace(/[^/]*\/$/, '');
+  const newProfile = () => {
+    onClose();
+    app.getState().openDialog({ kind: 'destinations', editId: null });
+  };
   return (
     <Modal title="Add from cloud" onClose={onClose} wide>
       <div className="field">
@@ -119,6 +123,9 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
             </option>
           ))}
         </select>
+        <button type="button" className="link" onClick={newProfile}>
+          New profile…
+        </button>
       </div>
       <div className="cloud-path" aria-live="polite" style={{ display: 'flex', gap: 8, alignItems: 'center', margin: '8px 0' }}>
         <button type="button" onClick={() => setPrefix(parent)} disabled={!prefix}>
