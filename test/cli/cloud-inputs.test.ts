@@ -23,6 +23,7 @@ import {
 } from '../support/cloud-servers';
 import { photo } from '../engine/support/images';
 import { isPng, serveFolder, tmpDir } from '../queue/helpers';
+import { keyringToolsMissing, startKeyringSession } from '../secrets/keyring-session';
 import { cliEnv, runCli, startCli } from './cli-helpers';
 
 let s3: RunningS3rver;
@@ -158,6 +159,34 @@ describe.each(providers)('convoy convert --input-cloud $name', (p) => {
 
     expectNowhere(data, p.secret());
     expect(one.stdout + one.stderr + many.stdout + many.stderr + refused.stdout + refused.stderr).not.toContain(p.secret());
+  }, 120_000);
+});
+
+describe.skipIf(Boolean(keyringToolsMissing()))('convoy convert --input-profile (a saved profile, secrets in a real keyring)', () => {
+  it('reads every object under a prefix through the profile', async () => {
+    const keyring = await startKeyringSession();
+    try {
+      const home = tmpDir('cloud-cli-profile');
+      const penv: NodeJS.ProcessEnv = { ...env, ...keyring.env, CONVOY_HOME: home };
+      delete penv.CONVOY_SECRETS;
+      const { spawn } = await import('node:child_process');
+      const { repoRoot } = await import('../queue/helpers');
+      const add = spawn(process.execPath, [path.join(repoRoot, 'bin/convoy.mjs'), 'destinations', 'add', 'amazons3', 'Inbox', '--bucket', 'inbox', '--access-key-id', s3.credentials.accesskeyid, '--secret-access-key-stdin'], { env: penv, stdio: ['pipe', 'ignore', 'pipe'] });
+      add.stdin!.end(`${s3.credentials.secretaccesskey}\n`);
+      expect(await new Promise((r) => add.once('exit', r))).toBe(0);
+      const out = path.join(home, 'out');
+      const r = await runCli(['convert', '--input-profile', 'inbox', '--input-param', 'file=batch/*.jpg', '--to', 'png', '--out-dir', out, '--json'], { env: penv });
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.items.map((i: { source: string }) => i.source)).toEqual([0, 1, 2, 3, 4].map((i) => `inbox/batch/p${i}.jpg`));
+      expect(fs.readdirSync(out).sort()).toEqual(['p0.png', 'p1.png', 'p2.png', 'p3.png', 'p4.png']);
+      expectNowhere(home, s3.credentials.secretaccesskey);
+      const unknown = await runCli(['convert', '--input-profile', 'Nope', '--input-param', 'file=a.jpg', '--to', 'png'], { env: penv });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/no profile named "Nope" \(saved: "Inbox"\)/);
+    } finally {
+      await keyring.close();
+    }
   }, 120_000);
 });
 
