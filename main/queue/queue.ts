@@ -450,6 +450,8 @@ export class Queue {
   }
 
   setDestination(args: MethodArgs<'queue.setDestination'>): { updated: number } {
+    const refused = args.destination.kind === 'cloud' ? this.cliOnly({ kind: 'url', url: '' }, args.destination) : null;
+    if (refused) throw new ContractError('invalid_argument', refused);
     let updated = 0;
     const touched: string[] = [];
     const outDir = this.outDirFor(args.destination, this.defaults().outputDir);

@@ -122,5 +122,12 @@ describe.skipIf(!hasChromium)('Add from cloud… (browser mode, Chromium, s3rver
     });
     expect(r.itemIds).toEqual([]);
     expect(r.rejected[0].reason).toMatch(/command line only/);
+    const items = await core.handlers['queue.list']({ offset: 0, limit: 10 });
+    await expect(
+      core.handlers['queue.setDestination']({
+        itemIds: [items.items[0]!.id],
+        destination: { kind: 'cloud', account: { type: 'amazons3', parameters: { bucket: 'photos' }, credentialsFrom: { kind: 'env', name: 'A2C_OUTPUT_CREDENTIALS' } } },
+      }),
+    ).rejects.toThrow(/command line only/);
   });
 });
