@@ -399,6 +399,8 @@ export const methods = {
   /**
    * Lists a saved profile's bucket / container / FTP folder under `prefix` with the provider's
    * official client: one level (folders and objects), or with `recursive` every object below.
+   * Errors: `cloud_auth` (the provider refused the account, in its words), `not_found` (no such
+   * bucket / container / folder), `cloud_unreachable`, `invalid_argument`.
    */
   'cloud.browse': {
     input: z

@@ -348,7 +348,9 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
     } catch (err) {
       if (err instanceof ProbeFailure) {
         log.info(`cloud listing (${resolved.type}) failed: ${err.code}`);
-        throw new ContractError(err.code === 'auth' ? 'unauthorized' : err.code === 'missing_container' ? 'not_found' : err.code === 'unreachable' ? 'unavailable' : 'invalid_argument', err.message);
+        // Not 'unauthorized' / 'unavailable': those speak of Convoy's own API (401, 503), not the account's.
+        const code = { auth: 'cloud_auth', missing_container: 'not_found', unreachable: 'cloud_unreachable' }[err.code as string] ?? 'invalid_argument';
+        throw new ContractError(code, err.message);
       }
       throw err;
     }

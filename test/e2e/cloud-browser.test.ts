@@ -103,6 +103,18 @@ describe.skipIf(!hasChromium)('Add from cloud… (browser mode, Chromium, s3rver
     }
     await page.screenshot({ path: path.resolve(__dirname, '../../test-artifacts/screenshots/ui-cloud-rows-done.png') }).catch(() => {});
     expect(fs.readdirSync(path.join(tmp, 'out')).sort()).toEqual(['day1.png', 'day2.png', 'day3.png', 'one.png']);
+
+    // A profile whose secret is wrong: the dialog says so in the provider's words.
+    await core.handlers['destinations.save']({
+      name: 'Wrong key',
+      type: 'amazons3',
+      fields: { bucket: 'photos', region: 'eu-central-1', accesskeyid: s3.credentials.accesskeyid },
+      secrets: { secretaccesskey: 'not-the-secret-access-key-0123' },
+    });
+    await page.getByRole('button', { name: 'Add from cloud…' }).click();
+    await dialog.getByRole('combobox', { name: 'Profile' }).selectOption({ label: 'Wrong key' });
+    await expect.poll(() => dialog.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/signature we calculated does not match/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);

@@ -192,7 +192,7 @@ export async function cloudItems(core: Core, input: NonNullable<CloudPlan['input
     } catch (err) {
       if (!(err instanceof ContractError)) throw err;
       const code =
-        err.code === 'unauthorized' ? ExitCode.auth : err.code === 'unavailable' ? ExitCode.network : ExitCode.validation;
+        err.code === 'cloud_auth' ? ExitCode.auth : err.code === 'cloud_unreachable' ? ExitCode.network : ExitCode.validation;
       // Reading without listing is a valid set-up: a single object is then left to the API.
       if (sel.kind === 'one' && /\(AccessDenied\)|HTTP 403|may not list/i.test(err.message) && code !== ExitCode.auth) return null;
       throw new CloudListingError(err.message, code);
