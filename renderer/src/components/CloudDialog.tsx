@@ -33,6 +33,11 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
   const profile = profiles.find((p) => p.id === profileId);
   const root = profile ? String(profile.type === 'azure' ? profile.fields.container : profile.type === 'ftp' ? profile.fields.host : profile.fields.bucket) : '';
 
+  // Profiles may arrive after the dialog opened.
+  useEffect(() => {
+    if (!profileId && profiles[0]) setProfileId(profiles[0].id);
+  }, [profileId, profiles]);
+
   useEffect(() => {
     if (!profileId) return;
     let current = true;
@@ -67,7 +72,8 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
     try {
       const all = await controller.browseCloud(profileId, prefix, true);
       const keys = all.entries.filter((e) => !e.folder).map((e) => e.key);
-      if (!keys.length) setError('This folder holds no files');
+      if (all.truncated) setError(`This folder holds more than ${keys.length.toLocaleString()} files; open a sub-folder and add that`);
+      else if (!keys.length) setError('This folder holds no files');
       else await add(keys);
     } catch (err) {
       setError((err as Error)?.message ?? String(err));
