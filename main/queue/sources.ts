@@ -27,7 +27,11 @@ export function urlProblem(raw: string): string | null {
   } catch {
     return 'Not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Not an http(s) URL (${url.protocol.replace(':', '')})`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const scheme = url.protocol.replace(':', '');
+    const cloud = ['s3', 'gs', 'wasb', 'wasbs', 'az'].includes(scheme.toLowerCase());
+    return `Not an http(s) URL (${scheme})${cloud ? '; read cloud storage with "Add from cloud…" or convoy convert --input-cloud <provider> --input-param …' : ''}`;
+  }
   if (!url.hostname) return 'The URL has no host';
   // A user:password in the URL would have to be stored to resume; credentials never go to disk.
   if (url.username || url.password) return 'URLs with a user name or password are not accepted; use a destination profile or a pre-signed URL';

@@ -227,6 +227,8 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
     const badParam = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bukket=inbox', '--input-param', 'file=one.jpg', '--input-credentials-file', creds, '--to', 'png', '--data-dir', data], { env });
     expect(badParam.code).toBe(2);
     expect(badParam.stderr).toMatch(/--input-param bukket: Amazon S3 inputs take bucket, region, file, prefix/);
+    const s3url = await runCli(['convert', 's3://inbox/one.jpg', '--to', 'png', '--data-dir', data], { env });
+    expect(s3url.stdout).toMatch(/Not an http\(s\) URL \(s3\); read cloud storage with "Add from cloud…" or convoy convert --input-cloud/);
     const gdrive = await runCli(['convert', '--input-cloud', 'gdrive', '--to', 'png', '--data-dir', data], { env });
     expect(gdrive.code).toBe(2);
     const missing = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=batch', '--input-credentials-file', creds, '--to', 'png', '--data-dir', data], { env });
