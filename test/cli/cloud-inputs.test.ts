@@ -218,6 +218,42 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
     expectNowhere(data, s3.credentials.secretaccesskey);
   }, 90_000);
 
+  it('reads the credentials when a job is created: a missing A2C_INPUT_CREDENTIALS fails the items clearly; convoy resume continues cloud items', async () => {
+    const { createCore } = await import('../../main/core');
+    const { runCli: runInProcess } = await import('../../main/shells/cli');
+    const { PassThrough } = await import('node:stream');
+    const { waitFor } = await import('../queue/helpers');
+    const data = tmpDir('cloud-cli-resume');
+    const out = path.join(data, 'out');
+    const account = { type: 'amazons3' as const, parameters: { bucket: 'inbox' }, credentialsFrom: { kind: 'env' as const, name: 'A2C_INPUT_CREDENTIALS' as const } };
+    const items = ['batch/p0.jpg', 'batch/p1.jpg'].map((file) => ({ source: { kind: 'cloud' as const, account, file } }));
+
+    // The variable is gone when the jobs are built (e.g. a resume in another shell): a clear failure per item.
+    const bare = await createCore({ shell: 'cli', dataDir: data, env: { ...env }, queue: { outputDir: out, autoResume: false } });
+    const first = await bare.handlers['queue.add']({ items, target: 'png' });
+    await bare.handlers['queue.start']({ batchId: first.batchId });
+    const failed = await waitFor(async () => {
+      const l = await bare.handlers['queue.list']({ batchId: first.batchId, offset: 0, limit: 10 });
+      return l.items.every((i) => i.state === 'failed') ? l.items : null;
+    });
+    expect(failed[0]!.error).toMatchObject({ code: 'input', message: expect.stringMatching(/the environment variable A2C_INPUT_CREDENTIALS is not set/) });
+    await bare.close();
+
+    // Added and started with the variable, then the process ends at once; resume finishes them.
+    const withCreds = { ...env, A2C_INPUT_CREDENTIALS: JSON.stringify(s3.credentials) };
+    const core = await createCore({ shell: 'cli', dataDir: data, env: withCreds, queue: { outputDir: out, autoResume: false } });
+    const second = await core.handlers['queue.add']({ items, target: 'png' });
+    await core.handlers['queue.start']({ batchId: second.batchId });
+    await core.close();
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d) => (text += d));
+    const code = await runInProcess(['resume', '--data-dir', data, '--json'], { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: withCreds });
+    expect(code, text.slice(0, 1500)).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['p0.png', 'p1.png']);
+    expectNowhere(data, s3.credentials.secretaccesskey);
+  }, 90_000);
+
   it('explains missing credentials, unknown parameters, a missing object and stray flags (exit 2 or 5)', async () => {
     const data = tmpDir('cloud-cli-usage');
     const noCreds = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=one.jpg', '--to', 'png', '--data-dir', data], { env });
