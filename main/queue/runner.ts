@@ -42,12 +42,15 @@ export interface DestinationsPort {
   cloudLabel?(profileId: string, file: string): string | null;
 }
 
-/** A profile or credentials problem found while building a job: the item fails with it (no retry). */
+/**
+ * A profile or credentials problem found while building a job: the item fails with it (no
+ * retry). A keychain that is unavailable for now stays a retryable error.
+ */
 async function resolving<T>(what: () => Promise<T>, code: string, action: string): Promise<T> {
   try {
     return await what();
   } catch (err) {
-    if (err instanceof ContractError) throw new ItemFailure({ code, message: err.message, action });
+    if (err instanceof ContractError && err.code !== 'unavailable') throw new ItemFailure({ code, message: err.message, action });
     throw err;
   }
 }
