@@ -162,6 +162,32 @@ describe.each(providers)('convoy convert --input-cloud $name', (p) => {
   }, 120_000);
 });
 
+describe('cloud.browse (what "Add from cloud…" lists) for every provider', () => {
+  it('lists one level (folders first) and, recursively, every object under a folder', async () => {
+    const { createCore } = await import('../../main/core');
+    const core = await createCore({ shell: 'browser', dataDir: tmpDir('cloud-browse'), env });
+    try {
+      const forms = {
+        amazons3: { fields: { bucket: 'inbox', region: 'eu-central-1', accesskeyid: s3.credentials.accesskeyid }, secrets: { secretaccesskey: s3.credentials.secretaccesskey } },
+        azure: { fields: { container: 'box', accountname: azure.accountName }, secrets: { accountkey: azure.accountKey } },
+        googlecloud: { fields: { projectid: gcs.projectId, bucket: 'gbucket' }, secrets: { keyfile: JSON.stringify(gcs.credentials.keyfile) } },
+        ftp: { fields: { host: ftp.host, port: ftp.port, username: ftp.credentials.username }, secrets: { password: ftp.credentials.password } },
+      } as const;
+      for (const [type, form] of Object.entries(forms)) {
+        const p = await core.handlers['destinations.save']({ name: type, type: type as keyof typeof forms, fields: { ...form.fields }, secrets: { ...form.secrets } });
+        const top = await core.handlers['cloud.browse']({ profileId: p.id, prefix: '' });
+        expect(top.entries.slice(0, 2).map((e) => [e.key, e.folder]), type).toEqual([['batch/', true], ['one.jpg', false]]);
+        const inside = await core.handlers['cloud.browse']({ profileId: p.id, prefix: 'batch/', recursive: true });
+        expect(inside.entries.filter((e) => e.key.endsWith('.jpg')).map((e) => e.name), type).toEqual(['p0.jpg', 'p1.jpg', 'p2.jpg', 'p3.jpg', 'p4.jpg']);
+      }
+      const wrong = await core.handlers['destinations.save']({ name: 'wrong', type: 'ftp', fields: { ...forms.ftp.fields }, secrets: { password: 'nope-nope' } });
+      await expect(core.handlers['cloud.browse']({ profileId: wrong.id, prefix: '' })).rejects.toMatchObject({ code: 'cloud_auth', message: expect.stringMatching(/Login incorrect/) });
+    } finally {
+      await core.close();
+    }
+  }, 90_000);
+});
+
 describe.skipIf(Boolean(keyringToolsMissing()))('convoy convert --input-profile (a saved profile, secrets in a real keyring)', () => {
   it('reads every object under a prefix through the profile', async () => {
     const keyring = await startKeyringSession();
