@@ -15,6 +15,8 @@ const usage = `Usage: npm run engine -- --api-key <key> [options]
   --data-dir <dir>               state directory (default .convoy-data/engine)
   --api-key <key>                account key clients must send (or env CONVOY_ENGINE_API_KEY)
   --callback-secret <s>          sign callbacks with X-Oc-Signature (or env CONVOY_ENGINE_CALLBACK_SECRET)
+  --public-url <url>             base of the URLs handed out (job.server, output uri) when a proxy or
+                                 tunnel fronts the engine (default http://<host>:<port>)
   --output-ttl-ms <n>            how long outputs stay downloadable (default 24 h)
   --max-concurrent-conversions <n>
   --s3-endpoint <url> --azure-endpoint <url> --gcs-endpoint <url>   cloud service endpoints
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
         'data-dir': { type: 'string' },
         'api-key': { type: 'string' },
         'callback-secret': { type: 'string' },
+        'public-url': { type: 'string' },
         'output-ttl-ms': { type: 'string' },
         'max-concurrent-conversions': { type: 'string' },
         's3-endpoint': { type: 'string' },
@@ -72,6 +75,18 @@ async function main(): Promise<void> {
   }
   const apiKey = values['api-key'] ?? process.env.CONVOY_ENGINE_API_KEY;
   if (!apiKey) fail('An API key is required: --api-key <key> or CONVOY_ENGINE_API_KEY');
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined) {
+    let u: URL | null = null;
+    try {
+      u = new URL(publicUrl);
+    } catch {
+      // reported below
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash) {
+      fail(`--public-url must be an http(s) URL without credentials, query or fragment (got "${publicUrl}")`);
+    }
+  }
   const faults: Partial<EngineFaults> = {};
   const setFault = <K extends keyof EngineFaults>(k: K, v: EngineFaults[K] | undefined) => {
     if (v !== undefined) faults[k] = v;
@@ -91,6 +106,7 @@ async function main(): Promise<void> {
     dataDir: path.resolve(values['data-dir'] ?? '.convoy-data/engine'),
     apiKey,
     callbackSecret: values['callback-secret'] ?? process.env.CONVOY_ENGINE_CALLBACK_SECRET,
+    publicUrl,
     outputTtlMs: num('output-ttl-ms', values['output-ttl-ms'], 1),
     maxConcurrentConversions: num('max-concurrent-conversions', values['max-concurrent-conversions'], 1),
     cloudEndpoints: {

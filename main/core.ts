@@ -140,7 +140,7 @@ async function startCore(
   registerSecret(provider.apiKey);
   log.info(`core started (${opts.shell}), provider ${provider.kind} at ${provider.baseUrl}`);
 
-  const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints });
+  const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints, env });
   const limits = answerLimitsFromEnv(env);
   const makeClients = (apiKey: string) => ({
     client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),

@@ -38,10 +38,29 @@ export type ConversionOptions = z.infer<typeof ConversionOptions>;
 const Id = z.string().min(1).max(200);
 const Ids = z.array(Id).min(1).max(100_000);
 
-/** Where results go: a local folder, or a saved destination profile. */
+/**
+ * A cloud account named on the command line (`--input-cloud`/`--output-target`): the provider,
+ * its non-secret parameters, and where its credentials are read when a job is created — a JSON
+ * file or an environment variable. The credentials themselves are never stored or sent here.
+ * Accepted from the CLI only; the app uses saved profiles.
+ */
+export const CloudAccountRef = z
+  .object({
+    type: z.enum(['ftp', 'azure', 'googlecloud', 'amazons3']),
+    parameters: z.record(z.string(), z.union([z.string().max(4096), z.number()])),
+    credentialsFrom: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }).strict(),
+      z.object({ kind: z.literal('env'), name: z.enum(['A2C_INPUT_CREDENTIALS', 'A2C_OUTPUT_CREDENTIALS']) }).strict(),
+    ]),
+  })
+  .strict();
+export type CloudAccountRef = z.infer<typeof CloudAccountRef>;
+
+/** Where results go: a local folder, a saved destination profile, or (CLI) a cloud account. */
 export const Destination = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder'), path: z.string().min(1).max(4096).optional() }),
   z.object({ kind: z.literal('profile'), profileId: Id }),
+  z.object({ kind: z.literal('cloud'), account: CloudAccountRef }),
 ]);
 export type Destination = z.infer<typeof Destination>;
 
@@ -53,9 +72,11 @@ export const SourceInput = z.discriminatedUnion('kind', [
     relDir: z.string().max(4096).optional(),
   }),
   z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() }),
+  /** An object of a saved profile's account, or (CLI) of an account given inline; exactly one of the two. */
   z.object({
     kind: z.literal('cloud'),
-    profileId: Id,
+    profileId: Id.optional(),
+    account: CloudAccountRef.optional(),
     file: z.string().min(1).max(4096),
   }),
 ]);
@@ -257,6 +278,23 @@ export interface ConnectionTestResult {
   message: string;
 }
 
+/** One entry of a cloud listing ("Add from cloud…"). */
+export interface CloudEntry {
+  /** Full object key; folders end with "/". */
+  key: string;
+  name: string;
+  folder: boolean;
+  size: number | null;
+}
+
+export interface CloudBrowseResult {
+  prefix: string;
+  /** Folders first, then objects, by key. */
+  entries: CloudEntry[];
+  /** More entries exist than were listed. */
+  truncated: boolean;
+}
+
 export interface AddResult {
   batchId: string;
   itemIds: string[];
@@ -367,6 +405,19 @@ export const methods = {
   'destinations.import': {
     input: z.object({ json: z.string().min(2).max(5_000_000) }).strict(),
     output: {} as { imported: ProfileView[]; errors: string[] },
+  },
+
+  /**
+   * Lists a saved profile's bucket / container / FTP folder under `prefix` with the provider's
+   * official client: one level (folders and objects), or with `recursive` every object below.
+   * Errors: `cloud_auth` (the provider refused the account, in its words), `not_found` (no such
+   * bucket / container / folder), `cloud_unreachable`, `invalid_argument`.
+   */
+  'cloud.browse': {
+    input: z
+      .object({ profileId: Id, prefix: z.string().max(1024).default(''), recursive: z.boolean().optional() })
+      .strict(),
+    output: {} as CloudBrowseResult,
   },
 
   /** Opens a finished item's result with the OS (Electron) or serves it (browser mode). */

@@ -15,7 +15,8 @@ function open(d: CloudDescriptor, endpoints?: CloudEndpoints): AzureTarget {
   const account = d.credentials.accountname as string;
   const container = d.parameters.container as string;
   const blobName = (d.parameters.file as string).replace(/^\/+/, '');
-  const url = endpoints?.azure ? endpoints.azure.replace(/\/+$/, '') : `https://${account}.blob.core.windows.net`;
+  // An endpoint override may name the account as `{account}` (Azurite: http://host:port/{account}).
+  const url = endpoints?.azure ? endpoints.azure.replace(/\/+$/, '').split('{account}').join(account) : `https://${account}.blob.core.windows.net`;
   const service = new BlobServiceClient(url, new StorageSharedKeyCredential(account, d.credentials.accountkey as string), {
     retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 4000 },
   });

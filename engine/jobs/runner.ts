@@ -155,11 +155,11 @@ export class JobRunner implements RunnerHooks {
         const live = this.service.get(jobId);
         const liveInput = live?.inputs.find((i) => i.id === inputId);
         if (!live || !liveInput || liveInput.status !== 'downloading' || isTerminal(live)) return;
-        const { code, message } = describeInputError(err);
+        const { code, message, kind } = describeInputError(err);
         if (code === ErrorCodes.generic && !(err instanceof CloudError) && !(err instanceof InputFetchError)) {
           this.opts.log(`input ${inputId}: unexpected error: ${(err as Error)?.message}`);
         }
-        this.service.inputFailed(live, liveInput, code, message);
+        this.service.inputFailed(live, liveInput, code, message, kind ? { kind } : undefined);
       }
     } finally {
       release();
@@ -406,10 +406,10 @@ export class JobRunner implements RunnerHooks {
   }
 }
 
-function describeInputError(err: unknown): { code: number; message: string } {
+function describeInputError(err: unknown): { code: number; message: string; kind?: string } {
   if (err instanceof InputFetchError) return { code: err.code, message: err.message };
   if (err instanceof CloudError || (err as Error)?.name === 'CloudError') {
-    return { code: ErrorCodes.generic, message: (err as Error).message };
+    return { code: ErrorCodes.generic, message: (err as Error).message, kind: (err as CloudError).kind ?? 'error' };
   }
   return { code: ErrorCodes.generic, message: 'The input could not be fetched' };
 }

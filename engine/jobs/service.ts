@@ -364,10 +364,10 @@ export class JobService {
   }
 
   /** An input failed: record it, and fail a started job at once when its rules say so. */
-  inputFailed(job: JobRecord, input: InputRecord, code: number, message: string): void {
+  inputFailed(job: JobRecord, input: InputRecord, code: number, message: string, details?: { kind: string }): void {
     input.status = 'failed';
     input.modifiedAt = nowIso();
-    this.addError(job, { source: 'input', id_source: input.id, code, message, details: { type: input.type } });
+    this.addError(job, { source: 'input', id_source: input.id, code, message, details: { type: input.type, ...details } });
     if (isTerminal(job)) return;
     if (job.status !== 'incomplete' && job.failOnInputError) {
       this.hooks.abort(job);

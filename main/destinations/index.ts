@@ -6,7 +6,10 @@
 import crypto from 'node:crypto';
 import {
   ContractError,
+  type CloudAccountRef,
+  type CloudBrowseResult,
   type ConnectionTestResult,
+  type Destination,
   type Handlers,
   type ProfileInput,
   type ProfileView,
@@ -22,6 +25,7 @@ import type { Db } from '../db';
 import type { EventBus } from '../events';
 import { registerSecret, silentLogger, type Logger } from '../log';
 import { SecretsError, type SecretStore } from '../secrets';
+import { cloudLabel, resolveAccount } from './cloud-account';
 import { azureServiceUrl, cloudInputFor, outputTargetFor, type CloudInputSpec, type OutputTargetSpec, type ResolvedProfile } from './descriptors';
 import type { CloudEndpoints } from './probe';
 import { ProfileStore, secretName } from './store';
@@ -39,6 +43,8 @@ export interface DestinationsOptions {
   endpoints?: CloudEndpoints;
   /** Per network step of a connection test; default 20 s. */
   testTimeoutMs?: number;
+  /** Where command-line accounts read `A2C_INPUT_CREDENTIALS` / `A2C_OUTPUT_CREDENTIALS`; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Destinations {
@@ -61,6 +67,17 @@ export interface Destinations {
   resolveCloudInput(profileId: string, file: string): Promise<CloudInputSpec>;
   /** Where an output target puts the file, for people to read (no credentials). */
   locationOf(target: OutputTargetSpec | CloudInputSpec): string;
+  /** A profile's or a command-line account's output target (the queue's port). */
+  resolveTarget(destination: Exclude<Destination, { kind: 'folder' }>, vars: TemplateVars): Promise<OutputTargetSpec>;
+  /** A cloud input through a profile or a command-line account (the queue's port). */
+  resolveInput(from: { profileId?: string; account?: CloudAccountRef }, file: string): Promise<CloudInputSpec>;
+  /** `bucket/key` for a profile's object, or null for an unknown profile. */
+  cloudLabel(profileId: string, file: string): string | null;
+  /** Lists a profile's or account's objects under a prefix (one level, or every object). */
+  browse(
+    from: { profileId?: string; account?: CloudAccountRef },
+    opts: { prefix: string; recursive: boolean; limit: number },
+  ): Promise<CloudBrowseResult>;
 }
 
 /** `CONVOY_S3_ENDPOINT`, `CONVOY_AZURE_ENDPOINT`, `CONVOY_GCS_ENDPOINT` (dev/test only). */
@@ -310,6 +327,35 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
     return cloudInputFor(await resolve(mustGet(profileId), true), file);
   }
 
+  const env = opts.env ?? process.env;
+
+  async function resolveFrom(from: { profileId?: string; account?: CloudAccountRef }, forOutput: boolean): Promise<ResolvedProfile> {
+    if (from.account) return resolveAccount(from.account, env, { forOutput });
+    if (!from.profileId) throw new ContractError('invalid_argument', 'Name a destination profile or a cloud account');
+    return resolve(mustGet(from.profileId), true);
+  }
+
+  async function browse(
+    from: { profileId?: string; account?: CloudAccountRef },
+    o: { prefix: string; recursive: boolean; limit: number },
+  ): Promise<CloudBrowseResult> {
+    const resolved = await resolveFrom(from, false);
+    const { listObjects } = await import('./browse');
+    const { ProbeFailure } = await import('./probe/common');
+    try {
+      const r = await listObjects(resolved, { prefix: o.prefix, hierarchical: !o.recursive, limit: o.limit, endpoints: opts.endpoints, timeoutMs: opts.testTimeoutMs });
+      return { prefix: o.prefix, entries: r.entries, truncated: r.truncated };
+    } catch (err) {
+      if (err instanceof ProbeFailure) {
+        log.info(`cloud listing (${resolved.type}) failed: ${err.code}`);
+        // Not 'unauthorized' / 'unavailable': those speak of Convoy's own API (401, 503), not the account's.
+        const code = { auth: 'cloud_auth', missing_container: 'not_found', unreachable: 'cloud_unreachable' }[err.code as string] ?? 'invalid_argument';
+        throw new ContractError(code, err.message);
+      }
+      throw err;
+    }
+  }
+
   function locationOf(t: OutputTargetSpec | CloudInputSpec): string {
     const type = 'source' in t ? t.source : t.type;
     const file = String(t.parameters.file ?? '');
@@ -348,6 +394,18 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
     resolveOutputTarget,
     resolveCloudInput,
     locationOf,
+    async resolveTarget(destination, vars) {
+      return outputTargetFor(await resolveFrom(destination.kind === 'cloud' ? { account: destination.account } : { profileId: destination.profileId }, true), vars);
+    },
+    async resolveInput(from, file) {
+      if (!file.trim()) throw new ContractError('invalid_argument', 'Enter the path of the file to read from the cloud storage');
+      return cloudInputFor(await resolveFrom(from, false), file);
+    },
+    cloudLabel(profileId, file) {
+      const p = store.get(profileId);
+      return p ? cloudLabel(p.type, p.fields, file) : null;
+    },
+    browse,
     handlers: () => ({
       'destinations.list': async () => store.list(),
       'destinations.save': (input) => save(input),
@@ -356,6 +414,7 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
       'destinations.test': (input) => test(input),
       'destinations.export': async (args) => exportJson(args?.ids),
       'destinations.import': ({ json }) => importJson(json),
+      'cloud.browse': ({ profileId, prefix, recursive }) => browse({ profileId }, { prefix, recursive: Boolean(recursive), limit: recursive ? 10_000 : 2000 }),
     }),
   };
 }

@@ -120,7 +120,7 @@ export function diskFullMessage(folder: string): string {
 
 /** The user-facing error for a job the API reports as failed. */
 export function jobFailure(
-  errors: Array<{ source?: string; id_source?: string; code?: number; message?: string }>,
+  errors: Array<{ source?: string; id_source?: string; code?: number; message?: string; details?: unknown }>,
   convId: string | null,
   inputId: string | null,
 ): ItemError {
@@ -129,6 +129,10 @@ export function jobFailure(
   );
   const first = mine[0] ?? errors[0];
   const message = first?.message ? redact(first.message) : 'The conversion failed';
+  // A cloud input the provider refused (engine: details.kind 'auth'): a credentials problem, exit 3 in the CLI.
+  if (first?.source === 'input' && (first.details as { kind?: unknown } | undefined)?.kind === 'auth') {
+    return { code: 'auth', message, action: 'Check the cloud account’s credentials' };
+  }
   if (first?.source === 'input') return { code: 'input', message, action: 'Check the source (URL or file)' };
   return { code: 'conversion', message, action: 'Try another target or options' };
 }

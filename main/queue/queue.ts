@@ -439,8 +439,8 @@ export class Queue {
         sources = [{ ...entry.source, url: entry.source.url.trim() }];
       }
       for (const source of sources) {
-        const display = source.kind === 'file' ? source.path : source.kind === 'url' ? labelOf(source) : `${source.profileId}:${source.file}`;
-        const reason = rejectReason(source);
+        const display = source.kind === 'file' ? source.path : labelOf(source);
+        const reason = rejectReason(source) ?? this.cliOnly(source, destination);
         if (reason) {
           rejected.push({ input: display, reason });
           continue;
@@ -455,7 +455,7 @@ export class Queue {
           id: newId(),
           batchId: '',
           source,
-          label: labelOf(source),
+          label: (source.kind === 'cloud' && source.profileId && this.opts.destinations?.cloudLabel?.(source.profileId, source.file)) || labelOf(source),
           sourceExt: sourceExtOf(source),
           target,
           options,
@@ -508,6 +508,8 @@ export class Queue {
   }
 
   setDestination(args: MethodArgs<'queue.setDestination'>): { updated: number } {
+    const refused = args.destination.kind === 'cloud' ? this.cliOnly({ kind: 'url', url: '' }, args.destination) : null;
+    if (refused) throw new ContractError('invalid_argument', refused);
     let updated = 0;
     const touched: string[] = [];
     const outDir = this.outDirFor(args.destination, this.defaults().outputDir);
@@ -650,6 +652,15 @@ export class Queue {
   private outDirFor(destination: Destination, fallback: string): string | null {
     if (destination.kind !== 'folder') return null;
     return path.resolve(destination.path ?? fallback);
+  }
+
+  /** Cloud accounts with credentials from a file or the environment come from the command line only. */
+  private cliOnly(source: SourceInput, destination: Destination): string | null {
+    if (this.opts.shell === 'cli') return null;
+    if ((source.kind === 'cloud' && source.account) || destination.kind === 'cloud') {
+      return 'Cloud accounts with credentials from a file or the environment are accepted from the command line only; use a saved profile';
+    }
+    return null;
   }
 
   private dedupeKey(source: SourceInput, target: string | null, options: object, destination: Destination | null): string {

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ItemError, ItemState } from '../../preload/contract';
+import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
 import { ConflictError } from '../api/errors';
@@ -31,11 +31,28 @@ import type { JobWatcher } from './watcher';
 
 /** What the queue needs from main/destinations (optional: absent → profile items fail clearly). */
 export interface DestinationsPort {
-  resolveOutputTarget(
-    profileId: string,
+  /** A profile's or a command-line account's `output_target` entry, credentials filled in. */
+  resolveTarget(
+    destination: Exclude<Destination, { kind: 'folder' }>,
     vars: { name: string; ext: string; target: string; batch: string; date: string; folder: string },
   ): Promise<OutputTargetSpec>;
-  resolveCloudInput(profileId: string, file: string): Promise<InputCreate>;
+  /** A `cloud` input reading `file` through a profile's or a command-line account. */
+  resolveInput(from: { profileId?: string; account?: CloudAccountRef }, file: string): Promise<InputCreate>;
+  /** What a row shows for a profile's object (`bucket/key`), or null for an unknown profile. */
+  cloudLabel?(profileId: string, file: string): string | null;
+}
+
+/**
+ * A profile or credentials problem found while building a job: the item fails with it (no
+ * retry). A keychain that is unavailable for now stays a retryable error.
+ */
+async function resolving<T>(what: () => Promise<T>, code: string, action: string): Promise<T> {
+  try {
+    return await what();
+  } catch (err) {
+    if (err instanceof ContractError && err.code !== 'unavailable') throw new ItemFailure({ code, message: err.message, action });
+    throw err;
+  }
 }
 
 export interface Progress {
@@ -253,7 +270,7 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
         message: `Unsupported target format "${item.target}"`,
         action: 'Choose another target format',
       });
-    } else if (item.destination?.kind === 'profile' && !d.destinations) {
+    } else if ((item.destination?.kind === 'profile' || item.destination?.kind === 'cloud') && !d.destinations) {
       failItems(d, [item], { code: 'unavailable', message: 'Destination profiles are not available in this build' });
     } else if (item.conflict === 'skip' && item.outDir && predictedExists(d, item)) {
       const p = predictedPath(item)!;
@@ -284,7 +301,7 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
     body.input = [input];
     body.process = true;
   } else if (source.kind === 'cloud') {
-    body.input = [await d.destinations!.resolveCloudInput(source.profileId, source.file)];
+    body.input = [await resolving(() => d.destinations!.resolveInput(source, source.file), 'input', 'Check the cloud account and its credentials')];
     body.process = true;
   } else {
     body.process = false;
@@ -394,7 +411,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
     for (const item of d.store.itemsOfUnit(unit.id)) {
       if (isTerminalItem(item.state)) continue;
       const conv = job.conversion.find((c) => c.id && c.id === item.convId) ?? job.conversion[item.convIndex ?? 0];
-      if (item.destination?.kind === 'profile') {
+      if (item.destination?.kind === 'profile' || item.destination?.kind === 'cloud') {
         const targets = conv?.output_target ?? [];
         const failed = targets.find((t) => (t.status ?? '').toLowerCase() === 'failed');
         if (failed || targets.length === 0) {
@@ -518,16 +535,17 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
 async function conversionFor(d: RunnerDeps, item: ItemRow): Promise<ConversionCreate> {
   const conv: ConversionCreate = { target: item.target! };
   if (item.options && Object.keys(item.options).length) conv.options = { ...item.options };
-  if (item.destination?.kind === 'profile') {
+  const dest = item.destination;
+  if (dest?.kind === 'profile' || dest?.kind === 'cloud') {
     const ext = outputExt(item.target!).slice(1);
-    const target = await d.destinations!.resolveOutputTarget(item.destination.profileId, {
+    const target = await resolving(() => d.destinations!.resolveTarget(dest, {
       name: outputStem(item),
       ext,
       target: item.target!,
       batch: item.batchId,
       date: new Date(d.now()).toISOString().slice(0, 10),
       folder: item.source.kind === 'file' ? (item.source.relDir ?? '').replace(/\\/g, '/') : '',
-    });
+    }), 'delivery', 'Check the destination and its credentials');
     conv.output_target = [target];
   }
   return conv;
@@ -556,7 +574,7 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
   if (uploading.length === 0) return;
   const changed: string[] = [];
   for (const item of d.store.itemsOfUnit(unit.id)) {
-    if (item.state !== 'converting' || item.destination?.kind !== 'profile') continue;
+    if (item.state !== 'converting' || !item.destination || item.destination.kind === 'folder') continue;
     if (!uploading.some((c) => c.id === item.convId)) continue;
     d.store.updateItem(item.id, { state: 'delivering' });
     changed.push(item.id);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SourceInput } from '../../preload/contract';
+import { cloudLabel } from '../destinations/cloud-account';
 import { redact } from '../log';
 
 /** Why an input is not accepted into the queue, or null when it is. */
@@ -14,6 +15,8 @@ export function rejectReason(source: SourceInput): string | null {
     if (source.path.includes('\0')) return 'The path contains a NUL character';
     return null;
   }
+  if (Boolean(source.profileId) === Boolean(source.account)) return 'A cloud source names either a saved profile or an account, not both or neither';
+  if (source.file.includes('\0')) return 'The object name contains a NUL character';
   return null;
 }
 
@@ -24,7 +27,11 @@ export function urlProblem(raw: string): string | null {
   } catch {
     return 'Not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Not an http(s) URL (${url.protocol.replace(':', '')})`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const scheme = url.protocol.replace(':', '');
+    const cloud = ['s3', 'gs', 'wasb', 'wasbs', 'az'].includes(scheme.toLowerCase());
+    return `Not an http(s) URL (${scheme})${cloud ? '; read cloud storage with "Add from cloud…" or convoy convert --input-cloud <provider> --input-param …' : ''}`;
+  }
   if (!url.hostname) return 'The URL has no host';
   // A user:password in the URL would have to be stored to resume; credentials never go to disk.
   if (url.username || url.password) return 'URLs with a user name or password are not accepted; use a destination profile or a pre-signed URL';
@@ -45,7 +52,8 @@ export function sourceFileName(source: SourceInput): string {
     case 'cloud':
       return path.posix.basename(source.file.replace(/\\/g, '/')) || 'file';
     case 'url': {
-      if (source.filename) return source.filename;
+      // A suggested name is only a name: like the API, Convoy keeps its last path segment.
+      if (source.filename) return path.posix.basename(source.filename.replace(/\\/g, '/')) || 'download';
       try {
         const u = new URL(source.url);
         const last = decodeURIComponent(u.pathname.split('/').filter(Boolean).pop() ?? '');
@@ -81,7 +89,7 @@ export function labelOf(source: SourceInput): string {
     case 'url':
       return displayUrl(source.url);
     case 'cloud':
-      return source.file;
+      return source.account ? cloudLabel(source.account.type, source.account.parameters, source.file) : source.file;
   }
 }
 
@@ -97,7 +105,7 @@ export function sourceKey(source: SourceInput): string {
     case 'url':
       return `url:${source.url}`;
     case 'cloud':
-      return `cloud:${source.profileId}:${source.file}`;
+      return `cloud:${source.profileId ?? JSON.stringify(source.account)}:${source.file}`;
   }
 }
 

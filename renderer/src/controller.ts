@@ -569,6 +569,9 @@ export function createController(deps: ControllerDeps) {
     duplicateProfile: (id: string) => api.invoke('destinations.duplicate', { id }),
     exportProfiles: () => api.invoke('destinations.export'),
     importProfiles: (json: string) => api.invoke('destinations.import', { json }),
+    addItems,
+    browseCloud: (profileId: string, prefix: string, recursive = false) =>
+      api.invoke('cloud.browse', { profileId, prefix, ...(recursive ? { recursive } : {}) }),
     reloadProfiles: async () => {
       const profiles = await call('destinations.list', undefined, { quiet: true });
       if (profiles) app.setState({ profiles });

@@ -82,6 +82,7 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
     const port: DestinationsPort = dest;
     expect(port).toBeTruthy();
     expect(Object.keys(h).sort()).toEqual([
+      'cloud.browse',
       'destinations.duplicate',
       'destinations.export',
       'destinations.import',

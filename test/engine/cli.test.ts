@@ -96,4 +96,24 @@ describe('engine CLI', () => {
     expect(await unknown.exit).toBe(2);
     expect(unknown.stderr()).toMatch(/Usage: npm run engine/);
   });
+
+  it('hands out URLs under --public-url (what a proxy in front of the engine serves)', async () => {
+    const dir = tempDir('convoy-engine-cli-');
+    dirs.push(dir);
+    const r = run(['--port', '0', '--data-dir', dir, '--api-key', 'cli-key', '--public-url', 'https://convoy.example.test/engine/']);
+    try {
+      const line = await waitForLine(r, /http:\/\/127\.0\.0\.1:\d+/);
+      const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
+      const res = await fetch(`${baseUrl}/v2/jobs`, { method: 'POST', headers: { 'X-Oc-Api-Key': 'cli-key', 'Content-Type': 'application/json' }, body: '{"process":false}' });
+      expect(res.status).toBe(201);
+      const job = (await res.json()) as { server: string };
+      expect(job.server.startsWith('https://convoy.example.test/engine/v2/')).toBe(true);
+    } finally {
+      r.stop();
+    }
+    await r.exit;
+    const bad = run(['--api-key', 'k', '--public-url', 'ftp://x']);
+    expect(await bad.exit).toBe(2);
+    expect(bad.stderr()).toMatch(/--public-url must be an http\(s\) URL/);
+  });
 });

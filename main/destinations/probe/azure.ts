@@ -52,7 +52,7 @@ export async function probeAzure(p: AzureProbeInput, ctx: ProbeContext, endpoint
   return `Signed in to ${where} and wrote and deleted a test blob in container "${p.container}"`;
 }
 
-function classify(err: unknown, where: string, container: string, action: string, ctx: ProbeContext): ProbeFailure {
+export function classify(err: unknown, where: string, container: string, action: string, ctx: ProbeContext): ProbeFailure {
   if (err instanceof ProbeFailure) return err;
   if (err instanceof RestError && err.statusCode) {
     const code = String(err.code ?? (err.details as { errorCode?: string } | undefined)?.errorCode ?? '');

@@ -110,7 +110,7 @@ export async function probeGcs(p: GcsProbeInput, ctx: ProbeContext, endpoint?: s
   return `Signed in as ${keyfile.client_email} and wrote and deleted a test object in ${where}`;
 }
 
-function classify(err: unknown, account: string, where: string, action: string, ctx: ProbeContext, bucket: string): ProbeFailure {
+export function classify(err: unknown, account: string, where: string, action: string, ctx: ProbeContext, bucket: string): ProbeFailure {
   if (err instanceof ProbeFailure) return err;
   const code = (err as ApiError)?.code;
   if (typeof code === 'number') {

@@ -59,7 +59,7 @@ export async function probeS3(p: S3ProbeInput, ctx: ProbeContext, endpoint?: str
   }
 }
 
-function classify(err: unknown, where: string, p: S3ProbeInput, action: string, ctx: ProbeContext): ProbeFailure {
+export function classify(err: unknown, where: string, p: S3ProbeInput, action: string, ctx: ProbeContext): ProbeFailure {
   if (err instanceof ProbeFailure) return err;
   const name = (err as { name?: string; Code?: string })?.name ?? '';
   const status = (err as S3ServiceException)?.$metadata?.httpStatusCode;

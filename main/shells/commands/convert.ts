@@ -16,6 +16,7 @@ import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from '.
 import { cliApiKey } from './api-key';
 import { collectOptions } from './options-input';
 import { finishIo, planIo } from './convert-io';
+import { CloudListingError, cloudFlagOptions, cloudFlagUsage, cloudItems, planCloud, printCallbackSwitches } from './cloud-input-flags';
 
 const usage = `Usage: convoy convert <files|folders|URLs…> --to <format> [options]
 
@@ -48,7 +49,8 @@ Options:
   --json                         Print one JSON document (no progress)
   --verbose                      Echo the log to stderr
 
-Without an API key and without --engine, the built-in local engine converts in this process.`;
+Without an API key and without --engine, the built-in local engine converts in this process.
+${cloudFlagUsage}`;
 
 export { parseOption } from './options-input';
 
@@ -164,13 +166,15 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         'offline-timeout': { type: 'string' },
         json: { type: 'boolean' },
         verbose: { type: 'boolean' },
+        ...cloudFlagOptions,
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new UsageError('Give at least one file, folder or URL to convert');
+  const fromCloud = values['input-cloud'] !== undefined || values['input-profile'] !== undefined;
+  if (positionals.length === 0 && !fromCloud) throw new UsageError('Give at least one file, folder or URL to convert');
   const target = values.to?.trim().toLowerCase().replace(/^\./, '');
   if (!target) throw new UsageError('--to <format> is required');
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
@@ -190,18 +194,20 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
   if (values['api-key-stdin'] && positionals.includes('-')) throw new UsageError('Standard input can carry either the API key (--api-key-stdin) or the input file (-), not both');
+  const cloud = planCloud(values, positionals, io);
+  if (cloud.output && (values['out-dir'] !== undefined || values.destination !== undefined)) throw new UsageError('Use one of --out-dir, --destination or --output-target');
   const rawIo = io; // stdin in, a result on stdout: see convert-io.ts
   const plan = await planIo(positionals, values.out, values['out-dir'], io, resolveDataDir(values['data-dir'] ?? null, io.env));
   io = plan.io;
   const outDir = plan.outDir ?? values['out-dir'] ?? process.cwd();
-  const outDirProblem = values.destination === undefined ? outputFolderProblem(outDir) : null;
+  const outDirProblem = values.destination === undefined && !cloud.output ? outputFolderProblem(outDir) : null;
   if (outDirProblem) throw new UsageError(`--out-dir: ${outDirProblem}`);
 
   // Inputs in the given order: URLs as they are; paths expanded (folders → their files, keeping the structure).
   const items: AddItem[] = [];
   for (const arg of plan.inputs) {
     if (looksLikeUrl(arg)) {
-      items.push({ source: { kind: 'url', url: arg } });
+      items.push({ source: { kind: 'url', url: arg, ...(cloud.filename ? { filename: cloud.filename } : {}) } });
       continue;
     }
     for (const f of await expandPaths([arg], Boolean(values.recursive), 'folder')) {
@@ -209,7 +215,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
   }
   const rejected: Rejected[] = [];
-  if (items.length === 0) {
+  if (items.length === 0 && !cloud.input) {
     io.stderr.write('convoy convert: the given folders contain no files\n');
     return ExitCode.usage;
   }
@@ -227,9 +233,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (err instanceof UsageError) throw err;
     return startupError(err, io);
   }
+  let cleanup = () => {};
   try {
-    await announceCallbacks(core, io, Boolean(values.json));
-    let destination: Destination = { kind: 'folder', path: outDir };
+    cleanup = await announceCallbacks(core, io, Boolean(values.json));
+    if (cloud.input) items.push(...(await cloudItems(core, cloud.input)));
+    let destination: Destination = cloud.output ?? { kind: 'folder', path: outDir };
     if (values.destination !== undefined) {
       const profileId = await findProfile(core, values.destination);
       destination = { kind: 'profile', profileId };
@@ -250,9 +258,14 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    if (err instanceof CloudListingError) {
+      io.stderr.write(`convoy convert: ${err.message}\n`);
+      return err.exitCode;
+    }
     io.stderr.write(`convoy convert: ${(err as Error)?.message ?? String(err)}\n`);
     return err instanceof ContractError && err.code === 'invalid_argument' ? ExitCode.validation : ExitCode.failed;
   } finally {
+    cleanup();
     await core.close();
   }
 }
@@ -268,13 +281,14 @@ async function findProfile(core: Core, name: string): Promise<string> {
   return found.id;
 }
 
-/** Waits for the core's first callback self-test and says which mode this run uses, and why. */
-async function announceCallbacks(core: Core, io: CliIO, json: boolean): Promise<void> {
+/** Waits for the core's first callback self-test and says which mode this run uses, and why (and every switch after). */
+async function announceCallbacks(core: Core, io: CliIO, json: boolean): Promise<() => void> {
   const status = await core.callbacks.start();
   if (!json && (status.mode === 'callback' || status.publicUrl || status.lastProbe)) {
     const { describeCallbackStatus } = await import('../../callbacks/index');
     io.stdout.write(`${describeCallbackStatus(status)}\n`);
   }
+  return json ? () => {} : printCallbackSwitches(core.events, io, status.mode);
 }
 
 export const command: CliCommand = {

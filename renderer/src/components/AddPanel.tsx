@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApp, useConvoy, useQueueState } from '../context';
 import { formatBytes } from '../lib/format';
+import { CloudDialog } from './CloudDialog';
 import { DestinationPicker } from './DestinationPicker';
 
 /** Whether a drag carries something we accept (files or text/URLs). */
@@ -19,6 +20,7 @@ export function AddPanel() {
   const [over, setOver] = useState(false);
   const [urls, setUrls] = useState('');
   const [busy, setBusy] = useState(false);
+  const [cloudOpen, setCloudOpen] = useState(false);
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const depth = useRef(0);
@@ -128,6 +130,9 @@ export function AddPanel() {
           <button type="button" onClick={() => void addFiles(true)} disabled={busy}>
             Add folder
           </button>
+          <button type="button" onClick={() => setCloudOpen(true)} disabled={busy}>
+            Add from cloud…
+          </button>
         </div>
         <input
           ref={filesInput}
@@ -159,6 +164,8 @@ export function AddPanel() {
           }}
         />
       </div>
+
+      {cloudOpen && <CloudDialog onClose={() => setCloudOpen(false)} />}
 
       <form className="url-form" onSubmit={onUrlsSubmit}>
         <label htmlFor="url-box">URLs</label>

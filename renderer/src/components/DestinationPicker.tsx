@@ -19,7 +19,7 @@ export function DestinationPicker({
   const profiles = useApp((s) => s.profiles);
   const settings = useApp((s) => s.settings);
   const id = useId();
-  const mode = !value || (value.kind === 'folder' && !value.path) ? 'default' : value.kind === 'folder' ? 'folder' : `profile:${value.profileId}`;
+  const mode = !value || (value.kind === 'folder' && !value.path) ? 'default' : value.kind === 'folder' ? 'folder' : value.kind === 'profile' ? `profile:${value.profileId}` : 'cloud';
   const [choosingFolder, setChoosingFolder] = useState(mode === 'folder');
   const [path, setPath] = useState(value?.kind === 'folder' ? (value.path ?? '') : '');
   useEffect(() => {

@@ -2,6 +2,7 @@
 const PATHS: Record<string, string> = {
   open: 'M14 3h7v7h-2V6.4l-9.3 9.3-1.4-1.4L17.6 5H14V3zM5 5h6v2H6v11h11v-5h2v7H4V5z',
   folder: 'M3 5h7l2 2h9v12H3V5zm2 4v8h14V9H5z',
+  cloud: 'M19.4 10.1A7 7 0 0 0 6.1 8.6 5.5 5.5 0 0 0 6.5 19.5h12.5a4.75 4.75 0 0 0 .4-9.4z',
   retry: 'M12 5V2L7 6l5 4V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z',
   stop: 'M7 7h10v10H7z',
   remove: 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6l5.6-5.6L5 6.4z',

@@ -5,6 +5,7 @@ import { baseName, formatBytes, isImageTarget, rowProgress, statusLabel } from '
 import { summarizeOptions } from '../lib/optionsForm';
 import { categoryOf } from '../lib/targets';
 import { TargetSelect } from './TargetSelect';
+import { InlineIcon } from './CloudDialog';
 import { Icon } from './Icon';
 
 export const ROW_HEIGHT = 64;
@@ -13,6 +14,7 @@ function destinationText(item: ItemView, profileName: (id: string) => string | n
   const d = item.destination;
   if (!d) return 'Default folder';
   if (d.kind === 'folder') return d.path ? baseName(d.path) : 'Default folder';
+  if (d.kind === 'cloud') return 'Cloud (set on the command line)';
   return profileName(d.profileId) ?? 'Missing profile';
 }
 
@@ -83,7 +85,7 @@ export const Row = memo(function Row({
   const thumb = localResult && isImageTarget(item.target) ? connection.resultUrl?.(item.id, item.outputs[0]) : null;
   const fix = item.state === 'failed' ? fixFor(item) : null;
   const ext = (item.sourceExt ?? '').slice(0, 4).toUpperCase();
-  const name = item.sourceKind === 'url' ? item.label : baseName(item.label);
+  const name = item.sourceKind === 'url' || item.sourceKind === 'cloud' ? item.label : baseName(item.label);
 
   const sizes =
     item.state === 'uploading' && item.bytesUpTotal
@@ -136,6 +138,11 @@ export const Row = memo(function Row({
       </div>
       <div className="row-main">
         <div className="row-name" title={item.label}>
+          {item.sourceKind === 'cloud' && (
+            <span className="cloud-mark" title="From cloud storage">
+              <InlineIcon name="cloud" />
+            </span>
+          )}
           {name}
         </div>
         <div className="row-sub">
