@@ -35,7 +35,7 @@ export class PendingOpens {
   add(paths: string[]): void {
     if (paths.length === 0) return;
     if (this.deliver) this.deliver(paths);
-    else this.paths.push(...paths.filter((p) => !this.paths.includes(p)));
+    else for (const p of paths) if (!this.paths.includes(p)) this.paths.push(p);
   }
 
   /** What waited, handed over once (the window asks for it when it is ready). */
