@@ -248,6 +248,15 @@ export interface ConnectionTestResult {
   message: string;
 }
 
+export interface OutputFolder {
+  /** The folder in use now (absolute). */
+  path: string;
+  /** True when no folder is set and the built-in default applies. */
+  isDefault: boolean;
+  /** The built-in default (~/Downloads/Convoy, or ~/Convoy without a Downloads folder). */
+  defaultPath: string;
+}
+
 export interface AddResult {
   batchId: string;
   itemIds: string[];
@@ -318,7 +327,8 @@ export const methods = {
   'queue.batches': { input: Empty, output: [] as BatchView[] },
   'queue.setTarget': {
     input: z
-      .object({ itemIds: Ids, target: z.string().min(1).max(64), options: ConversionOptions.optional() })
+      // null clears the target again (undoing a change to a selection).
+      .object({ itemIds: Ids, target: z.string().min(1).max(64).nullable(), options: ConversionOptions.optional() })
       .strict(),
     output: {} as { updated: number },
   },
@@ -367,6 +377,10 @@ export const methods = {
     output: {} as { paths: string[]; unsupported?: boolean },
   },
   'files.pickFolder': { input: Empty, output: {} as { path: string | null; unsupported?: boolean } },
+  /** Where results go when an item names no folder: the setting, else the built-in default. */
+  'files.outputFolder': { input: Empty, output: {} as OutputFolder },
+  /** Opens the output folder with the OS (Electron); elsewhere answers its path to show. */
+  'files.openOutputFolder': { input: Empty, output: {} as { opened: boolean; path: string } },
 } as const;
 
 export type Methods = typeof methods;

@@ -440,7 +440,7 @@ export class Queue {
     this.store.tx(() => {
       for (const item of this.store.items(args.itemIds)) {
         if (!this.editable(item)) continue;
-        this.store.updateItem(item.id, { target: args.target.toLowerCase(), options: args.options ?? item.options });
+        this.store.updateItem(item.id, { target: args.target?.toLowerCase() ?? null, options: args.options ?? item.options });
         touched.push(item.id);
         updated++;
       }

@@ -25,6 +25,7 @@ export const TargetSelect = memo(function TargetSelect({
   disabled,
   id,
   className,
+  placeholder = 'Choose…',
 }: {
   label: string;
   value: string | null;
@@ -36,6 +37,7 @@ export const TargetSelect = memo(function TargetSelect({
   disabled?: boolean;
   id?: string;
   className?: string;
+  placeholder?: string;
 }) {
   const groups = grouped ?? (targets ? groupedTargetsFor(targets, sourceExt ?? null) : []);
   const known = groups.some((g) => g.targets.some((t) => t.target === value));
@@ -49,7 +51,7 @@ export const TargetSelect = memo(function TargetSelect({
       onChange={(e) => e.target.value && onChange(e.target.value)}
     >
       <option value="" disabled>
-        {targets ? 'Choose…' : 'Loading…'}
+        {targets ? placeholder : 'Loading…'}
       </option>
       {value && !known && <option value={value}>{value.toUpperCase()}</option>}
       {groups.map((g) => (
