@@ -170,6 +170,8 @@ export interface ItemView {
   target: string | null;
   options: ConversionOptions;
   destination: Destination | null;
+  /** The folder this item's results go to (folder destinations), fixed when it was added. */
+  outDir?: string | null;
   state: ItemState;
   /** Set while the queue waits for the API (offline / rate limited): the item is not failing. */
   waiting: 'offline' | 'rate_limited' | null;

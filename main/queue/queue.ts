@@ -29,7 +29,7 @@ import { ConversionsCache } from './conversions';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
-import { releaseOutputs } from './outputs';
+import { outputDir, releaseOutputs } from './outputs';
 import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
@@ -632,6 +632,7 @@ export class Queue {
       target: r.target,
       options: r.options,
       destination: r.destination,
+      outDir: outputDir(r),
       state: r.state,
       waiting: active && g.connection !== 'online' ? g.connection : null,
       bytesUp: p?.bytesUp ?? r.bytesUp,

@@ -473,6 +473,7 @@ export function createController(deps: ControllerDeps) {
    */
   async function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
     if (!ids.length) return false;
+    buffer.flush();
     const { byId } = queue.getState().model;
     const schema = spec(target)?.options ?? null;
     const remembered = app.getState().rememberChoices ? optionsMemory.get(target) : null;
@@ -485,8 +486,8 @@ export function createController(deps: ControllerDeps) {
         const base = remembered ?? item?.options ?? {};
         const fit = fitOptions(base, schema, target);
         if (fit.dropped.length && !remembered) dropped.set(id, fit.dropped);
-        // Nothing to carry and nothing to clear: leave options out (main keeps the empty set).
-        opts = Object.keys(base).length ? fit.kept : undefined;
+        // Always sent: main keeps an item's old options when none are given.
+        opts = fit.kept;
       }
       const key = opts ? JSON.stringify(opts) : '';
       let g = groups.get(key);
@@ -602,7 +603,8 @@ export function createController(deps: ControllerDeps) {
       const parts = [missing ? `${missing.toLocaleString()} need${missing === 1 ? 's' : ''} a target` : '', problems.size ? `${problems.size.toLocaleString()} would be refused (see the row${problems.size === 1 ? '' : 's'})` : '']
         .filter(Boolean)
         .join(', ');
-      app.getState().notify('error', `Skipped ${skipped.toLocaleString()}: ${parts}`, { label: 'Show them', run: () => queue.getState().setFilter('queued') });
+      // The rows say it too, so the notice need not stay.
+      app.getState().notify('info', `Skipped ${skipped.toLocaleString()}: ${parts}`, { label: 'Show them', run: () => queue.getState().setFilter('queued') });
     }
     if (!go.length) {
       if (!skipped) app.getState().notify('info', 'Nothing to start: no queued items');

@@ -151,7 +151,8 @@ describe('targets', () => {
 
     await user.selectOptions(jpgSelect, 'webp');
     await waitFor(() => expect((within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement).value).toBe('webp'));
-    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp' });
+    // Options follow the target: always sent, so main never keeps options of the old target (issue 12).
+    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp', options: {} });
 
     // The next JPG gets WEBP by itself.
     await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/y.jpg');

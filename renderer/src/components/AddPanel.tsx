@@ -182,6 +182,7 @@ export function AddPanel() {
 
       <form className="url-form" onSubmit={onUrlsSubmit}>
         <label htmlFor="url-box">URLs</label>
+        <div className="url-box-wrap">
         <textarea
           id="url-box"
           rows={hasItems ? 1 : 3}
@@ -192,6 +193,7 @@ export function AddPanel() {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void onUrlsSubmit(e);
           }}
         />
+        </div>
         <button type="submit" disabled={busy}>
           Add URLs
         </button>

@@ -22,7 +22,7 @@ export function OutputBar() {
     <div className="output-bar" role="group" aria-label="Where results go">
       <span className="output-label">Output folder</span>
       <code className="output-path" title={folder?.path ?? ''} data-testid="output-folder">
-        {folder ? folder.path : '…'}
+        <span>{folder ? folder.path : '…'}</span>
       </code>
       {folder?.isDefault && <span className="muted output-default">(default)</span>}
       <button type="button" onClick={() => void change()}>

@@ -12,10 +12,13 @@ export const ROW_HEIGHT = 44;
 /** A row showing its whole error text and every fix. */
 export const ROW_HEIGHT_EXPANDED = 112;
 
-function destinationText(item: ItemView, profileName: (id: string) => string | null): string {
+/** Where this item's result goes, as it really is (its folder was fixed when it was added). */
+function destinationText(item: ItemView, outputFolder: string | null, profileName: (id: string) => string | null): string {
   const d = item.destination;
-  if (!d || d.kind === 'folder') return d?.path ? d.path : 'Output folder';
-  return profileName(d.profileId) ?? 'Missing profile';
+  if (d?.kind === 'profile') return profileName(d.profileId) ?? 'Missing profile';
+  const dir = item.outDir ?? d?.path ?? null;
+  if (!dir || dir === outputFolder) return 'Output folder';
+  return dir;
 }
 
 /** "1.2 MB → 340 KB (−72 %)" once done; the source size before. */
@@ -73,6 +76,7 @@ export const Row = memo(function Row({
   const note = useApp((s) => s.notes.get(id));
   const remembered = useApp((s) => s.remembered.get(id));
   const expanded = useApp((s) => s.expanded.has(id));
+  const outputFolder = useApp((s) => s.outputFolder?.path ?? null);
   const selectRef = useRef<HTMLDivElement>(null);
   const replaceInput = useRef<HTMLInputElement>(null);
   if (!item) return null;
@@ -181,8 +185,8 @@ export const Row = memo(function Row({
     sub = (
       <>
         {url && <span className="row-host">{url.host}</span>}
-        <span className="row-dest" title={out ? `Saved as ${out}` : 'Where the result goes'}>
-          → {out || destinationText(item, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}
+        <span className="row-dest" title={out ? `Saved as ${out}` : `Result goes to ${item.outDir ?? 'the output folder'}`}>
+          → {out || destinationText(item, outputFolder, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}
         </span>
         {sizes && <span className="row-size">{sizes}</span>}
         {remembered ? (
@@ -236,7 +240,7 @@ export const Row = memo(function Row({
           targets={targets}
           sourceExt={item.sourceExt}
           disabled={!editable}
-          placeholder="Choose target…"
+          placeholder="Choose…"
           onChange={(t) => void controller.setTarget([id], t)}
         />
         <button
