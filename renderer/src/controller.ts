@@ -508,9 +508,13 @@ export function createController(deps: ControllerDeps) {
         } else m.delete(id);
       }
     });
-    if (app.getState().remembered.size) {
+    // Options that came from memory are said on the row; a target chosen here is no longer "remembered".
+    if (app.getState().remembered.size || (remembered && !options)) {
       const next = new Map(app.getState().remembered);
-      for (const id of ids) next.delete(id);
+      for (const id of ids) {
+        if (remembered && !options) next.set(id, `${summarizeOptions(remembered)} remembered for ${target.toUpperCase()}`);
+        else next.delete(id);
+      }
       app.setState({ remembered: next });
     }
     if (app.getState().rememberChoices) {

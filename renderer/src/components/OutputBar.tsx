@@ -32,7 +32,7 @@ export function OutputBar() {
         Open output folder
       </button>
       <span className="output-new">
-        <DestinationPicker label="New items go to" value={addDestination} onChange={(d) => app.setState({ addDestination: d })} allowDefault defaultText="The output folder" />
+        <DestinationPicker label="New items go to" value={addDestination} onChange={(d) => app.setState({ addDestination: d })} allowDefault defaultText="Output folder" />
       </span>
     </div>
   );

@@ -73,7 +73,7 @@ export const Row = memo(function Row({
   const selected = useQueueState((s) => s.selection.has(id));
   const targets = useApp((s) => s.targets);
   const profiles = useApp((s) => s.profiles);
-  const note = useApp((s) => s.notes.get(id));
+  const storedNote = useApp((s) => s.notes.get(id));
   const remembered = useApp((s) => s.remembered.get(id));
   const expanded = useApp((s) => s.expanded.has(id));
   const outputFolder = useApp((s) => s.outputFolder?.path ?? null);
@@ -82,6 +82,8 @@ export const Row = memo(function Row({
   if (!item) return null;
 
   const needsTarget = item.state === 'queued' && !item.target;
+  // Notes are about what is still to be sent; once the item runs, its progress and result speak.
+  const note = item.state === 'queued' ? storedNote : undefined;
   const status = needsTarget ? 'Needs a target' : statusLabel(item);
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'canceled';
   const editable = item.state === 'queued' || item.state === 'failed' || item.state === 'canceled';
