@@ -683,8 +683,9 @@ export function createController(deps: ControllerDeps) {
     const s = app.getState().settings;
     if (s && !s.notifyOnBatchEnd) return;
     try {
-      // Electron's renderer Notification is the system's; a browser shows it where permitted.
-      if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && (connection.mode === 'electron' || document.hidden)) {
+      // Electron's renderer Notification is the system's; a browser shows it where permitted. Only
+      // when the window is in the background: in front, the result summary already says it.
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && (document.hidden || !document.hasFocus())) {
         new Notification('Convoy: conversions finished', { body: text });
       }
     } catch {

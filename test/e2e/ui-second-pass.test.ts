@@ -41,15 +41,15 @@ async function startSourceServer(jpg: Buffer) {
   return { base: `http://127.0.0.1:${port}`, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
-async function drop(page: Page, files: Array<{ name: string; bytes: Buffer; type: string }>) {
+async function drop(page: Page, files: Array<{ name: string; bytes: Buffer; type: string }>, on = '[role="region"][aria-label="Drop files or URLs"]') {
   await page.evaluate(
-    (list) => {
+    ({ list, on }) => {
       const dt = new DataTransfer();
       for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
-      const zone = document.querySelector('[role="region"][aria-label="Drop files or URLs"]')!;
+      const zone = document.querySelector(on)!;
       for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
     },
-    files.map((f) => ({ name: f.name, type: f.type, base64: f.bytes.toString('base64') })),
+    { list: files.map((f) => ({ name: f.name, type: f.type, base64: f.bytes.toString('base64') })), on },
   );
 }
 
@@ -64,7 +64,8 @@ async function axe(page: Page, what: string): Promise<string[]> {
   const found: string[] = [];
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForTimeout(100);
+    // Let colour transitions (the drop zone's) finish before contrast is measured.
+    await page.waitForTimeout(500);
     const violations = await page.evaluate(async (src) => {
       const w = window as unknown as { axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
       if (!w.axe) (0, eval)(src);
@@ -147,8 +148,9 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     if (items.length) await core.handlers['queue.remove']({ itemIds: items.map((i) => i.id) });
   }
 
-  async function openApp(viewport = LARGE): Promise<Page> {
+  async function openApp(viewport = LARGE, init?: () => void): Promise<Page> {
     const page = await browser.newPage({ viewport, colorScheme: 'light' });
+    if (init) await page.addInitScript(init);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(adapter.url);
     await page.getByTestId('app-info').waitFor({ timeout: 15_000 });
@@ -195,6 +197,9 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     expect(await page.getByRole('toolbar', { name: 'Queue actions' }).evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(48);
     // 10: no target reads "Needs a target", not "Queued".
     expect(await statusOf(page, urls[0])).toBe('Needs a target');
+    // 3: with the add area slim, dropping anywhere on the window still adds.
+    await drop(page, [{ name: 'dropped-on-list.png', bytes: png, type: 'image/png' }], '.queue-scroll');
+    await expect.poll(async () => (await item('dropped-on-list.png'))?.state, { timeout: 15_000 }).toBe('queued');
     await dismissToasts(page);
     await page.screenshot({ path: path.join(shots, 'ui12-queue-1280x800.png') });
     a11y.push(...(await axe(page, 'main screen (queue)')));
@@ -358,7 +363,20 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
 
   it('5, 7, 10: one honest result per Start; errors in plain words with fixes that match the cause', async () => {
     await clearQueue();
-    const page = await openApp(LARGE);
+    // A system notification where permitted: record what the page would show while it is in the background.
+    const page = await openApp(LARGE, () => {
+      const shown: string[] = [];
+      (window as unknown as { shownNotifications: string[] }).shownNotifications = shown;
+      class FakeNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title: string, opts?: { body?: string }) {
+          shown.push(`${title}: ${opts?.body ?? ''}`);
+        }
+      }
+      Object.defineProperty(window, 'Notification', { value: FakeNotification });
+      Object.defineProperty(document, 'hasFocus', { value: () => false });
+    });
     const corrupt = Buffer.from('this is not a JPEG at all, just text pretending');
     await drop(page, [
       { name: 'fine.jpg', bytes: jpg, type: 'image/jpeg' },
@@ -421,6 +439,10 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     expect(await page.getByRole('radio', { name: /^Canceled/ }).textContent()).toBe('Canceled 1');
     // One result, no per-batch toasts.
     expect(await page.locator('.notices').getByText(/Batch finished/).count()).toBe(0);
+    // …and one system notification with the same counts.
+    expect(await page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications)).toEqual([
+      'Convoy: conversions finished: 3 converted · 2 failed · 1 canceled · 1 skipped',
+    ]);
     await page.screenshot({ path: path.join(shots, 'ui12-result-1280x800.png') });
     await page.setViewportSize(SMALL);
     await page.waitForTimeout(300);

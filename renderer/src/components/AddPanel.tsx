@@ -223,6 +223,7 @@ export function AddPanel() {
           <summary>
             {rejected.length} line{rejected.length === 1 ? '' : 's'} not added
           </summary>
+          <div className="rejected-body">
           <ul aria-label="Lines not added">
             {rejected.slice(0, 200).map((r, i) => (
               <li key={i}>
@@ -237,6 +238,7 @@ export function AddPanel() {
           <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
             Clear this list
           </button>
+          </div>
         </details>
       )}
     </section>

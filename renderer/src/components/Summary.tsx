@@ -129,7 +129,7 @@ export function Summary() {
               </button>
             )}
             <button type="button" className="link-button" onClick={() => app.setState({ run: null })}>
-              Dismiss
+              Hide result
             </button>
           </span>
         )}
