@@ -418,7 +418,7 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     // 5: elapsed time, speed and time left while running; cancel one slow item.
     const progress = page.getByRole('group', { name: 'Progress', exact: true });
     await progress.waitFor();
-    expect(await progress.textContent()).toMatch(/Converting \d+ of 6/);
+    expect(await progress.textContent()).toMatch(/Converting · \d of 6 finished.*\d:\d\d/);
     await expect.poll(() => statusOf(page, slow[1]), { timeout: 20_000, interval: 100 }).toMatch(/Uploading|Converting|Downloading/);
     await row(page, slow[1]).getByRole('button', { name: 'Cancel' }).click();
     await page.screenshot({ path: path.join(shots, 'ui12-running-1280x800.png') });

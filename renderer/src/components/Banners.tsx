@@ -104,7 +104,7 @@ export function Footer() {
       )}
       {qs && (
         <span className="pill">
-          up to {qs.concurrency} jobs at a time
+          up to {qs.concurrency} files at a time
           <button type="button" className="link-button" onClick={() => openDialog({ kind: 'settings' })}>
             change
           </button>

@@ -348,7 +348,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
         </fieldset>
       )}
       <Inline result={saveResult} />
-      <div className="form-actions">
+      <div className="form-actions sticky-actions">
         <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy === 'save'}>
           Save settings
         </button>

@@ -106,7 +106,7 @@ export function Summary() {
             <strong>Finished</strong>
           ) : (
             <>
-              <strong>Converting</strong> {finished.toLocaleString()} of {c.total.toLocaleString()}
+              <strong>Converting</strong> · {finished.toLocaleString()} of {c.total.toLocaleString()} finished
             </>
           )}
         </span>
