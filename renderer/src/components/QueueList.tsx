@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef } from 'react';
 import { useApp, useConvoy, useQueueState, useVisibleIds } from '../context';
+import { noteScroll } from '../lib/scrolling';
 import { ROW_HEIGHT, ROW_HEIGHT_EXPANDED, Row } from './Row';
 
 /** The queue: a virtualized list, so 10,000 rows cost as much as the thirty on screen. */
@@ -58,7 +59,7 @@ export function QueueList() {
   }
 
   return (
-    <div className="queue-scroll" ref={scrollRef} data-testid="queue-scroll" onKeyDown={onKeyDown}>
+    <div className="queue-scroll" ref={scrollRef} data-testid="queue-scroll" onKeyDown={onKeyDown} onScroll={noteScroll}>
       {ids.length === 0 && <p className="queue-empty-filter">No {filter} items.</p>}
       <div role="list" aria-label="Queue" className="queue-list" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((v) => (

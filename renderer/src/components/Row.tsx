@@ -1,4 +1,5 @@
 import { memo, useRef } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { ItemView } from '../../../preload/contract';
 import { useApp, useConvoy, useQueueState } from '../context';
 import { causeOf, fixesFor, type Fix } from '../lib/fixes';
@@ -73,10 +74,10 @@ export const Row = memo(function Row({
   const selected = useQueueState((s) => s.selection.has(id));
   const targets = useApp((s) => s.targets);
   const profiles = useApp((s) => s.profiles);
-  const storedNote = useApp((s) => s.notes.get(id));
-  const remembered = useApp((s) => s.remembered.get(id));
-  const expanded = useApp((s) => s.expanded.has(id));
-  const outputFolder = useApp((s) => s.outputFolder?.path ?? null);
+  // One subscription for the row's app-level bits (10,000 rows scroll by: keep mounting cheap).
+  const [storedNote, remembered, expanded, outputFolder] = useApp(
+    useShallow((s) => [s.notes.get(id), s.remembered.get(id), s.expanded.has(id), s.outputFolder?.path ?? null] as const),
+  );
   const selectRef = useRef<HTMLDivElement>(null);
   const replaceInput = useRef<HTMLInputElement>(null);
   if (!item) return null;
@@ -243,6 +244,7 @@ export const Row = memo(function Row({
           sourceExt={item.sourceExt}
           disabled={!editable}
           placeholder="Choose…"
+          lazy
           onChange={(t) => void controller.setTarget([id], t)}
         />
         <button
