@@ -183,16 +183,16 @@ export function AddPanel() {
       <form className="url-form" onSubmit={onUrlsSubmit}>
         <label htmlFor="url-box">URLs</label>
         <div className="url-box-wrap">
-        <textarea
-          id="url-box"
-          rows={hasItems ? 1 : 3}
-          placeholder="Paste one or more URLs (any text with links works)"
-          value={urls}
-          onChange={(e) => setUrls(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void onUrlsSubmit(e);
-          }}
-        />
+          <textarea
+            id="url-box"
+            rows={hasItems ? 1 : 3}
+            placeholder="Paste one or more URLs (any text with links works)"
+            value={urls}
+            onChange={(e) => setUrls(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void onUrlsSubmit(e);
+            }}
+          />
         </div>
         <button type="submit" disabled={busy}>
           Add URLs
@@ -224,20 +224,20 @@ export function AddPanel() {
             {rejected.length} line{rejected.length === 1 ? '' : 's'} not added
           </summary>
           <div className="rejected-body">
-          <ul aria-label="Lines not added">
-            {rejected.slice(0, 200).map((r, i) => (
-              <li key={i}>
-                <code>{r.input}</code>
-                <span className="reason">
-                  {r.line ? `line ${r.line}: ` : ''}
-                  {r.reason}
-                </span>
-              </li>
-            ))}
-          </ul>
-          <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
-            Clear this list
-          </button>
+            <ul aria-label="Lines not added">
+              {rejected.slice(0, 200).map((r, i) => (
+                <li key={i}>
+                  <code>{r.input}</code>
+                  <span className="reason">
+                    {r.line ? `line ${r.line}: ` : ''}
+                    {r.reason}
+                  </span>
+                </li>
+              ))}
+            </ul>
+            <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
+              Clear this list
+            </button>
           </div>
         </details>
       )}
