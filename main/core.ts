@@ -15,7 +15,7 @@ import { EventBus } from './events';
 import { createLogger, registerSecret, type Logger } from './log';
 import { resolveDataDir } from './paths';
 import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
-import { createQueue, type Queue } from './queue/index';
+import { createQueue, defaultOutputDir, type Queue } from './queue/index';
 import { acquireQueueLock, type QueueLock } from './queue/lock';
 import { continueOtherApis } from './queue/other-apis';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
@@ -236,8 +236,11 @@ async function startCore(
     'settings.get': async () => settingsView(),
     'settings.update': async (patch) => {
       if (patch.outputDir) {
+        if (!path.isAbsolute(patch.outputDir)) throw new ContractError('invalid_argument', `Use a full path (from the root), not ${patch.outputDir}`);
         const stat = await fs.promises.stat(patch.outputDir).catch(() => null);
         if (!stat?.isDirectory()) throw new ContractError('invalid_argument', `Output folder does not exist: ${patch.outputDir}`);
+        const writable = await fs.promises.access(patch.outputDir, fs.constants.W_OK).then(() => true, () => false);
+        if (!writable) throw new ContractError('invalid_argument', `Convoy cannot write to this folder: ${patch.outputDir}`);
       }
       for (const key of ['ffmpegPath', 'sofficePath'] as const) {
         const value = patch[key];
@@ -289,7 +292,21 @@ async function startCore(
       const file = opts.desktop?.startDrag ? await queue.resultPath(itemId) : null;
       return { started: Boolean(file && opts.desktop!.startDrag!(file)) };
     },
+    'files.outputFolder': async () => outputFolder(),
+    'files.openOutputFolder': async () => {
+      const { path: folder } = outputFolder();
+      if (!opts.desktop) return { opened: false, path: folder };
+      // The default folder is created on the first result; opening it before then must still work.
+      await fs.promises.mkdir(folder, { recursive: true }).catch(() => {});
+      return { opened: await opts.desktop.openPath(folder), path: folder };
+    },
   };
+  // The same rule the queue applies to items that name no folder (queue.ts `defaults()`).
+  function outputFolder() {
+    const set = opts.queue?.outputDir ?? settings.get().outputDir;
+    const defaultPath = defaultOutputDir();
+    return { path: path.resolve(set ?? defaultPath), isDefault: !set, defaultPath };
+  }
 
   const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers(), callbacks.handlers());
 

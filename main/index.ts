@@ -267,19 +267,23 @@ function attachCore(ready: Core) {
     const state = runProgress.update(status, ready.queue.unfinishedCount());
     if (win && !win.isDestroyed()) win.setProgressBar(state.progress, { mode: state.mode });
     app.setBadgeCount(state.badge);
+    if (state.ended) notifyRunEnded(ready, state.ended);
   });
-  ready.events.on('batchDone', ({ counts }) => {
-    if (!ready.settings.get().notifyOnBatchEnd || !Notification.isSupported()) return;
-    if (win && !win.isDestroyed() && win.isFocused()) return; // the window shows it already
-    const parts = [`${counts.done} converted`, counts.failed ? `${counts.failed} failed` : '', counts.canceled ? `${counts.canceled} canceled` : ''];
-    const note = new Notification({ title: counts.failed ? 'Convoy: batch finished with errors' : 'Convoy: batch finished', body: parts.filter(Boolean).join(' · ') });
-    note.on('click', () => {
-      if (!win) createWindow();
-      win?.show();
-      win?.focus();
-    });
-    note.show();
+}
+
+/** One system notification per run (what a Start began), when the window is not in front. */
+function notifyRunEnded(ready: Core, counts: { done: number; failed: number; canceled: number }) {
+  if (!ready.settings.get().notifyOnBatchEnd || !Notification.isSupported()) return;
+  if (counts.done + counts.failed + counts.canceled === 0) return;
+  if (win && !win.isDestroyed() && win.isFocused()) return; // the window's result summary says it
+  const parts = [`${counts.done} converted`, counts.failed ? `${counts.failed} failed` : '', counts.canceled ? `${counts.canceled} canceled` : ''];
+  const note = new Notification({ title: counts.failed ? 'Convoy: finished with errors' : 'Convoy: conversions finished', body: parts.filter(Boolean).join(' · ') });
+  note.on('click', () => {
+    if (!win) createWindow();
+    win?.show();
+    win?.focus();
   });
+  note.show();
 }
 
 function createWindow() {

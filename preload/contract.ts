@@ -198,6 +198,8 @@ export interface ItemView {
   target: string | null;
   options: ConversionOptions;
   destination: Destination | null;
+  /** The folder this item's results go to (folder destinations), fixed when it was added. */
+  outDir?: string | null;
   state: ItemState;
   /** Set while the queue waits for the API (offline / rate limited): the item is not failing. */
   waiting: 'offline' | 'rate_limited' | null;
@@ -295,6 +297,15 @@ export interface CloudBrowseResult {
   truncated: boolean;
 }
 
+export interface OutputFolder {
+  /** The folder in use now (absolute). */
+  path: string;
+  /** True when no folder is set and the built-in default applies. */
+  isDefault: boolean;
+  /** The built-in default (~/Downloads/Convoy, or ~/Convoy without a Downloads folder). */
+  defaultPath: string;
+}
+
 export interface AddResult {
   batchId: string;
   itemIds: string[];
@@ -367,7 +378,8 @@ export const methods = {
   'queue.batches': { input: Empty, output: [] as BatchView[] },
   'queue.setTarget': {
     input: z
-      .object({ itemIds: Ids, target: z.string().min(1).max(64), options: ConversionOptions.optional() })
+      // null clears the target again (undoing a change to a selection).
+      .object({ itemIds: Ids, target: z.string().min(1).max(64).nullable(), options: ConversionOptions.optional() })
       .strict(),
     output: {} as { updated: number },
   },
@@ -431,6 +443,10 @@ export const methods = {
   'files.pickFolder': { input: Empty, output: {} as { path: string | null; unsupported?: boolean } },
   /** Desktop: starts dragging a finished item's result out of the window (to a folder, another app). */
   'files.startDrag': { input: z.object({ itemId: Id }).strict(), output: {} as { started: boolean } },
+  /** Where results go when an item names no folder: the setting, else the built-in default. */
+  'files.outputFolder': { input: Empty, output: {} as OutputFolder },
+  /** Opens the output folder with the OS (Electron); elsewhere answers its path to show. */
+  'files.openOutputFolder': { input: Empty, output: {} as { opened: boolean; path: string } },
 } as const;
 
 export type Methods = typeof methods;

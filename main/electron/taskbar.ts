@@ -12,25 +12,32 @@ export interface TaskbarState {
   mode: 'normal' | 'error' | 'paused';
   /** Items of this run not yet finished (0 clears the badge). */
   badge: number;
+  /** Set once, when a run has just ended: what became of its items. */
+  ended?: { done: number; failed: number; canceled: number };
 }
 
 export class RunProgress {
-  private base: { finished: number; failed: number } | null = null;
+  private base: { done: number; failed: number; canceled: number } | null = null;
 
   /**
    * `unfinished`: items started and not yet finished (the queue's `unfinishedCount()`).
    */
   update(status: Pick<QueueStatus, 'connection' | 'totals'>, unfinished: number): TaskbarState {
     const { totals } = status;
-    const finished = totals.done + totals.failed + totals.canceled;
+    const inRun = (base: NonNullable<RunProgress['base']>) => ({
+      done: Math.max(0, totals.done - base.done),
+      failed: Math.max(0, totals.failed - base.failed),
+      canceled: Math.max(0, totals.canceled - base.canceled),
+    });
     if (unfinished === 0) {
+      const ended = this.base ? inRun(this.base) : undefined;
       this.base = null;
-      return { progress: -1, mode: 'normal', badge: 0 };
+      return { progress: -1, mode: 'normal', badge: 0, ...(ended ? { ended } : {}) };
     }
-    this.base ??= { finished, failed: totals.failed };
-    const doneInRun = Math.max(0, finished - this.base.finished);
-    const failedInRun = Math.max(0, totals.failed - this.base.failed);
-    const mode = status.connection !== 'online' ? 'paused' : failedInRun > 0 ? 'error' : 'normal';
-    return { progress: doneInRun / (doneInRun + unfinished), mode, badge: unfinished };
+    this.base ??= { done: totals.done, failed: totals.failed, canceled: totals.canceled };
+    const run = inRun(this.base);
+    const finished = run.done + run.failed + run.canceled;
+    const mode = status.connection !== 'online' ? 'paused' : run.failed > 0 ? 'error' : 'normal';
+    return { progress: finished / (finished + unfinished), mode, badge: unfinished };
   }
 }

@@ -30,7 +30,7 @@ import { ConversionsCache } from './conversions';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
-import { outputFolderProblem, releaseOutputs } from './outputs';
+import { outputDir, outputFolderProblem, releaseOutputs } from './outputs';
 import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
@@ -498,7 +498,7 @@ export class Queue {
     this.store.tx(() => {
       for (const item of this.store.items(args.itemIds)) {
         if (!this.editable(item)) continue;
-        this.store.updateItem(item.id, { target: args.target.toLowerCase(), options: args.options ?? item.options });
+        this.store.updateItem(item.id, { target: args.target?.toLowerCase() ?? null, options: args.options ?? item.options });
         touched.push(item.id);
         updated++;
       }
@@ -701,6 +701,7 @@ export class Queue {
       target: r.target,
       options: r.options,
       destination: r.destination,
+      outDir: outputDir(r),
       state: r.state,
       waiting: active && g.connection !== 'online' ? g.connection : null,
       bytesUp: p?.bytesUp ?? r.bytesUp,

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { AddPanel } from './components/AddPanel';
-import { Banners } from './components/Banners';
+import { Banners, Footer } from './components/Banners';
+import { OutputBar } from './components/OutputBar';
 import { Dialogs } from './components/Dialogs';
 import { Notices } from './components/Notices';
 import { QueueList } from './components/QueueList';
@@ -82,12 +83,14 @@ export function App({ connection, schedule, storage, onReady }: AppProps) {
         <Banners />
         <main className="app-main">
           <AddPanel />
+          <OutputBar />
           <section className="queue" aria-label="Queue view">
             <Summary />
             <Toolbar />
             <QueueList />
           </section>
         </main>
+        <Footer />
         <Notices />
         <Dialogs />
       </div>

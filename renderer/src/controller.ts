@@ -10,6 +10,7 @@ import type {
   ConversionOptions,
   Destination,
   Events,
+  ItemView,
   MethodInput,
   MethodName,
   MethodOutput,
@@ -17,9 +18,10 @@ import type {
   SettingsPatch,
 } from '../../preload/contract';
 import { captureDataTransfer, collectFileList, resolveCaptured, type Collected, type CollectedFile } from './lib/collect';
+import { fitOptions, optionProblem, summarizeOptions } from './lib/optionsForm';
 import { createTargetMemory, extensionOf, sourceTypeKey, targetsFor, type TargetInfo } from './lib/targets';
 import { parseUrlList, type RejectedLine, type UrlListFormat } from './lib/urlList';
-import type { AppStore } from './store/appStore';
+import type { AppState, AppStore } from './store/appStore';
 import { createItemsBuffer, type QueueStore } from './store/queueStore';
 import type { Connection } from './transport';
 
@@ -47,6 +49,11 @@ export function createController(deps: ControllerDeps) {
   const buffer = createItemsBuffer(queue, deps.schedule);
   /** Files already sent in this session (browser mode gets a new host path per upload). */
   const uploadedSignatures = new Set<string>();
+  /** While set, added items take this target and these options instead of remembered ones (Replace, Edit URL). */
+  let addOverride: { target?: string; options?: ConversionOptions } | null = null;
+  /** Source sizes the renderer knows (browser uploads), by file name (the row's label), for "size before". */
+  const knownSizes = new Map<string, number>();
+  app.setState({ rememberChoices: storage?.getItem('convoy.rememberChoices') !== 'off' });
 
   function errorText(err: unknown): { code: string; message: string } {
     const e = err as { code?: unknown; message?: unknown };
@@ -87,6 +94,7 @@ export function createController(deps: ControllerDeps) {
       api.on('settings', (s) => {
         const before = app.getState().settings;
         app.setState({ settings: s });
+        if (before?.outputDir !== s.outputDir) void loadOutputFolder();
         if (before && before.provider !== s.provider) {
           void refreshInfo();
           void loadTargets(true);
@@ -110,20 +118,9 @@ export function createController(deps: ControllerDeps) {
     return () => offs.forEach((off) => off());
   }
 
-  function onBatchDone({ counts }: Events['batchDone']) {
-    const s = app.getState().settings;
-    if (s && !s.notifyOnBatchEnd) return;
-    const text = `Batch finished: ${counts.done} done${counts.failed ? `, ${counts.failed} failed` : ''}${counts.canceled ? `, ${counts.canceled} canceled` : ''}`;
-    // Failures stay visible in the list and the counts; the notice itself need not stay.
-    app.getState().notify(counts.failed ? 'info' : 'success', text);
-    try {
-      // The desktop app notifies from main (a system notification); the browser page does it here.
-      if (connection.mode !== 'electron' && typeof Notification !== 'undefined' && Notification.permission === 'granted' && document.hidden) {
-        new Notification('Convoy', { body: text });
-      }
-    } catch {
-      /* notifications unsupported here */
-    }
+  /** A batch is an implementation detail: the result shown is the Start's (see `watchRun`). */
+  function onBatchDone(_d: Events['batchDone']) {
+    void refreshStatus();
   }
 
   async function refreshInfo() {
@@ -197,7 +194,7 @@ export function createController(deps: ControllerDeps) {
       ...(secretsStatus ? { secretsStatus } : {}),
       ...(profiles ? { profiles } : {}),
     });
-    await Promise.all([loadQueue(), loadTargets(), refreshStatus()]);
+    await Promise.all([loadQueue(), loadTargets(), refreshStatus(), loadOutputFolder()]);
     // Files opened with Convoy (double-click, "Open with", command line) before this window was ready.
     if (connection.mode === 'electron') {
       const opened = await call('app.takeOpenedFiles', undefined, { quiet: true });
@@ -205,8 +202,10 @@ export function createController(deps: ControllerDeps) {
     }
     // Targets change rarely; refresh them now and then so a long session sees new ones.
     const timer = setInterval(() => void loadTargets(), 30 * 60_000);
+    const offRun = watchRun();
     return () => {
       clearInterval(timer);
+      offRun();
       off();
     };
   }
@@ -215,6 +214,8 @@ export function createController(deps: ControllerDeps) {
 
   /** The target a new item gets: the last one chosen for its type, if it still fits. */
   function rememberedTarget(sourceExt: string | null, kind: string): { target?: string; options?: ConversionOptions } {
+    if (addOverride) return { ...addOverride };
+    if (!app.getState().rememberChoices) return {};
     const target = targetMemory.get(sourceTypeKey(sourceExt, kind));
     if (!target) return {};
     const targets = app.getState().targets;
@@ -257,8 +258,26 @@ export function createController(deps: ControllerDeps) {
         });
       }
       ensureRows(result.itemIds);
+      markRemembered(items, result);
     }
     return result;
+  }
+
+  /** Rows whose target was not chosen for them say where it came from ("remembered for .jpg"). */
+  function markRemembered(items: AddItem[], result: AddResult) {
+    if (addOverride) return;
+    const rejected = new Set(result.rejected.map((r) => r.input));
+    const accepted = items.filter((i) => !rejected.has(i.source.kind === 'file' ? i.source.path : i.source.kind === 'url' ? i.source.url : ''));
+    // Main may expand a folder into many items: then the order no longer maps one to one.
+    if (accepted.length !== result.itemIds.length) return;
+    const next = new Map(app.getState().remembered);
+    accepted.forEach((item, i) => {
+      if (!item.target) return;
+      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.file);
+      const opts = item.options && Object.keys(item.options).length ? `, ${summarizeOptions(item.options)}` : '';
+      next.set(result.itemIds[i], `${item.target.toUpperCase()}${opts} remembered for ${ext ? `.${ext}` : 'this kind of source'}`);
+    });
+    app.setState({ remembered: next });
   }
 
   /** Rows normally arrive as `items` events; if main did not send them, list the queue again. */
@@ -384,6 +403,7 @@ export function createController(deps: ControllerDeps) {
             paint();
           });
           progress.set(f, f.file.size);
+          knownSizes.set(path.split(/[\\/]/).pop() ?? path, f.file.size);
           staging.done++;
           pending.push({
             source: { kind: 'file', path, ...(f.relDir ? { relDir: f.relDir } : {}) },
@@ -475,20 +495,103 @@ export function createController(deps: ControllerDeps) {
 
   // -------------------------------------------------------------------------------- queue actions
 
+  function spec(target: string): TargetInfo | null {
+    return app.getState().targets?.find((t) => t.target === target) ?? null;
+  }
+
+  function setNotes(change: (m: Map<string, NonNullable<ReturnType<AppState['notes']['get']>>>) => void) {
+    const next = new Map(app.getState().notes);
+    change(next);
+    app.setState({ notes: next });
+  }
+
+  /**
+   * Sets a target. Options follow the target: given ones are used as they are (the options form
+   * validated them); otherwise each item keeps only the options the new target defines with a
+   * valid value, and the row says what was dropped.
+   */
   async function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
     if (!ids.length) return false;
-    const opts = options ?? optionsMemory.get(target) ?? undefined;
-    const r = await call('queue.setTarget', { itemIds: ids, target, ...(opts ? { options: opts } : {}) });
-    if (!r) return false;
+    buffer.flush();
     const { byId } = queue.getState().model;
-    const kinds = new Set<string>();
+    const schema = spec(target)?.options ?? null;
+    const remembered = app.getState().rememberChoices ? optionsMemory.get(target) : null;
+    const groups = new Map<string, { options: ConversionOptions | undefined; ids: string[] }>();
+    const dropped = new Map<string, string[]>();
     for (const id of ids) {
-      const item = byId.get(id);
-      if (item) kinds.add(sourceTypeKey(item.sourceExt, item.sourceKind));
+      let opts: ConversionOptions | undefined = options;
+      if (!opts) {
+        const item = byId.get(id);
+        const base = remembered ?? item?.options ?? {};
+        const fit = fitOptions(base, schema, target);
+        if (fit.dropped.length && !remembered) dropped.set(id, fit.dropped);
+        // Always sent: main keeps an item's old options when none are given.
+        opts = fit.kept;
+      }
+      const key = opts ? JSON.stringify(opts) : '';
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { options: opts, ids: [] }));
+      g.ids.push(id);
     }
-    for (const k of kinds) targetMemory.remember(k, target);
-    if (options) optionsMemory.remember(target, options);
+    for (const g of groups.values()) {
+      const r = await call('queue.setTarget', { itemIds: g.ids, target, ...(g.options ? { options: g.options } : {}) });
+      if (!r) return false;
+    }
+    setNotes((m) => {
+      for (const id of ids) {
+        const d = dropped.get(id);
+        const item = byId.get(id);
+        if (d) {
+          const why = optionProblem(d[0], item?.options[d[0]], schema?.[d[0]], target);
+          m.set(id, { kind: 'info', text: `Options not used by ${target.toUpperCase()} were dropped: ${d.join(', ')}${why ? ` (${why})` : ''}` });
+        } else m.delete(id);
+      }
+    });
+    // Options that came from memory are said on the row; a target chosen here is no longer "remembered".
+    if (app.getState().remembered.size || (remembered && !options)) {
+      const next = new Map(app.getState().remembered);
+      for (const id of ids) {
+        if (remembered && !options) next.set(id, `${summarizeOptions(remembered)} remembered for ${target.toUpperCase()}`);
+        else next.delete(id);
+      }
+      app.setState({ remembered: next });
+    }
+    if (app.getState().rememberChoices) {
+      const kinds = new Set<string>();
+      for (const id of ids) {
+        const item = byId.get(id);
+        if (item) kinds.add(sourceTypeKey(item.sourceExt, item.sourceKind));
+      }
+      for (const k of kinds) targetMemory.remember(k, target);
+      if (options) optionsMemory.remember(target, options);
+    }
     return true;
+  }
+
+  /** A change to a selection: said out loud, with Undo (back to each item's target and options). */
+  async function setTargetForSelection(ids: string[], target: string): Promise<boolean> {
+    const { byId } = queue.getState().model;
+    const before = ids.map((id) => byId.get(id)).filter((i): i is ItemView => !!i).map((i) => ({ id: i.id, target: i.target, options: i.options }));
+    if (!(await setTarget(ids, target))) return false;
+    const n = ids.length;
+    app.getState().notify('success', `Applied to ${n.toLocaleString()} item${n === 1 ? '' : 's'} (${target.toUpperCase()})`, {
+      label: 'Undo',
+      run: () => void undoTargets(before),
+    });
+    return true;
+  }
+
+  async function undoTargets(before: Array<{ id: string; target: string | null; options: ConversionOptions }>) {
+    const groups = new Map<string, { target: string | null; options: ConversionOptions; ids: string[] }>();
+    for (const b of before) {
+      const key = `${b.target}\n${JSON.stringify(b.options)}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { target: b.target, options: b.options, ids: [] }));
+      g.ids.push(b.id);
+    }
+    for (const g of groups.values()) await call('queue.setTarget', { itemIds: g.ids, target: g.target, options: g.options });
+    setNotes((m) => before.forEach((b) => m.delete(b.id)));
+    app.getState().notify('info', `Undone: ${before.length.toLocaleString()} item${before.length === 1 ? '' : 's'} back as they were`);
   }
 
   async function setDestination(ids: string[], destination: Destination): Promise<boolean> {
@@ -496,15 +599,195 @@ export function createController(deps: ControllerDeps) {
     return !!(await call('queue.setDestination', { itemIds: ids, destination }));
   }
 
+  /** Why the API would refuse this item's request, or null: checked against `/v2/conversions`. */
+  function problemOf(item: ItemView): { text: string; fix: 'options' | 'target' } | null {
+    const targets = app.getState().targets;
+    if (!targets || !item.target) return null;
+    const t = targets.find((x) => x.target === item.target);
+    if (!t) return { text: `${item.target.toUpperCase()} is not offered by this provider`, fix: 'target' };
+    if (!targetsFor(targets, item.sourceExt).some((x) => x.target === item.target)) {
+      return { text: `${item.sourceExt ? `.${item.sourceExt}` : 'This source'} cannot be converted to ${item.target.toUpperCase()}`, fix: 'target' };
+    }
+    for (const [k, v] of Object.entries(item.options ?? {})) {
+      const p = optionProblem(k, v, t.options[k], item.target);
+      if (p) return { text: p, fix: 'options' };
+    }
+    return null;
+  }
+
+  /**
+   * One Start: the selection if there is one, else everything queued. Every item is checked first;
+   * one the API would refuse is not sent and its row says why. The result counts exactly the
+   * items sent (`run`).
+   */
   async function start(ids?: string[]): Promise<void> {
-    const r = await call('queue.start', ids?.length ? { itemIds: ids } : undefined);
+    const { byId, order } = queue.getState().model;
+    const pool = ids?.length ? ids : order;
+    const go: string[] = [];
+    let missing = 0;
+    const problems = new Map<string, { text: string; fix: 'options' | 'target' }>();
+    for (const id of pool) {
+      const item = byId.get(id);
+      if (!item || item.state !== 'queued') continue;
+      if (!item.target) {
+        missing++;
+        continue;
+      }
+      const p = problemOf(item);
+      if (p) problems.set(id, p);
+      else go.push(id);
+    }
+    setNotes((m) => {
+      for (const id of pool) if (m.get(id)?.kind === 'problem') m.delete(id);
+      for (const [id, p] of problems) m.set(id, { kind: 'problem', text: p.text, fix: p.fix });
+    });
+    const skipped = missing + problems.size;
+    if (skipped) {
+      const parts = [missing ? `${missing.toLocaleString()} need${missing === 1 ? 's' : ''} a target` : '', problems.size ? `${problems.size.toLocaleString()} would be refused (see the row${problems.size === 1 ? '' : 's'})` : '']
+        .filter(Boolean)
+        .join(', ');
+      // The rows say it too, so the notice need not stay.
+      app.getState().notify('info', `Skipped ${skipped.toLocaleString()}: ${parts}`, { label: 'Show them', run: () => queue.getState().setFilter('queued') });
+    }
+    if (!go.length) {
+      if (!skipped) app.getState().notify('info', 'Nothing to start: no queued items');
+      return;
+    }
+    const r = await call('queue.start', { itemIds: go });
     if (!r) return;
-    if (r.missingTarget) {
-      app.getState().notify('error', `${r.missingTarget} item${r.missingTarget === 1 ? ' has' : 's have'} no target format yet: choose one, then press Start again`, {
-        label: 'Show them',
-        run: () => queue.getState().setFilter('queued'),
+    const prev = app.getState().run;
+    app.setState({ run: { id: (prev?.id ?? 0) + 1, ids: go, skipped, startedAt: Date.now(), endedAt: null } });
+    checkRun();
+  }
+
+  /** Retry: back in the queue and started again, as a Start of its own. */
+  async function retry(ids: string[]) {
+    if (!ids.length) return null;
+    const r = await call('queue.retry', { itemIds: ids });
+    if (r?.updated) {
+      queue.getState().applyNow([]);
+      buffer.flush();
+      const go = ids.filter((id) => {
+        const s = queue.getState().model.byId.get(id)?.state;
+        return s === 'failed' || s === 'canceled' || s === 'queued';
       });
-    } else if (!r.started) app.getState().notify('info', 'Nothing to start: no queued items');
+      const started = await call('queue.start', { itemIds: go });
+      if (started) {
+        const prev = app.getState().run;
+        app.setState({ run: { id: (prev?.id ?? 0) + 1, ids: go, skipped: 0, startedAt: Date.now(), endedAt: null } });
+      }
+    }
+    return r;
+  }
+
+  async function retryFailed(): Promise<void> {
+    const run = app.getState().run;
+    if (!run) return;
+    const { byId } = queue.getState().model;
+    await retry(run.ids.filter((id) => byId.get(id)?.state === 'failed'));
+  }
+
+  // A run ends when every item it sent is done, failed or canceled (or removed).
+  let runTimer: ReturnType<typeof setTimeout> | null = null;
+  function checkRun() {
+    const run = app.getState().run;
+    if (!run || run.endedAt) return;
+    const { byId } = queue.getState().model;
+    const c = { done: 0, failed: 0, canceled: 0 };
+    for (const id of run.ids) {
+      const s = byId.get(id)?.state;
+      if (s === 'done') c.done++;
+      else if (s === 'failed') c.failed++;
+      else if (s === 'canceled' || s === undefined) c.canceled++;
+      else return;
+    }
+    app.setState({ run: { ...run, endedAt: Date.now() } });
+    notifySystem(`${c.done.toLocaleString()} converted${c.failed ? ` · ${c.failed.toLocaleString()} failed` : ''}${c.canceled ? ` · ${c.canceled.toLocaleString()} canceled` : ''}${run.skipped ? ` · ${run.skipped.toLocaleString()} skipped` : ''}`);
+  }
+  function watchRun(): () => void {
+    const off = queue.subscribe((s, prev) => {
+      if (s.version === prev.version || runTimer || !app.getState().run || app.getState().run!.endedAt) return;
+      runTimer = setTimeout(() => {
+        runTimer = null;
+        checkRun();
+      }, 200);
+    });
+    return () => {
+      off();
+      if (runTimer) clearTimeout(runTimer);
+    };
+  }
+
+  function notifySystem(text: string) {
+    const s = app.getState().settings;
+    if (s && !s.notifyOnBatchEnd) return;
+    // The desktop app notifies from main (one system notification per run, main/index.ts).
+    if (connection.mode === 'electron') return;
+    try {
+      // A browser shows it where permitted. Only when the window is in the background: in front,
+      // the result summary already says it.
+      if (typeof Notification !== 'undefined' && Notification.permission === 'granted' && (document.hidden || !document.hasFocus())) {
+        new Notification('Convoy: conversions finished', { body: text });
+      }
+    } catch {
+      /* notifications unsupported here */
+    }
+  }
+
+  // -------------------------------------------------------------------------------- output folder
+
+  async function loadOutputFolder() {
+    const f = await call('files.outputFolder', undefined, { quiet: true });
+    if (f) app.setState({ outputFolder: f });
+  }
+
+  /** Sets the output folder (main checks it exists and is writable); null goes back to the default. */
+  async function setOutputFolder(path: string | null): Promise<void> {
+    await updateSettings({ outputDir: path });
+    await loadOutputFolder();
+  }
+
+  async function openOutputFolder(): Promise<void> {
+    const r = await call('files.openOutputFolder');
+    if (r && !r.opened) app.getState().notify('info', `Results are saved in ${r.path}`);
+  }
+
+  // -------------------------------------------------------------------------------- fixes
+
+  /** Adds work like the old item had (target, options, destination), then removes the old item. */
+  async function replaceItem(old: ItemView, add: () => Promise<unknown>): Promise<void> {
+    const before = queue.getState().model.counts.total;
+    addOverride = { ...(old.target ? { target: old.target } : {}), ...(Object.keys(old.options).length ? { options: old.options } : {}) };
+    try {
+      await add();
+    } finally {
+      addOverride = null;
+    }
+    buffer.flush();
+    if (queue.getState().model.counts.total >= before) await call('queue.remove', { itemIds: [old.id] });
+  }
+
+  async function editUrl(itemId: string, url: string): Promise<boolean> {
+    const old = queue.getState().model.byId.get(itemId);
+    if (!old) return false;
+    let added = 0;
+    await replaceItem(old, async () => (added = await addText(url, 'text')));
+    return added > 0;
+  }
+
+  async function replaceFile(itemId: string, files: File[]): Promise<void> {
+    const old = queue.getState().model.byId.get(itemId);
+    if (!old || !files.length) return;
+    await replaceItem(old, () => addFileList(files.slice(0, 1)));
+  }
+
+  function setRememberChoices(on: boolean) {
+    app.setState({ rememberChoices: on, ...(on ? {} : { remembered: new Map() }) });
+    try {
+      storage?.setItem('convoy.rememberChoices', on ? 'on' : 'off');
+    } catch {
+      /* optional */
+    }
   }
 
   const bulk = (method: 'queue.retry' | 'queue.cancel' | 'queue.remove') => async (ids: string[]) => {
@@ -550,7 +833,17 @@ export function createController(deps: ControllerDeps) {
     setTarget,
     setDestination,
     start,
-    retry: bulk('queue.retry'),
+    retry,
+    retryFailed,
+    setTargetForSelection,
+    loadOutputFolder,
+    setOutputFolder,
+    openOutputFolder,
+    editUrl,
+    replaceFile,
+    setRememberChoices,
+    sourceSize: (item: ItemView): number | null =>
+      item.bytesUpTotal ?? (item.sourceKind === 'file' ? (knownSizes.get(item.label) ?? null) : null),
     cancel: bulk('queue.cancel'),
     remove: bulk('queue.remove'),
     open,

@@ -125,13 +125,14 @@ describe.skipIf(!hasChromium)('the renderer in browser mode (Chromium, real core
     const missing = `${sources.base}/missing.jpg`;
     await drop(page, { uriList: `# dragged from a browser\r\n${red}\r\n${green}\r\n${missing}\r\n${red}\r\nnot a url` });
     await expect.poll(() => queueList(page).getByRole('listitem').count(), { timeout: 10_000 }).toBe(3);
-    // The bad line is listed with its reason; the duplicate is merged.
+    // The bad line is listed with its reason (folded into one line once the queue has rows); the duplicate is merged.
+    await page.getByText(/lines? not added/).click();
     await expect.poll(() => page.getByRole('list', { name: 'Lines not added' }).textContent()).toContain('No URL in this line');
 
     const local = await image(48, 48, { r: 250, g: 200, b: 0 }, 'png');
     await drop(page, { files: [{ name: 'local-yellow.png', base64: local.toString('base64'), type: 'image/png' }] });
     await expect.poll(() => queueList(page).getByRole('listitem').count(), { timeout: 15_000 }).toBe(4);
-    expect(await statusOf(page, 'local-yellow.png')).toBe('Queued');
+    expect(await statusOf(page, 'local-yellow.png')).toBe('Needs a target');
 
     // Targets: one row by itself, the rest as a selection.
     const redTarget = row(page, red).getByRole('combobox', { name: 'Target format' });

@@ -121,7 +121,9 @@ describe('taskbar progress', () => {
     expect(run.update(status(505, 0), 5)).toEqual({ progress: 0.5, mode: 'normal', badge: 5 });
     expect(run.update(status(505, 1), 4).mode).toBe('error');
     expect(run.update(status(505, 1, 'offline'), 4).mode).toBe('paused');
-    expect(run.update(status(510, 1), 0).progress).toBe(-1);
+    // The run ends once: what became of its items, for the one notification.
+    expect(run.update(status(510, 1), 0)).toEqual({ progress: -1, mode: 'normal', badge: 0, ended: { done: 10, failed: 1, canceled: 0 } });
+    expect(run.update(status(510, 1), 0).ended).toBeUndefined();
     expect(run.update(status(510, 1), 2)).toEqual({ progress: 0, mode: 'normal', badge: 2 });
   });
 });

@@ -38,7 +38,8 @@ describe('adding work', () => {
     expect(within(list).getByText(/Only http:\/\/ and https:\/\//)).toBeTruthy();
     expect(within(list).getByText(/No URL in this line/)).toBeTruthy();
     expect(await screen.findByText(/1 duplicate merged/)).toBeTruthy();
-    expect(within(row('https://a.example/one.jpg')).getByText('Queued')).toBeTruthy();
+    // No target yet: the row says what it needs (issue 12), not "Queued".
+    expect(within(row('https://a.example/one.jpg')).getByText('Needs a target')).toBeTruthy();
     expect((screen.getByRole('textbox', { name: 'URLs' }) as HTMLTextAreaElement).value).toBe('');
   });
 
@@ -150,7 +151,8 @@ describe('targets', () => {
 
     await user.selectOptions(jpgSelect, 'webp');
     await waitFor(() => expect((within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement).value).toBe('webp'));
-    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp' });
+    // Options follow the target: always sent, so main never keeps options of the old target (issue 12).
+    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp', options: {} });
 
     // The next JPG gets WEBP by itself.
     await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/y.jpg');
@@ -220,7 +222,8 @@ describe('queue view', () => {
     await user.click(screen.getByRole('button', { name: 'Add URLs' }));
     await waitFor(() => expect(rows()).toHaveLength(2));
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    expect(await screen.findByText(/2 items have no target format yet/)).toBeTruthy();
+    expect(await screen.findByText(/Skipped 2: 2 need a target/)).toBeTruthy();
+    expect(fake.calls.some((c) => c.method === 'queue.start')).toBe(false);
     await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
     await user.selectOptions(screen.getByRole('combobox', { name: 'Target for selected' }), 'png');
     await waitFor(() => expect(fake.items.get('item-2')!.target).toBe('png'));
@@ -229,9 +232,14 @@ describe('queue view', () => {
     const failed = row('https://a.example/broken.jpg');
     expect(within(failed).getByText('Failed')).toBeTruthy();
     expect(within(failed).getByText(/could not be downloaded/)).toBeTruthy();
-    expect(within(failed).getByRole('button', { name: 'Check the URL' })).toBeTruthy();
-    await user.click(within(failed).getByRole('button', { name: 'Retry' }));
-    await waitFor(() => expect(fake.calls.some((c) => c.method === 'queue.retry')).toBe(true));
+    // A missing URL is fixed by editing it; nothing labelled "Check" silently retries (issue 12).
+    expect(within(failed).getByRole('button', { name: 'Edit URL' })).toBeTruthy();
+    expect(within(failed).queryByRole('button', { name: /Check/ })).toBeNull();
+    // One result for the Start, counted from the rows; Retry failed starts the failed ones again.
+    const result = await screen.findByRole('group', { name: 'Result' });
+    expect(result.textContent).toMatch(/1 converted.*1 failed.*0 canceled.*0 skipped/);
+    await user.click(within(result).getByRole('button', { name: 'Retry failed' }));
+    await waitFor(() => expect(fake.calls.find((c) => c.method === 'queue.retry')?.args).toEqual({ itemIds: ['item-2'] }));
   });
 
   it('shows the offline banner with the waiting count', async () => {

@@ -94,6 +94,9 @@ describe('settings', () => {
     const concurrency = within(dialog).getByRole('spinbutton', { name: 'Files at a time' });
     await user.clear(concurrency);
     await user.type(concurrency, '100');
+    // Callbacks are plumbing: they wait under Advanced (issue 12).
+    expect(within(dialog).queryByRole('textbox', { name: 'Callback public URL' })).toBeNull();
+    await user.click(within(dialog).getByRole('button', { name: /Advanced/ }));
     await user.type(within(dialog).getByRole('textbox', { name: 'Callback public URL' }), 'not a url');
     await user.click(within(dialog).getByRole('button', { name: 'Save settings' }));
     expect(within(dialog).getByText('A whole number from 1 to 64')).toBeTruthy();
@@ -126,6 +129,7 @@ describe('settings', () => {
     await waitFor(() => expect(fake.calls.some((c) => c.method === 'settings.get')).toBe(true));
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     const dialog = await screen.findByRole('dialog', { name: 'Settings' });
+    await user.click(within(dialog).getByRole('button', { name: /Advanced/ }));
     const field = within(dialog).getByLabelText('Callback signing secret') as HTMLInputElement;
     expect(field.type).toBe('password');
     expect(within(dialog).queryByRole('button', { name: 'Remove secret' })).toBeNull();

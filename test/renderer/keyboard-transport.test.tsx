@@ -35,7 +35,7 @@ describe('keyboard', () => {
       seen.push(`${el.getAttribute('role') ?? el.tagName.toLowerCase()}:${accessibleName(el)}`);
     }
     const order = (needle: string) => seen.findIndex((s) => s.includes(needle));
-    for (const needle of ['Destinations', 'Settings', 'region:Drop files or URLs', 'Add files', 'Add folder', 'textarea:URLs', 'Add URLs', 'Save new items to', 'Select all', 'radio:All', 'button:Start', 'Select holiday-0.jpg', 'select:Target format', 'Options', 'Remove']) {
+    for (const needle of ['Destinations', 'Settings', 'region:Drop files or URLs', 'Add files', 'Add folder', 'textarea:URLs', 'Add URLs', 'Open output folder', 'New items go to', 'Select all', 'radio:All', 'button:Start', 'Select holiday-0.jpg', 'select:Target format', 'Options', 'Remove']) {
       expect(order(needle), `${needle} not reached by Tab; got ${seen.join(' | ')}`).toBeGreaterThanOrEqual(0);
     }
     expect(order('region:Drop files or URLs')).toBeLessThan(order('textarea:URLs'));

@@ -2,7 +2,6 @@ import { useEffect, useRef, useState } from 'react';
 import { useApp, useConvoy, useQueueState } from '../context';
 import { formatBytes } from '../lib/format';
 import { CloudDialog } from './CloudDialog';
-import { DestinationPicker } from './DestinationPicker';
 
 /** Whether a drag carries something we accept (files or text/URLs). */
 function acceptable(dt: DataTransfer | null): boolean {
@@ -26,7 +25,6 @@ export function AddPanel() {
   const depth = useRef(0);
   const staging = useApp((s) => s.staging);
   const rejected = useApp((s) => s.rejected);
-  const addDestination = useApp((s) => s.addDestination);
   const hasItems = useQueueState((s) => s.model.counts.total > 0);
 
   const run = async (work: Promise<unknown>) => {
@@ -47,17 +45,33 @@ export function AddPanel() {
       e.preventDefault();
       void run(controller.addDataTransfer(e.clipboardData));
     };
-    // A drop that misses the zone must not navigate the window away to the file.
-    const block = (e: DragEvent) => {
-      if (acceptable(e.dataTransfer)) e.preventDefault();
+    // Dropping anywhere on the window adds (the zone is slim once work exists); never navigates away.
+    const overWindow = (e: DragEvent) => {
+      if (!acceptable(e.dataTransfer)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+      setOver(true);
+    };
+    const leaveWindow = (e: DragEvent) => {
+      if (!e.relatedTarget) setOver(false);
+    };
+    const dropOnWindow = (e: DragEvent) => {
+      if (!acceptable(e.dataTransfer)) return;
+      e.preventDefault();
+      setOver(false);
+      const target = e.target as HTMLElement | null;
+      if (target?.closest('input, textarea, [role=dialog]') || !e.dataTransfer) return;
+      void run(controller.addDataTransfer(e.dataTransfer));
     };
     document.addEventListener('paste', onPaste);
-    window.addEventListener('dragover', block);
-    window.addEventListener('drop', block);
+    window.addEventListener('dragover', overWindow);
+    window.addEventListener('dragleave', leaveWindow);
+    window.addEventListener('drop', dropOnWindow);
     return () => {
       document.removeEventListener('paste', onPaste);
-      window.removeEventListener('dragover', block);
-      window.removeEventListener('drop', block);
+      window.removeEventListener('dragover', overWindow);
+      window.removeEventListener('dragleave', leaveWindow);
+      window.removeEventListener('drop', dropOnWindow);
     };
   }, [controller]);
 
@@ -90,7 +104,7 @@ export function AddPanel() {
   };
 
   return (
-    <section className={`add-panel${hasItems ? ' compact' : ''}`} aria-label="Add work">
+    <section className={`add-panel${hasItems ? ' slim' : ''}`} aria-label="Add work">
       <div
         role="region"
         aria-label="Drop files or URLs"
@@ -119,10 +133,16 @@ export function AddPanel() {
           }
         }}
       >
-        <div className="drop-text">
-          <strong>Drop files, folders or URL lists here</strong>
-          <span>or paste with Ctrl+V · folders keep their structure · .txt/.csv lists of URLs are read</span>
-        </div>
+        {hasItems ? (
+          <span className="drop-text slim-text" title="Drop files, folders or URL lists anywhere on the window, or paste with Ctrl+V">
+            Drop or paste anywhere
+          </span>
+        ) : (
+          <div className="drop-text">
+            <strong>Drop files, folders or URL lists here</strong>
+            <span>or paste with Ctrl+V · folders keep their structure · .txt/.csv lists of URLs are read</span>
+          </div>
+        )}
         <div className="drop-buttons">
           <button type="button" onClick={() => void addFiles(false)} disabled={busy}>
             Add files
@@ -169,29 +189,30 @@ export function AddPanel() {
 
       <form className="url-form" onSubmit={onUrlsSubmit}>
         <label htmlFor="url-box">URLs</label>
-        <textarea
-          id="url-box"
-          rows={hasItems ? 2 : 3}
-          placeholder="Paste one or more URLs (any text with links works)"
-          value={urls}
-          onChange={(e) => setUrls(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void onUrlsSubmit(e);
-          }}
-        />
+        <div className="url-box-wrap">
+          <textarea
+            id="url-box"
+            rows={hasItems ? 1 : 3}
+            placeholder="Paste one or more URLs (any text with links works)"
+            value={urls}
+            onChange={(e) => setUrls(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void onUrlsSubmit(e);
+            }}
+          />
+        </div>
         <button type="submit" disabled={busy}>
           Add URLs
         </button>
       </form>
 
-      <div className="add-destination">
-        <DestinationPicker
-          label="Save new items to"
-          value={addDestination}
-          onChange={(d) => app.setState({ addDestination: d })}
-          allowDefault
-        />
-      </div>
+      {over && hasItems && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop to add to the queue
+        </div>
+      )}
+      {/* Room for more ways to add (e.g. "Add from cloud…"). */}
+      <div className="add-more" />
 
       {staging && (
         <div className="staging" role="status">
@@ -205,24 +226,26 @@ export function AddPanel() {
       )}
 
       {rejected.length > 0 && (
-        <details className="rejected" open>
+        <details className="rejected" open={!hasItems}>
           <summary>
             {rejected.length} line{rejected.length === 1 ? '' : 's'} not added
           </summary>
-          <ul aria-label="Lines not added">
-            {rejected.slice(0, 200).map((r, i) => (
-              <li key={i}>
-                <code>{r.input}</code>
-                <span className="reason">
-                  {r.line ? `line ${r.line}: ` : ''}
-                  {r.reason}
-                </span>
-              </li>
-            ))}
-          </ul>
-          <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
-            Clear this list
-          </button>
+          <div className="rejected-body">
+            <ul aria-label="Lines not added">
+              {rejected.slice(0, 200).map((r, i) => (
+                <li key={i}>
+                  <code>{r.input}</code>
+                  <span className="reason">
+                    {r.line ? `line ${r.line}: ` : ''}
+                    {r.reason}
+                  </span>
+                </li>
+              ))}
+            </ul>
+            <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
+              Clear this list
+            </button>
+          </div>
         </details>
       )}
     </section>

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
-import { useApp } from '../context';
+import { useEffect, useState, type ReactNode } from 'react';
+import { useApp, useConvoy } from '../context';
 import { formatDuration } from '../lib/format';
+import { Icon } from './Icon';
 
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -12,14 +13,32 @@ function useNow(active: boolean): number {
   return now;
 }
 
-/** Connection and mode: offline, rate limited, callbacks or polling, credits, lost link. */
+/** A banner the user can close; it comes back when its cause (its key) changes. */
+function Banner({ id, kind, role, children, testId }: { id: string; kind: 'warn' | 'error'; role: 'alert' | 'status'; children: ReactNode; testId?: string }) {
+  const { app } = useConvoy();
+  const dismissed = useApp((s) => s.dismissedBanners.has(id));
+  if (dismissed) return null;
+  return (
+    <div className={`banner banner-${kind}`} role={role} data-testid={testId}>
+      <span className="banner-text">{children}</span>
+      <button
+        type="button"
+        className="icon-button"
+        aria-label="Dismiss"
+        title="Hide this message (it comes back if the situation changes)"
+        onClick={() => app.setState({ dismissedBanners: new Set([...app.getState().dismissedBanners, id]) })}
+      >
+        <Icon name="close" />
+      </button>
+    </div>
+  );
+}
+
+/** Offline, rate limited, lost link, secrets: only when something needs attention. */
 export function Banners() {
   const qs = useApp((s) => s.queueStatus);
-  const cb = useApp((s) => s.callbackStatus);
-  const info = useApp((s) => s.info);
   const linkUp = useApp((s) => s.linkUp);
   const secrets = useApp((s) => s.secretsStatus);
-  const openDialog = useApp((s) => s.openDialog);
   const now = useNow(!!qs?.retryAt);
   const retryIn = qs?.retryAt ? Math.max(0, qs.retryAt - now) : null;
 
@@ -27,21 +46,23 @@ export function Banners() {
     <div className="banners">
       {!linkUp && (
         <div className="banner banner-error" role="alert">
-          <strong>Lost the connection to Convoy.</strong> Reconnecting… The queue keeps running; nothing is lost.
+          <span className="banner-text">
+            <strong>Lost the connection to Convoy.</strong> Reconnecting… The queue keeps running; nothing is lost.
+          </span>
         </div>
       )}
       {qs?.connection === 'offline' && (
-        <div className="banner banner-warn" role="alert" data-testid="offline-banner">
+        <Banner id={`offline:${qs.reason ?? ''}`} kind="warn" role="alert" testId="offline-banner">
           <strong>Offline.</strong> {qs.waitingItems.toLocaleString()} item{qs.waitingItems === 1 ? '' : 's'} waiting; they will resume by
           themselves when the API is reachable again
           {retryIn !== null ? ` (next try in ${formatDuration(retryIn)})` : ''}.{qs.reason ? ` ${qs.reason}` : ''}
-        </div>
+        </Banner>
       )}
       {qs?.connection === 'rate_limited' && (
-        <div className="banner banner-warn" role="alert">
+        <Banner id={`rate:${qs.reason ?? ''}`} kind="warn" role="alert">
           <strong>Paused by the API's rate limit.</strong> {qs.waitingItems.toLocaleString()} item{qs.waitingItems === 1 ? '' : 's'} waiting
           {retryIn !== null ? `; resuming in ${formatDuration(retryIn)}` : '; resuming by itself'}.{qs.reason ? ` ${qs.reason}` : ''}
-        </div>
+        </Banner>
       )}
       {qs?.halt === 'disk' && (
         <div className="banner banner-error" role="alert" data-testid="disk-full-banner">
@@ -49,33 +70,51 @@ export function Banners() {
         </div>
       )}
       {secrets?.warning && (
-        <div className="banner banner-warn" role="status">
+        <Banner id={`secrets:${secrets.warning}`} kind="warn" role="status">
           <strong>Secrets are not saved to a keychain.</strong> {secrets.warning}
-        </div>
+        </Banner>
       )}
-      <div className="status-line" role="status" aria-label="Connection">
-        <span className={`pill ${qs?.connection === 'online' || !qs ? 'ok' : 'warn'}`}>
-          {info ? (info.provider === 'local' ? 'Local engine' : 'api2convert') : 'Connecting…'}
-          {qs ? ` · ${qs.connection === 'online' ? 'online' : qs.connection === 'offline' ? 'offline' : 'rate limited'}` : ''}
-        </span>
-        {cb && (
-          <span className="pill" title={cb.reason}>
-            {cb.mode === 'callback' ? `Callbacks${cb.publicUrl ? ` via ${new URL(cb.publicUrl).host}` : ''}` : 'Polling'}
-            <span className="muted"> — {cb.reason}</span>
-          </span>
-        )}
-        {info?.provider === 'api2convert' && qs && qs.credits !== null && (
-          <span className={`pill ${qs.credits < 10 ? 'warn' : ''}`}>{qs.credits.toLocaleString()} credits left</span>
-        )}
-        {qs && (
-          <span className="pill muted">
-            {qs.concurrency} at a time
-            <button type="button" className="link-button" onClick={() => openDialog({ kind: 'settings' })}>
-              change
-            </button>
-          </span>
-        )}
-      </div>
     </div>
+  );
+}
+
+/** Status at the bottom: provider and connection, how job updates arrive, how many run at once. */
+export function Footer() {
+  const qs = useApp((s) => s.queueStatus);
+  const cb = useApp((s) => s.callbackStatus);
+  const info = useApp((s) => s.info);
+  const openDialog = useApp((s) => s.openDialog);
+  const instant = cb?.mode === 'callback';
+  const why = cb
+    ? instant
+      ? 'The API tells Convoy the moment a job changes (callbacks).'
+      : `Convoy asks the API for news every few seconds, because the API cannot reach this computer (${cb.reason}). Set a public URL under Settings › Advanced for instant updates.`
+    : '';
+  return (
+    <footer className="status-bar" role="status" aria-label="Connection">
+      <span className={`pill ${qs?.connection === 'online' || !qs ? 'ok' : 'warn'}`}>
+        {info ? (info.provider === 'local' ? 'Local engine' : 'api2convert') : 'Connecting…'}
+        {qs ? ` · ${qs.connection === 'online' ? 'online' : qs.connection === 'offline' ? 'offline' : 'rate limited'}` : ''}
+      </span>
+      {cb && (
+        <span className="pill" title={why} aria-describedby="status-why">
+          Status updates: {instant ? 'instant' : 'every few seconds'}
+          <span id="status-why" className="sr-only">
+            {why}
+          </span>
+        </span>
+      )}
+      {info?.provider === 'api2convert' && qs && qs.credits !== null && (
+        <span className={`pill ${qs.credits < 10 ? 'warn' : ''}`}>{qs.credits.toLocaleString()} credits left</span>
+      )}
+      {qs && (
+        <span className="pill">
+          up to {qs.concurrency} files at a time
+          <button type="button" className="link-button" onClick={() => openDialog({ kind: 'settings' })}>
+            change
+          </button>
+        </span>
+      )}
+    </footer>
   );
 }

@@ -9,15 +9,18 @@ export function DestinationPicker({
   value,
   onChange,
   allowDefault = true,
+  defaultText,
 }: {
   label: string;
   value: Destination | null;
   onChange: (d: Destination | null) => void;
   allowDefault?: boolean;
+  /** Shorter wording for the default choice where the path is shown beside it. */
+  defaultText?: string;
 }) {
   const { controller, app, connection } = useConvoy();
   const profiles = useApp((s) => s.profiles);
-  const settings = useApp((s) => s.settings);
+  const folder = useApp((s) => s.outputFolder);
   const id = useId();
   const mode = !value || (value.kind === 'folder' && !value.path) ? 'default' : value.kind === 'folder' ? 'folder' : value.kind === 'profile' ? `profile:${value.profileId}` : 'cloud';
   const [choosingFolder, setChoosingFolder] = useState(mode === 'folder');
@@ -27,7 +30,8 @@ export function DestinationPicker({
   }, [value]);
 
   const selectValue = choosingFolder ? 'folder' : mode;
-  const defaultLabel = settings?.outputDir ? `Default folder (${settings.outputDir})` : 'Next to the source (default)';
+  // Truthful: items without a folder of their own go to the output folder (never next to the source).
+  const defaultLabel = defaultText ?? (folder ? `Output folder (${folder.path})` : 'Output folder');
 
   const onSelect = (v: string) => {
     if (v === 'manage') {

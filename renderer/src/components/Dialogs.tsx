@@ -4,6 +4,7 @@ import { useApp, useConvoy } from '../context';
 import { DestinationPicker } from './DestinationPicker';
 import { Modal } from './Modal';
 import { OptionsForm } from './OptionsForm';
+import { OutputFolderDialog } from './OutputBar';
 import { ProfilesDialog } from './ProfilesDialog';
 import { SettingsDialog } from './SettingsDialog';
 
@@ -59,6 +60,48 @@ function DestinationDialog({ itemIds }: { itemIds: string[] }) {
   );
 }
 
+/** A URL that was not found: fix the address; the item keeps its target and options. */
+function EditUrlDialog({ itemId }: { itemId: string }) {
+  const { controller, queue, app } = useConvoy();
+  const item = queue.getState().model.byId.get(itemId);
+  const [url, setUrl] = useState(item?.label ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const close = () => app.getState().openDialog(null);
+  return (
+    <Modal title="Edit URL" onClose={close}>
+      <form
+        noValidate
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!/^https?:\/\/\S+$/i.test(url.trim())) return setError('Enter a full http:// or https:// address');
+          if (url.trim() === item?.label) return setError('This is the address that was not found; change it first');
+          if (await controller.editUrl(itemId, url.trim())) close();
+          else setError('This address could not be added (see the message below the list)');
+        }}
+      >
+        <div className={`field${error ? ' invalid' : ''}`}>
+          <label htmlFor="edit-url">Address of the file</label>
+          <input id="edit-url" type="url" value={url} aria-invalid={error ? true : undefined} onChange={(e) => setUrl(e.target.value)} />
+          {item?.error && <small className="hint">Before: {item.error.message}</small>}
+          {error && (
+            <small className="error" role="alert">
+              {error}
+            </small>
+          )}
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="primary">
+            Use this address
+          </button>
+          <button type="button" onClick={close}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
 /** Whichever dialog is open. */
 export function Dialogs() {
   const dialog = useApp((s) => s.dialog);
@@ -72,5 +115,9 @@ export function Dialogs() {
       return <SettingsDialog />;
     case 'destinations':
       return <ProfilesDialog editId={dialog.editId ?? null} />;
+    case 'editUrl':
+      return <EditUrlDialog itemId={dialog.itemId} />;
+    case 'outputFolder':
+      return <OutputFolderDialog />;
   }
 }

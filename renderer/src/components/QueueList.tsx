@@ -1,9 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useApp, useConvoy, useQueueState, useVisibleIds } from '../context';
-import { ROW_HEIGHT, Row } from './Row';
-
-const estimateRow = () => ROW_HEIGHT;
+import { noteScroll } from '../lib/scrolling';
+import { ROW_HEIGHT, ROW_HEIGHT_EXPANDED, Row } from './Row';
 
 /** The queue: a virtualized list, so 10,000 rows cost as much as the thirty on screen. */
 export function QueueList() {
@@ -14,7 +13,15 @@ export function QueueList() {
   const total = useQueueState((s) => s.model.counts.total);
   const filter = useQueueState((s) => s.filter);
   const queueUnavailable = useApp((s) => s.unavailable.has('queue.list'));
+  const expanded = useApp((s) => s.expanded);
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Heights are known, not measured: a row is taller only while it shows its whole error.
+  const idsRef = useRef(ids);
+  idsRef.current = ids;
+  const estimateRow = useCallback(
+    (index: number) => (expanded.size && expanded.has(idsRef.current[index]) ? ROW_HEIGHT_EXPANDED : ROW_HEIGHT),
+    [expanded],
+  );
   // Stable callbacks: a new getItemKey makes the virtualizer re-measure all 10,000 rows per render.
   const getItemKey = useCallback((index: number) => ids[index], [ids]);
   const virtualizer = useVirtualizer({
@@ -24,6 +31,7 @@ export function QueueList() {
     overscan: 6,
     getItemKey,
   });
+  useEffect(() => virtualizer.measure(), [expanded, virtualizer]);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
     const target = e.target as HTMLElement;
@@ -51,7 +59,7 @@ export function QueueList() {
   }
 
   return (
-    <div className="queue-scroll" ref={scrollRef} data-testid="queue-scroll" onKeyDown={onKeyDown}>
+    <div className="queue-scroll" ref={scrollRef} data-testid="queue-scroll" onKeyDown={onKeyDown} onScroll={noteScroll}>
       {ids.length === 0 && <p className="queue-empty-filter">No {filter} items.</p>}
       <div role="list" aria-label="Queue" className="queue-list" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((v) => (

@@ -1,41 +1,42 @@
 import { memo, useRef } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { ItemView } from '../../../preload/contract';
 import { useApp, useConvoy, useQueueState } from '../context';
-import { baseName, formatBytes, isImageTarget, rowProgress, statusLabel } from '../lib/format';
+import { causeOf, fixesFor, type Fix } from '../lib/fixes';
+import { baseName, formatBytes, isImageTarget, rowProgress, statusLabel, urlParts } from '../lib/format';
 import { summarizeOptions } from '../lib/optionsForm';
 import { categoryOf } from '../lib/targets';
 import { TargetSelect } from './TargetSelect';
 import { InlineIcon } from './CloudDialog';
 import { Icon } from './Icon';
 
-export const ROW_HEIGHT = 64;
+export const ROW_HEIGHT = 44;
+/** A row showing its whole error text and every fix. */
+export const ROW_HEIGHT_EXPANDED = 112;
 
-function destinationText(item: ItemView, profileName: (id: string) => string | null): string {
+/** Where this item's result goes, as it really is (its folder was fixed when it was added). */
+function destinationText(item: ItemView, outputFolder: string | null, profileName: (id: string) => string | null): string {
   const d = item.destination;
-  if (!d) return 'Default folder';
-  if (d.kind === 'folder') return d.path ? baseName(d.path) : 'Default folder';
-  if (d.kind === 'cloud') return 'Cloud (set on the command line)';
-  return profileName(d.profileId) ?? 'Missing profile';
+  if (d?.kind === 'profile') return profileName(d.profileId) ?? 'Missing profile';
+  if (d?.kind === 'cloud') return 'Cloud (set on the command line)';
+  const dir = item.outDir ?? d?.path ?? null;
+  if (!dir || dir === outputFolder) return 'Output folder';
+  return dir;
 }
 
-/** What the error's fix is, when the row offers one. */
-function fixFor(item: ItemView): { label: string; kind: 'target' | 'settings' | 'retry' | 'destination' } | null {
-  const e = item.error;
-  if (!e) return null;
-  switch (e.code) {
-    case 'validation':
-    case 'conversion':
-      return { label: e.action ?? 'Choose another target', kind: 'target' };
-    case 'auth':
-    case 'payment':
-      return { label: e.action ?? 'Open settings', kind: 'settings' };
-    case 'output':
-    case 'destination':
-    case 'permission':
-      return { label: e.action ?? 'Change destination', kind: 'destination' };
-    default:
-      return { label: e.action ?? 'Retry', kind: 'retry' };
+/** "1.2 MB → 340 KB (−72 %)" once done; the source size before. */
+function sizeText(item: ItemView, sourceBytes: number | null): string {
+  if (item.state === 'uploading' && item.bytesUpTotal) return `${formatBytes(item.bytesUp)} of ${formatBytes(item.bytesUpTotal)}`;
+  if ((item.state === 'downloading' || item.state === 'delivering') && item.bytesDownTotal) {
+    return `${formatBytes(item.bytesDown)} of ${formatBytes(item.bytesDownTotal)}`;
   }
+  if (item.state === 'done' && item.bytesDownTotal) {
+    if (!sourceBytes) return formatBytes(item.bytesDownTotal);
+    const saved = Math.round((1 - item.bytesDownTotal / sourceBytes) * 100);
+    const delta = saved > 0 ? ` (−${saved} %)` : saved < 0 ? ` (+${-saved} %)` : '';
+    return `${formatBytes(sourceBytes)} → ${formatBytes(item.bytesDownTotal)}${delta}`;
+  }
+  return sourceBytes ? formatBytes(sourceBytes) : '';
 }
 
 function Progress({ item }: { item: ItemView }) {
@@ -75,26 +76,28 @@ export const Row = memo(function Row({
   const selected = useQueueState((s) => s.selection.has(id));
   const targets = useApp((s) => s.targets);
   const profiles = useApp((s) => s.profiles);
+  // One subscription for the row's app-level bits (10,000 rows scroll by: keep mounting cheap).
+  const [storedNote, remembered, expanded, outputFolder] = useApp(
+    useShallow((s) => [s.notes.get(id), s.remembered.get(id), s.expanded.has(id), s.outputFolder?.path ?? null] as const),
+  );
   const selectRef = useRef<HTMLDivElement>(null);
+  const replaceInput = useRef<HTMLInputElement>(null);
   if (!item) return null;
 
-  const status = statusLabel(item);
+  const needsTarget = item.state === 'queued' && !item.target;
+  // Notes are about what is still to be sent; once the item runs, its progress and result speak.
+  const note = item.state === 'queued' ? storedNote : undefined;
+  const status = needsTarget ? 'Needs a target' : statusLabel(item);
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'canceled';
   const editable = item.state === 'queued' || item.state === 'failed' || item.state === 'canceled';
   const localResult = item.state === 'done' && item.outputs.length > 0 && item.destination?.kind !== 'profile';
   const thumb = localResult && isImageTarget(item.target) ? connection.resultUrl?.(item.id, item.outputs[0]) : null;
-  const fix = item.state === 'failed' ? fixFor(item) : null;
+  const fixes = fixesFor(item);
   const ext = (item.sourceExt ?? '').slice(0, 4).toUpperCase();
-  const name = item.sourceKind === 'url' || item.sourceKind === 'cloud' ? item.label : baseName(item.label);
-
-  const sizes =
-    item.state === 'uploading' && item.bytesUpTotal
-      ? `${formatBytes(item.bytesUp)} of ${formatBytes(item.bytesUpTotal)}`
-      : (item.state === 'downloading' || item.state === 'delivering') && item.bytesDownTotal
-        ? `${formatBytes(item.bytesDown)} of ${formatBytes(item.bytesDownTotal)}`
-        : item.state === 'done' && item.bytesDownTotal
-          ? formatBytes(item.bytesDownTotal)
-          : '';
+  const url = item.sourceKind === 'url' ? urlParts(item.label) : null;
+  const name = url ? url.name : item.sourceKind === 'cloud' ? item.label : baseName(item.label);
+  const sizes = sizeText(item, controller.sourceSize(item));
+  const canRetry = item.state === 'canceled' || fixes.some((f) => f.kind === 'retry');
 
   const onRowClick = (e: React.MouseEvent) => {
     if ((e.target as HTMLElement).closest('button, select, input, a')) return;
@@ -102,26 +105,113 @@ export const Row = memo(function Row({
     else queue.getState().toggle(id, e.ctrlKey || e.metaKey);
   };
 
-  const targetIds = () => {
-    const sel = queue.getState().selection;
-    return sel.has(id) && sel.size > 1 ? [...sel] : [id];
+  const toggleExpanded = () => {
+    const next = new Set(app.getState().expanded);
+    if (!next.delete(id)) next.add(id);
+    app.setState({ expanded: next });
   };
 
-  const runFix = () => {
-    if (!fix) return;
-    if (fix.kind === 'target') selectRef.current?.querySelector('select')?.focus();
-    else if (fix.kind === 'settings') app.getState().openDialog({ kind: 'settings' });
-    else if (fix.kind === 'destination') app.getState().openDialog({ kind: 'destination', itemIds: [id] });
-    else void controller.retry([id]);
+  const run = (fix: Fix['kind']) => {
+    switch (fix) {
+      case 'target':
+        selectRef.current?.querySelector('select')?.focus();
+        break;
+      case 'options':
+        if (item.target) app.getState().openDialog({ kind: 'options', itemIds: [id], target: item.target });
+        break;
+      case 'settings':
+        app.getState().openDialog({ kind: 'settings' });
+        break;
+      case 'outputFolder':
+        app.getState().openDialog({ kind: 'outputFolder' });
+        break;
+      case 'destination':
+        app.getState().openDialog({ kind: 'destination', itemIds: [id] });
+        break;
+      case 'editUrl':
+        app.getState().openDialog({ kind: 'editUrl', itemId: id });
+        break;
+      case 'replace':
+        replaceInput.current?.click();
+        break;
+      case 'remove':
+        void controller.remove([id]);
+        break;
+      case 'retry':
+        void controller.retry([id]);
+        break;
+    }
   };
+
+  const fixButtons = fixes
+    .filter((f) => f.kind !== 'retry')
+    .map((f) => (
+      <button key={f.kind} type="button" className="link-button fix" onClick={() => run(f.kind)}>
+        {f.label}
+      </button>
+    ));
+
+  let sub: React.ReactNode;
+  if (item.state === 'failed' && item.error) {
+    sub = (
+      <>
+        <button
+          type="button"
+          className="link-button row-error"
+          aria-expanded={expanded}
+          title={expanded ? 'Hide the details' : 'Show the whole message'}
+          onClick={toggleExpanded}
+        >
+          {causeOf(item)} {!expanded && <span className="row-error-text">{item.error.message}</span>}
+        </button>
+        {!expanded && fixButtons}
+      </>
+    );
+  } else if (note) {
+    sub = (
+      <>
+        <span className={note.kind === 'problem' ? 'row-problem' : 'row-note'} role="note" title={note.text}>
+          {note.text}
+        </span>
+        {note.fix === 'options' && item.target && (
+          <button type="button" className="link-button fix" onClick={() => run('options')}>
+            Options
+          </button>
+        )}
+        {note.fix === 'target' && (
+          <button type="button" className="link-button fix" onClick={() => run('target')}>
+            Choose another target
+          </button>
+        )}
+      </>
+    );
+  } else {
+    const out = item.state === 'done' && item.outputs[0];
+    sub = (
+      <>
+        {url && <span className="row-host">{url.host}</span>}
+        <span className="row-dest" title={out ? `Saved as ${out}` : `Result goes to ${item.outDir ?? 'the output folder'}`}>
+          → {out || destinationText(item, outputFolder, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}
+        </span>
+        {sizes && <span className="row-size">{sizes}</span>}
+        {remembered ? (
+          <span className="row-remembered" title="Chosen for you from your last choice for this type. Turn this off in Settings.">
+            {remembered}
+          </span>
+        ) : (
+          item.options && Object.keys(item.options).length > 0 && <span className="row-opts">{summarizeOptions(item.options)}</span>
+        )}
+      </>
+    );
+  }
 
   return (
     <div
       role="listitem"
-      aria-label={name}
+      aria-label={item.label}
       aria-setsize={count}
       aria-posinset={index + 1}
-      className={`row state-${item.state}${selected ? ' selected' : ''}`}
+      className={`row state-${item.state}${selected ? ' selected' : ''}${expanded ? ' expanded' : ''}`}
       data-id={id}
       style={{ transform: `translateY(${top}px)` }}
       onClick={onRowClick}
@@ -134,7 +224,7 @@ export const Row = memo(function Row({
         onChange={() => queue.getState().toggle(id, true)}
       />
       <div className={`thumb cat-${categoryOf(item.sourceExt) ?? 'other'}`} aria-hidden="true">
-        {thumb ? <img src={thumb} alt="" loading="lazy" decoding="async" width={40} height={40} /> : <span>{ext || (item.sourceKind === 'url' ? 'URL' : '?')}</span>}
+        {thumb ? <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} /> : <span>{ext || (item.sourceKind === 'url' ? 'URL' : '?')}</span>}
       </div>
       <div className="row-main">
         <div className="row-name" title={item.label}>
@@ -145,26 +235,13 @@ export const Row = memo(function Row({
           )}
           {name}
         </div>
-        <div className="row-sub">
-          {fix && item.error ? (
-            <>
-              <span className="row-error" role="note" title={item.error.message}>
-                {item.error.message}
-              </span>
-              <button type="button" className="link-button fix" onClick={runFix}>
-                {fix.label}
-              </button>
-            </>
-          ) : (
-            <>
-              <span className="row-dest" title="Destination">
-                → {destinationText(item, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}
-              </span>
-              {item.options && Object.keys(item.options).length > 0 && <span className="row-opts">{summarizeOptions(item.options)}</span>}
-              {sizes && <span className="row-size">{sizes}</span>}
-            </>
-          )}
-        </div>
+        <div className="row-sub">{sub}</div>
+        {expanded && item.error && (
+          <div className="row-details">
+            <p className="row-error-full">{item.error.message}</p>
+            <div className="row-fixes">{fixButtons}</div>
+          </div>
+        )}
       </div>
       <div className="row-target" ref={selectRef}>
         <TargetSelect
@@ -173,7 +250,9 @@ export const Row = memo(function Row({
           targets={targets}
           sourceExt={item.sourceExt}
           disabled={!editable}
-          onChange={(t) => void controller.setTarget(targetIds(), t)}
+          placeholder="Choose…"
+          lazy
+          onChange={(t) => void controller.setTarget([id], t)}
         />
         <button
           type="button"
@@ -181,13 +260,13 @@ export const Row = memo(function Row({
           aria-label="Options"
           title="Conversion options"
           disabled={!editable || !item.target}
-          onClick={() => item.target && app.getState().openDialog({ kind: 'options', itemIds: targetIds(), target: item.target })}
+          onClick={() => item.target && app.getState().openDialog({ kind: 'options', itemIds: [id], target: item.target })}
         >
           <Icon name="gear" />
         </button>
       </div>
       <div className="row-status">
-        <span className={`status status-${status.toLowerCase()}`} data-testid="row-status">
+        <span className={`status status-${needsTarget ? 'needs' : status.toLowerCase()}`} data-testid="row-status">
           {status}
         </span>
         {item.waiting && <span className="waiting">{item.waiting === 'offline' ? 'waiting for connection' : 'paused: rate limit'}</span>}
@@ -204,14 +283,14 @@ export const Row = memo(function Row({
             </button>
           </>
         )}
-        {(item.state === 'failed' || item.state === 'canceled') && (
-          <button type="button" className="icon-button" aria-label="Retry" title="Retry" onClick={() => void controller.retry([id])}>
-            <Icon name="retry" />
+        {canRetry && (
+          <button type="button" className="text-button" title="Try this item again" onClick={() => void controller.retry([id])}>
+            Retry
           </button>
         )}
-        {!finished && (
-          <button type="button" className="icon-button" aria-label="Cancel" title="Cancel" onClick={() => void controller.cancel([id])}>
-            <Icon name="stop" />
+        {!finished && item.state !== 'queued' && (
+          <button type="button" className="text-button" title="Stop converting this item" onClick={() => void controller.cancel([id])}>
+            Cancel
           </button>
         )}
         {editable && (
@@ -219,16 +298,30 @@ export const Row = memo(function Row({
             type="button"
             className="icon-button"
             aria-label="Destination"
-            title="Where the result goes"
-            onClick={() => app.getState().openDialog({ kind: 'destination', itemIds: targetIds() })}
+            title="Where this result goes"
+            onClick={() => app.getState().openDialog({ kind: 'destination', itemIds: [id] })}
           >
             <Icon name="destination" />
           </button>
         )}
-        <button type="button" className="icon-button" aria-label="Remove" title="Remove from the list" onClick={() => void controller.remove([id])}>
+        <button type="button" className="icon-button" aria-label="Remove from list" title="Remove from the list (the source file stays)" onClick={() => void controller.remove([id])}>
           <Icon name="remove" />
         </button>
       </div>
+      {item.sourceKind === 'file' && item.state === 'failed' && (
+        <input
+          ref={replaceInput}
+          type="file"
+          hidden
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => {
+            const files = e.target.files ? Array.from(e.target.files) : [];
+            e.target.value = '';
+            void controller.replaceFile(id, files);
+          }}
+        />
+      )}
     </div>
   );
 });

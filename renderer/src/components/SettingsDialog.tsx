@@ -85,6 +85,12 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
   const [saveResult, setSaveResult] = useState<Result>(null);
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
+  const rememberChoices = useApp((s) => s.rememberChoices);
+  const outputFolder = useApp((s) => s.outputFolder);
+  // Plumbing (callbacks, port, tunnel, signing) waits under Advanced unless something there is set.
+  const [advanced, setAdvanced] = useState(
+    () => !!settings && (!!settings.callbackPublicUrl || settings.callbackPort !== 0 || settings.hasTunnelToken || settings.hasCallbackSigningSecret),
+  );
 
   if (!settings || !draft) {
     return <p>Settings are not available yet{unavailable.has('settings.get') ? ' in this build' : ''}.</p>;
@@ -185,83 +191,6 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
       </fieldset>
 
       <fieldset>
-        <legend>Job updates</legend>
-        <div className={`field${show('callbackPublicUrl') ? ' invalid' : ''}`}>
-          <label htmlFor="callback-url">Callback public URL</label>
-          <input
-            id="callback-url"
-            type="url"
-            placeholder="https://my-tunnel.example.com"
-            value={draft.callbackPublicUrl}
-            aria-invalid={show('callbackPublicUrl') ? true : undefined}
-            onChange={(e) => set('callbackPublicUrl', e.target.value)}
-          />
-          <small className="hint">Where the API can reach this computer. Without one (or a tunnel), Convoy polls.</small>
-          {show('callbackPublicUrl') && (
-            <small className="error" role="alert">
-              {errors.callbackPublicUrl}
-            </small>
-          )}
-        </div>
-        <div className={`field${show('callbackPort') ? ' invalid' : ''}`}>
-          <label htmlFor="callback-port">Callback port on this computer</label>
-          <input
-            id="callback-port"
-            type="number"
-            min={0}
-            max={65535}
-            value={draft.callbackPort}
-            aria-invalid={show('callbackPort') ? true : undefined}
-            onChange={(e) => set('callbackPort', e.target.value)}
-          />
-          <small className="hint">0 picks a free port; set one when a tunnel or router forwards to a fixed port.</small>
-          {show('callbackPort') && (
-            <small className="error" role="alert">
-              {errors.callbackPort}
-            </small>
-          )}
-        </div>
-        <SecretField
-          id="tunnel-token"
-          label="Tunnel token (ngrok)"
-          what="Tunnel token"
-          stored={settings.hasTunnelToken}
-          placeholder="Paste an ngrok authtoken"
-          save={(v) => controller.setTunnelToken(v)}
-        />
-        <SecretField
-          id="signing-secret"
-          label="Callback signing secret"
-          what="Signing secret"
-          stored={settings.hasCallbackSigningSecret}
-          placeholder="The secret your callbacks are signed with"
-          hint="When set, only callbacks with a matching X-Oc-Signature are accepted."
-          save={(v) => controller.setSigningSecret(v)}
-        />
-        <label className="check">
-          <input type="checkbox" checked={draft.liveStatus} onChange={(e) => set('liveStatus', e.target.checked)} />
-          Ask for every status change (not just the end)
-        </label>
-        <div className="inline">
-          <button
-            type="button"
-            onClick={async () => {
-              try {
-                const s = await controller.probeCallbacks();
-                setProbeResult({ ok: s.mode === 'callback', text: `${s.mode === 'callback' ? 'Callbacks work' : 'Polling'}: ${s.reason}` });
-              } catch (err) {
-                setProbeResult({ ok: false, text: errText(err) });
-              }
-            }}
-          >
-            Test callbacks
-          </button>
-          {callback && <span className="muted">Now: {callback.mode === 'callback' ? 'callbacks' : 'polling'} — {callback.reason}</span>}
-        </div>
-        <Inline result={probeResult} />
-      </fieldset>
-
-      <fieldset>
         <legend>Queue</legend>
         <div className={`field${show('concurrency') ? ' invalid' : ''}`}>
           <label htmlFor="concurrency">Files at a time</label>
@@ -286,7 +215,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
             <input
               id="output-dir"
               type="text"
-              placeholder="Empty: next to each source"
+              placeholder={`Empty: ${outputFolder?.defaultPath ?? 'the default folder'}`}
               value={draft.outputDir}
               onChange={(e) => set('outputDir', e.target.value)}
             />
@@ -302,7 +231,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
               </button>
             )}
           </div>
-          <small className="hint">URLs and uploaded files go here when no folder is chosen.</small>
+          <small className="hint">Every result without a folder of its own goes here. Empty: {outputFolder?.defaultPath ?? 'the default folder (Downloads/Convoy)'}.</small>
         </div>
         <div className="field">
           <label htmlFor="conflict">When a file with that name exists</label>
@@ -323,7 +252,11 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
               }
             }}
           />
-          Notify me when a batch ends
+          Notify me when conversions finish
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={rememberChoices} onChange={(e) => controller.setRememberChoices(e.target.checked)} />
+          Remember my last target and options for each file type
         </label>
         {dataDir && (
           <p className="hint" data-testid="data-folder">
@@ -332,8 +265,99 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
           </p>
         )}
       </fieldset>
+      <button
+        type="button"
+        className="disclosure"
+        aria-expanded={advanced}
+        aria-controls="settings-advanced"
+        onClick={() => setAdvanced(!advanced)}
+      >
+        {advanced ? '▾' : '▸'} Advanced
+      </button>
+      {advanced && (
+      <fieldset id="settings-advanced">
+          <legend>Job updates (callbacks)</legend>
+          <p className="hint">
+            Now: {callback?.mode === 'callback' ? 'instant status updates (the API calls back)' : 'status updates every few seconds (Convoy asks the API)'}.
+            Instant updates need an address on the internet that reaches this computer.
+          </p>
+          <div className={`field${show('callbackPublicUrl') ? ' invalid' : ''}`}>
+            <label htmlFor="callback-url">Callback public URL</label>
+            <input
+              id="callback-url"
+              type="url"
+              placeholder="https://my-tunnel.example.com"
+              value={draft.callbackPublicUrl}
+              aria-invalid={show('callbackPublicUrl') ? true : undefined}
+              onChange={(e) => set('callbackPublicUrl', e.target.value)}
+            />
+            <small className="hint">Where the API can reach this computer. Without one (or a tunnel), Convoy polls.</small>
+            {show('callbackPublicUrl') && (
+              <small className="error" role="alert">
+                {errors.callbackPublicUrl}
+              </small>
+            )}
+          </div>
+          <div className={`field${show('callbackPort') ? ' invalid' : ''}`}>
+            <label htmlFor="callback-port">Callback port on this computer</label>
+            <input
+              id="callback-port"
+              type="number"
+              min={0}
+              max={65535}
+              value={draft.callbackPort}
+              aria-invalid={show('callbackPort') ? true : undefined}
+              onChange={(e) => set('callbackPort', e.target.value)}
+            />
+            <small className="hint">0 picks a free port; set one when a tunnel or router forwards to a fixed port.</small>
+            {show('callbackPort') && (
+              <small className="error" role="alert">
+                {errors.callbackPort}
+              </small>
+            )}
+          </div>
+          <SecretField
+            id="tunnel-token"
+            label="Tunnel token (ngrok)"
+            what="Tunnel token"
+            stored={settings.hasTunnelToken}
+            placeholder="Paste an ngrok authtoken"
+            save={(v) => controller.setTunnelToken(v)}
+          />
+          <SecretField
+            id="signing-secret"
+            label="Callback signing secret"
+            what="Signing secret"
+            stored={settings.hasCallbackSigningSecret}
+            placeholder="The secret your callbacks are signed with"
+            hint="When set, only callbacks with a matching X-Oc-Signature are accepted."
+            save={(v) => controller.setSigningSecret(v)}
+          />
+          <label className="check">
+            <input type="checkbox" checked={draft.liveStatus} onChange={(e) => set('liveStatus', e.target.checked)} />
+            Ask for every status change (not just the end)
+          </label>
+          <div className="inline">
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  const s = await controller.probeCallbacks();
+                  setProbeResult({ ok: s.mode === 'callback', text: `${s.mode === 'callback' ? 'Callbacks work' : 'Polling'}: ${s.reason}` });
+                } catch (err) {
+                  setProbeResult({ ok: false, text: errText(err) });
+                }
+              }}
+            >
+              Test callbacks
+            </button>
+            {callback && <span className="muted">Now: {callback.mode === 'callback' ? 'callbacks' : 'polling'} — {callback.reason}</span>}
+          </div>
+          <Inline result={probeResult} />
+        </fieldset>
+      )}
       <Inline result={saveResult} />
-      <div className="form-actions">
+      <div className="form-actions sticky-actions">
         <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy === 'save'}>
           Save settings
         </button>

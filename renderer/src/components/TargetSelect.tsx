@@ -1,4 +1,5 @@
-import { memo } from 'react';
+import { memo, useEffect, useState } from 'react';
+import { isScrolling, onScrollSettled } from '../lib/scrolling';
 import { groupByCategory, targetsFor, type TargetInfo } from '../lib/targets';
 
 type Grouped = ReturnType<typeof groupByCategory>;
@@ -25,6 +26,8 @@ export const TargetSelect = memo(function TargetSelect({
   disabled,
   id,
   className,
+  placeholder = 'Choose…',
+  lazy = false,
 }: {
   label: string;
   value: string | null;
@@ -36,8 +39,17 @@ export const TargetSelect = memo(function TargetSelect({
   disabled?: boolean;
   id?: string;
   className?: string;
+  placeholder?: string;
+  /** In a row: mounted mid-scroll, list only the current choice until scrolling settles. */
+  lazy?: boolean;
 }) {
-  const groups = grouped ?? (targets ? groupedTargetsFor(targets, sourceExt ?? null) : []);
+  const [full, setFull] = useState(() => !lazy || !isScrolling());
+  useEffect(() => {
+    if (full) return;
+    if (!isScrolling()) return setFull(true);
+    return onScrollSettled(() => setFull(true));
+  }, [full]);
+  const groups = !full ? [] : (grouped ?? (targets ? groupedTargetsFor(targets, sourceExt ?? null) : []));
   const known = groups.some((g) => g.targets.some((t) => t.target === value));
   return (
     <select
@@ -47,9 +59,11 @@ export const TargetSelect = memo(function TargetSelect({
       value={value ?? ''}
       disabled={disabled}
       onChange={(e) => e.target.value && onChange(e.target.value)}
+      onFocus={full ? undefined : () => setFull(true)}
+      onPointerEnter={full ? undefined : () => setFull(true)}
     >
       <option value="" disabled>
-        {targets ? 'Choose…' : 'Loading…'}
+        {targets ? placeholder : 'Loading…'}
       </option>
       {value && !known && <option value={value}>{value.toUpperCase()}</option>}
       {groups.map((g) => (

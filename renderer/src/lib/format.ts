@@ -64,3 +64,23 @@ export function isImageTarget(target: string | null): boolean {
 export function baseName(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 }
+
+/** A URL as a row shows it: the file name first, then the host. */
+export function urlParts(url: string): { name: string; host: string } {
+  try {
+    const u = new URL(url);
+    const name = decodeURIComponent(u.pathname.split('/').filter(Boolean).pop() ?? '') || u.host;
+    return { name, host: u.host };
+  } catch {
+    return { name: url, host: '' };
+  }
+}
+
+/** "1:05" / "1:02:05" for elapsed time and time left. */
+export function formatClock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}

@@ -18,7 +18,34 @@ export interface OptionField {
   /** Default as the input shows it ('' when the API gives none). */
   defaultRaw: string | boolean;
   spec: OptionSpec;
+  /** Shown first; the rest sit under "More options". */
+  common: boolean;
 }
+
+/**
+ * Plain words for option names whose API name or description is jargon. The API's own name is
+ * still shown as a hint, so the docs can be matched.
+ */
+const PLAIN: Record<string, { label: string; hint?: string }> = {
+  flip: { label: 'Turn upside down', hint: 'Mirrors top to bottom' },
+  flop: { label: 'Mirror left to right' },
+  compression_level: { label: 'Smaller file vs. faster saving', hint: '0 saves fastest, 9 makes the smallest file; the picture is the same either way' },
+  progressive: { label: 'Load gradually on web pages', hint: 'The picture appears blurry first, then sharpens' },
+  palette: { label: 'Reduce to a limited set of colours', hint: 'Smaller file; may lose some colour detail' },
+  colors: { label: 'Number of colours' },
+  allow_enlarge: { label: 'Allow making the picture bigger', hint: 'When off, a smaller source keeps its size' },
+  strip_metadata: { label: 'Remove hidden details', hint: 'Camera data, location and colour profile' },
+  dpi: { label: 'Print resolution (DPI)' },
+  fit: { label: 'How to fit the width and height' },
+  dither: { label: 'Smooth colour steps', hint: '0 none, 1 full' },
+  lossless: { label: 'Keep every detail (larger file)', hint: 'Quality is then ignored' },
+  grayscale: { label: 'Black and white' },
+  rotate: { label: 'Rotate (degrees clockwise)' },
+  background: { label: 'Background colour', hint: 'Hex, e.g. #ffffff' },
+};
+
+/** Options most people change; shown before "More options". */
+const COMMON = new Set(['quality', 'width', 'height', 'lossless', 'audio_bitrate', 'video_bitrate', 'frame_rate', 'ocr', 'page_range', 'color', 'strip']);
 
 /** What the inputs hold: strings for text/number/select, booleans for checkboxes. */
 export type RawValues = Record<string, string | boolean>;
@@ -33,7 +60,8 @@ export function humanize(name: string): string {
 
 export function buildOptionFields(options: Record<string, OptionSpec> | null | undefined): OptionField[] {
   return Object.entries(options ?? {}).map(([name, spec]) => {
-    const base = { name, label: humanize(name), description: spec.description, spec };
+    const plain = PLAIN[name];
+    const base = { name, label: plain?.label ?? humanize(name), description: plain?.hint ?? spec.description, spec, common: COMMON.has(name) };
     if (spec.type === 'boolean') return { ...base, kind: 'boolean', defaultRaw: spec.default === true };
     const defaultRaw = spec.default === undefined ? '' : String(spec.default);
     if (spec.enum && spec.enum.length) {
@@ -124,4 +152,38 @@ export function summarizeOptions(options: ConversionOptions | null | undefined):
   return Object.entries(options ?? {})
     .map(([k, v]) => (v === true ? humanize(k).toLowerCase() : v === false ? `no ${humanize(k).toLowerCase()}` : `${humanize(k).toLowerCase()} ${v}`))
     .join(', ');
+}
+
+/** Why one option value does not fit a spec, or null when it does. */
+export function optionProblem(name: string, value: unknown, spec: OptionSpec | undefined, target: string): string | null {
+  const T = target.toUpperCase();
+  if (!spec) return `${T} has no option “${humanize(name).toLowerCase()}”`;
+  if (spec.enum?.length) return spec.enum.some((v) => String(v) === String(value)) ? null : `${humanize(name)} must be one of ${spec.enum.join(', ')}`;
+  if (spec.type === 'boolean') return typeof value === 'boolean' || value === 'true' || value === 'false' ? null : `${humanize(name)} must be on or off`;
+  if (spec.type === 'integer' || spec.type === 'number') {
+    const n = typeof value === 'number' ? value : Number(value);
+    if (!Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) return `${humanize(name)} must be a ${spec.type === 'integer' ? 'whole ' : ''}number`;
+    if ((spec.minimum !== undefined && n < spec.minimum) || (spec.maximum !== undefined && n > spec.maximum)) {
+      return `${humanize(name)} must be ${spec.minimum ?? '…'}–${spec.maximum ?? '…'} for ${T}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Options carried over to a new target: only those the target defines with a valid value.
+ * Answers what was dropped, so the row can say so.
+ */
+export function fitOptions(
+  options: ConversionOptions | null | undefined,
+  schema: Record<string, OptionSpec> | null | undefined,
+  target: string,
+): { kept: ConversionOptions; dropped: string[] } {
+  const kept: ConversionOptions = {};
+  const dropped: string[] = [];
+  for (const [k, v] of Object.entries(options ?? {})) {
+    if (schema && !optionProblem(k, v, schema[k], target)) kept[k] = v;
+    else dropped.push(k);
+  }
+  return { kept, dropped };
 }

@@ -2,6 +2,7 @@
 import { createStore } from 'zustand';
 import type {
   AppInfo,
+  OutputFolder,
   Destination,
   CallbackStatus,
   ProfileView,
@@ -34,7 +35,19 @@ export type DialogState =
   | { kind: 'destinations'; editId?: string | null }
   | { kind: 'options'; itemIds: string[]; target: string }
   | { kind: 'destination'; itemIds: string[] }
+  | { kind: 'editUrl'; itemId: string }
+  | { kind: 'outputFolder' }
   | null;
+
+/** One Start: the items it sent, so its result counts exactly those (one source of truth). */
+export interface RunState {
+  id: number;
+  ids: string[];
+  /** Items left out at Start (no target, or a target/option the API would refuse). */
+  skipped: number;
+  startedAt: number;
+  endedAt: number | null;
+}
 
 export interface AppState {
   info: AppInfo | null;
@@ -55,8 +68,22 @@ export interface AppState {
   rejected: RejectedLine[];
   staging: StagingState | null;
   dialog: DialogState;
-  /** Where newly added items go (null: main's default, next to the source or the output folder). */
+  /** Where newly added items go (null: the output folder). */
   addDestination: Destination | null;
+  /** The output folder in use (main's answer), null until known. */
+  outputFolder: OutputFolder | null;
+  /** Per-item notes the row shows: options dropped on a target change, problems found before Start. */
+  notes: ReadonlyMap<string, { kind: 'info' | 'problem'; text: string; fix?: 'options' | 'target' }>;
+  /** Items whose target came from what was chosen before for the same type ("remembered for .jpg"). */
+  remembered: ReadonlyMap<string, string>;
+  /** Remember the last target and options per file type (a Setting, kept in this browser). */
+  rememberChoices: boolean;
+  /** Rows showing their full error text. */
+  expanded: ReadonlySet<string>;
+  /** The current or last Start. */
+  run: RunState | null;
+  /** Banners the user closed, by the text they showed (a new cause shows again). */
+  dismissedBanners: ReadonlySet<string>;
 }
 
 let noticeSeq = 0;
@@ -85,6 +112,13 @@ export function createAppStore() {
     staging: null,
     dialog: null,
     addDestination: null,
+    outputFolder: null,
+    notes: new Map(),
+    remembered: new Map(),
+    rememberChoices: true,
+    expanded: new Set(),
+    run: null,
+    dismissedBanners: new Set(),
     notify(kind, text, action) {
       const id = ++noticeSeq;
       // The same message twice in a row (e.g. a repeated 503) is shown once.

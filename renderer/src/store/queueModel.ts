@@ -134,13 +134,11 @@ export function replaceAll(model: QueueModel, items: ItemView[]): void {
   Object.assign(model, next);
 }
 
-export type QueueFilter = 'all' | 'queued' | 'active' | 'failed' | 'done';
+export type QueueFilter = 'all' | 'queued' | 'active' | 'failed' | 'done' | 'canceled';
 
 export function matchesFilter(item: ItemView, filter: QueueFilter): boolean {
   if (filter === 'all') return true;
-  const bucket = bucketOf(item.state);
-  if (filter === 'done') return bucket === 'done' || bucket === 'canceled';
-  return bucket === filter;
+  return bucketOf(item.state) === filter;
 }
 
 export function visibleIds(model: QueueModel, filter: QueueFilter): string[] {

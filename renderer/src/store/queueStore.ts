@@ -4,7 +4,7 @@
  */
 import { createStore, useStore } from 'zustand';
 import type { Events, ItemView } from '../../../preload/contract';
-import { applyItemsEvent, createQueueModel, replaceAll, visibleIds, type QueueFilter, type QueueModel } from './queueModel';
+import { applyItemsEvent, createQueueModel, matchesFilter, replaceAll, visibleIds, type QueueFilter, type QueueModel } from './queueModel';
 
 export interface QueueState {
   model: QueueModel;
@@ -69,7 +69,15 @@ export function createQueueStore() {
       const selection = new Set([...s.selection].filter((id) => s.model.byId.has(id)));
       set({ version: s.version + 1, orderVersion: s.orderVersion + 1, selection, loaded: true, loadError: null });
     },
-    setFilter: (filter) => set({ filter }),
+    setFilter(filter) {
+      // A selection never hides: rows the new filter does not show leave it.
+      const s = get();
+      const kept = [...s.selection].filter((id) => {
+        const item = s.model.byId.get(id);
+        return item && matchesFilter(item, filter);
+      });
+      set({ filter, ...(kept.length !== s.selection.size ? { selection: new Set(kept) } : {}) });
+    },
     setLoaded: (loaded, error = null) => set({ loaded, loadError: error }),
     toggle(id, additive) {
       const s = get();
