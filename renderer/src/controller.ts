@@ -814,6 +814,8 @@ export function createController(deps: ControllerDeps) {
   async function updateSettings(patch: SettingsPatch) {
     const s = await call('settings.update', patch, { rethrow: true, quiet: true });
     if (s) app.setState({ settings: s });
+    // New converter paths change what the local engine offers.
+    if (s && ('ffmpegPath' in patch || 'sofficePath' in patch)) void loadTargets(true);
     return s;
   }
 

@@ -356,6 +356,31 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
           <Inline result={probeResult} />
         </fieldset>
       )}
+      {advanced && activeProvider === 'local' && (
+        <fieldset>
+          <legend>Converters (local engine)</legend>
+          <p className="hint">Convoy finds ffmpeg (audio, video) and LibreOffice (documents) by itself when they are installed in the usual places. Point it at them here otherwise.</p>
+          {(['ffmpegPath', 'sofficePath'] as const).map((key) => (
+            <div key={key} className={`field${show(key) ? ' invalid' : ''}`}>
+              <label htmlFor={`tool-${key}`}>{key === 'ffmpegPath' ? 'ffmpeg' : 'LibreOffice (soffice)'}</label>
+              <input
+                id={`tool-${key}`}
+                type="text"
+                placeholder="Found automatically"
+                value={draft[key]}
+                aria-invalid={show(key) ? true : undefined}
+                onChange={(e) => set(key, e.target.value)}
+              />
+              <small className="hint">The program, or the folder it is in.</small>
+              {show(key) && (
+                <small className="error" role="alert">
+                  {errors[key]}
+                </small>
+              )}
+            </div>
+          ))}
+        </fieldset>
+      )}
       <Inline result={saveResult} />
       <div className="form-actions sticky-actions">
         <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy === 'save'}>

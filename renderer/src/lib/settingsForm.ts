@@ -10,6 +10,8 @@ export interface SettingsDraft {
   callbackPort: string;
   liveStatus: boolean;
   notifyOnBatchEnd: boolean;
+  ffmpegPath: string;
+  sofficePath: string;
 }
 
 export function draftFromSettings(s: Settings): SettingsDraft {
@@ -22,6 +24,8 @@ export function draftFromSettings(s: Settings): SettingsDraft {
     callbackPort: String(s.callbackPort),
     liveStatus: s.liveStatus,
     notifyOnBatchEnd: s.notifyOnBatchEnd,
+    ffmpegPath: s.ffmpegPath ?? '',
+    sofficePath: s.sofficePath ?? '',
   };
 }
 
@@ -43,6 +47,7 @@ export function validateSettings(d: SettingsDraft, s: Pick<Settings, 'apiKeyMask
   const port = d.callbackPort.trim();
   if (!/^\d+$/.test(port) || Number(port) > 65535) errors.callbackPort = 'A port from 1 to 65535, or 0 for any free port';
   if (d.outputDir.length > 4096) errors.outputDir = 'Path too long';
+  for (const key of ['ffmpegPath', 'sofficePath'] as const) if (d[key].length > 4096) errors[key] = 'Path too long';
   if (d.provider === 'api2convert' && !s.apiKeyMasked) errors.provider = 'Save a valid API key first';
   return errors;
 }
@@ -60,6 +65,10 @@ export function settingsPatch(d: SettingsDraft, s: Settings): SettingsPatch {
   if (Number(d.callbackPort) !== s.callbackPort) patch.callbackPort = Number(d.callbackPort);
   if (d.liveStatus !== s.liveStatus) patch.liveStatus = d.liveStatus;
   if (d.notifyOnBatchEnd !== s.notifyOnBatchEnd) patch.notifyOnBatchEnd = d.notifyOnBatchEnd;
+  for (const key of ['ffmpegPath', 'sofficePath'] as const) {
+    const value = d[key].trim() || null;
+    if (value !== s[key]) patch[key] = value;
+  }
   return patch;
 }
 
