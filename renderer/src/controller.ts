@@ -809,6 +809,11 @@ export function createController(deps: ControllerDeps) {
     app.getState().notify('info', where ? `Saved at ${where}` : 'Showing the folder is only possible in the desktop app');
   }
 
+  /** Desktop: hands a finished result to the OS drag (main calls webContents.startDrag). */
+  async function startDrag(itemId: string): Promise<void> {
+    await call('files.startDrag', { itemId }, { quiet: true });
+  }
+
   // -------------------------------------------------------------------------------- settings & profiles
 
   async function updateSettings(patch: SettingsPatch) {
@@ -850,6 +855,7 @@ export function createController(deps: ControllerDeps) {
     remove: bulk('queue.remove'),
     open,
     reveal,
+    startDrag,
     updateSettings,
     setApiKey: (apiKey: string) => api.invoke('settings.setApiKey', { apiKey }).then((s) => (app.setState({ settings: s }), s)),
     clearApiKey: () => api.invoke('settings.clearApiKey').then((s) => (app.setState({ settings: s }), s)),

@@ -242,6 +242,21 @@ describe('queue view', () => {
     await waitFor(() => expect(fake.calls.find((c) => c.method === 'queue.retry')?.args).toEqual({ itemIds: ['item-2'] }));
   });
 
+  it('in the desktop app a finished row can be dragged out (main starts the OS drag)', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp({ simulate: true, eventRate: 400 }, { pathForFile: () => '' });
+    await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/fine.jpg');
+    await user.click(screen.getByRole('button', { name: 'Add URLs' }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    await user.selectOptions(within(row('https://a.example/fine.jpg')).getByRole('combobox', { name: 'Target format' }), 'png');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(within(row('https://a.example/fine.jpg')).getByText('Done')).toBeTruthy(), { timeout: 5000 });
+    const done = row('https://a.example/fine.jpg');
+    expect(done.getAttribute('draggable')).toBe('true');
+    fireEvent.dragStart(done);
+    await waitFor(() => expect(fake.calls.find((c) => c.method === 'files.startDrag')?.args).toEqual({ itemId: 'item-1' }));
+  });
+
   it('shows the offline banner with the waiting count', async () => {
     const { fake } = renderApp({ seedItems: 3 });
     await waitFor(() => expect(rows()).toHaveLength(3));

@@ -205,6 +205,7 @@ export const Row = memo(function Row({
     );
   }
 
+  const draggableResult = connection.mode === 'electron' && item.state === 'done' && item.outputs.length > 0 && item.destination?.kind !== 'profile';
   return (
     <div
       role="listitem"
@@ -215,6 +216,16 @@ export const Row = memo(function Row({
       data-id={id}
       style={{ transform: `translateY(${top}px)` }}
       onClick={onRowClick}
+      // Desktop: a finished local result can be dragged out to a folder or another app.
+      draggable={draggableResult || undefined}
+      onDragStart={
+        draggableResult
+          ? (e) => {
+              e.preventDefault();
+              void controller.startDrag(item.id);
+            }
+          : undefined
+      }
     >
       <input
         type="checkbox"

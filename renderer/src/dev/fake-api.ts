@@ -427,6 +427,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     'files.reveal': () => ({ revealed: false }),
     'files.pick': () => ({ paths: [], unsupported: true }),
     'files.pickFolder': () => ({ path: null, unsupported: true }),
+    'files.startDrag': () => ({ started: true }),
+    'app.takeOpenedFiles': () => ({ paths: [] }),
     'files.outputFolder': () => ({ path: settings.outputDir ?? '/home/user/Downloads/Convoy', isDefault: !settings.outputDir, defaultPath: '/home/user/Downloads/Convoy' }),
     'files.openOutputFolder': () => ({ opened: false, path: settings.outputDir ?? '/home/user/Downloads/Convoy' }),
   };
