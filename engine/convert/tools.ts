@@ -13,6 +13,14 @@ export interface Tools {
   ffprobe?: string;
   /** ffmpeg encoder names (e.g. libx264), empty without ffmpeg. */
   encoders: Set<string>;
+  /** poppler-utils: PDF pages to images, embedded images, document info. */
+  pdftoppm?: string;
+  pdfimages?: string;
+  pdfinfo?: string;
+  /** p7zip: 7z archives. */
+  sevenZip?: string;
+  /** Headless Chromium for website capture (input engine "screenshot"). */
+  chromium?: string;
 }
 
 export function findOnPath(names: string[], envPath = process.env.PATH ?? ''): string | undefined {
@@ -47,7 +55,16 @@ function locate(): Omit<Tools, 'encoders'> {
   const ffmpeg = findOnPath(['ffmpeg']);
   const ffprobe = findOnPath(['ffprobe']);
   // Media conversion needs both: ffprobe checks the input before ffmpeg converts it.
-  return { soffice: findOnPath(['soffice', 'libreoffice']), ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined, ffprobe };
+  return {
+    soffice: findOnPath(['soffice', 'libreoffice']),
+    ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined,
+    ffprobe,
+    pdftoppm: findOnPath(['pdftoppm']),
+    pdfimages: findOnPath(['pdfimages']),
+    pdfinfo: findOnPath(['pdfinfo']),
+    sevenZip: findOnPath(['7z', '7za']),
+    chromium: process.env.CONVOY_CHROMIUM ?? findOnPath(['chromium', 'chromium-browser', 'google-chrome']),
+  };
 }
 
 /** Synchronous detection (used when options are validated before listTargets ran). */

@@ -219,13 +219,15 @@ export class JobRunner implements RunnerHooks {
       let failedPairs = 0;
       for (const conv of job.conversions) {
         let convFailed = false;
-        for (const input of ready) {
-          const pair = `${input.id}:${conv.id}`;
+        // A conversion over all inputs (archive, merge, compare) is one unit of work.
+        const all = this.opts.convert.inputMode?.(conv.target, conv.options) === 'all';
+        for (const group of all ? [ready] : ready.map((i) => [i])) {
+          const pair = all ? `all:${conv.id}` : `${group[0].id}:${conv.id}`;
           if (job.done.includes(pair)) {
             succeeded++;
             continue;
           }
-          const ok = await this.convertPair(job, conv, input, signal);
+          const ok = await this.convertPair(job, conv, group, signal);
           if (isTerminal(job)) return;
           if (ok) {
             succeeded++;
@@ -267,9 +269,13 @@ export class JobRunner implements RunnerHooks {
     }
   }
 
-  /** Converts one input with one conversion; false when it failed (error recorded). */
-  private async convertPair(job: JobRecord, conv: ConversionRecord, input: InputRecord, signal: AbortSignal): Promise<boolean> {
-    const pair = `${input.id}:${conv.id}`;
+  /**
+   * Converts one input (or, for an all-inputs conversion, the whole group) with one conversion;
+   * false when it failed (error recorded).
+   */
+  private async convertPair(job: JobRecord, conv: ConversionRecord, group: InputRecord[], signal: AbortSignal): Promise<boolean> {
+    const input = group[0];
+    const pair = group.length > 1 || this.opts.convert.inputMode?.(conv.target, conv.options) === 'all' ? `all:${conv.id}` : `${input.id}:${conv.id}`;
     const workDir = path.join(this.service.jobDir(job.id), 'work', crypto.randomUUID());
     await fs.promises.mkdir(workDir, { recursive: true });
     try {
@@ -286,6 +292,7 @@ export class JobRunner implements RunnerHooks {
           options: conv.options,
           outDir: workDir,
           signal,
+          inputs: group.map((i) => ({ path: this.service.abs(i.path!), filename: i.filename ?? 'file' })),
         });
       } finally {
         release();
@@ -296,7 +303,7 @@ export class JobRunner implements RunnerHooks {
         const uploaded = await this.uploadToTargets(job, conv, input, files, signal);
         if (!uploaded) return false;
       } else {
-        for (const file of files) job.outputs.push(await this.storeOutput(job, conv, input, file));
+        for (const file of files) job.outputs.push(await this.storeOutput(job, conv, group, file));
       }
       job.done.push(pair);
       this.service.touch(job);
@@ -312,7 +319,7 @@ export class JobRunner implements RunnerHooks {
         message: isConversionError
           ? (err as Error).message
           : `Converting ${input.filename} to ${conv.target} failed unexpectedly`,
-        details: { input: input.id, target: conv.target },
+        details: { input: group.length > 1 ? group.map((i) => i.id) : input.id, target: conv.target },
       });
       this.service.touch(job);
       return false;
@@ -324,7 +331,7 @@ export class JobRunner implements RunnerHooks {
   private async storeOutput(
     job: JobRecord,
     conv: ConversionRecord,
-    input: InputRecord,
+    inputs: InputRecord[],
     file: { path: string; filename: string; contentType: string },
   ): Promise<OutputRecord> {
     const id = crypto.randomUUID();
@@ -337,7 +344,7 @@ export class JobRunner implements RunnerHooks {
     return {
       id,
       conversionId: conv.id,
-      inputIds: [input.id],
+      inputIds: inputs.map((i) => i.id),
       filename,
       size,
       contentType: file.contentType,
