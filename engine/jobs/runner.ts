@@ -17,6 +17,7 @@ import { InputFetchError, fetchRemote, hashFile } from './fetch-remote';
 import type { ConversionRecord, InputRecord, JobRecord, OutputRecord } from './model';
 import { isTerminal, statusInfo } from './model';
 import type { CloudModule, ConvertModule } from './modules';
+import { SCREENSHOT_ENGINES, captureWebsite } from './screenshot';
 import type { JobService, RunnerHooks } from './service';
 
 export interface RunnerOptions {
@@ -116,7 +117,19 @@ export class JobRunner implements RunnerHooks {
       const tmp = path.join(dir, '.partial');
       try {
         let fetched: { filename: string; size: number; checksum: string; contentType?: string };
-        if (input.type === 'remote') {
+        if (input.type === 'remote' && (SCREENSHOT_ENGINES as readonly string[]).includes(input.engine ?? '')) {
+          // A PDF when asked for one, or when every conversion of the job makes a PDF.
+          const pdf = input.engine === 'screenshot_pdf' || (job.conversions.length > 0 && job.conversions.every((c) => c.target === 'pdf'));
+          fetched = await captureWebsite(input.source, tmp, {
+            options: input.options,
+            pdf,
+            connectTimeoutMs: this.opts.remoteConnectTimeoutMs,
+            timeoutMs: Math.min(this.opts.remoteTimeoutMs, 120_000),
+            signal,
+            suggestedFilename: input.suggestedFilename,
+            workDir: dir,
+          });
+        } else if (input.type === 'remote') {
           fetched = await fetchRemote(input.source, tmp, {
             maxBytes: this.opts.maxInputBytes,
             timeoutMs: this.opts.remoteTimeoutMs,
