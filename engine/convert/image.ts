@@ -121,7 +121,8 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
       await ffmpegTranscode(job, job.inputPath, source);
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
-    let img = sharp(source, { animated, autoOrient: true, failOn: 'error' });
+    // As lenient as common viewers: a PNG with one bad CRC or a truncated JPEG still converts.
+    let img = sharp(source, { animated, autoOrient: true, failOn: 'none' });
     if (o.rotate) img = img.rotate(o.rotate as number);
     if (o.flip) img = img.flip();
     if (o.flop) img = img.flop();

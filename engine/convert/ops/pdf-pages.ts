@@ -7,12 +7,18 @@ import { ConversionError } from '../types';
 
 /** Everything merged is held in memory by pdf-lib: bound it. */
 export const MAX_PDF_INPUT_BYTES = 1024 ** 3;
+/** Largest image made into a page (pdf-lib holds its pixels while embedding). */
+const MAX_PAGE_PIXELS = 100_000_000;
 
 /** Embeds an image (PNG and JPEG as they are; anything else via PNG). */
 export async function embedImage(doc: PDFDocument, input: JobInput): Promise<PDFImage> {
   try {
+    const meta = await sharp(input.path, { failOn: 'none' }).metadata();
+    // pdf-lib decodes PNGs itself, in memory: check the claimed size before it does.
+    if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_PAGE_PIXELS) {
+      throw new ConversionError(`${input.filename} is too large to put in a PDF (more than ${MAX_PAGE_PIXELS / 1e6} megapixels)`);
+    }
     if (input.ext === 'jpg' || input.ext === 'jpeg') {
-      const meta = await sharp(input.path, { failOn: 'none' }).metadata();
       // pdf-lib does not apply EXIF orientation: only unrotated JPEGs go in as they are.
       if (!meta.orientation || meta.orientation === 1) return await doc.embedJpg(await readFile(input.path));
     }
@@ -26,6 +32,7 @@ export async function embedImage(doc: PDFDocument, input: JobInput): Promise<PDF
     const png = await sharp(input.path, { failOn: 'none', autoOrient: true }).png({ compressionLevel: 6 }).toBuffer();
     return await doc.embedPng(png);
   } catch (err) {
+    if (err instanceof ConversionError) throw err;
     throw new ConversionError(`${input.filename} is not a readable image (${String((err as Error)?.message ?? err).split(input.path).join(input.filename)})`);
   }
 }
