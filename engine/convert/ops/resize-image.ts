@@ -16,7 +16,7 @@ const HANDLING: Record<string, keyof FitEnum> = {
 };
 
 const options: Record<string, OptionSpec> = {
-  width: { type: 'number', minimum: 1, maximum: 16383, description: 'New width, in pixels or percent (see resize_by).' },
+  width: { type: 'number', minimum: 1, maximum: 16383, description: 'New width, in pixels or percent (see resize_by). Without width and height the size stays.' },
   height: { type: 'number', minimum: 1, maximum: 16383, description: 'New height, in pixels or percent (see resize_by).' },
   resize_by: { type: 'string', enum: ['px', 'percent'], default: 'px', description: 'Whether width and height are pixels or percent of the original.' },
   resize_handling: {
@@ -42,7 +42,6 @@ async function resize(job: ConvertJob): Promise<ConvertedFile[]> {
     const scale = (v: unknown, of: number) => (v === undefined ? undefined : Math.max(1, Math.round(o.resize_by === 'percent' ? (of * (v as number)) / 100 : (v as number))));
     const width = scale(o.width, srcW);
     const height = scale(o.height, srcH);
-    if (width === undefined && height === undefined) throw new ConversionError('resize-image needs a width or a height');
     if ((width ?? 0) > 16383 || (height ?? 0) > 16383) throw new ConversionError(`The new size of ${name} is larger than 16383 pixels`);
     const out = outputFile(job, ext);
     const background = (o.background as string).startsWith('#') ? (o.background as string) : `#${o.background}`;
@@ -62,7 +61,6 @@ async function resize(job: ConvertJob): Promise<ConvertedFile[]> {
 export function resizeImageTarget(): TargetDef {
   return {
     spec: { target: 'resize-image', category: 'operation', options, inputs: [...SHARP_INPUTS].sort() },
-    check: (o) => (o.width === undefined && o.height === undefined ? 'give a width, a height or both' : null),
     run: resize,
   };
 }
