@@ -218,6 +218,13 @@ describe.skipIf(!!missing)('operations through the API', () => {
     expect([frame.outputs[0].filename, fm.format, fm.width, fm.height]).toEqual(['clip.jpg', 'jpeg', 160, 120]);
   }, 60_000);
 
+  it.skipIf(!findOnPath(['soffice', 'libreoffice']))('makes a thumbnail of the first page of an office document (LibreOffice, then pdftoppm)', async () => {
+    const { outputs } = await runJob(t.api, [{ name: 'notes.txt', data: Buffer.from('Hello thumbnail\n'.repeat(20)) }], { target: 'thumbnail', options: { width: 200 } }, { timeoutMs: 120_000 });
+    const meta = await sharp(outputs[0].data).metadata();
+    expect([outputs[0].filename, meta.format, meta.width]).toEqual(['notes.png', 'png', 200]);
+    expect(meta.height!).toBeGreaterThan(250); // a portrait page
+  }, 130_000);
+
   it('resizes images by px or percent with resize_handling (the SDK example: 800×600 crop)', async () => {
     const crop = await runJob(t.api, [{ name: 'example.jpg', data: jpg }], { category: 'operation', target: 'resize-image', options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' } });
     const cm = await sharp(crop.outputs[0].data).metadata();

@@ -20,7 +20,7 @@ export function operationTargets(tools: Tools, base: Map<string, TargetDef>): { 
   const archives = archiveTargets(tools);
   const missing = new Map(archives.missing);
   const defs: TargetDef[] = [
-    thumbnailTarget(tools),
+    thumbnailTarget(tools, base.get('pdf')),
     resizeImageTarget(),
     compressTarget(tools),
     compareImageTarget(),

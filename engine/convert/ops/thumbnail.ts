@@ -22,10 +22,10 @@ const options: Record<string, OptionSpec> = {
 };
 
 /** Renders page 1 of a PDF to PNG in the work folder. */
-async function pdfPage(job: ConvertJob, work: string): Promise<string> {
+async function pdfPage(job: ConvertJob, work: string, pdf = job.inputPath): Promise<string> {
   const prefix = path.join(work, 'page');
   try {
-    await runProcess(job.tools.pdftoppm!, ['-f', '1', '-l', '1', '-r', String(job.options.dpi), '-png', '-singlefile', job.inputPath, prefix], {
+    await runProcess(job.tools.pdftoppm!, ['-f', '1', '-l', '1', '-r', String(job.options.dpi), '-png', '-singlefile', pdf, prefix], {
       timeoutMs: Math.min(job.timeoutMs, 5 * 60_000),
       signal: job.signal,
     });
@@ -55,7 +55,15 @@ async function videoFrame(job: ConvertJob, work: string): Promise<string> {
   return frame;
 }
 
-async function thumbnail(job: ConvertJob): Promise<ConvertedFile[]> {
+/** An office document: LibreOffice makes a PDF, whose first page is rendered. */
+async function officePage(job: ConvertJob, work: string, office: TargetDef): Promise<string> {
+  const pdfDir = path.join(work, 'pdf');
+  await mkdir(pdfDir, { recursive: true });
+  const [pdf] = await office.run({ ...job, outDir: pdfDir, options: {} });
+  return pdfPage(job, work, pdf.path);
+}
+
+async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<ConvertedFile[]> {
   const o = job.options;
   const work = path.join(job.outDir, '.thumb');
   await mkdir(work, { recursive: true });
@@ -64,6 +72,7 @@ async function thumbnail(job: ConvertJob): Promise<ConvertedFile[]> {
     let source = job.inputPath;
     if (job.inputExt === 'pdf') source = await pdfPage(job, work);
     else if (VIDEO_INPUTS.includes(job.inputExt)) source = await videoFrame(job, work);
+    else if (office && !SHARP_INPUTS.includes(job.inputExt)) source = await officePage(job, work, office);
     let img = sharp(source, { failOn: 'none', autoOrient: true }).resize({
       width: o.width as number,
       height: o.height as number | undefined,
@@ -84,7 +93,10 @@ async function thumbnail(job: ConvertJob): Promise<ConvertedFile[]> {
   }
 }
 
-export function thumbnailTarget(tools: Tools): TargetDef {
-  const inputs = [...SHARP_INPUTS, ...(tools.pdftoppm ? ['pdf'] : []), ...(tools.ffmpeg ? VIDEO_INPUTS : [])];
-  return { spec: { target: 'thumbnail', category: 'operation', options, inputs: [...new Set(inputs)].sort() }, run: thumbnail };
+/** `office`: LibreOffice's pdf target, when installed (thumbnails of office documents). */
+export function thumbnailTarget(tools: Tools, office?: TargetDef): TargetDef {
+  const documents = tools.pdftoppm ? ['pdf', ...(office?.spec.inputs ?? [])] : [];
+  const inputs = [...SHARP_INPUTS, ...documents, ...(tools.ffmpeg ? VIDEO_INPUTS : [])];
+  const officeForPages = tools.pdftoppm ? office : undefined;
+  return { spec: { target: 'thumbnail', category: 'operation', options, inputs: [...new Set(inputs)].sort() }, run: (job) => thumbnail(job, officeForPages) };
 }
