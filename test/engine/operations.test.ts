@@ -262,6 +262,20 @@ describe.skipIf(!!missing)('operations through the API', () => {
     expect(outputs[0].data.length).toBeLessThan(data.length * 0.5);
   }, 30_000);
 
+  it('compresses video by a lower quality target (same container, still readable)', async () => {
+    const mp4 = path.join(work, 'big.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15:duration=2', '-c:v', 'libx264', '-crf', '12', '-pix_fmt', 'yuv420p', mp4]);
+    const data = await readFile(mp4);
+    const { outputs } = await runJob(t.api, [{ name: 'big.mp4', data }], { target: 'compress', options: { compression_level: 'high' } });
+    expect(outputs[0].filename).toBe('big.mp4');
+    expect(outputs[0].data.length).toBeLessThan(data.length * 0.5);
+    const out = path.join(work, 'small.mp4');
+    await writeFile(out, outputs[0].data);
+    const probe = await ffprobe(out);
+    expect(probe.streams[0]).toMatchObject({ codec_type: 'video', codec_name: 'h264', width: 320, height: 240 });
+    expect(probe.duration).toBeCloseTo(2, 0);
+  }, 60_000);
+
   it('compares images: identical ones score 1, a changed one less, with a diff image (the SDK example options)', async () => {
     const same = await runJob(t.api, [{ name: 'a.jpg', data: jpg }, { name: 'b.jpg', data: jpg }], { category: 'operation', target: 'compare-image', options: { method: 'ssim', threshold: 5, diff_color: 'red' } });
     expect(same.outputs.map((o) => o.filename)).toEqual(['a-diff.png', 'a-compare.json']);
