@@ -69,7 +69,7 @@ describe('document conversion pipeline (stand-in soffice)', () => {
   it('lists document targets once soffice is on PATH; they take no options (pdf: only its stamp options)', async () => {
     const targets = new Map((await listTargets()).map((t) => [t.target, t]));
     expect(targets.get('pdf')).toMatchObject({ category: 'document' });
-    expect(Object.keys(targets.get('pdf')!.options).sort()).toEqual(['alignment', 'stamp', 'stamp_opacity', 'stamp_size']);
+    expect(Object.keys(targets.get('pdf')!.options).sort()).toEqual(['alignment', 'pdf_a', 'stamp', 'stamp_opacity', 'stamp_size']);
     expect(targets.get('pdf')!.inputs).toEqual(expect.arrayContaining(['docx', 'odt', 'rtf', 'xlsx', 'pptx', 'pdf', 'png']));
     expect(targets.get('docx')!.inputs).not.toContain('docx');
     expect(targets.get('docx')!.options).toEqual({});

@@ -225,6 +225,14 @@ describe.skipIf(!!missing)('operations through the API', () => {
     expect(meta.height!).toBeGreaterThan(250); // a portrait page
   }, 130_000);
 
+  it.skipIf(!findOnPath(['soffice', 'libreoffice']))('writes PDF/A from an office document (the SDK README: target pdf, pdf_a: true)', async () => {
+    const { outputs } = await runJob(t.api, [{ name: 'contract.txt', data: Buffer.from('Archive me\n') }], { target: 'pdf', options: { pdf_a: true } }, { timeoutMs: 120_000 });
+    const text = outputs[0].data.toString('latin1');
+    expect(text).toMatch(/pdfaid:part(>|=")2/);
+    const plain = await runJob(t.api, [{ name: 'x.png', data: png }], { target: 'pdf', options: { pdf_a: true } }, { expect: 'failed' });
+    expect(plain.job.errors[0].message).toMatch(/pdf_a is made from office documents/);
+  }, 130_000);
+
   it('resizes images by px or percent with resize_handling (the SDK example: 800×600 crop)', async () => {
     const crop = await runJob(t.api, [{ name: 'example.jpg', data: jpg }], { category: 'operation', target: 'resize-image', options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' } });
     const cm = await sharp(crop.outputs[0].data).metadata();

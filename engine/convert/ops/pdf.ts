@@ -18,6 +18,7 @@ const options: Record<string, OptionSpec> = {
   alignment: { type: 'string', enum: ALIGNMENTS, default: 'center', description: 'Where the stamp goes on the page.' },
   stamp_opacity: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Opacity of the stamp, 0 (invisible) to 1 (opaque).' },
   stamp_size: { type: 'integer', minimum: 1, maximum: 100, default: 40, description: "The stamp's largest width or height, in percent of the page." },
+  pdf_a: { type: 'boolean', default: false, description: 'Write PDF/A-2b (archival) from office documents (LibreOffice).' },
 };
 
 async function stamp(job: ConvertJob): Promise<ConvertedFile[]> {
@@ -49,6 +50,9 @@ async function stamp(job: ConvertJob): Promise<ConvertedFile[]> {
 async function toPdf(job: ConvertJob, office?: TargetDef): Promise<ConvertedFile[]> {
   if (job.options.stamp) return stamp(job);
   const input = job.inputs[0];
+  if (job.options.pdf_a && (!office || input.ext === 'pdf' || SHARP_INPUTS.includes(input.ext))) {
+    throw new ConversionError(`pdf_a is made from office documents by LibreOffice; ${input.filename} cannot be converted to PDF/A here`);
+  }
   const out = outputFile(job, 'pdf');
   if (input.ext === 'pdf') {
     await loadPdf(input); // a damaged PDF fails here, with its name
