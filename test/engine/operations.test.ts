@@ -175,12 +175,13 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it.skipIf(!findOnPath(['7z', '7za']))('writes 7z archives (listed by 7z itself)', async () => {
-    const { outputs } = await runJob(t.api, [{ name: 'a.png', data: png }, { name: 'b.pdf', data: pdf }], { target: '7z' });
+    // Names that look like 7z syntax (a list file, a switch) are stored as names.
+    const { outputs } = await runJob(t.api, [{ name: 'a.png', data: png }, { name: 'b.pdf', data: pdf }, { name: '@list.txt', data: Buffer.from('x') }, { name: '-sdel.txt', data: Buffer.from('y') }], { target: '7z' });
     const file = path.join(work, 'out.7z');
     await writeFile(file, outputs[0].data);
     const { stdout } = await run('7z', ['l', '-slt', file]);
     const names = [...stdout.matchAll(/^Path = (.+)$/gm)].map((m) => m[1]).slice(1);
-    expect(names.sort()).toEqual(['a.png', 'b.pdf']);
+    expect(names.sort()).toEqual(['-sdel.txt', '@list.txt', 'a.png', 'b.pdf']);
   });
 
   it('reports metadata as json: image size and EXIF, PDF pages, media duration', async () => {

@@ -71,7 +71,8 @@ async function write7z(job: ConvertJob): Promise<ConvertedFile[]> {
       await link(input.path, target).catch(() => copyFile(input.path, target));
     }
     const level = Math.min(9, Math.max(0, Math.round(job.options.compression_level as number)));
-    await runProcess(job.tools.sevenZip!, ['a', '-t7z', `-mx=${level}`, '-bd', '-y', out.path, '--', ...names], {
+    // "./" keeps a name like "@list.txt" from being read as 7z's list-file syntax.
+    await runProcess(job.tools.sevenZip!, ['a', '-t7z', `-mx=${level}`, '-bd', '-y', out.path, '--', ...names.map((n) => `./${n}`)], {
       cwd: staging,
       timeoutMs: job.timeoutMs,
       signal: job.signal,
