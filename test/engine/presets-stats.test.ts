@@ -2,8 +2,12 @@
  * Presets (CRUD per account key) and statistics computed from the engine's job records, as
  * openapi.json defines them (every answer validated), plus X-Request-Id on every kind of answer.
  */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEngine, type TestEngine } from './support/engine';
+import * as realConvert from '../../engine/convert/index';
+import { createEngine } from '../../engine/index';
+import { Api } from './support/api';
+import { startTestEngine, tempDir, TEST_KEY, type TestEngine } from './support/engine';
 import { photo } from './support/images';
 import { specMissing } from './support/openapi';
 import { runJob } from './support/ops';
@@ -96,5 +100,24 @@ describe.skipIf(!!missing)('presets, statistics and request ids', () => {
     expect(mine.headers.get('x-request-id')).toBe('client-abc.123');
     const odd = await t.api.get('/v2/statuses', { headers: { 'X-Request-Id': 'has spaces and <tags>' } });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("puts the request id in the engine's log line about a failed request", async () => {
+    const dataDir = tempDir();
+    const logs: string[] = [];
+    // A converter that breaks unexpectedly (not a ConversionError): the request answers 500 and is logged.
+    const broken = { ...realConvert, normalizeOptions: () => { throw new Error('converter exploded'); } };
+    const engine = await createEngine({ port: 0, apiKey: TEST_KEY, dataDir }, { convert: broken, log: (m) => logs.push(m) });
+    try {
+      const api = new Api(engine.baseUrl, TEST_KEY);
+      const res = await api.post('/v2/jobs', { process: false, conversion: [{ target: 'png' }] });
+      expect(res.status).toBe(500);
+      const id = res.headers.get('x-request-id')!;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(logs.find((l) => l.includes('converter exploded'))).toMatch(new RegExp(`^\\[request ${id}\\] POST /v2/jobs: Error: converter exploded`));
+    } finally {
+      await engine.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
