@@ -91,10 +91,16 @@ async function convertDocument(job: ConvertJob, t: DocTarget): Promise<Converted
   }
 }
 
+/** The pdf target as PDF/A-2b (`pdf_a`, an option of the pdf target): the export filter of the input's application. */
+function pdfA(inputExt: string, t: DocTarget): DocTarget {
+  const filter = SHEET.includes(inputExt) ? 'calc_pdf_Export' : SLIDES.includes(inputExt) ? 'impress_pdf_Export' : 'writer_pdf_Export';
+  return { ...t, convertTo: `pdf:${filter}:{"SelectPdfVersion":{"type":"long","value":"2"}}` };
+}
+
 export function documentTargets(tools: Tools): TargetDef[] {
   if (!tools.soffice) return [];
   return DOCS.map((t) => ({
     spec: { target: t.target, category: 'document', options: {}, inputs: [...t.inputs].sort() },
-    run: (job) => convertDocument(job, t),
+    run: (job) => convertDocument(job, t.target === 'pdf' && job.options.pdf_a ? pdfA(job.inputExt, t) : t),
   }));
 }

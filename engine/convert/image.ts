@@ -123,7 +123,8 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
       await ffmpegTranscode(job, job.inputPath, source);
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
-    let img = sharp(source, { animated, autoOrient: true, failOn: 'error', limitInputPixels: maxImagePixels() });
+    // As lenient as common viewers: a PNG with one bad CRC or a truncated JPEG still converts.
+    let img = sharp(source, { animated, autoOrient: true, failOn: 'none', limitInputPixels: maxImagePixels() });
     if (o.rotate) img = img.rotate(o.rotate as number);
     if (o.flip) img = img.flip();
     if (o.flop) img = img.flop();

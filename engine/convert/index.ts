@@ -10,16 +10,17 @@ import { documentTargets } from './document';
 import { imageTargets } from './image';
 import { Limiter } from './limiter';
 import { mediaTargets } from './media';
+import { operationTargets } from './ops/index';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
 import { ffmpegSniffGuard } from './sandbox';
 import { BYTES_PER_PIXEL, MemoryBudget, estimatePixels, imageMemoryBudget, maxImagePixels } from './memory-budget';
-import type { ConvertJob, TargetDef } from './target';
+import type { ConvertJob, JobInput, TargetDef } from './target';
 import { detectTools, detectToolsSync, setToolPaths, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
 
 export { ConversionError } from './types';
-export type { ConvertedFile, ConvertRequest, OptionSpec, TargetSpec } from './types';
+export type { ConvertedFile, ConvertInput, ConvertRequest, OptionSpec, TargetSpec } from './types';
 
 export interface ConvertSettings {
   /** Conversions running at once (default: CONVOY_CONVERT_CONCURRENCY, else the number of CPUs). */
@@ -50,10 +51,17 @@ export function runningConversions(): number {
 }
 
 let registry: Map<string, TargetDef> | undefined;
+/** Targets this machine cannot offer, with the tool each one lacks. */
+let missingTools = new Map<string, string>();
 
 function build(tools: Tools): Map<string, TargetDef> {
-  const defs = [...imageTargets(tools), ...documentTargets(tools), ...mediaTargets(tools)];
-  return new Map(defs.map((d) => [d.spec.target, d]));
+  const base = [...imageTargets(tools), ...documentTargets(tools), ...mediaTargets(tools)];
+  const ops = operationTargets(tools, new Map(base.map((d) => [d.spec.target, d])));
+  missingTools = ops.missing;
+  // An operation may extend a format target of the same name (pdf: stamp, PDF and image inputs).
+  const byName = new Map(base.map((d) => [d.spec.target, d]));
+  for (const d of ops.defs) byName.set(d.spec.target, d);
+  return byName;
 }
 
 function registrySync(): Map<string, TargetDef> {
@@ -76,24 +84,50 @@ export function resetTargets(): void {
 
 export async function listTargets(): Promise<TargetSpec[]> {
   const defs = [...(await registryAsync()).values()];
-  const order = ['image', 'document', 'audio', 'video'];
+  const order = ['image', 'document', 'audio', 'video', 'operation', 'archive', 'hash', 'metadata'];
   return defs
     .map((d) => structuredClone(d.spec))
     .sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || a.target.localeCompare(b.target));
 }
 
+/** The tool a target needs and this machine lacks (e.g. "ffmpeg"), or undefined. */
+export function missingTool(target: string): string | undefined {
+  registrySync();
+  return typeof target === 'string' ? missingTools.get(target.toLowerCase()) : undefined;
+}
+
 function targetDef(target: string): TargetDef {
   const def = typeof target === 'string' ? registrySync().get(target.toLowerCase()) : undefined;
   if (!def) {
+    const lacking = missingTool(target);
+    if (lacking) throw new ConversionError(`Target "${target}" needs ${lacking}, which this engine's machine does not have`);
     const known = [...registrySync().keys()].sort().join(', ');
     throw new ConversionError(`Unknown target "${String(target)}": this engine converts to ${known}`);
   }
   return def;
 }
 
+/** Renames alias options (older names) to the official one; the official name wins when both are given. */
+function applyAliases(def: TargetDef, options: unknown): unknown {
+  if (!def.aliases || !options || typeof options !== 'object' || Array.isArray(options)) return options;
+  const out: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  for (const [alias, official] of Object.entries(def.aliases)) {
+    if (!(alias in out)) continue;
+    if (out[official] === undefined || out[official] === null) out[official] = out[alias];
+    delete out[alias];
+  }
+  return out;
+}
+
+/** Whether a conversion runs once per input ('each') or once over all of a job's inputs ('all'). */
+export function inputMode(target: string, options: OptionValues): 'each' | 'all' {
+  const def = typeof target === 'string' ? registrySync().get(target.toLowerCase()) : undefined;
+  return def?.inputMode?.(options) ?? 'each';
+}
+
 export function normalizeOptions(target: string, options: unknown): OptionValues {
   const def = targetDef(target);
-  const values = validateOptions(def.spec.target, def.spec.options, options);
+  const values = validateOptions(def.spec.target, def.spec.options, applyAliases(def, options));
   const problem = def.check?.(values);
   if (problem) throw new ConversionError(`Invalid options for target ${def.spec.target}: ${problem}`);
   return values;
@@ -132,7 +166,7 @@ const FFPROBE_FORMAT_EXT: Array<[RegExp, string]> = [
 
 /** What the content is, when the name does not say: images by sharp, media by ffprobe. */
 async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: AbortSignal): Promise<string | undefined> {
-  if (def.spec.category === 'image') {
+  if (def.spec.category === 'image' || def.spec.inputs.includes('png')) {
     try {
       const meta = await sharp(inputPath).metadata();
       return meta.format ? SHARP_FORMAT_EXT[meta.format] : undefined;
@@ -171,6 +205,25 @@ async function admitImage<T>(job: ConvertJob, run: () => Promise<T>): Promise<T>
   return imageBudget.run((size?.pixels ?? 4096 * 4096) * BYTES_PER_PIXEL, run, job.signal);
 }
 
+/** The source format: by the name's extension, else sniffed from the content; throws when the target cannot take it. */
+async function sourceExtension(def: TargetDef, inputPath: string, filename: string, tools: Tools, signal?: AbortSignal): Promise<string> {
+  const ext = extensionOf(filename);
+  // An empty input list means any file (hashes, archives).
+  if (def.spec.inputs.length === 0 || def.spec.inputs.includes(ext)) return ext;
+  const sniffed = await sniff(def, inputPath, tools, signal);
+  if (signal?.aborted) throw signal.reason;
+  if (!sniffed || !def.spec.inputs.includes(sniffed)) {
+    const what = ext ? `.${ext} files` : `${displayName(filename)} (no file extension, format not recognised)`;
+    throw new ConversionError(`Cannot convert ${what} to ${def.spec.target}; it converts from ${def.spec.inputs.join(', ')}`);
+  }
+  return sniffed;
+}
+
+/** The user's file name without any folder part (messages never show a path). */
+function displayName(filename: string): string {
+  return path.basename(String(filename).replace(/\\/g, '/')) || 'file';
+}
+
 function timeoutFor(def: TargetDef): number {
   if (processTimeoutMs !== undefined) return processTimeoutMs;
   return def.spec.category === 'document' ? 10 * 60_000 : 60 * 60_000;
@@ -184,26 +237,24 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
   const def = targetDef(req.target);
   const options = normalizeOptions(def.spec.target, req.options);
   const tools = await detectTools();
+  const all = def.inputMode?.(options) === 'all' && req.inputs && req.inputs.length > 0;
+  const given = all ? req.inputs! : [{ path: req.inputPath, filename: req.inputFilename }];
   return limiter.run(async () => {
-    let ext = extensionOf(req.inputFilename);
-    if (!def.spec.inputs.includes(ext)) {
-      const sniffed = await sniff(def, req.inputPath, tools, req.signal);
-      if (req.signal?.aborted) throw req.signal.reason;
-      if (!sniffed || !def.spec.inputs.includes(sniffed)) {
-        const what = ext ? `.${ext} files` : `${req.inputFilename} (no file extension, format not recognised)`;
-        throw new ConversionError(`Cannot convert ${what} to ${def.spec.target}; it converts from ${def.spec.inputs.join(', ')}`);
-      }
-      ext = sniffed;
+    const inputs: JobInput[] = [];
+    for (const input of given) {
+      const ext = await sourceExtension(def, input.path, input.filename, tools, req.signal);
+      inputs.push({ path: input.path, filename: displayName(input.filename), ext, baseName: safeBaseName(input.filename) });
     }
     const job: ConvertJob = {
-      inputPath: req.inputPath,
-      inputExt: ext,
-      baseName: safeBaseName(req.inputFilename),
+      inputPath: inputs[0].path,
+      inputExt: inputs[0].ext,
+      baseName: inputs[0].baseName,
       options,
       outDir: req.outDir,
       signal: req.signal,
       tools,
       timeoutMs: timeoutFor(def),
+      inputs,
     };
     const files = def.spec.category === 'image' ? await admitImage(job, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;

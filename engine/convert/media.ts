@@ -10,8 +10,8 @@ import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
 import { ConversionError, type ConvertedFile, type OptionSpec } from './types';
 
-const AUDIO_INPUTS = ['aac', 'ac3', 'aif', 'aiff', 'amr', 'flac', 'm4a', 'mka', 'mp2', 'mp3', 'oga', 'ogg', 'opus', 'wav', 'weba', 'wma'];
-const VIDEO_INPUTS = ['3gp', 'avi', 'flv', 'm2ts', 'm4v', 'mkv', 'mov', 'mp4', 'mpeg', 'mpg', 'mts', 'ogv', 'ts', 'webm', 'wmv'];
+export const AUDIO_INPUTS = ['aac', 'ac3', 'aif', 'aiff', 'amr', 'flac', 'm4a', 'mka', 'mp2', 'mp3', 'oga', 'ogg', 'opus', 'wav', 'weba', 'wma'];
+export const VIDEO_INPUTS = ['3gp', 'avi', 'flv', 'm2ts', 'm4v', 'mkv', 'mov', 'mp4', 'mpeg', 'mpg', 'mts', 'ogv', 'ts', 'webm', 'wmv'];
 
 interface Probe {
   duration?: number;
@@ -33,7 +33,7 @@ const frequency = (values: number[]): OptionSpec => ({ type: 'integer', enum: va
 const COMMON_RATES = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000];
 
 const audioCommon: Record<string, OptionSpec> = {
-  channel: { type: 'string', enum: ['mono', 'stereo'], description: 'Mix down to mono or stereo (default: as the input).' },
+  channels: { type: 'string', enum: ['mono', 'stereo'], description: 'Mix down to mono or stereo (default: as the input).' },
   normalize: { type: 'boolean', default: false, description: 'Normalise loudness (EBU R128).' },
   trim_start: { type: 'number', minimum: 0, description: 'Start at this many seconds into the input.' },
   trim_end: { type: 'number', minimum: 0, description: 'Stop at this many seconds into the input.' },
@@ -138,7 +138,7 @@ function audioArgs(o: Record<string, unknown>, encoder: string): string[] {
   const args = ['-c:a', encoder];
   if (o.audio_bitrate !== undefined) args.push('-b:a', `${o.audio_bitrate}k`);
   if (o.frequency !== undefined) args.push('-ar', String(o.frequency));
-  if (o.channel !== undefined) args.push('-ac', o.channel === 'mono' ? '1' : '2');
+  if (o.channels !== undefined) args.push('-ac', o.channels === 'mono' ? '1' : '2');
   if (o.compression_level !== undefined) args.push('-compression_level', String(o.compression_level));
   if (o.normalize) args.push('-af', 'loudnorm');
   // Opus only takes these rates; ffmpeg would otherwise refuse e.g. 44.1 kHz inputs.
@@ -204,6 +204,11 @@ async function convertVideo(job: ConvertJob, t: VideoTarget): Promise<ConvertedF
   );
 }
 
+/** api2convert's `audio_codec` names for our encoders; the engine's old `channel` is an alias. */
+const CODEC_NAME: Record<string, string> = { libmp3lame: 'mp3', libvorbis: 'vorbis', libopus: 'opus', aac: 'aac', flac: 'flac', pcm_s16le: 'pcm_s16le', wmav2: 'wmav2' };
+const audioCodec = (encoder: string): OptionSpec => ({ type: 'string', enum: [CODEC_NAME[encoder]], default: CODEC_NAME[encoder], description: 'Audio codec.' });
+const ALIASES = { channel: 'channels' };
+
 function trimCheck(o: Record<string, unknown>): string | null {
   if (o.trim_start !== undefined && o.trim_end !== undefined && (o.trim_end as number) <= (o.trim_start as number)) {
     return `trim_end (${o.trim_end}) must be after trim_start (${o.trim_start})`;
@@ -217,8 +222,9 @@ export function mediaTargets(tools: Tools): TargetDef[] {
   for (const t of AUDIO) {
     if (!tools.encoders.has(t.codec)) continue;
     defs.push({
-      spec: { target: t.target, category: 'audio', options: { ...t.options, ...audioCommon }, inputs: [...AUDIO_INPUTS, ...VIDEO_INPUTS].sort() },
+      spec: { target: t.target, category: 'audio', options: { audio_codec: audioCodec(t.codec), ...t.options, ...audioCommon }, inputs: [...AUDIO_INPUTS, ...VIDEO_INPUTS].sort() },
       check: trimCheck,
+      aliases: ALIASES,
       run: (job) => convertAudio(job, t),
     });
   }
@@ -233,6 +239,7 @@ export function mediaTargets(tools: Tools): TargetDef[] {
       frame_rate: { type: 'number', minimum: 1, maximum: 120, description: 'Frames per second (default: as the input).' },
       speed: { type: 'string', enum: ['fast', 'medium', 'slow'], default: 'medium', description: 'Encoder speed: slower gives smaller files at the same quality.' },
       no_audio: { type: 'boolean', default: false, description: 'Drop the audio track.' },
+      audio_codec: audioCodec(t.audio.encoder),
       audio_bitrate: t.audio.bitrate,
       frequency: frequency(t.audio.rates),
       ...audioCommon,
@@ -240,6 +247,7 @@ export function mediaTargets(tools: Tools): TargetDef[] {
     defs.push({
       spec: { target: t.target, category: 'video', options, inputs: [...VIDEO_INPUTS, 'gif'].sort() },
       check: trimCheck,
+      aliases: ALIASES,
       run: (job) => convertVideo(job, t),
     });
   }

@@ -16,12 +16,26 @@ export interface ConvertJob {
   tools: Tools;
   /** Upper bound for an external process. */
   timeoutMs: number;
+  /** Every input (with its extension) when the target takes them all at once; else just this one. */
+  inputs: JobInput[];
+}
+
+export interface JobInput {
+  path: string;
+  /** The user's file name (for messages and output names), never a server path. */
+  filename: string;
+  ext: string;
+  baseName: string;
 }
 
 export interface TargetDef {
   spec: TargetSpec;
   /** A problem with a combination of options, or null. */
   check?(options: OptionValues): string | null;
+  /** 'all': one run over every input of the job (archives, merge, compare); default 'each'. */
+  inputMode?(options: OptionValues): 'each' | 'all';
+  /** Older or other names of options, mapped to the official one (accepted, never listed). */
+  aliases?: Record<string, string>;
   run(job: ConvertJob): Promise<ConvertedFile[]>;
 }
 
@@ -60,9 +74,18 @@ export const CONTENT_TYPES: Record<string, string> = {
   mkv: 'video/x-matroska',
   mov: 'video/quicktime',
   avi: 'video/x-msvideo',
+  json: 'application/json',
+  zip: 'application/zip',
+  tar: 'application/x-tar',
+  '7z': 'application/x-7z-compressed',
+  md5: 'text/plain; charset=utf-8',
+  sha1: 'text/plain; charset=utf-8',
+  sha256: 'text/plain; charset=utf-8',
+  sha512: 'text/plain; charset=utf-8',
+  crc32: 'text/plain; charset=utf-8',
 };
 
-export function outputFile(job: ConvertJob, ext: string): ConvertedFile {
-  const filename = `${job.baseName}.${ext}`;
+export function outputFile(job: Pick<ConvertJob, 'baseName' | 'outDir'>, ext: string, baseName = job.baseName): ConvertedFile {
+  const filename = `${baseName}.${ext}`;
   return { path: path.join(job.outDir, filename), filename, contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream' };
 }

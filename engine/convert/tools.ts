@@ -14,6 +14,14 @@ export interface Tools {
   ffprobe?: string;
   /** ffmpeg encoder names (e.g. libx264), empty without ffmpeg. */
   encoders: Set<string>;
+  /** poppler-utils: PDF pages to images, embedded images, document info. */
+  pdftoppm?: string;
+  pdfimages?: string;
+  pdfinfo?: string;
+  /** p7zip: 7z archives. */
+  sevenZip?: string;
+  /** Headless Chromium for website capture (input engine "screenshot"). */
+  chromium?: string;
 }
 
 /** The first of `names` found on PATH (with PATHEXT on Windows). */
@@ -54,7 +62,16 @@ function locate(): Omit<Tools, 'encoders'> {
   const ffmpeg = findTool('ffmpeg', hostLookup, overrides.ffmpeg);
   const ffprobe = findTool('ffprobe', hostLookup, overrides.ffmpeg);
   // Media conversion needs both: ffprobe checks the input before ffmpeg converts it.
-  return { soffice: findTool('soffice', hostLookup, overrides.soffice), ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined, ffprobe };
+  return {
+    soffice: findTool('soffice', hostLookup, overrides.soffice),
+    ffmpeg: ffmpeg && ffprobe ? ffmpeg : undefined,
+    ffprobe,
+    pdftoppm: findOnPath(['pdftoppm']),
+    pdfimages: findOnPath(['pdfimages']),
+    pdfinfo: findOnPath(['pdfinfo']),
+    sevenZip: findOnPath(['7z', '7za']),
+    chromium: process.env.CONVOY_CHROMIUM ?? findOnPath(['chromium', 'chromium-browser', 'google-chrome']),
+  };
 }
 
 /** Synchronous detection (used when options are validated before listTargets ran). */

@@ -19,8 +19,14 @@ export interface TargetSpec {
   target: string;
   category: 'image' | 'document' | 'audio' | 'video' | string;
   options: Record<string, OptionSpec>;
-  /** Lower-case input extensions this target converts from. */
+  /** Lower-case input extensions this target converts from; empty: any file. */
   inputs: string[];
+}
+
+/** One input of a conversion that takes several at once (archives, merge, compare, stamp). */
+export interface ConvertInput {
+  path: string;
+  filename: string;
 }
 
 export interface ConvertRequest {
@@ -33,6 +39,11 @@ export interface ConvertRequest {
   /** An empty folder to write results into. */
   outDir: string;
   signal?: AbortSignal;
+  /**
+   * Every input of the job, in order, for targets whose `inputMode` is 'all' (the first one is
+   * also `inputPath`/`inputFilename`).
+   */
+  inputs?: ConvertInput[];
 }
 
 export interface ConvertedFile {

@@ -21,6 +21,7 @@ import {
 import type { JobService } from '../jobs/service';
 import type { EngineFaults } from '../types';
 import { constantTimeEqual, sha256Hex } from '../util/secret-box';
+import { registerAccountRoutes } from './account-routes';
 import { readJson, requireJsonObject } from './body';
 import { HttpError, sendJson } from './respond';
 import type { Router } from './router';
@@ -48,7 +49,7 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function parse<S extends z.ZodTypeAny>(schema: S, body: unknown, root = ''): z.output<S> {
+export function parse<S extends z.ZodTypeAny>(schema: S, body: unknown, root = ''): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) throw new HttpError(400, describeZodError(result.error, root));
   return result.data;
@@ -100,6 +101,8 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
       });
     }
   };
+
+  registerAccountRoutes(router, { service, targets: deps.targets, maxJsonBytes: deps.maxJsonBytes, requireAccount });
 
   // ── information ───────────────────────────────────────────────────────────────────────────
 

@@ -2,6 +2,7 @@
  * The engine's HTTP front: routing, fault injection, stats, and the rule that every failure is
  * an answer with `{"message"}` — never a crash.
  */
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Faults } from '../faults';
@@ -24,7 +25,7 @@ export function createHttpServer(deps: ServerDeps): http.Server & { sockets: Set
   const sockets = new Set<Socket>();
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
     handle(deps, req, res).catch((err) => {
-      deps.log(`request handling failed: ${(err as Error)?.stack ?? String(err)}`);
+      deps.log(`[request ${String(res.getHeader('X-Request-Id') ?? '-')}] request handling failed: ${(err as Error)?.stack ?? String(err)}`);
       res.destroy();
     });
   }) as http.Server & { sockets: Set<Socket> };
@@ -42,9 +43,20 @@ export function createHttpServer(deps: ServerDeps): http.Server & { sockets: Set
   return server;
 }
 
+/** A client's own X-Request-Id is kept when it is sane; otherwise the engine makes one. */
+function requestIdOf(req: http.IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : crypto.randomUUID();
+}
+
 async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { stats, faults } = deps;
   stats.requests++;
+  const requestId = requestIdOf(req);
+  // On every answer (errors, downloads, uploads too), and in every log line about this request.
+  res.setHeader('X-Request-Id', requestId);
+  const log = (msg: string) => deps.log(`[request ${requestId}] ${msg}`);
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://engine.local');
@@ -57,7 +69,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
     try {
       deps.beforeAnswer();
     } catch (err) {
-      deps.log(`could not commit state before answering: ${(err as Error).message}`);
+      log(`could not commit state before answering: ${(err as Error).message}`);
     }
     return writeHead.apply(this, args);
   } as typeof writeHead;
@@ -87,7 +99,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
       return answerError(res, req, 400, 'The request body is nested too deeply');
     }
-    deps.log(`${method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
+    log(`${method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
     answerError(res, req, 500, 'The engine failed to handle this request');
   }
 }

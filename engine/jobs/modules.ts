@@ -11,6 +11,10 @@ export interface ConvertModule {
   normalizeOptions(target: string, options: unknown): Record<string, string | number | boolean>;
   convert(req: ConvertRequest): Promise<ConvertedFile[]>;
   configureConvert?(settings: { concurrency?: number; toolPaths?: { ffmpeg?: string; soffice?: string } }): void;
+  /** 'all': the conversion runs once over every input of the job (archives, merge, compare). */
+  inputMode?(target: string, options: Record<string, string | number | boolean>): 'each' | 'all';
+  /** The tool a target needs that this machine lacks, for the error message. */
+  missingTool?(target: string): string | undefined;
 }
 
 export interface CloudModule {

@@ -17,6 +17,7 @@ import { InputFetchError, fetchRemote, hashFile } from './fetch-remote';
 import type { ConversionRecord, InputRecord, JobRecord, OutputRecord } from './model';
 import { isTerminal, statusInfo } from './model';
 import type { CloudModule, ConvertModule } from './modules';
+import { SCREENSHOT_ENGINES, captureWebsite } from './screenshot';
 import type { JobService, RunnerHooks } from './service';
 
 export interface RunnerOptions {
@@ -118,7 +119,19 @@ export class JobRunner implements RunnerHooks {
       const tmp = path.join(dir, '.partial');
       try {
         let fetched: { filename: string; size: number; checksum: string; contentType?: string };
-        if (input.type === 'remote') {
+        if (input.type === 'remote' && (SCREENSHOT_ENGINES as readonly string[]).includes(input.engine ?? '')) {
+          // A PDF when asked for one, or when every conversion of the job makes a PDF.
+          const pdf = input.engine === 'screenshot_pdf' || (job.conversions.length > 0 && job.conversions.every((c) => c.target === 'pdf'));
+          fetched = await captureWebsite(input.source, tmp, {
+            options: input.options,
+            pdf,
+            connectTimeoutMs: this.opts.remoteConnectTimeoutMs,
+            timeoutMs: Math.min(this.opts.remoteTimeoutMs, 120_000),
+            signal,
+            suggestedFilename: input.suggestedFilename,
+            workDir: dir,
+          });
+        } else if (input.type === 'remote') {
           fetched = await fetchRemote(input.source, tmp, {
             maxBytes: this.opts.maxInputBytes,
             timeoutMs: this.opts.remoteTimeoutMs,
@@ -222,13 +235,15 @@ export class JobRunner implements RunnerHooks {
       let failedPairs = 0;
       for (const conv of job.conversions) {
         let convFailed = false;
-        for (const input of ready) {
-          const pair = `${input.id}:${conv.id}`;
+        // A conversion over all inputs (archive, merge, compare) is one unit of work.
+        const all = this.opts.convert.inputMode?.(conv.target, conv.options) === 'all';
+        for (const group of all ? [ready] : ready.map((i) => [i])) {
+          const pair = all ? `all:${conv.id}` : `${group[0].id}:${conv.id}`;
           if (job.done.includes(pair)) {
             succeeded++;
             continue;
           }
-          const ok = await this.convertPair(job, conv, input, signal);
+          const ok = await this.convertPair(job, conv, group, signal);
           if (isTerminal(job)) return;
           if (ok) {
             succeeded++;
@@ -270,9 +285,13 @@ export class JobRunner implements RunnerHooks {
     }
   }
 
-  /** Converts one input with one conversion; false when it failed (error recorded). */
-  private async convertPair(job: JobRecord, conv: ConversionRecord, input: InputRecord, signal: AbortSignal): Promise<boolean> {
-    const pair = `${input.id}:${conv.id}`;
+  /**
+   * Converts one input (or, for an all-inputs conversion, the whole group) with one conversion;
+   * false when it failed (error recorded).
+   */
+  private async convertPair(job: JobRecord, conv: ConversionRecord, group: InputRecord[], signal: AbortSignal): Promise<boolean> {
+    const input = group[0];
+    const pair = group.length > 1 || this.opts.convert.inputMode?.(conv.target, conv.options) === 'all' ? `all:${conv.id}` : `${input.id}:${conv.id}`;
     const workDir = path.join(this.service.jobDir(job.id), 'work', crypto.randomUUID());
     await fs.promises.mkdir(workDir, { recursive: true });
     try {
@@ -289,6 +308,7 @@ export class JobRunner implements RunnerHooks {
           options: conv.options,
           outDir: workDir,
           signal,
+          inputs: group.map((i) => ({ path: this.service.abs(i.path!), filename: i.filename ?? 'file' })),
         });
       } finally {
         release();
@@ -299,7 +319,7 @@ export class JobRunner implements RunnerHooks {
         const uploaded = await this.uploadToTargets(job, conv, input, files, signal);
         if (!uploaded) return false;
       } else {
-        for (const file of files) job.outputs.push(await this.storeOutput(job, conv, input, file));
+        for (const file of files) job.outputs.push(await this.storeOutput(job, conv, group, file));
       }
       job.done.push(pair);
       this.service.touch(job);
@@ -315,7 +335,7 @@ export class JobRunner implements RunnerHooks {
         message: isConversionError
           ? (err as Error).message
           : `Converting ${input.filename} to ${conv.target} failed unexpectedly`,
-        details: { input: input.id, target: conv.target },
+        details: { input: group.length > 1 ? group.map((i) => i.id) : input.id, target: conv.target },
       });
       this.service.touch(job);
       return false;
@@ -327,7 +347,7 @@ export class JobRunner implements RunnerHooks {
   private async storeOutput(
     job: JobRecord,
     conv: ConversionRecord,
-    input: InputRecord,
+    inputs: InputRecord[],
     file: { path: string; filename: string; contentType: string },
   ): Promise<OutputRecord> {
     const id = crypto.randomUUID();
@@ -340,7 +360,7 @@ export class JobRunner implements RunnerHooks {
     return {
       id,
       conversionId: conv.id,
-      inputIds: [input.id],
+      inputIds: inputs.map((i) => i.id),
       filename,
       size,
       contentType: file.contentType,

@@ -461,6 +461,8 @@ export class JobService {
     const target = spec.target.trim().toLowerCase();
     const candidates = this.deps.targets.filter((t) => t.target === target);
     if (candidates.length === 0) {
+      const lacking = this.deps.convert.missingTool?.(target);
+      if (lacking) throw new HttpError(400, `${prefix}target: '${target}' needs ${lacking}, which this engine's machine does not have`);
       throw new HttpError(400, `${prefix}target: unknown target '${spec.target}' (GET /v2/conversions lists the targets this engine converts to)`);
     }
     let chosen = candidates[0];

@@ -49,6 +49,13 @@ CREATE TABLE IF NOT EXISTS callbacks (
   next_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callbacks_job ON callbacks(job_id, id);
+CREATE TABLE IF NOT EXISTS presets (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS presets_owner ON presets(owner, created_ms);
 `;
 
 export function openDb(dataDir: string): Db {

@@ -117,6 +117,7 @@ export function errorFromBody(
     apiMessage: message ? redactFor(ctx, message) : undefined,
     code,
     retryAfterMs: parseRetryAfter(headers['retry-after']),
+    requestId: [headers['x-request-id']].flat()[0],
   });
 }
 

@@ -226,6 +226,7 @@ async function getFollowingRedirects(run: DownloadRun, rangeFrom: number): Promi
         apiMessage: message ? redactFor(ctx, message) : undefined,
         code,
         retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+        requestId: header(res.headers, 'x-request-id'),
         explanation:
           res.status === 401 || res.status === 403
             ? opts.password

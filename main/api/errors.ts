@@ -35,6 +35,8 @@ export interface ApiErrorDetails {
   apiMessage?: string;
   /** The API's numeric error `code`, when given. */
   code?: number;
+  /** The server's `X-Request-Id` for the failed request (to quote to support / find in logs). */
+  requestId?: string;
   cause?: unknown;
 }
 
@@ -47,6 +49,7 @@ export class ApiError extends Error {
   readonly path?: string;
   readonly apiMessage?: string;
   readonly code?: number;
+  readonly requestId?: string;
   /** Attempts made before this error was final (1 = no retry). */
   attempts = 1;
 
@@ -61,6 +64,7 @@ export class ApiError extends Error {
     this.path = details.path;
     this.apiMessage = details.apiMessage;
     this.code = details.code;
+    this.requestId = details.requestId;
   }
 }
 
@@ -184,6 +188,8 @@ export interface HttpFailure {
   retryAfterMs?: number;
   /** Replaces the generic explanation of the status (e.g. for downloads, where 401 is about the password). */
   explanation?: string;
+  /** The answer's X-Request-Id header. */
+  requestId?: string;
 }
 
 /** The typed error for an HTTP error status. */
@@ -192,7 +198,9 @@ export function errorForStatus(f: HttpFailure): ApiError {
   let message = `${f.method} ${f.path} failed: ${f.status} ${what}`;
   if (f.apiMessage) message += ` — ${f.apiMessage}`;
   if (f.status === 429 && f.retryAfterMs !== undefined) message += ` (retry after ${formatMs(f.retryAfterMs)})`;
-  const d: Details = { status: f.status, method: f.method, path: f.path, apiMessage: f.apiMessage, code: f.code, retryAfterMs: f.retryAfterMs };
+  const requestId = f.requestId && /^[A-Za-z0-9._:-]{1,128}$/.test(f.requestId) ? f.requestId : undefined;
+  if (requestId) message += ` [request id ${requestId}]`;
+  const d: Details = { status: f.status, method: f.method, path: f.path, apiMessage: f.apiMessage, code: f.code, retryAfterMs: f.retryAfterMs, requestId };
   switch (f.status) {
     case 400:
     case 422:

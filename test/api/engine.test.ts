@@ -102,6 +102,14 @@ describe('against the local engine', () => {
     await expect(client.patchJob(done.id, { process: true })).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it("a client error carries the engine's X-Request-Id (in the error and its message)", async () => {
+    const done = await convertOne(client, image, 'webp', crypto.randomUUID(), path.join(dir, 'r.webp'));
+    const err = (await client.patchJob(done.id, { process: true }).catch((e: unknown) => e)) as ConflictError;
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(err.message).toContain(`[request id ${err.requestId}]`);
+  });
+
   it('protected outputs need the download password, which the client sends', async () => {
     const job = await client.createJob({ process: false, conversion: [{ target: 'png' }], download_passwords: ['open-sesame-42'] });
     await client.uploadFile({ id: job.id, server: job.server!, token: job.token! }, image);

@@ -66,12 +66,14 @@ afterAll(async () => {
 });
 
 describe('document conversion pipeline (stand-in soffice)', () => {
-  it('lists document targets once soffice is on PATH; they take no options', async () => {
+  it('lists document targets once soffice is on PATH; they take no options (pdf: only its stamp options)', async () => {
     const targets = new Map((await listTargets()).map((t) => [t.target, t]));
-    expect(targets.get('pdf')).toMatchObject({ category: 'document', options: {} });
-    expect(targets.get('pdf')!.inputs).toEqual(expect.arrayContaining(['docx', 'odt', 'rtf', 'xlsx', 'pptx']));
+    expect(targets.get('pdf')).toMatchObject({ category: 'document' });
+    expect(Object.keys(targets.get('pdf')!.options).sort()).toEqual(['alignment', 'pdf_a', 'stamp', 'stamp_opacity', 'stamp_size']);
+    expect(targets.get('pdf')!.inputs).toEqual(expect.arrayContaining(['docx', 'odt', 'rtf', 'xlsx', 'pptx', 'pdf', 'png']));
     expect(targets.get('docx')!.inputs).not.toContain('docx');
-    expect(() => normalizeOptions('pdf', { quality: 3 })).toThrow('Unknown option "quality" for target pdf (it has no options)');
+    expect(targets.get('docx')!.options).toEqual({});
+    expect(() => normalizeOptions('docx', { quality: 3 })).toThrow('Unknown option "quality" for target docx (it has no options)');
   });
 
   it('runs soffice headless with its own profile, and names the result after the input', async () => {

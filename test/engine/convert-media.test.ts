@@ -44,7 +44,7 @@ describe.runIf(haveFfmpeg)('audio and video with ffmpeg', () => {
     for (const t of ['mp3', 'wav', 'ogg', 'flac', 'aac', 'm4a', 'opus']) expect(targets.get(t)?.category).toBe('audio');
     for (const t of ['mp4', 'webm', 'mkv', 'mov', 'avi']) expect(targets.get(t)?.category).toBe('video');
     expect(targets.get('mp3')!.options.audio_bitrate).toMatchObject({ type: 'integer', minimum: 32, maximum: 320, default: 192 });
-    expect(targets.get('mp3')!.options.channel).toMatchObject({ enum: ['mono', 'stereo'] });
+    expect(targets.get('mp3')!.options.channels).toMatchObject({ enum: ['mono', 'stereo'] });
     expect(targets.get('mp3')!.options.frequency.enum).toContain(22050);
     expect(targets.get('mp4')!.options.video_codec).toMatchObject({ type: 'string', default: 'h264' });
     expect(targets.get('mp4')!.options.video_codec.enum).toContain('h264');

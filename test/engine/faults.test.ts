@@ -23,7 +23,8 @@ describe.skipIf(!!missing)('engine fault injection', () => {
   it('is all off by default', async () => {
     const started = Date.now();
     for (let i = 0; i < 20; i++) expect((await t.api.get('/v2/statuses')).status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // 20 × the 150 ms latency fault would be 3 s; a loaded machine needs the margin below it.
+    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('adds latency to every request', async () => {
