@@ -130,6 +130,7 @@ export class JobRunner implements RunnerHooks {
             signal,
             suggestedFilename: input.suggestedFilename,
             workDir: dir,
+            allowPrivate: this.opts.allowPrivateFetch ?? true,
           });
         } else if (input.type === 'remote') {
           fetched = await fetchRemote(input.source, tmp, {

@@ -4,11 +4,13 @@
  * The URL is checked first with a plain request (bounded time, at most 10 redirects) so that a
  * page that hangs or redirects forever fails with a clear message instead of a blank capture.
  */
+import dns from 'node:dns/promises';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findOnPath } from '../convert/tools';
 import { ProcessFailure, runProcess } from '../convert/run-process';
 import { hashFile, InputFetchError } from './fetch-remote';
+import { BlockedAddressError, guardedGet, isPrivateAddress, TooManyRedirectsError } from './guarded-get';
 
 export const SCREENSHOT_ENGINES = ['screenshot', 'screenshot_pdf'] as const;
 const MAX_REDIRECTS = 10;
@@ -24,6 +26,8 @@ export interface CaptureOptions {
   suggestedFilename?: string;
   /** A folder for Chromium's profile (removed afterwards). */
   workDir: string;
+  /** Pages on loopback, link-local and private addresses (default: refused, as for any remote input). */
+  allowPrivate?: boolean;
 }
 
 function intOption(options: Record<string, unknown> | undefined, name: string, def: number, min: number, max: number): number {
@@ -34,8 +38,27 @@ function intOption(options: Record<string, unknown> | undefined, name: string, d
   return n;
 }
 
-/** Follows redirects by hand (to count them) and gives up on a server that does not answer. */
+/**
+ * Follows redirects by hand (to count them) and gives up on a server that does not answer. An
+ * engine that may not fetch private addresses checks every hop where it connects (guardedGet).
+ */
 async function preflight(url: URL, opts: CaptureOptions): Promise<URL> {
+  if (!opts.allowPrivate) {
+    const signal = AbortSignal.any([AbortSignal.timeout(opts.connectTimeoutMs), ...(opts.signal ? [opts.signal] : [])]);
+    try {
+      const res = await guardedGet(url, { allowPrivate: false, maxRedirects: MAX_REDIRECTS, signal, headers: { 'User-Agent': 'convoy-engine' } });
+      res.body.resume();
+      if (res.status >= 400) throw new InputFetchError(`The page ${url.host} answered ${res.status}`, res.status === 404 ? 404 : 502);
+      return res.url;
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (err instanceof InputFetchError) throw err;
+      if (err instanceof BlockedAddressError) throw new InputFetchError(`The page ${url.host} cannot be captured: ${err.message}`, 403);
+      if (err instanceof TooManyRedirectsError) throw new InputFetchError(`The page ${url.host} redirects more than ${MAX_REDIRECTS} times`, 508);
+      if (signal.aborted) throw new InputFetchError(`The page ${url.host} did not answer within ${Math.round(opts.connectTimeoutMs / 1000)} s`, 408);
+      throw new InputFetchError(`The page ${url.host} could not be reached`, 503);
+    }
+  }
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const signals = [AbortSignal.timeout(opts.connectTimeoutMs), ...(opts.signal ? [opts.signal] : [])];
@@ -59,6 +82,13 @@ async function preflight(url: URL, opts: CaptureOptions): Promise<URL> {
   throw new InputFetchError(`The page ${url.host} redirects more than ${MAX_REDIRECTS} times`, 508);
 }
 
+async function pinnedHost(url: URL): Promise<string> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const { address } = await dns.lookup(host).catch(() => ({ address: '' }));
+  if (!address || isPrivateAddress(address)) throw new InputFetchError(`The page ${url.host} cannot be captured: it resolves to ${address || 'nothing'}`, 403);
+  return `MAP ${host} ${address}, MAP * ~NOTFOUND`;
+}
+
 function captureName(url: URL, pdf: boolean, suggested?: string): string {
   const ext = pdf ? 'pdf' : 'png';
   if (suggested) return suggested.replace(/\.[^.]*$/, '') + `.${ext}`;
@@ -79,6 +109,9 @@ export async function captureWebsite(source: string, dest: string, opts: Capture
   const height = intOption(opts.options, 'screen_height', 1024, 100, 7680);
   const scale = intOption(opts.options, 'device_scale_factor', 1, 1, 4);
   const finalUrl = await preflight(url, opts);
+  // Chromium resolves names itself: pin the checked page's host to a public address and resolve
+  // nothing else, so neither DNS rebinding nor the page's own requests reach a private address.
+  const pin = opts.allowPrivate ? [] : [`--host-resolver-rules=${await pinnedHost(finalUrl)}`];
   const profile = path.join(opts.workDir, 'chromium-profile');
   await mkdir(profile, { recursive: true });
   // Chromium picks the image format by the file's extension.
@@ -97,6 +130,7 @@ export async function captureWebsite(source: string, dest: string, opts: Capture
     `--user-data-dir=${profile}`,
     `--window-size=${width},${height}`,
     `--force-device-scale-factor=${scale}`,
+    ...pin,
     '--virtual-time-budget=5000',
     opts.pdf ? `--print-to-pdf=${rendered}` : `--screenshot=${rendered}`,
     ...(opts.pdf ? ['--no-pdf-header-footer'] : []),

@@ -119,3 +119,20 @@ describe('the engine', () => {
     expect(hits).toBeGreaterThan(before);
   });
 });
+
+describe('website capture without private addresses', () => {
+  it('refuses a page on loopback (directly or by redirect) before Chromium runs', async () => {
+    const { captureWebsite } = await import('../../engine/jobs/screenshot');
+    const before = hits;
+    for (const url of [`${base}/page.html`, base.replace('127.0.0.1', 'localhost') + '/page.html']) {
+      const workDir = fs.mkdtempSync(path.join(tmp, 'shot-'));
+      const err = await captureWebsite(url, path.join(workDir, 'out.png'), { pdf: false, connectTimeoutMs: 5_000, timeoutMs: 30_000, workDir, allowPrivate: false }).catch(
+        (e: unknown) => e,
+      );
+      expect(err, url).toBeInstanceOf(InputFetchError);
+      expect((err as InputFetchError).message, url).toMatch(/cannot be captured: .*loopback, link-local or private address/);
+      expect(fs.existsSync(path.join(workDir, 'chromium-profile')), 'Chromium never started').toBe(false);
+    }
+    expect(hits).toBe(before);
+  });
+});
