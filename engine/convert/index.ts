@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { documentTargets } from './document';
-import { imageTargets } from './image';
+import { imageTargets, SHARP_INPUTS } from './image';
 import { Limiter } from './limiter';
 import { mediaTargets } from './media';
 import { operationTargets } from './ops/index';
@@ -191,19 +191,29 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
 
 const imageBudget = new MemoryBudget(imageMemoryBudget());
 
-/** Refuses an image too large for this machine; otherwise runs it once its estimated memory fits the budget. */
-async function admitImage<T>(job: ConvertJob, run: () => Promise<T>): Promise<T> {
-  const size = await estimatePixels(job.inputPath);
+/**
+ * Refuses an image too large for this machine; otherwise runs the conversion once its estimated
+ * memory fits the budget. Operations on several images (merge, compare, archives of photos) check
+ * each one and reserve for the largest.
+ */
+async function admitImages<T>(job: ConvertJob, images: JobInput[], run: () => Promise<T>): Promise<T> {
   const limit = maxImagePixels(imageBudget.total);
-  if (size && size.pixels > limit) {
-    const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
-    throw new ConversionError(
-      `${job.baseName}.${job.inputExt} is ${size.width}×${size.height}${size.pixels > size.width * size.height ? ' per frame' : ''} (${mp(size.pixels)}); this engine converts images up to ${mp(limit)} (set by its memory)`,
-    );
+  let largest = 0;
+  for (const input of images) {
+    const size = await estimatePixels(input.path);
+    if (size && size.pixels > limit) {
+      const mp = (n: number) => `${Math.round(n / 1e6)} megapixels`;
+      throw new ConversionError(
+        `${input.baseName}.${input.ext} is ${size.width}×${size.height}${size.pixels > size.width * size.height ? ' per frame' : ''} (${mp(size.pixels)}); this engine converts images up to ${mp(limit)} (set by its memory)`,
+      );
+    }
+    // Unknown size (read by ffmpeg first): counted as a modest 4096×4096.
+    largest = Math.max(largest, size?.pixels ?? 4096 * 4096);
   }
-  // Unknown size (read by ffmpeg first): counted as a modest 4096×4096.
-  return imageBudget.run((size?.pixels ?? 4096 * 4096) * BYTES_PER_PIXEL, run, job.signal);
+  return imageBudget.run(largest * BYTES_PER_PIXEL, run, job.signal);
 }
+
+const IMAGE_EXTENSIONS = new Set([...SHARP_INPUTS, 'bmp']);
 
 /** The source format: by the name's extension, else sniffed from the content; throws when the target cannot take it. */
 async function sourceExtension(def: TargetDef, inputPath: string, filename: string, tools: Tools, signal?: AbortSignal): Promise<string> {
@@ -256,7 +266,8 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       timeoutMs: timeoutFor(def),
       inputs,
     };
-    const files = def.spec.category === 'image' ? await admitImage(job, () => def.run(job)) : await def.run(job);
+    const images = def.spec.category === 'image' ? inputs : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
+    const files = images.length ? await admitImages(job, images, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;
     return files;
   }, req.signal);
