@@ -162,6 +162,9 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   runner.resume(store.unfinished());
   outbox.start();
   sweeper.start();
+  // One line that tells, in whatever log keeps the engine's lines, what this engine can convert.
+  const categories = [...new Set(targets.map((t) => t.category))].sort().join(', ');
+  log(`ready at ${baseUrl}: ${targets.length} targets (${categories || 'none'})`);
 
   let closed: Promise<void> | undefined;
   return {

@@ -217,6 +217,8 @@ describe('the running app', () => {
     expect(run.records.some((r) => r.kind === 'badge' && (r.data as number) > 0)).toBe(true);
     const note = await run.waitFor('notification');
     expect(note.body).toContain('2 converted');
+    // The in-process engine's own log lines land in the app's log (a GUI app's stderr is lost).
+    expect(fs.readFileSync(path.join(dataDir, 'logs', 'convoy.log'), 'utf8')).toMatch(/\[engine\] ready at http:\/\/127\.0\.0\.1:\d+: \d+ targets/);
 
     await run.invoke('callbacks.probe');
     await run.waitForEvent('callbackStatus');
