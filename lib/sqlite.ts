@@ -24,6 +24,10 @@ export interface Statement<P extends unknown[] = unknown[], R = unknown> {
 export interface SqliteDb {
   /** Which library answers: 'node:sqlite' or 'better-sqlite3'. */
   readonly driver: SqliteDriver;
+  /** The database file's path, as opened (its WAL is `<name>-wal`). */
+  readonly name: string;
+  /** True inside a transaction (explicit BEGIN or `transaction()`). */
+  readonly inTransaction: boolean;
   prepare<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Statement<P extends unknown[] ? P : [P], R>;
   exec(sql: string): void;
   /** Runs `PRAGMA <text>` and returns its first value (e.g. 'wal' for `journal_mode = WAL`). */
@@ -47,6 +51,7 @@ interface NodeSqliteModule {
     };
     exec(sql: string): void;
     close(): void;
+    readonly isTransaction?: boolean;
   };
 }
 
@@ -75,6 +80,10 @@ function openBuiltin(mod: NodeSqliteModule, file: string, busyMs: number): Sqlit
   let depth = 0;
   return {
     driver: 'node:sqlite',
+    name: file,
+    get inTransaction() {
+      return db.isTransaction ?? depth > 0;
+    },
     prepare(sql) {
       const stmt = db.prepare(sql);
       return {
@@ -110,6 +119,7 @@ function openBuiltin(mod: NodeSqliteModule, file: string, busyMs: number): Sqlit
 }
 
 interface BetterSqlite {
+  readonly inTransaction: boolean;
   prepare(sql: string): Statement<unknown[]>;
   exec(sql: string): void;
   pragma(text: string, opts: { simple: true }): unknown;
@@ -124,6 +134,10 @@ function openAddon(file: string, busyMs: number): SqliteDb {
   const db = new Database(file, { timeout: busyMs });
   return {
     driver: 'better-sqlite3',
+    name: file,
+    get inTransaction() {
+      return db.inTransaction;
+    },
     prepare: (sql) => db.prepare(sql) as never,
     exec: (sql) => db.exec(sql),
     pragma: (text) => db.pragma(text, { simple: true }),

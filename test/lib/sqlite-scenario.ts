@@ -31,8 +31,9 @@ db.transaction(() => {
   }
   db.transaction(() => add.run('inner-kept'))();
 })();
+const inTx = [db.inTransaction, db.transaction(() => db.inTransaction)(), db.inTransaction];
 const nested = (db.prepare('SELECT v FROM log ORDER BY rowid').all() as Array<{ v: string }>).map((r) => r.v);
 const missing = db.prepare('SELECT * FROM t WHERE id = ?').get(999) ?? null;
 db.exec('DELETE FROM log');
 db.close();
-console.log(JSON.stringify({ driver: db.driver, wal, inserted, named: { ...(named as object) }, rolledBack, nested, missing }));
+console.log(JSON.stringify({ driver: db.driver, name: db.name === process.argv[2], wal, inserted, named: { ...(named as object) }, rolledBack, nested, missing, inTx }));

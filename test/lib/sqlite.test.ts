@@ -26,6 +26,8 @@ const expected = {
   rolledBack: 2,
   nested: ['outer', 'inner-kept'],
   missing: null,
+  name: true,
+  inTx: [false, true, false],
 };
 
 describe('lib/sqlite', () => {
