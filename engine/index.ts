@@ -25,6 +25,7 @@ import {
   type EngineOptions,
   type EngineStats,
 } from './types';
+import { createLocalAccess } from './uploads/local-access';
 import { UploadHandler } from './uploads/upload-routes';
 import { SecretBox } from './util/secret-box';
 
@@ -158,6 +159,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   let closed: Promise<void> | undefined;
   return {
     baseUrl,
+    local: createLocalAccess({ service, store, tmpDir: path.join(dataDir, 'tmp'), maxBytes: limits.maxInputBytes }),
     setFaults: (f) => faults.set(f),
     stats: () => structuredClone(stats),
     resetStats: () => Object.assign(stats, emptyStats()),

@@ -109,7 +109,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   let { client, queueClient } = makeClients(provider.apiKey);
   let queue: Queue;
   try {
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, ...opts.queue });
+    queue = createQueue({
+      db,
+      client: queueClient,
+      events,
+      dataDir,
+      log,
+      settings,
+      shell: opts.shell,
+      desktop: opts.desktop,
+      destinations,
+      defaultConcurrency: provider.concurrency,
+      local: provider.local,
+      ...opts.queue,
+    });
   } catch (err) {
     db.close();
     await provider.close();
@@ -120,7 +133,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     const s = settings.get();
     return {
       provider: s.provider,
-      concurrency: s.concurrency,
+      concurrency: s.concurrency ?? provider.concurrency,
       outputDir: s.outputDir,
       conflictPolicy: s.conflictPolicy,
       callbackPublicUrl: s.callbackPublicUrl,

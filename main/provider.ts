@@ -1,6 +1,33 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+/**
+ * What an engine running in this process offers beyond its HTTP API (main's own reading of it;
+ * engine/ and main/ share no code): a local file handed over by path instead of uploaded, an
+ * output taken by path instead of downloaded, and the end of a job announced instead of polled.
+ * Errors carry the HTTP `status` the matching route would have answered.
+ */
+export interface LocalEngineAccess {
+  attachFile(jobId: string, token: string, filePath: string, filename: string): Promise<unknown>;
+  outputFile(jobId: string, token: string, outputId: string): { path: string; size: number; checksum: string };
+  onJobEnd(listener: (jobId: string) => void): () => void;
+}
+
+/**
+ * Jobs in flight for a remote API: its latency is what parallelism hides (bench/queue-concurrency.ts:
+ * 64 beat 16 and 32; 128 gained nothing). An API that allows fewer answers 429 and the queue lowers it.
+ */
+export const REMOTE_CONCURRENCY = 64;
+/**
+ * Jobs in flight for the in-process engine, where the CPU is the bottleneck: enough to keep every
+ * core converting while the next items are prepared, few enough not to thrash. Measured with
+ * bench/embedded-vs-sharp.ts on 2 CPUs (see README): 2×CPUs + 2, at least 4.
+ */
+export function localConcurrency(cpus = os.availableParallelism()): number {
+  return Math.min(64, Math.max(4, 2 * cpus + 2));
+}
 
 /** Which API Convoy talks to: api2convert with the user's key, or the local engine. */
 export interface Provider {
@@ -8,13 +35,18 @@ export interface Provider {
   /** Base URL including `/v2`. */
   baseUrl: string;
   apiKey: string;
+  /** Jobs in flight when the user has not chosen a number: the provider's own best value. */
+  concurrency: number;
+  /** Present when the engine runs in this process (its in-process shortcuts). */
+  local?: LocalEngineAccess;
   /** Stops the in-process engine when this provider started one. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the bundled local engine in this process on a free loopback port. main/ and engine/
- * share no code: main only runs the engine as a server and speaks HTTP to it like to api2convert.
+ * share no code: main runs the engine as a server and speaks HTTP to it like to api2convert, and
+ * uses its in-process shortcuts (`local`) only for file bytes and job-end notices.
  */
 export async function startLocalEngine(
   dataDir: string,
@@ -28,7 +60,14 @@ export async function startLocalEngine(
   const { apiKey, cloudEndpoints, callbackSecret } = opts;
   const { createEngine } = await import('../engine/index');
   const engine = await createEngine({ port: 0, dataDir: path.join(dataDir, 'engine'), apiKey, cloudEndpoints, callbackSecret });
-  return { kind: 'local', baseUrl: `${engine.baseUrl}/v2`, apiKey, close: () => engine.close() };
+  return {
+    kind: 'local',
+    baseUrl: `${engine.baseUrl}/v2`,
+    apiKey,
+    concurrency: localConcurrency(),
+    local: engine.local,
+    close: () => engine.close(),
+  };
 }
 
 export const LOCAL_ENGINE_KEY_NAME = 'local-engine-key';
@@ -71,5 +110,5 @@ export async function localEngineKey(secrets: KeyStore, dataDir: string): Promis
 }
 
 export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string): Provider {
-  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, close: async () => {} };
+  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, concurrency: REMOTE_CONCURRENCY, close: async () => {} };
 }

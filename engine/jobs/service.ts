@@ -62,6 +62,7 @@ export interface RunnerHooks {
 
 export class JobService {
   private active = new Set<string>();
+  private finishListeners = new Set<(jobId: string) => void>();
   hooks!: RunnerHooks;
   private idem;
 
@@ -404,6 +405,25 @@ export class JobService {
     for (const input of job.inputs) delete input.sealedCredentials;
     for (const conv of job.conversions) for (const t of conv.outputTargets) delete t.sealedCredentials;
     this.setStatus(job, code, info);
+    // After the state change is saved (the store flushes before any answer); never inside it.
+    if (this.finishListeners.size) {
+      const listeners = [...this.finishListeners];
+      setImmediate(() => {
+        for (const l of listeners) {
+          try {
+            l(job.id);
+          } catch {
+            /* a listener's failure is its own */
+          }
+        }
+      });
+    }
+  }
+
+  /** Tells `listener` the id of every job that ends from now on (in-process clients). */
+  onFinish(listener: (jobId: string) => void): () => void {
+    this.finishListeners.add(listener);
+    return () => this.finishListeners.delete(listener);
   }
 
   addError(job: JobRecord, err: UserMessage): void {

@@ -170,11 +170,14 @@ export class QueueStore {
   private seq: number;
   private readonly s;
   private readonly patchCache = new Map<string, { run(...params: unknown[]): unknown }>();
+  /** The connection's `synchronous` level (2 = FULL), restored after each `txAfter`. */
+  private readonly syncLevel: number;
 
   constructor(readonly db: Db, private readonly now: () => number = Date.now) {
     migrate(db, 'queue', queueMigrations);
     const maxSeq = db.prepare('SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)').get() as { m: number | null };
     this.seq = maxSeq.m ?? 0;
+    this.syncLevel = Number((db.prepare('PRAGMA synchronous').get() as { synchronous?: number } | undefined)?.synchronous ?? 2);
     this.s = {
       insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at) VALUES (?, ?, ?)'),
       batch: db.prepare('SELECT id, created_at FROM queue_batches WHERE id = ?'),
@@ -225,6 +228,24 @@ export class QueueStore {
 
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * A transaction that records what already happened, with no side effect waiting on it (an
+   * answer received, a result in place): committed without waiting for the disk. It survives a
+   * crash of the process like any commit, and is on disk at the latest with the next `tx()`, whose
+   * sync of the write-ahead log carries everything before it; only a power loss in between can
+   * lose it, and then the step it records runs again, which every such step allows. A record
+   * that must precede a side effect (the write-ahead rule) uses `tx()`.
+   */
+  txAfter<T>(fn: () => T): T {
+    if (this.db.inTransaction || this.syncLevel <= 1) return this.tx(fn);
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
+    }
   }
 
   // ---- batches -----------------------------------------------------------------------------
