@@ -256,7 +256,8 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
     }
   }
   if (going.length === 0) return;
-  d.store.tx(() => {
+  // Write-ahead for the creation: the frozen conversions are on disk before the POST is sent.
+  await d.store.txDurable(() => {
     going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
     d.store.updateUnit(unit.id, { phase: 'creating' });
   });
@@ -466,7 +467,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     if (!rec) {
       const ext = outputExt(item.target ?? 'out', out.filename);
       const name = outs.length > 1 ? `${stem}-${k + 1}` : stem;
-      const claim = claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
+      const claim = await claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
         records.push({ outputId: out.id, path: c.path, done: c.kind === 'skipped', skipped: c.kind === 'skipped' || undefined, before: c.kind === 'claimed' ? c.before : undefined });
         persist();
       });
