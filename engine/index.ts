@@ -29,7 +29,7 @@ import { createLocalAccess } from './uploads/local-access';
 import { UploadHandler } from './uploads/upload-routes';
 import { SecretBox } from './util/secret-box';
 
-export type { Engine, EngineFaults, EngineLimits, EngineOptions, EngineStats } from './types';
+export type { Engine, EngineFaults, EngineLimits, EngineLocalAccess, EngineOptions, EngineStats } from './types';
 
 const DEFAULT_OUTPUT_TTL_MS = 24 * 3600_000;
 /** The path segment of `job.server`, like api2convert's `/v2/dl/web7`. */
