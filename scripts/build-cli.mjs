@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const outdir = 'dist/cli';
+// The folder can be given (tests build into their own); it must sit inside the package, where node_modules resolve.
+const outdir = process.argv[2] ?? 'dist/cli';
 const started = Date.now();
 fs.rmSync(outdir, { recursive: true, force: true });
 const result = await build({
