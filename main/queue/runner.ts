@@ -349,6 +349,12 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   } finally {
     release();
   }
+  if (d.local) {
+    // In-process: start the job right away and record both steps at once. A crash before that
+    // record resumes in 'uploading', which reads the job first (input there → start; started → wait).
+    await start(d, unit, live, signal, { bytesUp: check.size, bytesUpTotal: check.size });
+    return;
+  }
   // A crash before this record resumes in 'uploading', which reads the job's inputs first.
   d.store.txAfter(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
@@ -357,7 +363,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   d.touch(ids, unit.batchId);
 }
 
-async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal, uploaded?: { bytesUp: number; bytesUpTotal: number }): Promise<void> {
   let job: Job;
   try {
     job = await d.client().patchJob(unit.remoteId!, { process: true }, { signal });
@@ -368,7 +374,7 @@ async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abor
   }
   d.jobs.set(unit.id, job);
   d.limiter.success();
-  recordPhase(d, unit, live, 'converting');
+  recordPhase(d, unit, live, 'converting', uploaded);
 }
 
 async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
@@ -435,7 +441,12 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
   for (const item of live) {
     if (item.state !== 'downloading') continue;
     try {
-      await downloadItem(d, job, item, single, signal);
+      const finish = await downloadItem(d, job, item, single, signal);
+      d.store.txAfter(() => {
+        finish();
+        // The unit's last item: the unit ends in the same transaction.
+        if (d.store.itemsOfUnit(unit.id).every((i) => isTerminalItem(i.state))) finishUnit(d, unit);
+      });
     } catch (err) {
       const v = classify(err);
       if (v.kind === 'permanent') {
@@ -451,7 +462,8 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
   }
 }
 
-async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: boolean, signal: AbortSignal): Promise<void> {
+/** Puts the item's results in place; resolves with the item's final record, for the caller's transaction. */
+async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: boolean, signal: AbortSignal): Promise<() => void> {
   const outs = outputsFor(job, item, single);
   const dir = outputDir(item);
   if (!dir) throw new Error('no output folder for a folder destination');
@@ -503,10 +515,10 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     if (k < outs.length - 1) d.store.txAfter(() => d.store.updateItem(item.id, { outputs: records, bytesDown: received }));
   }
   const allSkipped = records.length > 0 && records.every((r) => r.skipped);
-  d.store.txAfter(() => {
+  return () => {
     d.store.updateItem(item.id, { bytesDown: received });
     finishItem(d, item, 'done', records, allSkipped ? skippedNote(records[0].path!) : null);
-  });
+  };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -560,12 +572,12 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
   if (changed.length) d.touch(changed, unit.batchId);
 }
 
-function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting'): void {
+function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', extra?: { bytesUp: number; bytesUpTotal: number }): void {
   const state = STATE_FOR_PHASE[phase];
   // Records what the API already said (the job's inputs or status): repeatable, no disk sync waited for.
   d.store.txAfter(() => {
     d.store.updateUnit(unit.id, { phase });
-    for (const item of live) if (item.state !== state) d.store.updateItem(item.id, { state });
+    for (const item of live) if (item.state !== state || extra) d.store.updateItem(item.id, { state, ...extra });
   });
   d.touch(live.map((i) => i.id), unit.batchId);
 }
