@@ -8,8 +8,9 @@
  *
  * Workloads (issue 15): 40 generated 3000×2000 JPEG photos; 800 small PNGs (320×240). Goals:
  * convoy ≤ 1.15× sharp on the photos, ≤ 1.5× on the small images. `--concurrency` passes
- * `--concurrency n` to convoy (default: the provider's own choice). Prints each ratio, and the CPU
- * time of each side (user + system) to show where any extra goes.
+ * `--concurrency n` to convoy (default: the provider's own choice). Prints each ratio (wall time;
+ * the baseline runs before and after convoy and counts as their mean), and the CPU time of each
+ * side (user + system, all threads) with its ratio, steadier than wall time on a shared machine.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -109,13 +110,17 @@ async function convoy(dir: string, outDir: string): Promise<{ ms: number; cpuMs:
 async function compare(label: string, dir: string, count: number, goal: number): Promise<void> {
   // Warm the page cache for both sides alike.
   for (const f of fs.readdirSync(dir)) fs.readFileSync(path.join(dir, f));
-  const base = await bareSharp(dir, path.join(work, `${label}-sharp`));
+  // The baseline runs before and after convoy and counts as their mean, so a change of the
+  // machine's load during the run (it is shared) weighs on both sides alike.
+  const before = await bareSharp(dir, path.join(work, `${label}-sharp-1`));
   const conv = await convoy(dir, path.join(work, `${label}-convoy`));
+  const after = await bareSharp(dir, path.join(work, `${label}-sharp-2`));
+  const base = { ms: (before.ms + after.ms) / 2, cpuMs: (before.cpuMs + after.cpuMs) / 2 };
   if (conv.outputs !== count) throw new Error(`${label}: convoy wrote ${conv.outputs} of ${count} results`);
   const ratio = conv.ms / base.ms;
   const perItem = (conv.ms - base.ms) / count;
   console.log(
-    `${label.padEnd(8)} sharp ${(base.ms / 1000).toFixed(2)} s (CPU ${(base.cpuMs / 1000).toFixed(1)} s) | convoy ${(conv.ms / 1000).toFixed(2)} s (CPU ${(conv.cpuMs / 1000).toFixed(1)} s) | ratio ${ratio.toFixed(2)}x (goal ≤ ${goal}x: ${ratio <= goal ? 'met' : 'NOT met'}) | +${perItem.toFixed(1)} ms per item`,
+    `${label.padEnd(8)} sharp ${(before.ms / 1000).toFixed(2)} s / ${(after.ms / 1000).toFixed(2)} s (CPU ${(base.cpuMs / 1000).toFixed(1)} s) | convoy ${(conv.ms / 1000).toFixed(2)} s (CPU ${(conv.cpuMs / 1000).toFixed(1)} s) | ratio ${ratio.toFixed(2)}x (goal ≤ ${goal}x: ${ratio <= goal ? 'met' : 'NOT met'}), CPU ${(conv.cpuMs / base.cpuMs).toFixed(2)}x | ${perItem >= 0 ? '+' : ''}${perItem.toFixed(1)} ms per item`,
   );
 }
 
