@@ -25,10 +25,11 @@ import {
   type EngineOptions,
   type EngineStats,
 } from './types';
+import { createLocalAccess } from './uploads/local-access';
 import { UploadHandler } from './uploads/upload-routes';
 import { SecretBox } from './util/secret-box';
 
-export type { Engine, EngineFaults, EngineLimits, EngineOptions, EngineStats } from './types';
+export type { Engine, EngineFaults, EngineLimits, EngineLocalAccess, EngineOptions, EngineStats } from './types';
 
 const DEFAULT_OUTPUT_TTL_MS = 24 * 3600_000;
 /** The path segment of `job.server`, like api2convert's `/v2/dl/web7`. */
@@ -169,6 +170,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   let closed: Promise<void> | undefined;
   return {
     baseUrl,
+    local: createLocalAccess({ service, store, tmpDir: path.join(dataDir, 'tmp'), maxBytes: limits.maxInputBytes }),
     setFaults: (f) => faults.set(f),
     setToolPaths: (paths) => convert.configureConvert?.({ toolPaths: paths }),
     stats: () => structuredClone(stats),

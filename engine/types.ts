@@ -70,8 +70,26 @@ export interface EngineStats {
   injected5xx: number;
 }
 
+/**
+ * Shortcuts for a client in the same process (Convoy's in-process default). The HTTP API stays the
+ * contract; these skip only the loopback transfer of file bytes and the wait for a poll. Errors are
+ * thrown with the HTTP status the route would have answered (`status`) and its message.
+ */
+export interface EngineLocalAccess {
+  /** Like `POST {server}/upload-file/{id}` with the job token: the file is copied in, not sent. Resolves with the input as the route renders it. */
+  attachFile(jobId: string, token: string, filePath: string, filename: string): Promise<Record<string, unknown>>;
+  /** Where an output's bytes are (to link or copy; never to change), like `GET download-file` with the job token. */
+  outputFile(jobId: string, token: string, outputId: string): { path: string; size: number; checksum: string };
+  /** The client has its own copy now: with `deleteServedOutputs`, the engine deletes its file. */
+  outputTaken(jobId: string, token: string, outputId: string): void;
+  /** Called (asynchronously) with the id of every job that ends: completed, failed or canceled. Returns the unsubscribe. */
+  onJobEnd(listener: (jobId: string) => void): () => void;
+}
+
 export interface Engine {
   baseUrl: string; // 'http://127.0.0.1:<port>' (API under /v2)
+  /** In-process shortcuts (see EngineLocalAccess). */
+  local?: EngineLocalAccess;
   close(): Promise<void>;
   setFaults(f: Partial<EngineFaults>): void;
   /** Uses these converter paths from now on (GET /v2/conversions lists what they offer). */

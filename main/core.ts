@@ -151,7 +151,23 @@ async function startCore(
   let queue: Queue;
   try {
     const api = { baseUrl: provider.kind === 'local' ? null : provider.baseUrl, keySource: provider.keySource };
-    queue = createQueue({ db, client: queueClient, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, lock, limits, api, ...opts.queue });
+    queue = createQueue({
+      db,
+      client: queueClient,
+      events,
+      dataDir,
+      log,
+      settings,
+      shell: opts.shell,
+      desktop: opts.desktop,
+      destinations,
+      lock,
+      limits,
+      api,
+      defaultConcurrency: provider.concurrency,
+      local: provider.local,
+      ...opts.queue,
+    });
   } catch (err) {
     db.close();
     await provider.close();
@@ -162,7 +178,7 @@ async function startCore(
     const s = settings.get();
     return {
       provider: s.provider,
-      concurrency: s.concurrency,
+      concurrency: s.concurrency ?? provider.concurrency,
       outputDir: s.outputDir,
       conflictPolicy: s.conflictPolicy,
       callbackPublicUrl: s.callbackPublicUrl,

@@ -1,6 +1,35 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+
+/**
+ * What an engine running in this process offers beyond its HTTP API (main's own reading of it;
+ * engine/ and main/ share no code): a local file handed over by path instead of uploaded, an
+ * output taken by path instead of downloaded, and the end of a job announced instead of polled.
+ * Errors carry the HTTP `status` the matching route would have answered.
+ */
+export interface LocalEngineAccess {
+  attachFile(jobId: string, token: string, filePath: string, filename: string): Promise<unknown>;
+  outputFile(jobId: string, token: string, outputId: string): { path: string; size: number; checksum: string };
+  /** Convoy has the result in place; the engine keeps no copy (it runs with deleteServedOutputs). */
+  outputTaken(jobId: string, token: string, outputId: string): void;
+  onJobEnd(listener: (jobId: string) => void): () => void;
+}
+
+/**
+ * Jobs in flight for a remote API: its latency is what parallelism hides (bench/queue-concurrency.ts:
+ * 64 beat 16 and 32; 128 gained nothing). An API that allows fewer answers 429 and the queue lowers it.
+ */
+export const REMOTE_CONCURRENCY = 64;
+/**
+ * Jobs in flight for the in-process engine, where the CPU is the bottleneck: enough to keep every
+ * core converting while the next items are prepared, few enough not to thrash. Measured with
+ * bench/embedded-vs-sharp.ts on 2 CPUs (see README): 2×CPUs + 2, at least 4.
+ */
+export function localConcurrency(cpus = os.availableParallelism()): number {
+  return Math.min(64, Math.max(4, 2 * cpus + 2));
+}
 
 /** Which API Convoy talks to: api2convert with the user's key, or the local engine. */
 export interface Provider {
@@ -10,6 +39,10 @@ export interface Provider {
   apiKey: string;
   /** Where the key came from (recorded with each batch; never the key itself). */
   keySource: 'flag' | 'env' | 'keychain' | 'local';
+  /** Jobs in flight when the user has not chosen a number: the provider's own best value. */
+  concurrency: number;
+  /** Present when the engine runs in this process (its in-process shortcuts). */
+  local?: LocalEngineAccess;
   /** Stops the in-process engine when this provider started one. */
   close(): Promise<void>;
   /** The in-process engine only: use these converter paths from now on. */
@@ -18,7 +51,8 @@ export interface Provider {
 
 /**
  * Starts the bundled local engine in this process on a free loopback port. main/ and engine/
- * share no code: main only runs the engine as a server and speaks HTTP to it like to api2convert.
+ * share no code: main runs the engine as a server and speaks HTTP to it like to api2convert, and
+ * uses its in-process shortcuts (`local`) only for file bytes and job-end notices.
  */
 export async function startLocalEngine(
   dataDir: string,
@@ -53,6 +87,8 @@ export async function startLocalEngine(
     baseUrl: `${engine.baseUrl}/v2`,
     apiKey,
     keySource: 'local',
+    concurrency: localConcurrency(),
+    local: engine.local,
     close: () => engine.close(),
     setToolPaths: (paths) => engine.setToolPaths(paths),
   };
@@ -98,5 +134,5 @@ export async function localEngineKey(secrets: KeyStore, dataDir: string): Promis
 }
 
 export function remoteProvider(kind: Provider['kind'], baseUrl: string, apiKey: string, keySource: Provider['keySource'] = 'flag'): Provider {
-  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, keySource, close: async () => {} };
+  return { kind, baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, keySource, concurrency: REMOTE_CONCURRENCY, close: async () => {} };
 }

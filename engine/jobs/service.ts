@@ -64,6 +64,7 @@ export interface RunnerHooks {
 
 export class JobService {
   private active = new Set<string>();
+  private finishListeners = new Set<(jobId: string) => void>();
   hooks!: RunnerHooks;
   private idem;
 
@@ -408,6 +409,19 @@ export class JobService {
     this.setStatus(job, code, info);
     // The inputs did their work: their files go now, not at the job's expiry.
     void fs.promises.rm(path.join(this.jobDir(job.id), 'inputs'), { recursive: true, force: true }).catch(() => {});
+    // After the state change is saved (the store flushes before any answer); never inside it.
+    if (this.finishListeners.size) {
+      const listeners = [...this.finishListeners];
+      setImmediate(() => {
+        for (const l of listeners) {
+          try {
+            l(job.id);
+          } catch {
+            /* a listener's failure is its own */
+          }
+        }
+      });
+    }
   }
 
   /** The output was delivered completely and the engine keeps nothing it served (deleteServedOutputs). */
@@ -419,6 +433,12 @@ export class JobService {
     out.status = 'disabled';
     this.touch(job);
     void fs.promises.rm(path.dirname(file), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Tells `listener` the id of every job that ends from now on (in-process clients). */
+  onFinish(listener: (jobId: string) => void): () => void {
+    this.finishListeners.add(listener);
+    return () => this.finishListeners.delete(listener);
   }
 
   addError(job: JobRecord, err: UserMessage): void {

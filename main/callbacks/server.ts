@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../log';
 import { BodyError, readBody } from './body';
@@ -100,6 +100,8 @@ const ProbeBody = z.object({ probe: z.string().regex(/^[0-9a-f]{32}$/) }).strict
 export async function startCallbackServer(opts: CallbackServerOptions): Promise<CallbackServer> {
   const limits = { ...defaultLimits, ...opts.limits };
   const host = opts.host ?? '127.0.0.1';
+  // Loaded here, not at the top: most runs poll and never start this server, and express is slow to load.
+  const { default: express } = await import('express');
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

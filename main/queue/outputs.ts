@@ -77,10 +77,10 @@ function statId(p: string): OutputRecord['before'] {
 
 /**
  * Picks and claims the path for one output under `policy`. The claim is recorded (claims table
- * and the item's outputs, through `record`) in one transaction before the placeholder is created,
- * so after a crash the path is known to be this item's.
+ * and the item's outputs, through `record`) in one transaction, on disk before the placeholder is
+ * created (or the result written), so after a crash the path is known to be this item's.
  */
-export function claimOutputPath(
+export async function claimOutputPath(
   store: QueueStore,
   item: Pick<ItemRow, 'id' | 'batchId'>,
   dir: string,
@@ -88,7 +88,7 @@ export function claimOutputPath(
   ext: string,
   policy: ConflictPolicy,
   record: (claim: ClaimResult) => void,
-): ClaimResult {
+): Promise<ClaimResult> {
   fs.mkdirSync(dir, { recursive: true });
   for (let n = 0; n < 10_000; n++) {
     const name = n === 0 ? `${stem}${ext}` : `${stem} (${n})${ext}`;
@@ -97,13 +97,13 @@ export function claimOutputPath(
     const owner = store.claimOwner(key);
     if (owner?.itemId === item.id) {
       const result: ClaimResult = { kind: 'claimed', path: p, before: null };
-      store.tx(() => record(result));
+      await store.txDurable(() => record(result));
       return result;
     }
     if (policy === 'overwrite') {
       if (owner && claimIsLive(store, owner, item.batchId)) continue; // another item of ours writes it
       const result: ClaimResult = { kind: 'claimed', path: p, before: statId(p) };
-      store.tx(() => {
+      await store.txDurable(() => {
         if (owner) store.takeOverClaim(key, p, item.id, item.batchId);
         else store.insertClaim(key, p, item.id, item.batchId);
         record(result);
@@ -113,13 +113,13 @@ export function claimOutputPath(
     if (owner || exists(p)) {
       if (policy === 'skip') {
         const result: ClaimResult = { kind: 'skipped', path: p };
-        store.tx(() => record(result));
+        store.txAfter(() => record(result)); // nothing is written for a skip
         return result;
       }
       continue;
     }
     const result: ClaimResult = { kind: 'claimed', path: p, before: null };
-    const inserted = store.tx(() => {
+    const inserted = await store.txDurable(() => {
       if (!store.insertClaim(key, p, item.id, item.batchId)) return false;
       record(result);
       return true;
@@ -127,12 +127,12 @@ export function claimOutputPath(
     if (!inserted) continue;
     if (createPlaceholder(p)) return result;
     // Someone else created the file between our check and now: give the name up, try the next.
-    store.tx(() => {
+    store.txAfter(() => {
       store.db.prepare('DELETE FROM queue_claims WHERE path_key = ? AND item_id = ?').run(key, item.id);
     });
     if (policy === 'skip') {
       const skipped: ClaimResult = { kind: 'skipped', path: p };
-      store.tx(() => record(skipped));
+      store.txAfter(() => record(skipped));
       return skipped;
     }
   }

@@ -26,6 +26,7 @@ import type { Db } from '../db';
 import type { EventBus } from '../events';
 import { silentLogger, type Logger } from '../log';
 import { classify } from './classify';
+import type { LocalEngineAccess } from '../provider';
 import { ConversionsCache } from './conversions';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
@@ -53,7 +54,8 @@ export const DEFAULT_MAX_TRANSFERS = 8;
 const MAX_CONVERSIONS_PER_JOB = 10;
 
 export interface QueueSettingsPort {
-  get(): { concurrency: number; outputDir: string | null; conflictPolicy: ConflictPolicy };
+  /** `concurrency` unset: the provider's default applies. */
+  get(): { concurrency?: number; outputDir: string | null; conflictPolicy: ConflictPolicy };
 }
 
 export interface QueueOptions {
@@ -74,6 +76,10 @@ export interface QueueOptions {
   destinations?: DestinationsPort | null;
   /** Jobs in flight; overrides the settings. */
   concurrency?: number;
+  /** Jobs in flight when neither `concurrency` nor the settings say (the provider's choice). */
+  defaultConcurrency?: number;
+  /** The in-process engine's shortcuts (files by path, job ends announced); absent for a remote API. */
+  local?: LocalEngineAccess | null;
   /** Conflict policy for new items; overrides the settings. */
   conflictPolicy?: ConflictPolicy;
   /** Output folder for items without one; overrides the settings' outputDir. */
@@ -174,6 +180,7 @@ export class Queue {
       gate: this.gate,
       rhythm: opts.poll,
       maxConcurrentPolls: 16,
+      announced: Boolean(opts.local),
       log: (m) => this.log.info(m),
       now: this.now,
     });
@@ -183,7 +190,7 @@ export class Queue {
         store: this.store,
         gate: this.gate,
         run: (unitId, signal) => runUnit(this.deps, unitId, signal),
-        concurrency: opts.concurrency ?? opts.settings?.get().concurrency ?? DEFAULT_CONCURRENCY,
+        concurrency: opts.concurrency ?? opts.settings?.get().concurrency ?? opts.defaultConcurrency ?? DEFAULT_CONCURRENCY,
         log: (m) => this.log.info(m),
         now: this.now,
       },
@@ -213,10 +220,17 @@ export class Queue {
       now: this.now,
       limits: opts.limits,
       apiReachable: () => this.client.getContracts().then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
+      local: opts.local ?? null,
     };
-    this.unsubscribe = opts.events.on('settings', (s) => {
+    const offSettings = opts.events.on('settings', (s) => {
       if (opts.concurrency === undefined && s.concurrency !== this.scheduler.concurrency) this.setConcurrency(s.concurrency);
     });
+    // The in-process engine says when a job ends: read it at once, as a callback would make us.
+    const offJobEnd = opts.local?.onJobEnd((jobId) => this.hintJob(jobId));
+    this.unsubscribe = () => {
+      offSettings();
+      offJobEnd?.();
+    };
     // Unfinished work from before (a crash, a reboot) continues right away.
     if (this.conversions.isStale()) void this.conversions.refresh().catch(() => {});
     this.scheduler.pump();
@@ -278,6 +292,9 @@ export class Queue {
       if (unit.phase !== 'finished' && !this.scheduler.isRunning(unit.id)) {
         this.store.updateUnit(unit.id, { nextAt: 0 });
         this.scheduler.pump();
+      } else if (unit.phase !== 'finished') {
+        // Its runner is between phases and not watching yet: the watch it starts reads at once.
+        this.watcher.keepHint(jobId);
       }
       return 'known';
     }

@@ -21,6 +21,8 @@ import type { Api2ConvertClient } from '../api/client';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
 import { ConflictError } from '../api/errors';
 import type { Logger } from '../log';
+import type { LocalEngineAccess } from '../provider';
+import { attachLocalFile, takeLocalOutput } from './local-files';
 import { ItemFailure, classify, jobFailure } from './classify';
 import type { Gate } from './gate';
 import { claimOutputPath, finishedOnDisk, outputDir, outputExt, outputStem, pathKey, releaseOutputs } from './outputs';
@@ -95,6 +97,8 @@ export interface RunnerDeps {
   limits?: { maxOutputs?: number; maxDownloadBytes?: number };
   /** Whether the API answers now (after a download could not reach the output's host). */
   apiReachable?: () => Promise<boolean>;
+  /** The in-process engine's shortcuts: files handed over by path instead of uploaded and downloaded. */
+  local?: LocalEngineAccess | null;
 }
 
 /** Most outputs one conversion may have before the item fails (a hostile API must not write thousands). */
@@ -280,7 +284,8 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
     }
   }
   if (going.length === 0) return;
-  d.store.tx(() => {
+  // Write-ahead for the creation: the frozen conversions are on disk before the POST is sent.
+  await d.store.txDurable(() => {
     going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
     d.store.updateUnit(unit.id, { phase: 'creating' });
   });
@@ -316,7 +321,9 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
   d.jobs.set(unit.id, job);
   d.fresh.add(unit.id);
   const next = source.kind === 'file' ? 'uploading' : 'converting';
-  d.store.tx(() => {
+  // The creation is repeatable (same Idempotency-Key: the API replays the job, and the upload
+  // phase looks at the job's inputs before sending), so this record waits for no disk sync.
+  d.store.txAfter(() => {
     d.store.updateUnit(unit.id, { phase: next, remoteId: job.id, server: job.server ?? null });
     for (const item of convItems) {
       const convId = job.conversion[item.convIndex!]?.id ?? null;
@@ -337,16 +344,17 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
     // Resumed or retried: what did the server get before?
     job = await d.client().getJob(unit.remoteId!, { signal });
     d.jobs.set(unit.id, job);
-    const status = job.status.code.toLowerCase();
-    const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
-    if (!['incomplete', 'created'].includes(status)) {
-      recordPhase(d, unit, live, 'converting');
-      return;
-    }
-    if (uploaded) {
-      recordPhase(d, unit, live, 'starting');
-      return;
-    }
+  }
+  // Also for a fresh job document: a replayed creation returns the job as it is now.
+  const status = job.status.code.toLowerCase();
+  const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
+  if (!['incomplete', 'created'].includes(status)) {
+    recordPhase(d, unit, live, 'converting');
+    return;
+  }
+  if (uploaded) {
+    recordPhase(d, unit, live, 'starting');
+    return;
   }
   const token = job.token;
   const server = job.server ?? unit.server;
@@ -355,7 +363,8 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: 0, bytesUpTotal: check.size });
   const release = await d.uploads.acquire(signal);
   try {
-    await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+    if (d.local) await attachLocalFile(d.local, { id: job.id, token }, source.path);
+    else await d.client().uploadFile({ id: job.id, server, token }, source.path, {
       filename: path.basename(source.path),
       uploadUuid: unit.uploadUuid,
       chunkSize: d.chunkSize,
@@ -368,14 +377,21 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   } finally {
     release();
   }
-  d.store.tx(() => {
+  if (d.local) {
+    // In-process: start the job right away and record both steps at once. A crash before that
+    // record resumes in 'uploading', which reads the job first (input there → start; started → wait).
+    await start(d, unit, live, signal, { bytesUp: check.size, bytesUpTotal: check.size });
+    return;
+  }
+  // A crash before this record resumes in 'uploading', which reads the job's inputs first.
+  d.store.txAfter(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
     d.store.updateUnit(unit.id, { phase: 'starting' });
   });
   d.touch(ids, unit.batchId);
 }
 
-async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
+async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal, uploaded?: { bytesUp: number; bytesUpTotal: number }): Promise<void> {
   let job: Job;
   try {
     job = await d.client().patchJob(unit.remoteId!, { process: true }, { signal });
@@ -386,13 +402,15 @@ async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abor
   }
   d.jobs.set(unit.id, job);
   d.limiter.success();
-  recordPhase(d, unit, live, 'converting');
+  recordPhase(d, unit, live, 'converting', uploaded);
 }
 
 async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   // Unknown after a restart (no job read yet): poll normally; the first read tells the watcher.
   const viaCallback = Boolean(d.jobs.get(unit.id)?.callback);
-  const job = await d.watcher.wait(unit.remoteId!, { signal, viaCallback, onUpdate: (j) => markDelivering(d, unit, j) });
+  // The in-process engine announces job ends; one that ended before this process listened is read at once.
+  const immediate = Boolean(d.local) && !d.jobs.has(unit.id);
+  const job = await d.watcher.wait(unit.remoteId!, { signal, viaCallback, immediate, onUpdate: (j) => markDelivering(d, unit, j) });
   d.jobs.set(unit.id, job);
   const status = job.status.code.toLowerCase();
   if (status !== 'completed') {
@@ -407,7 +425,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
     return;
   }
   const downloading: string[] = [];
-  d.store.tx(() => {
+  d.store.txAfter(() => {
     for (const item of d.store.itemsOfUnit(unit.id)) {
       if (isTerminalItem(item.state)) continue;
       const conv = job.conversion.find((c) => c.id && c.id === item.convId) ?? job.conversion[item.convIndex ?? 0];
@@ -456,7 +474,12 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
   for (const item of live) {
     if (item.state !== 'downloading') continue;
     try {
-      await downloadItem(d, job, item, single, signal);
+      const finish = await downloadItem(d, job, item, single, signal);
+      d.store.txAfter(() => {
+        finish();
+        // The unit's last item: the unit ends in the same transaction.
+        if (d.store.itemsOfUnit(unit.id).every((i) => isTerminalItem(i.state))) finishUnit(d, unit);
+      });
     } catch (err) {
       const v = classify(err);
       if (v.kind === 'offline' && (await d.apiReachable?.())) {
@@ -476,7 +499,8 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
   }
 }
 
-async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: boolean, signal: AbortSignal): Promise<void> {
+/** Puts the item's results in place; resolves with the item's final record, for the caller's transaction. */
+async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: boolean, signal: AbortSignal): Promise<() => void> {
   const outs = outputsFor(job, item, single);
   const dir = outputDir(item);
   if (!dir) throw new Error('no output folder for a folder destination');
@@ -492,7 +516,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     if (!rec) {
       const ext = outputExt(item.target ?? 'out', out.filename);
       const name = outs.length > 1 ? `${stem}-${k + 1}` : stem;
-      const claim = claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
+      const claim = await claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
         records.push({ outputId: out.id, path: c.path, done: c.kind === 'skipped', skipped: c.kind === 'skipped' || undefined, before: c.kind === 'claimed' ? c.before : undefined });
         persist();
       });
@@ -511,7 +535,8 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     const release = await d.downloads.acquire(signal);
     let got: { size: number };
     try {
-      got = await d.client().downloadOutput(out, rec.path!, {
+      if (d.local) got = await takeLocalOutput(d.local, job, out, rec.path!);
+      else got = await d.client().downloadOutput(out, rec.path!, {
         signal,
         maxBytes: d.limits?.maxDownloadBytes,
         onProgress: (n) => {
@@ -524,10 +549,14 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     }
     received += got.size;
     rec.done = true;
-    d.store.updateItem(item.id, { outputs: records, bytesDown: received });
+    // The result is in place (a crash before this record finds it on disk): no disk sync waited for.
+    if (k < outs.length - 1) d.store.txAfter(() => d.store.updateItem(item.id, { outputs: records, bytesDown: received }));
   }
   const allSkipped = records.length > 0 && records.every((r) => r.skipped);
-  finishItem(d, item, 'done', records, allSkipped ? skippedNote(records[0].path!) : null);
+  return () => {
+    d.store.updateItem(item.id, { bytesDown: received });
+    finishItem(d, item, 'done', records, allSkipped ? skippedNote(records[0].path!) : null);
+  };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -582,11 +611,12 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
   if (changed.length) d.touch(changed, unit.batchId);
 }
 
-function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting'): void {
+function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', extra?: { bytesUp: number; bytesUpTotal: number }): void {
   const state = STATE_FOR_PHASE[phase];
-  d.store.tx(() => {
+  // Records what the API already said (the job's inputs or status): repeatable, no disk sync waited for.
+  d.store.txAfter(() => {
     d.store.updateUnit(unit.id, { phase });
-    for (const item of live) if (item.state !== state) d.store.updateItem(item.id, { state });
+    for (const item of live) if (item.state !== state || extra) d.store.updateItem(item.id, { state, ...extra });
   });
   d.touch(live.map((i) => i.id), unit.batchId);
 }
@@ -604,13 +634,13 @@ export function failItems(d: Pick<RunnerDeps, 'store' | 'touch' | 'progress' | '
 }
 
 function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: OutputRecord[], note: ItemError | null): void {
-  d.store.updateItem(item.id, { state, outputs, error: note });
+  d.store.txAfter(() => d.store.updateItem(item.id, { state, outputs, error: note }));
   d.progress.delete(item.id);
   d.touch([item.id], item.batchId);
 }
 
 export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
-  d.store.updateUnit(unit.id, { phase: 'finished' });
+  d.store.txAfter(() => d.store.updateUnit(unit.id, { phase: 'finished' }));
   const job = d.jobs.get(unit.id);
   d.jobs.delete(unit.id);
   d.fresh.delete(unit.id);

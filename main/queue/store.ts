@@ -4,6 +4,7 @@
  * so a recorded step is on disk when the call returns).
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { BatchCounts, ItemState } from '../../preload/contract';
 import { migrate, type Db } from '../db';
 import { queueMigrations } from './schema';
@@ -51,6 +52,51 @@ interface UnitDbRow {
 }
 
 export const newId = (): string => crypto.randomUUID();
+
+/**
+ * Group commit for the write-ahead log: `sync()` resolves once every transaction committed before
+ * the call is on disk. A sync already under way may have missed the newest commits, so callers
+ * arriving meanwhile share the one that starts after it. (fdatasync flushes the file whichever
+ * descriptor wrote it; a log that a checkpoint removed has its content synced in the database.)
+ */
+class WalSync {
+  private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+
+  constructor(private readonly file: string) {}
+
+  sync(): Promise<void> {
+    if (!this.running) return (this.running = this.run());
+    this.next ??= this.running.then(
+      () => this.startNext(),
+      () => this.startNext(),
+    );
+    return this.next;
+  }
+
+  private startNext(): Promise<void> {
+    this.next = null;
+    return (this.running = this.run());
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const handle = await fs.promises.open(this.file, 'r+').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      if (handle) {
+        try {
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}
 
 const ACTIVE_STATES = new Set<ItemState>(['creating', 'uploading', 'converting', 'downloading', 'delivering']);
 
@@ -170,11 +216,19 @@ export class QueueStore {
   private seq: number;
   private readonly s;
   private readonly patchCache = new Map<string, { run(...params: unknown[]): unknown }>();
+  /** The connection's `synchronous` level (2 = FULL), restored after each `txAfter`. */
+  private readonly syncLevel: number;
+  /** Syncs the write-ahead log for `txDurable` (null: not in WAL mode on a file, or not synced per commit anyway). */
+  private readonly walSync: WalSync | null;
 
   constructor(readonly db: Db, private readonly now: () => number = Date.now) {
     migrate(db, 'queue', queueMigrations);
     const maxSeq = db.prepare('SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)').get() as { m: number | null };
     this.seq = maxSeq.m ?? 0;
+    this.syncLevel = Number((db.prepare('PRAGMA synchronous').get() as { synchronous?: number } | undefined)?.synchronous ?? 2);
+    const journal = String((db.prepare('PRAGMA journal_mode').get() as { journal_mode?: string } | undefined)?.journal_mode ?? '');
+    const file = (db as { name?: unknown }).name;
+    this.walSync = journal.toLowerCase() === 'wal' && this.syncLevel > 1 && typeof file === 'string' && file && file !== ':memory:' ? new WalSync(`${file}-wal`) : null;
     this.s = {
       insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at, api_base_url, api_key_source) VALUES (?, ?, ?, ?, ?)'),
       batch: db.prepare('SELECT id, created_at FROM queue_batches WHERE id = ?'),
@@ -225,6 +279,37 @@ export class QueueStore {
 
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * A transaction that records what already happened, with no side effect waiting on it (an
+   * answer received, a result in place): committed without waiting for the disk. It survives a
+   * crash of the process like any commit, and is on disk at the latest with the next `tx()`, whose
+   * sync of the write-ahead log carries everything before it; only a power loss in between can
+   * lose it, and then the step it records runs again, which every such step allows. A record
+   * that must precede a side effect (the write-ahead rule) uses `tx()`.
+   */
+  txAfter<T>(fn: () => T): T {
+    if (this.db.inTransaction || this.syncLevel <= 1) return this.tx(fn);
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return this.tx(fn);
+    } finally {
+      this.db.exec(`PRAGMA synchronous = ${this.syncLevel}`);
+    }
+  }
+
+  /**
+   * A write-ahead record: a transaction that is on disk before the returned promise resolves, so
+   * the side effect it announces can follow. Committed at once (other runners see it), then the
+   * write-ahead log is synced off the main thread — one sync serving every record committed
+   * while it waited (group commit) — instead of a sync inside each commit that blocks the process.
+   */
+  async txDurable<T>(fn: () => T): Promise<T> {
+    if (!this.walSync || this.db.inTransaction) return this.tx(fn);
+    const result = this.txAfter(fn);
+    await this.walSync.sync();
+    return result;
   }
 
   // ---- batches -----------------------------------------------------------------------------

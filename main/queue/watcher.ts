@@ -47,6 +47,11 @@ export interface WatcherOptions {
   maxConcurrentPolls?: number;
   log?: (message: string) => void;
   now?: () => number;
+  /**
+   * Every job's end is announced through `hint` (the in-process engine): reads are only a safety
+   * net, every `maxMs`.
+   */
+  announced?: boolean;
 }
 
 const HINT_TTL_MS = 10 * 60_000;
@@ -167,6 +172,7 @@ export class JobWatcher {
 
   private firstDelay(viaCallback: boolean): number {
     if (this.callbackMode && viaCallback) return this.rhythm.safetyMs;
+    if (this.opts.announced) return this.rhythm.maxMs;
     const typical = this.typicalMs;
     if (typical === null) return this.rhythm.initialMs;
     return Math.min(Math.max(this.rhythm.firstMinMs, Math.round(typical)), this.rhythm.maxMs);
@@ -216,7 +222,7 @@ export class JobWatcher {
         return;
       }
       w.lastPollAt = pollStart;
-      const interval = this.callbackMode && w.viaCallback ? this.rhythm.safetyMs : w.delay;
+      const interval = this.callbackMode && w.viaCallback ? this.rhythm.safetyMs : this.opts.announced ? this.rhythm.maxMs : w.delay;
       w.delay = Math.min(Math.round(w.delay * this.rhythm.factor), this.rhythm.maxMs);
       w.nextAt = rehint() ? this.now() : this.now() + interval;
     } catch (err) {

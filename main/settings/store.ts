@@ -6,9 +6,9 @@ import { ConflictPolicy, ProviderKind, type SettingsPatch } from '../../preload/
 /** Persisted, non-secret settings. Secrets (API key, tunnel token) live in the keychain only. */
 export const StoredSettings = z.object({
   provider: ProviderKind.default('local'),
-  // Chosen by measurement (bench/queue-concurrency.ts: 64 jobs in flight beat 16 and 32, 128 gained
-  // nothing); an API that allows fewer answers 429 and the queue lowers its limit by itself.
-  concurrency: z.number().int().min(1).max(64).default(64),
+  // The user's choice of jobs in flight; unset, the provider chooses (main/provider.ts: measured
+  // for the in-process engine, latency-driven for a remote API).
+  concurrency: z.number().int().min(1).max(64).optional(),
   outputDir: z.string().nullable().default(null),
   conflictPolicy: ConflictPolicy.default('rename'),
   callbackPublicUrl: z.string().url().nullable().default(null),

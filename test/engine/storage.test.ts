@@ -37,8 +37,8 @@ async function engineFor(dataDir: string, deleteServedOutputs: boolean): Promise
   return { engine, apiKey, dataDir, port: Number(new URL(engine.baseUrl).port), api: `${engine.baseUrl}/v2` };
 }
 
-async function convertAll(te: TestEngine, files: string[]) {
-  const q = openQueue(te, tmpDir('storage-data'));
+async function convertAll(te: TestEngine, files: string[], local = false) {
+  const q = openQueue(te, tmpDir('storage-data'), local ? { local: te.engine.local } : {});
   try {
     const r = await q.queue.add({ items: files.map((f) => ({ source: { kind: 'file' as const, path: f } })), target: 'png' });
     q.queue.start({ batchId: r.batchId });
@@ -57,6 +57,17 @@ describe('engine storage', () => {
     const te = await engineFor(dir, true);
     await convertAll(te, files);
     await new Promise((r) => setTimeout(r, 300)); // deletions are not awaited by the response
+    expect(filesUnder(dir)).toEqual([]);
+  });
+
+  it('…also when Convoy takes the results by path (the in-process shortcut, no download)', async () => {
+    const files = await makeImages(tmpDir('storage-src'), 3, { size: 64 });
+    const dir = tmpDir('storage-engine');
+    const te = await engineFor(dir, true);
+    const downloads = () => Object.entries(te.engine.stats().byRoute).filter(([route]) => /download/i.test(route)).reduce((n, [, c]) => n + c, 0);
+    await convertAll(te, files, true);
+    expect(downloads()).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
     expect(filesUnder(dir)).toEqual([]);
   });
 

@@ -8,7 +8,7 @@
 import { Api2ConvertClient } from '../../api/index';
 import { registerSecret } from '../../log';
 import { resolveDataDir } from '../../paths';
-import { localEngineKey, startLocalEngine, type Provider } from '../../provider';
+import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from '../../provider';
 import { SettingsStore } from '../../settings/store';
 import { UsageError, type CliIO } from '../cli-types';
 import { cliApiKey, cliSecretStore } from './api-key';
@@ -44,7 +44,7 @@ export async function openApiSession(values: { engine?: string; 'api-key'?: stri
   let provider: Provider;
   if (found) {
     registerSecret(found.key);
-    provider = { kind: 'api2convert', baseUrl: engine ?? settings.get().apiBaseUrl, apiKey: found.key, keySource: found.source, close: async () => {} };
+    provider = remoteProvider('api2convert', engine ?? settings.get().apiBaseUrl, found.key, found.source);
   } else {
     const secrets = await cliSecretStore(dataDir, io.env);
     provider = await startLocalEngine(dataDir, { apiKey: await localEngineKey(secrets, dataDir) });
