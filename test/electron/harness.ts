@@ -24,6 +24,11 @@ export function buildApp(): string {
   return out;
 }
 
+/** Adds the CLI bundle (`npm run build` makes both) to a build made by `buildApp`. */
+export function buildCli(out: string): void {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-cli.mjs'), path.join(out, 'cli')], { cwd: root, stdio: 'pipe' });
+}
+
 export interface Recorded {
   kind: string;
   data: unknown;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from './harness';
+import { buildApp, buildCli } from './harness';
 
 const root = path.resolve(__dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -49,6 +49,7 @@ let builderLog = '';
 beforeAll(() => {
   addonBefore = sha(addon);
   const build = buildApp();
+  buildCli(build);
   stage = path.join(path.dirname(build), `stage-${path.basename(build)}`);
   fs.mkdirSync(stage);
   fs.renameSync(build, path.join(stage, 'dist'));
@@ -88,7 +89,8 @@ function sizeOf(dir: string): number {
 describe('the Linux package (electron-builder --linux dir)', () => {
   it('holds only runtime files: the built bundles and production dependencies', () => {
     const files = asarFiles();
-    for (const f of ['/dist/main/index.js', '/dist/preload/index.cjs', '/dist/renderer/index.html', '/dist/icons/drag.png', '/package.json']) {
+    // The CLI comes as its built bundle, never as TypeScript run through tsx.
+    for (const f of ['/dist/main/index.js', '/dist/preload/index.cjs', '/dist/renderer/index.html', '/dist/icons/drag.png', '/dist/cli/convoy.mjs', '/package.json']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
