@@ -149,8 +149,8 @@ describe.each(providers)('convoy convert --input-cloud $name', (p) => {
     const images = manyDoc.items.filter((i: { source: string }) => i.source.endsWith('.jpg'));
     expect(images).toHaveLength(5);
     for (let i = 0; i < 5; i++) expect(await isPng(path.join(work, 'many', `p${i}.png`))).toBe(true);
-    // S3's prefix also holds a text file, which fails on its own (exit 1); the others are all images.
-    expect(many.code, many.stderr).toBe(p.name === 'amazons3' ? 6 : 0); // 6: conversion failed (the official exit-code table)
+    // S3's prefix also holds a text file, which fails on its own (exit 6, conversion failed); the others are all images.
+    expect(many.code, many.stderr).toBe(p.name === 'amazons3' ? 6 : 0);
 
     const wrong = credsFile(work, 'wrong.json', p.wrong());
     const refused = await runCli(['convert', ...inputArgs(p, 'file=one.jpg', wrong), '--to', 'png', '--out-dir', path.join(work, 'x'), '--data-dir', data], { env });
