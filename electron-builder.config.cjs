@@ -26,7 +26,21 @@ module.exports = {
   directories: { output: 'release', buildResources: 'build' },
   // Only what runs: the built bundles (main, preload, renderer, CLI, icons) and package.json;
   // production dependencies are added by electron-builder; the renderer's libraries are bundled.
-  files: ['dist/**', '!dist/**/*.map', 'package.json', '!node_modules/better-sqlite3/**', '!node_modules/**/{test,tests,docs,example,examples}/**', '!node_modules/**/*.{md,map,ts,cc,h,c,gyp}', '!node_modules/**/*.d.ts'],
+  files: [
+    'dist/**',
+    '!dist/**/*.map',
+    'package.json',
+    '!node_modules/better-sqlite3/**',
+    '!node_modules/**/{test,tests,docs,example,examples}/**',
+    '!node_modules/**/*.{md,map,ts,cc,h,c,gyp}',
+    '!node_modules/**/*.d.ts',
+    // Builds for other runtimes that Node/Electron never load: browser and React Native bundles,
+    // pdf-lib's UMD/ESM/TypeScript copies (Node takes its cjs), the Bare runtime's modules (tar-stream
+    // maps them only under the "bare" condition).
+    '!node_modules/**/dist/{browser,react-native}/**',
+    '!node_modules/pdf-lib/{dist,es,src,ts3.4}/**',
+    '!node_modules/bare-*/**',
+  ],
   asarUnpack: ['**/node_modules/sharp/**', '**/node_modules/@img/**', '**/node_modules/@napi-rs/**', '**/node_modules/@ngrok/**'],
   npmRebuild: false,
   nodeGypRebuild: false,

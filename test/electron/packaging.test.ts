@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, buildCli } from './harness';
+import sharp from 'sharp';
+import { buildApp, buildCli, electronNode, hasElectronNode, NO_ELECTRON_NODE_MESSAGE, startApp } from './harness';
 
 const root = path.resolve(__dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -131,6 +132,39 @@ describe('the Linux package (electron-builder --linux dir)', () => {
     console.log(`package size: resources ${(bytes / 1024 ** 2).toFixed(1)} MiB (app.asar ${(fs.statSync(path.join(unpacked, 'resources', 'app.asar')).size / 1024 ** 2).toFixed(1)} MiB + unpacked natives), Electron itself not counted`);
     expect(bytes).toBeLessThan(60 * 1024 ** 2);
   });
+
+  it.skipIf(!hasElectronNode)('starts from its own files under Electron\u2019s Node and converts (webp, pdf, tar): nothing it needs was left out', async () => {
+    const app = path.join(stage, 'extracted');
+    require(path.join(root, 'node_modules', '@electron', 'asar')).extractAll(path.join(unpacked, 'resources', 'app.asar'), app);
+    expect(fs.existsSync(path.join(app, 'node_modules', 'better-sqlite3'))).toBe(false);
+    const dataDir = path.join(stage, 'data');
+    const src = path.join(stage, 'in.png');
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 50, b: 50 } } }).png().toFile(src);
+    const run = startApp({ build: path.join(app, 'dist'), dataDir, node: electronNode, cwd: app });
+    try {
+      await run.ready();
+      const out = path.join(stage, 'out');
+      fs.mkdirSync(out);
+      await run.invoke('settings.update', { outputDir: out });
+      for (const target of ['webp', 'pdf', 'tar']) {
+        const added = (await run.invoke('queue.add', { items: [{ source: { kind: 'file', path: src } }], target })) as { ok: true; value: { itemIds: string[] } };
+        await run.invoke('queue.start', { itemIds: added.value.itemIds });
+      }
+      for (let i = 0; ; i++) {
+        const st = (await run.invoke('queue.status')) as { ok: true; value: { totals: { done: number; failed: number } } };
+        if (st.value.totals.done + st.value.totals.failed === 3) {
+          expect(st.value.totals.failed, run.stderr()).toBe(0);
+          break;
+        }
+        if (i > 600) throw new Error(`not finished: ${JSON.stringify(st)}\n${run.stderr()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(fs.readdirSync(out).sort()).toEqual(['in.pdf', 'in.tar', 'in.webp']);
+    } finally {
+      run.kill();
+    }
+  }, 180_000);
+  if (!hasElectronNode) console.warn(NO_ELECTRON_NODE_MESSAGE);
 
   it('leaves node_modules as Node needs it: the Node build of better-sqlite3 is untouched and still loads', () => {
     expect(sha(addon)).toBe(addonBefore);
