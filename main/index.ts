@@ -32,7 +32,7 @@ import { answerAppRequest, APP_PAGE_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES } fro
 import { menuTemplate } from './electron/menu';
 import { ELECTRON_CSP, isAppUrl, isSafeExternalUrl, windowOptions } from './electron/security';
 import { describeStartupError } from './electron/startup-error';
-import { RunProgress } from './electron/taskbar';
+import { RunTracker } from './electron/taskbar';
 import { createUpdater } from './electron/updater';
 import { fitToDisplays, loadWindowState, saveWindowState } from './electron/window-state';
 import { createLogger } from './log';
@@ -57,7 +57,8 @@ let coreWaiters: Array<() => void> = [];
 let win: BrowserWindow | null = null;
 let stopForwarding: (() => void) | null = null;
 const opened = new PendingOpens();
-const runProgress = new RunProgress();
+const run = new RunTracker();
+let runEndTimer: NodeJS.Timeout | undefined;
 /** The user agreed to quit mid-batch (or nothing was running). */
 let quitConfirmed = false;
 /** The core has closed; the next quit goes through. */
@@ -263,18 +264,31 @@ function desktopBridge() {
 /** Wires the ready core to the window, the taskbar and notifications. */
 function attachCore(ready: Core) {
   if (win) stopForwarding = forwardEvents(ready.events, win.webContents);
-  ready.events.on('queueStatus', (status) => {
-    const state = runProgress.update(status, ready.queue.unfinishedCount());
+  const refresh = () => {
+    const unfinished = ready.queue.unfinishedCount();
+    const state = run.state(ready.queue.status(), unfinished);
     if (win && !win.isDestroyed()) win.setProgressBar(state.progress, { mode: state.mode });
     app.setBadgeCount(state.badge);
-    if (state.ended) notifyRunEnded(ready, state.ended);
+    // The run has ended when nothing is in flight for a moment (the last item events may trail).
+    clearTimeout(runEndTimer);
+    if (unfinished === 0) {
+      runEndTimer = setTimeout(() => {
+        const ended = run.takeEnded(ready.queue.unfinishedCount());
+        if (ended) notifyRunEnded(ready, ended);
+      }, 800);
+    }
+  };
+  ready.events.on('items', ({ items, removed }) => {
+    run.noteItems(items, removed);
+    refresh();
   });
+  ready.events.on('queueStatus', refresh);
 }
 
 /** One system notification per run (what a Start began), when the window is not in front. */
 function notifyRunEnded(ready: Core, counts: { done: number; failed: number; canceled: number }) {
   if (!ready.settings.get().notifyOnBatchEnd || !Notification.isSupported()) return;
-  if (counts.done + counts.failed + counts.canceled === 0) return;
+  if (counts.done + counts.failed === 0) return; // only cancellations: nothing to tell
   if (win && !win.isDestroyed() && win.isFocused()) return; // the window's result summary says it
   const parts = [`${counts.done} converted`, counts.failed ? `${counts.failed} failed` : '', counts.canceled ? `${counts.canceled} canceled` : ''];
   const note = new Notification({ title: counts.failed ? 'Convoy: finished with errors' : 'Convoy: conversions finished', body: parts.filter(Boolean).join(' · ') });

@@ -1,9 +1,11 @@
 /**
  * What the taskbar / dock shows about the queue: a progress bar for the current run and a badge
- * with how many of its items are left. The run is what was started since the queue was last idle,
- * so finished batches from earlier days don't count. Pure over the queue's numbers: tested in Node.
+ * with how many of its items are left, and, when the run ends, what became of it (for the one
+ * notification). The run is what was started since the queue was last idle; its items are known
+ * from the queue's item events, so finished batches from earlier days don't count and a
+ * conversion faster than the (coalesced) status events is still counted. Pure: tested in Node.
  */
-import type { QueueStatus } from '../../preload/contract';
+import type { ItemState, ItemView, QueueStatus } from '../../preload/contract';
 
 export interface TaskbarState {
   /** 0..1 while work is in flight; -1 removes the bar. */
@@ -12,32 +14,45 @@ export interface TaskbarState {
   mode: 'normal' | 'error' | 'paused';
   /** Items of this run not yet finished (0 clears the badge). */
   badge: number;
-  /** Set once, when a run has just ended: what became of its items. */
-  ended?: { done: number; failed: number; canceled: number };
 }
 
-export class RunProgress {
-  private base: { done: number; failed: number; canceled: number } | null = null;
+export interface RunOutcome {
+  done: number;
+  failed: number;
+  canceled: number;
+}
 
-  /**
-   * `unfinished`: items started and not yet finished (the queue's `unfinishedCount()`).
-   */
-  update(status: Pick<QueueStatus, 'connection' | 'totals'>, unfinished: number): TaskbarState {
-    const { totals } = status;
-    const inRun = (base: NonNullable<RunProgress['base']>) => ({
-      done: Math.max(0, totals.done - base.done),
-      failed: Math.max(0, totals.failed - base.failed),
-      canceled: Math.max(0, totals.canceled - base.canceled),
-    });
-    if (unfinished === 0) {
-      const ended = this.base ? inRun(this.base) : undefined;
-      this.base = null;
-      return { progress: -1, mode: 'normal', badge: 0, ...(ended ? { ended } : {}) };
+const TERMINAL: ReadonlySet<ItemState> = new Set(['done', 'failed', 'canceled']);
+
+export class RunTracker {
+  /** Items of the current run that finished, and how. */
+  private readonly finished = new Map<string, ItemState>();
+
+  /** Takes an `items` event: an item that reaches an end during a run belongs to it. */
+  noteItems(items: readonly Pick<ItemView, 'id' | 'state'>[], removed: readonly string[] = []): void {
+    for (const item of items) if (TERMINAL.has(item.state)) this.finished.set(item.id, item.state);
+    for (const id of removed) this.finished.delete(id);
+  }
+
+  /** The taskbar for `unfinished` items in flight (the queue's `unfinishedCount()`). */
+  state(status: Pick<QueueStatus, 'connection'>, unfinished: number): TaskbarState {
+    if (unfinished === 0) return { progress: -1, mode: 'normal', badge: 0 };
+    const done = this.finished.size;
+    const failed = [...this.finished.values()].some((s) => s === 'failed');
+    const mode = status.connection !== 'online' ? 'paused' : failed ? 'error' : 'normal';
+    return { progress: done / (done + unfinished), mode, badge: unfinished };
+  }
+
+  /** Once nothing is in flight: the run's outcome, and a fresh start for the next run (null when there was none). */
+  takeEnded(unfinished: number): RunOutcome | null {
+    if (unfinished > 0 || this.finished.size === 0) return null;
+    const out: RunOutcome = { done: 0, failed: 0, canceled: 0 };
+    for (const s of this.finished.values()) {
+      if (s === 'done') out.done++;
+      else if (s === 'failed') out.failed++;
+      else out.canceled++;
     }
-    this.base ??= { done: totals.done, failed: totals.failed, canceled: totals.canceled };
-    const run = inRun(this.base);
-    const finished = run.done + run.failed + run.canceled;
-    const mode = status.connection !== 'online' ? 'paused' : run.failed > 0 ? 'error' : 'normal';
-    return { progress: finished / (finished + unfinished), mode, badge: unfinished };
+    this.finished.clear();
+    return out;
   }
 }

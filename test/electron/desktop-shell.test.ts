@@ -203,20 +203,22 @@ describe('the running app', () => {
     const out = path.join(dataDir, 'out');
     fs.mkdirSync(out);
     await run.send('blur'); // a notification is for when the window is not in front
-    expect((await run.invoke('settings.update', { outputDir: out, notifyOnBatchEnd: true })).ok).toBe(true);
+    // One at a time, and a few that take a moment: the run is seen in progress.
+    expect((await run.invoke('settings.update', { outputDir: out, notifyOnBatchEnd: true, concurrency: 1 })).ok).toBe(true);
     await run.waitForEvent('settings', (s) => s.outputDir === out);
-    const added = (await run.invoke('queue.add', { items: later.map((p) => ({ source: { kind: 'file', path: p } })), target: 'webp' })) as any;
+    const inputs = [...later, ...(await slowImages(path.join(dataDir, 'slow'), 4))];
+    const added = (await run.invoke('queue.add', { items: inputs.map((p) => ({ source: { kind: 'file', path: p } })), target: 'webp', options: { quality: 95 } })) as any;
     expect(added.ok).toBe(true);
     await run.waitForEvent('items');
     await run.invoke('queue.start');
     await run.waitForEvent('queueStatus');
-    await run.waitForEvent('batchDone', (d) => d.counts.done === 2, 60_000);
+    await run.waitForEvent('batchDone', (d) => d.counts.done === inputs.length, 120_000);
     const progress = run.records.filter((r) => r.kind === 'window.progress').map((r) => (r.data as any).progress);
     expect(progress.some((p) => p >= 0 && p < 1)).toBe(true);
     await run.waitFor('window.progress', (d) => d.progress === -1);
     expect(run.records.some((r) => r.kind === 'badge' && (r.data as number) > 0)).toBe(true);
     const note = await run.waitFor('notification');
-    expect(note.body).toContain('2 converted');
+    expect(note.body).toBe('6 converted');
     // The in-process engine's own log lines land in the app's log (a GUI app's stderr is lost).
     expect(fs.readFileSync(path.join(dataDir, 'logs', 'convoy.log'), 'utf8')).toMatch(/\[engine\] ready at http:\/\/127\.0\.0\.1:\d+: \d+ targets/);
 

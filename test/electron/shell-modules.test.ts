@@ -12,7 +12,7 @@ import { pathsFromArgv, PendingOpens } from '../../main/electron/open-files';
 import { answerAppRequest, resolveAppRequest, resultUrl } from '../../main/electron/protocol';
 import { ELECTRON_CSP } from '../../main/electron/security';
 import { describeStartupError } from '../../main/electron/startup-error';
-import { RunProgress } from '../../main/electron/taskbar';
+import { RunTracker } from '../../main/electron/taskbar';
 import { createUpdater } from '../../main/electron/updater';
 import { DEFAULT_WINDOW_STATE, fitToDisplays, loadWindowState, saveWindowState } from '../../main/electron/window-state';
 import { QueueLockedError } from '../../main/queue/lock';
@@ -109,22 +109,24 @@ describe('files opened with Convoy', () => {
   });
 });
 
-describe('taskbar progress', () => {
-  const status = (done: number, failed: number, connection: 'online' | 'offline' = 'online') => ({
-    connection,
-    totals: { total: 0, queued: 0, active: 0, done, failed, canceled: 0 },
-  });
-  it('counts only the current run, not finished batches of earlier days', () => {
-    const run = new RunProgress();
-    expect(run.update(status(500, 0), 0)).toEqual({ progress: -1, mode: 'normal', badge: 0 });
-    expect(run.update(status(500, 0), 10)).toEqual({ progress: 0, mode: 'normal', badge: 10 });
-    expect(run.update(status(505, 0), 5)).toEqual({ progress: 0.5, mode: 'normal', badge: 5 });
-    expect(run.update(status(505, 1), 4).mode).toBe('error');
-    expect(run.update(status(505, 1, 'offline'), 4).mode).toBe('paused');
-    // The run ends once: what became of its items, for the one notification.
-    expect(run.update(status(510, 1), 0)).toEqual({ progress: -1, mode: 'normal', badge: 0, ended: { done: 10, failed: 1, canceled: 0 } });
-    expect(run.update(status(510, 1), 0).ended).toBeUndefined();
-    expect(run.update(status(510, 1), 2)).toEqual({ progress: 0, mode: 'normal', badge: 2 });
+describe('taskbar progress and the run\u2019s outcome', () => {
+  const online = { connection: 'online' as const };
+  it('counts only the items of the current run, even those that finished between two status events', () => {
+    const run = new RunTracker();
+    expect(run.state(online, 0)).toEqual({ progress: -1, mode: 'normal', badge: 0 });
+    expect(run.takeEnded(0)).toBeNull(); // nothing ran
+    run.noteItems([{ id: 'a', state: 'converting' }, { id: 'b', state: 'queued' }]);
+    expect(run.state(online, 2)).toEqual({ progress: 0, mode: 'normal', badge: 2 });
+    run.noteItems([{ id: 'a', state: 'done' }]);
+    expect(run.state(online, 1)).toEqual({ progress: 0.5, mode: 'normal', badge: 1 });
+    run.noteItems([{ id: 'b', state: 'failed' }]);
+    expect(run.state({ connection: 'offline' }, 1).mode).toBe('paused');
+    expect(run.state(online, 1).mode).toBe('error');
+    expect(run.takeEnded(1)).toBeNull(); // still in flight
+    expect(run.takeEnded(0)).toEqual({ done: 1, failed: 1, canceled: 0 });
+    expect(run.takeEnded(0)).toBeNull(); // said once
+    run.noteItems([{ id: 'c', state: 'canceled' }, { id: 'd', state: 'done' }], ['d']);
+    expect(run.takeEnded(0)).toEqual({ done: 0, failed: 0, canceled: 1 });
   });
 });
 
