@@ -64,20 +64,35 @@ export const Destination = z.discriminatedUnion('kind', [
 ]);
 export type Destination = z.infer<typeof Destination>;
 
+const FileSource = z.object({
+  kind: z.literal('file'),
+  path: z.string().min(1).max(4096),
+  relDir: z.string().max(4096).optional(),
+});
+const UrlSource = z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() });
+
+/** Most inputs one merge may have (one job's input list). */
+export const MAX_MERGE_INPUTS = 500;
+
 /** One source to add to the queue. `relDir` keeps the structure of a dropped folder. */
 export const SourceInput = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('file'),
-    path: z.string().min(1).max(4096),
-    relDir: z.string().max(4096).optional(),
-  }),
-  z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() }),
+  FileSource,
+  UrlSource,
   /** An object of a saved profile's account, or (CLI) of an account given inline; exactly one of the two. */
   z.object({
     kind: z.literal('cloud'),
     profileId: Id.optional(),
     account: CloudAccountRef.optional(),
     file: z.string().min(1).max(4096),
+  }),
+  /**
+   * Several files / URLs merged, in this order, into ONE result: one job with an input array.
+   * `name` is the result's base name (default "merged").
+   */
+  z.object({
+    kind: z.literal('merge'),
+    inputs: z.array(z.discriminatedUnion('kind', [FileSource, UrlSource])).min(2).max(MAX_MERGE_INPUTS),
+    name: z.string().min(1).max(255).optional(),
   }),
 ]);
 export type SourceInput = z.infer<typeof SourceInput>;

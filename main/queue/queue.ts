@@ -437,6 +437,10 @@ export class Queue {
         }
       } else if (entry.source.kind === 'url') {
         sources = [{ ...entry.source, url: entry.source.url.trim() }];
+      } else if (entry.source.kind === 'merge') {
+        // The parts keep their order; paths are made absolute so a resume finds them.
+        const inputs = entry.source.inputs.map((p) => (p.kind === 'file' ? { kind: 'file' as const, path: path.resolve(p.path) } : { ...p, url: p.url.trim() }));
+        sources = [{ ...entry.source, inputs }];
       }
       for (const source of sources) {
         const display = source.kind === 'file' ? source.path : labelOf(source);

@@ -273,7 +273,7 @@ export function createController(deps: ControllerDeps) {
     const next = new Map(app.getState().remembered);
     accepted.forEach((item, i) => {
       if (!item.target) return;
-      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.file);
+      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.kind === 'cloud' ? item.source.file : '');
       const opts = item.options && Object.keys(item.options).length ? `, ${summarizeOptions(item.options)}` : '';
       next.set(result.itemIds[i], `${item.target.toUpperCase()}${opts} remembered for ${ext ? `.${ext}` : 'this kind of source'}`);
     });

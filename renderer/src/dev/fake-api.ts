@@ -165,7 +165,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
 
   function makeItem(add: AddItem, batchId: string, defaults: { target?: string; destination?: Destination }): ItemView {
     const src = add.source;
-    const label = src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.file;
+    const label = src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.kind === 'merge' ? (src.name ?? 'merged') : src.file;
     const id = `item-${++seq}`;
     return {
       id,
