@@ -259,6 +259,8 @@ export interface QueueStatus {
   totals: BatchCounts;
   /** Remaining credits when the provider reports them (api2convert contracts). */
   credits: number | null;
+  /** The provider's contract has no credit limit (the local engine). */
+  creditsUnlimited?: boolean;
 }
 
 export interface CallbackStatus {
@@ -406,6 +408,21 @@ export const methods = {
   'queue.start': {
     input: z.object({ itemIds: Ids.optional(), batchId: Id.optional() }).strict().optional(),
     output: {} as { started: number; missingTarget: number },
+  },
+  /**
+   * Merges these items' sources (files or URLs), in this order, into ONE new item: one job with
+   * an input array, one result (target default "merge": a PDF). The merged rows that were queued
+   * and not started are removed (they are now inputs of the merge).
+   */
+  'queue.merge': {
+    input: z
+      .object({
+        itemIds: z.array(Id).min(2).max(MAX_MERGE_INPUTS),
+        target: z.string().min(1).max(64).optional(),
+        name: z.string().trim().min(1).max(255).optional(),
+      })
+      .strict(),
+    output: {} as { batchId: string; itemId: string; removed: number },
   },
   'queue.retry': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
   'queue.cancel': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },

@@ -27,6 +27,7 @@ import type { EventBus } from '../events';
 import { silentLogger, type Logger } from '../log';
 import { classify } from './classify';
 import { ConversionsCache } from './conversions';
+import { creditsOf, type Credits } from './credits';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
@@ -126,6 +127,9 @@ export class Queue {
   private readonly lock: QueueLock | null;
   private readonly deps: RunnerDeps;
   private callbackTarget: CallbackTarget | null = null;
+  /** Remaining credits from the API's contracts (desktop / browser only), refreshed at most once a minute. */
+  private credits: Credits | null = null;
+  private creditsAt = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -232,6 +236,7 @@ export class Queue {
       'queue.setTarget': async (a) => this.setTarget(a),
       'queue.setDestination': async (a) => this.setDestination(a),
       'queue.start': async (a) => this.start(a ?? {}),
+      'queue.merge': (a) => this.merge(a),
       'queue.retry': async (a) => this.retry(a),
       'queue.cancel': (a) => this.cancel(a.itemIds),
       'queue.remove': (a) => this.remove(a.itemIds),
@@ -296,6 +301,8 @@ export class Queue {
   /** A new key (or provider): requests go through the new client and a held queue continues. */
   setClient(client: Api2ConvertClient): void {
     this.client = client;
+    this.credits = null;
+    this.creditsAt = 0;
     this.gate.resume();
     this.scheduler.pump();
   }
@@ -366,6 +373,7 @@ export class Queue {
       totals.canceled += c.canceled;
     }
     const waiting = g.connection !== 'online' || g.halt !== null;
+    this.refreshCredits();
     return {
       running: !this.closed && g.halt?.kind !== 'auth' && this.activeBatches.size > 0,
       connection: g.connection,
@@ -375,8 +383,25 @@ export class Queue {
       waitingItems: waiting ? this.waitingCount() : 0,
       concurrency: this.scheduler.concurrency,
       totals,
-      credits: null,
+      credits: this.credits?.credits ?? null,
+      ...(this.credits?.unlimited ? { creditsUnlimited: true } : {}),
     };
+  }
+
+  /** Asks the API for its contracts in the background (the app's status bar shows the credits). */
+  private refreshCredits(): void {
+    if (this.closed || (this.opts.shell !== 'electron' && this.opts.shell !== 'browser')) return;
+    if (this.now() - this.creditsAt < 60_000) return;
+    this.creditsAt = this.now();
+    const client = this.client;
+    client
+      .getContracts()
+      .then((list) => {
+        if (this.closed || client !== this.client) return;
+        this.credits = creditsOf(list);
+        this.emitter.statusChanged();
+      })
+      .catch((err: unknown) => this.log.info(`credits unknown: ${(err as Error).message}`));
   }
 
   /** Items started and not yet finished (all batches, or the given ones). */
@@ -566,6 +591,29 @@ export class Queue {
     }
     this.scheduler.pump();
     return { started: going.length, missingTarget: missing.length };
+  }
+
+  /** One new item merging these items' sources in the given order (see the contract's queue.merge). */
+  async merge(args: MethodArgs<'queue.merge'>): Promise<{ batchId: string; itemId: string; removed: number }> {
+    this.assertOpen();
+    if (new Set(args.itemIds).size !== args.itemIds.length) throw new ContractError('invalid_argument', 'An item is listed twice in the merge');
+    const rows = this.store.items(args.itemIds);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const inputs: Array<Extract<SourceInput, { kind: 'file' | 'url' }>> = [];
+    for (const id of args.itemIds) {
+      const row = byId.get(id);
+      if (!row) throw new ContractError('not_found', `No item ${id}`);
+      if (row.source.kind !== 'file' && row.source.kind !== 'url') throw new ContractError('invalid_argument', `${row.label} cannot be merged: only files and URLs can`);
+      inputs.push(row.source.kind === 'file' ? { kind: 'file', path: row.source.path } : { kind: 'url', url: row.source.url, ...(row.source.filename ? { filename: row.source.filename } : {}) });
+    }
+    const first = byId.get(args.itemIds[0])!;
+    const source: SourceInput = { kind: 'merge', inputs, ...(args.name ? { name: args.name } : {}) };
+    const added = await this.add({ items: [{ source, target: args.target ?? 'merge', destination: first.destination ?? { kind: 'folder' } }] });
+    if (!added.itemIds.length) throw new ContractError('invalid_argument', added.rejected[0]?.reason ?? 'The merge was not accepted');
+    // The rows that only waited are now inputs of the merge; started or finished ones stay.
+    const replaced = rows.filter((r) => r.state === 'queued' && !r.unitId).map((r) => r.id);
+    const { removed } = replaced.length ? await this.remove(replaced) : { removed: 0 };
+    return { batchId: added.batchId, itemId: added.itemIds[0], removed };
   }
 
   retry(args: { itemIds: string[] }): { updated: number } {

@@ -594,6 +594,15 @@ export function createController(deps: ControllerDeps) {
     app.getState().notify('info', `Undone: ${before.length.toLocaleString()} item${before.length === 1 ? '' : 's'} back as they were`);
   }
 
+  /** One new row merging these rows' files / URLs in this order (one job, one result). */
+  async function merge(ids: string[], target: string, name?: string): Promise<boolean> {
+    const r = await call('queue.merge', { itemIds: ids, target, ...(name ? { name } : {}) });
+    if (!r) return false;
+    queue.getState().clearSelection();
+    app.getState().notify('success', `${ids.length} items will be merged into one file; press Start to run it`);
+    return true;
+  }
+
   async function setDestination(ids: string[], destination: Destination): Promise<boolean> {
     if (!ids.length) return false;
     return !!(await call('queue.setDestination', { itemIds: ids, destination }));
@@ -843,6 +852,7 @@ export function createController(deps: ControllerDeps) {
     retry,
     retryFailed,
     setTargetForSelection,
+    merge,
     loadOutputFolder,
     setOutputFolder,
     openOutputFolder,

@@ -37,6 +37,7 @@ export type DialogState =
   | { kind: 'destination'; itemIds: string[] }
   | { kind: 'editUrl'; itemId: string }
   | { kind: 'outputFolder' }
+  | { kind: 'merge'; itemIds: string[] }
   | null;
 
 /** One Start: the items it sent, so its result counts exactly those (one source of truth). */
