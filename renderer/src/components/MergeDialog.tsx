@@ -68,7 +68,8 @@ export function MergeDialog({ itemIds }: { itemIds: string[] }) {
             onDragStart={(e) => {
               dragged.current = i;
               e.dataTransfer.effectAllowed = 'move';
-              e.dataTransfer.setData('text/plain', id);
+              // Not text: the window's drop handler takes text and files as new inputs.
+              e.dataTransfer.setData('application/x-convoy-merge-entry', id);
             }}
             onDragOver={(e) => {
               if (dragged.current === null) return;
