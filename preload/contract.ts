@@ -243,6 +243,21 @@ export interface BatchView {
   counts: BatchCounts;
 }
 
+/** A watched folder of the app: files that appear in it are converted, each once (main/watch). */
+export interface WatchView {
+  id: string;
+  dir: string;
+  target: string;
+  options: ConversionOptions;
+  /** Where its results go. */
+  outDir: string;
+  recursive: boolean;
+  enabled: boolean;
+  /** The queue batch that holds everything this folder produced. */
+  batchId: string;
+  counts: BatchCounts | null;
+}
+
 export interface QueueStatus {
   running: boolean;
   /** 'online', or why work waits. */
@@ -479,6 +494,27 @@ export const methods = {
   'files.outputFolder': { input: Empty, output: {} as OutputFolder },
   /** Opens the output folder with the OS (Electron); elsewhere answers its path to show. */
   'files.openOutputFolder': { input: Empty, output: {} as { opened: boolean; path: string } },
+
+  /** Watched folders (the app and browser mode; the CLI has `convoy watch`). */
+  'watch.list': { input: Empty, output: [] as WatchView[] },
+  /** Starts watching: files that arrive from now on (with `existing`, those already there too). */
+  'watch.add': {
+    input: z
+      .object({
+        dir: z.string().min(1).max(4096),
+        target: z.string().min(1).max(64),
+        options: ConversionOptions.optional(),
+        /** Where results go (default: the output folder). */
+        outDir: z.string().min(1).max(4096).optional(),
+        recursive: z.boolean().optional(),
+        existing: z.boolean().optional(),
+      })
+      .strict(),
+    output: {} as WatchView,
+  },
+  'watch.setEnabled': { input: z.object({ id: Id, enabled: z.boolean() }).strict(), output: {} as WatchView },
+  /** Stops and forgets a watch (what it produced stays in the queue). */
+  'watch.remove': { input: z.object({ id: Id }).strict(), output: {} as { removed: boolean } },
 } as const;
 
 export type Methods = typeof methods;

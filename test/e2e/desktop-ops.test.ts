@@ -167,4 +167,79 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 240_000);
+
+  async function startAdapter() {
+    adapter = await startHttpAdapter({
+      handlers: core.handlers,
+      events: core.events,
+      token: generateToken(),
+      staticDir,
+      uploadDir: path.join(core.dataDir, 'uploads'),
+      resultPath: core.resultPath,
+    });
+  }
+
+  it('watched folders: added with target and destination, on/off, survive a restart; the queue shows what each produced', async () => {
+    const watched = path.join(tmp, 'watched');
+    const results = path.join(tmp, 'watched-out');
+    fs.mkdirSync(watched);
+    fs.mkdirSync(results);
+    const jpg = (background: { r: number; g: number; b: number }) => sharp({ create: { width: 30, height: 20, channels: 3, background } }).jpeg().toBuffer();
+    const open = async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(adapter.url);
+      await page.getByTestId('app-info').waitFor({ timeout: 15_000 });
+      await page.getByRole('navigation', { name: 'App' }).getByRole('button', { name: 'Watched folders' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Watched folders' });
+      await dialog.waitFor();
+      return { page, dialog };
+    };
+    let { page, dialog } = await open();
+    await dialog.getByRole('textbox', { name: 'Folder to watch' }).fill('relative/dir');
+    await dialog.getByRole('button', { name: 'Watch this folder' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Choose what its files are converted to');
+    await expect.poll(() => dialog.getByRole('combobox', { name: 'Convert to' }).locator('option[value="png"]').count(), { timeout: 15_000 }).toBe(1);
+    await dialog.getByRole('combobox', { name: 'Convert to' }).selectOption('png');
+    await dialog.getByRole('button', { name: 'Watch this folder' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Use a full path');
+    await dialog.getByRole('textbox', { name: 'Folder to watch' }).fill(watched);
+    await dialog.getByRole('textbox', { name: 'Save results to' }).fill(results);
+    await dialog.getByRole('button', { name: 'Watch this folder' }).click();
+    const entry = dialog.getByRole('list', { name: 'Watched folders' }).getByRole('listitem', { name: watched });
+    await entry.waitFor({ timeout: 10_000 });
+    expect(await entry.getByTestId('watch-produced').textContent()).toBe('Nothing converted yet');
+
+    // A file arrives: converted once, to the folder's destination; its row is in the queue.
+    fs.writeFileSync(path.join(watched, 'first.jpg'), await jpg({ r: 200, g: 0, b: 0 }));
+    await expect.poll(() => fs.existsSync(path.join(results, 'first.png')), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => entry.getByTestId('watch-produced').textContent(), { timeout: 10_000 }).toBe('1 converted');
+    const queueRow = page.getByRole('list', { name: 'Queue' }).getByRole('listitem', { name: 'first.jpg', exact: true });
+    await expect.poll(() => queueRow.getByTestId('row-status').textContent(), { timeout: 10_000 }).toBe('Done');
+
+    // Off: a file that arrives now waits.
+    await entry.getByRole('switch', { name: `Watch ${watched}` }).uncheck();
+    await expect.poll(() => entry.getByRole('switch').isChecked()).toBe(false);
+    fs.writeFileSync(path.join(watched, 'second.jpg'), await jpg({ r: 0, g: 200, b: 0 }));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(fs.existsSync(path.join(results, 'second.png'))).toBe(false);
+    await page.close();
+
+    // Restart: the watch is still there, still off; turned on, it takes what arrived meanwhile.
+    await adapter.close();
+    await core.close();
+    core = await createCore({ shell: 'browser', dataDir: path.join(tmp, 'data'), secretsBackend: 'memory' });
+    await startAdapter();
+    ({ page, dialog } = await open());
+    const again = dialog.getByRole('list', { name: 'Watched folders' }).getByRole('listitem', { name: watched });
+    await again.waitFor({ timeout: 10_000 });
+    expect(await again.getByRole('switch').isChecked()).toBe(false);
+    expect(await again.getByTestId('watch-produced').textContent()).toBe('1 converted');
+    await again.getByRole('switch', { name: `Watch ${watched}` }).check();
+    await expect.poll(() => fs.existsSync(path.join(results, 'second.png')), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => again.getByTestId('watch-produced').textContent(), { timeout: 10_000 }).toBe('2 converted');
+    expect(fs.readdirSync(results).sort()).toEqual(['first.png', 'second.png']);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

@@ -3,6 +3,7 @@ import type { Destination } from '../../../preload/contract';
 import { useApp, useConvoy } from '../context';
 import { DestinationPicker } from './DestinationPicker';
 import { MergeDialog } from './MergeDialog';
+import { WatchDialog } from './WatchDialog';
 import { Modal } from './Modal';
 import { OptionsForm } from './OptionsForm';
 import { OutputFolderDialog } from './OutputBar';
@@ -122,5 +123,7 @@ export function Dialogs() {
       return <OutputFolderDialog />;
     case 'merge':
       return <MergeDialog itemIds={dialog.itemIds} />;
+    case 'watch':
+      return <WatchDialog />;
   }
 }
