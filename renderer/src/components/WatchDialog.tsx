@@ -73,7 +73,10 @@ export function WatchDialog() {
                   checked={w.enabled}
                   aria-label={`Watch ${w.dir}`}
                   onChange={async (e) => {
-                    await controller.call('watch.setEnabled', { id: w.id, enabled: e.target.checked });
+                    const enabled = e.target.checked;
+                    // Shown at once; the next reload says what main did.
+                    setList((l) => l && l.map((x) => (x.id === w.id ? { ...x, enabled } : x)));
+                    await controller.call('watch.setEnabled', { id: w.id, enabled });
                     await reload();
                   }}
                 />
