@@ -18,6 +18,25 @@ import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from '../support/chr
 import { buildRenderer } from '../support/renderer-build';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core on what is on screen now (light and dark): serious and critical violations. */
+async function axe(page: Page, what: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(400);
+    const violations = await page.evaluate(async (src) => {
+      const w = window as unknown as { axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+      if (!w.axe) (0, eval)(src);
+      const r = await w.axe!.run(document, { resultTypes: ['violations'] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+    }, axeSource);
+    found.push(...violations.map((v) => `${what} [${scheme}]: ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
 
 const COLORS: Record<string, { r: number; g: number; b: number }> = {
   'red.jpg': { r: 220, g: 30, b: 30 },
@@ -137,6 +156,7 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     await page.getByRole('button', { name: 'Merge into one…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Merge into one file' });
     await dialog.waitFor();
+    expect(await axe(page, 'Merge dialog')).toEqual([]);
     const entries = dialog.getByRole('list', { name: 'Merge order' }).getByRole('listitem');
     const orderNow = async () => (await entries.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^\d+\. /, ''))));
     expect(await orderNow()).toEqual(['red.jpg', 'green.jpg', 'blue.jpg']);
@@ -203,16 +223,23 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     await dialog.getByRole('combobox', { name: 'Convert to' }).selectOption('png');
     await dialog.getByRole('button', { name: 'Watch this folder' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('Use a full path');
+    // Options of the target: width 15 (the sources are 30 px wide).
+    await dialog.getByRole('button', { name: 'Options…' }).click();
+    await dialog.getByLabel('Width', { exact: true }).fill('15');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => dialog.getByText(/15/).count()).toBeGreaterThan(0);
     await dialog.getByRole('textbox', { name: 'Folder to watch' }).fill(watched);
     await dialog.getByRole('textbox', { name: 'Save results to' }).fill(results);
     await dialog.getByRole('button', { name: 'Watch this folder' }).click();
     const entry = dialog.getByRole('list', { name: 'Watched folders' }).getByRole('listitem', { name: watched });
     await entry.waitFor({ timeout: 10_000 });
     expect(await entry.getByTestId('watch-produced').textContent()).toBe('Nothing converted yet');
+    expect(await axe(page, 'Watched folders dialog')).toEqual([]);
 
     // A file arrives: converted once, to the folder's destination; its row is in the queue.
     fs.writeFileSync(path.join(watched, 'first.jpg'), await jpg({ r: 200, g: 0, b: 0 }));
     await expect.poll(() => fs.existsSync(path.join(results, 'first.png')), { timeout: 30_000 }).toBe(true);
+    await expect.poll(async () => (await sharp(path.join(results, 'first.png')).metadata().catch(() => ({ width: 0 }))).width, { timeout: 10_000 }).toBe(15);
     await expect.poll(() => entry.getByTestId('watch-produced').textContent(), { timeout: 10_000 }).toBe('1 converted');
     const queueRow = page.getByRole('list', { name: 'Queue' }).getByRole('listitem', { name: 'first.jpg', exact: true });
     await expect.poll(() => queueRow.getByTestId('row-status').textContent(), { timeout: 10_000 }).toBe('Done');

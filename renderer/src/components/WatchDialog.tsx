@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { WatchView } from '../../../preload/contract';
+import type { ConversionOptions, WatchView } from '../../../preload/contract';
+import { summarizeOptions } from '../lib/optionsForm';
 import { useApp, useConvoy } from '../context';
 import { Modal } from './Modal';
+import { OptionsForm } from './OptionsForm';
 import { TargetSelect } from './TargetSelect';
 
 /** What a watched folder produced so far, in words. */
@@ -29,6 +31,9 @@ export function WatchDialog() {
   const [recursive, setRecursive] = useState(false);
   const [existing, setExisting] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [options, setOptions] = useState<ConversionOptions>({});
+  const [editingOptions, setEditingOptions] = useState(false);
+  const spec = target ? targets?.find((t) => t.target === target) : undefined;
 
   const reload = async () => {
     const l = await controller.call('watch.list', undefined, { quiet: true });
@@ -49,7 +54,7 @@ export function WatchDialog() {
     try {
       await controller.call(
         'watch.add',
-        { dir: dir.trim(), target, ...(outDir.trim() ? { outDir: outDir.trim() } : {}), recursive, existing, ...(controller.rememberedOptions(target) ? { options: controller.rememberedOptions(target)! } : {}) },
+        { dir: dir.trim(), target, options, ...(outDir.trim() ? { outDir: outDir.trim() } : {}), recursive, existing },
         { rethrow: true, quiet: true },
       );
       setDir('');
@@ -98,13 +103,26 @@ export function WatchDialog() {
                   await reload();
                 }}
               >
-                Remove
+                Stop watching
               </button>
             </li>
           ))}
         </ul>
       )}
+      {editingOptions && spec && (
+        <OptionsForm
+          target={spec.target}
+          schema={spec.options}
+          current={options}
+          onCancel={() => setEditingOptions(false)}
+          onSubmit={(values) => {
+            setOptions(values);
+            setEditingOptions(false);
+          }}
+        />
+      )}
       <form
+        hidden={editingOptions}
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
@@ -118,7 +136,24 @@ export function WatchDialog() {
         </div>
         <div className="field">
           <label htmlFor="watch-target">Convert to</label>
-          <TargetSelect id="watch-target" label="Convert to" value={target} targets={targets} onChange={setTarget} />
+          <TargetSelect
+            id="watch-target"
+            label="Convert to"
+            value={target}
+            targets={targets}
+            onChange={(t) => {
+              setTarget(t);
+              setOptions(controller.rememberedOptions(t) ?? {});
+            }}
+          />
+          {spec && Object.keys(spec.options ?? {}).length > 0 && (
+            <span>
+              <span className="hint">{Object.keys(options).length ? summarizeOptions(options) : 'Default options'}</span>{' '}
+              <button type="button" className="link-button" onClick={() => setEditingOptions(true)}>
+                Options…
+              </button>
+            </span>
+          )}
         </div>
         <div className="field">
           <label htmlFor="watch-out">Save results to</label>
