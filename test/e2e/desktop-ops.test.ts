@@ -152,7 +152,8 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     await expect.poll(() => page.getByTestId('credits').textContent().catch(() => null), { timeout: 20_000 }).toBe('Credits: unlimited');
 
     // Select the three rows, Merge into one…
-    for (const f of files) await row(f.name).getByRole('checkbox').check();
+    // Selected bottom-up: the dialog still starts in the list's order.
+    for (const f of [...files].reverse()) await row(f.name).getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Merge into one…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Merge into one file' });
     await dialog.waitFor();

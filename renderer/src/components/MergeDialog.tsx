@@ -31,7 +31,13 @@ export function MergeDialog({ itemIds }: { itemIds: string[] }) {
     const { byId } = queue.getState().model;
     return new Map(itemIds.map((id) => [id, byId.get(id)?.label ?? id]));
   }, [itemIds, queue]);
-  const [order, setOrder] = useState(itemIds);
+  // Starts in the order the rows are listed (not the order they were selected in).
+  const [order, setOrder] = useState(() => {
+    const { order: listed } = queue.getState().model;
+    const chosen = new Set(itemIds);
+    const inList = listed.filter((id) => chosen.has(id));
+    return inList.length === itemIds.length ? inList : itemIds;
+  });
   const [said, setSaid] = useState('');
   const [name, setName] = useState('merged');
   const choices = mergeTargets(targets);
