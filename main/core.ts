@@ -18,6 +18,7 @@ import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from 
 import { createQueue, defaultOutputDir, type Queue } from './queue/index';
 import { acquireQueueLock, type QueueLock } from './queue/lock';
 import { continueOtherApis } from './queue/other-apis';
+import { WatchManager } from './watch/manager';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
 import {
   API_KEY_NAME,
@@ -324,7 +325,10 @@ async function startCore(
     return { path: path.resolve(set ?? defaultPath), isDefault: !set, defaultPath };
   }
 
-  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers(), callbacks.handlers());
+  // Watched folders of the app (the CLI has `convoy watch`): those that are on start again now.
+  const watches = opts.shell === 'cli' ? null : new WatchManager({ db, queue, log, defaultOutDir: () => settings.get().outputDir ?? defaultOutputDir() });
+  watches?.startAll();
+  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers(), callbacks.handlers(), watches?.handlers() ?? {});
 
   return {
     dataDir,
@@ -344,6 +348,7 @@ async function startCore(
     resultPath: (itemId) => queue.resultPath(itemId),
     async close() {
       await callbacks.close();
+      await watches?.close();
       await otherApis?.close();
       await queue.close();
       queueClient.close();

@@ -64,20 +64,35 @@ export const Destination = z.discriminatedUnion('kind', [
 ]);
 export type Destination = z.infer<typeof Destination>;
 
+const FileSource = z.object({
+  kind: z.literal('file'),
+  path: z.string().min(1).max(4096),
+  relDir: z.string().max(4096).optional(),
+});
+const UrlSource = z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() });
+
+/** Most inputs one merge may have (one job's input list). */
+export const MAX_MERGE_INPUTS = 500;
+
 /** One source to add to the queue. `relDir` keeps the structure of a dropped folder. */
 export const SourceInput = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('file'),
-    path: z.string().min(1).max(4096),
-    relDir: z.string().max(4096).optional(),
-  }),
-  z.object({ kind: z.literal('url'), url: z.string().min(1).max(8192), filename: z.string().max(255).optional() }),
+  FileSource,
+  UrlSource,
   /** An object of a saved profile's account, or (CLI) of an account given inline; exactly one of the two. */
   z.object({
     kind: z.literal('cloud'),
     profileId: Id.optional(),
     account: CloudAccountRef.optional(),
     file: z.string().min(1).max(4096),
+  }),
+  /**
+   * Several files / URLs merged, in this order, into ONE result: one job with an input array.
+   * `name` is the result's base name (default "merged").
+   */
+  z.object({
+    kind: z.literal('merge'),
+    inputs: z.array(z.discriminatedUnion('kind', [FileSource, UrlSource])).min(2).max(MAX_MERGE_INPUTS),
+    name: z.string().min(1).max(255).optional(),
   }),
 ]);
 export type SourceInput = z.infer<typeof SourceInput>;
@@ -228,6 +243,21 @@ export interface BatchView {
   counts: BatchCounts;
 }
 
+/** A watched folder of the app: files that appear in it are converted, each once (main/watch). */
+export interface WatchView {
+  id: string;
+  dir: string;
+  target: string;
+  options: ConversionOptions;
+  /** Where its results go. */
+  outDir: string;
+  recursive: boolean;
+  enabled: boolean;
+  /** The queue batch that holds everything this folder produced. */
+  batchId: string;
+  counts: BatchCounts | null;
+}
+
 export interface QueueStatus {
   running: boolean;
   /** 'online', or why work waits. */
@@ -244,6 +274,8 @@ export interface QueueStatus {
   totals: BatchCounts;
   /** Remaining credits when the provider reports them (api2convert contracts). */
   credits: number | null;
+  /** The provider's contract has no credit limit (the local engine). */
+  creditsUnlimited?: boolean;
 }
 
 export interface CallbackStatus {
@@ -392,6 +424,21 @@ export const methods = {
     input: z.object({ itemIds: Ids.optional(), batchId: Id.optional() }).strict().optional(),
     output: {} as { started: number; missingTarget: number },
   },
+  /**
+   * Merges these items' sources (files or URLs), in this order, into ONE new item: one job with
+   * an input array, one result (target default "merge": a PDF). The merged rows that were queued
+   * and not started are removed (they are now inputs of the merge).
+   */
+  'queue.merge': {
+    input: z
+      .object({
+        itemIds: z.array(Id).min(2).max(MAX_MERGE_INPUTS),
+        target: z.string().min(1).max(64).optional(),
+        name: z.string().trim().min(1).max(255).optional(),
+      })
+      .strict(),
+    output: {} as { batchId: string; itemId: string; removed: number },
+  },
   'queue.retry': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
   'queue.cancel': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
   'queue.remove': { input: z.object({ itemIds: Ids }).strict(), output: {} as { removed: number } },
@@ -447,6 +494,27 @@ export const methods = {
   'files.outputFolder': { input: Empty, output: {} as OutputFolder },
   /** Opens the output folder with the OS (Electron); elsewhere answers its path to show. */
   'files.openOutputFolder': { input: Empty, output: {} as { opened: boolean; path: string } },
+
+  /** Watched folders (the app and browser mode; the CLI has `convoy watch`). */
+  'watch.list': { input: Empty, output: [] as WatchView[] },
+  /** Starts watching: files that arrive from now on (with `existing`, those already there too). */
+  'watch.add': {
+    input: z
+      .object({
+        dir: z.string().min(1).max(4096),
+        target: z.string().min(1).max(64),
+        options: ConversionOptions.optional(),
+        /** Where results go (default: the output folder). */
+        outDir: z.string().min(1).max(4096).optional(),
+        recursive: z.boolean().optional(),
+        existing: z.boolean().optional(),
+      })
+      .strict(),
+    output: {} as WatchView,
+  },
+  'watch.setEnabled': { input: z.object({ id: Id, enabled: z.boolean() }).strict(), output: {} as WatchView },
+  /** Stops and forgets a watch (what it produced stays in the queue). */
+  'watch.remove': { input: z.object({ id: Id }).strict(), output: {} as { removed: boolean } },
 } as const;
 
 export type Methods = typeof methods;

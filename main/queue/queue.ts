@@ -28,6 +28,7 @@ import { silentLogger, type Logger } from '../log';
 import { classify } from './classify';
 import type { LocalEngineAccess } from '../provider';
 import { ConversionsCache } from './conversions';
+import { creditsOf, type Credits } from './credits';
 import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
@@ -132,6 +133,9 @@ export class Queue {
   private readonly lock: QueueLock | null;
   private readonly deps: RunnerDeps;
   private callbackTarget: CallbackTarget | null = null;
+  /** Remaining credits from the API's contracts (desktop / browser only), refreshed at most once a minute. */
+  private credits: Credits | null = null;
+  private creditsAt = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -246,6 +250,7 @@ export class Queue {
       'queue.setTarget': async (a) => this.setTarget(a),
       'queue.setDestination': async (a) => this.setDestination(a),
       'queue.start': async (a) => this.start(a ?? {}),
+      'queue.merge': (a) => this.merge(a),
       'queue.retry': async (a) => this.retry(a),
       'queue.cancel': (a) => this.cancel(a.itemIds),
       'queue.remove': (a) => this.remove(a.itemIds),
@@ -313,6 +318,8 @@ export class Queue {
   /** A new key (or provider): requests go through the new client and a held queue continues. */
   setClient(client: Api2ConvertClient): void {
     this.client = client;
+    this.credits = null;
+    this.creditsAt = 0;
     this.gate.resume();
     this.scheduler.pump();
   }
@@ -383,6 +390,7 @@ export class Queue {
       totals.canceled += c.canceled;
     }
     const waiting = g.connection !== 'online' || g.halt !== null;
+    this.refreshCredits();
     return {
       running: !this.closed && g.halt?.kind !== 'auth' && this.activeBatches.size > 0,
       connection: g.connection,
@@ -392,8 +400,25 @@ export class Queue {
       waitingItems: waiting ? this.waitingCount() : 0,
       concurrency: this.scheduler.concurrency,
       totals,
-      credits: null,
+      credits: this.credits?.credits ?? null,
+      ...(this.credits?.unlimited ? { creditsUnlimited: true } : {}),
     };
+  }
+
+  /** Asks the API for its contracts in the background (the app's status bar shows the credits). */
+  private refreshCredits(): void {
+    if (this.closed || (this.opts.shell !== 'electron' && this.opts.shell !== 'browser')) return;
+    if (this.now() - this.creditsAt < 60_000) return;
+    this.creditsAt = this.now();
+    const client = this.client;
+    client
+      .getContracts()
+      .then((list) => {
+        if (this.closed || client !== this.client) return;
+        this.credits = creditsOf(list);
+        this.emitter.statusChanged();
+      })
+      .catch((err: unknown) => this.log.info(`credits unknown: ${(err as Error).message}`));
   }
 
   /** Items started and not yet finished (all batches, or the given ones). */
@@ -454,6 +479,10 @@ export class Queue {
         }
       } else if (entry.source.kind === 'url') {
         sources = [{ ...entry.source, url: entry.source.url.trim() }];
+      } else if (entry.source.kind === 'merge') {
+        // The parts keep their order; paths are made absolute so a resume finds them.
+        const inputs = entry.source.inputs.map((p) => (p.kind === 'file' ? { kind: 'file' as const, path: path.resolve(p.path) } : { ...p, url: p.url.trim() }));
+        sources = [{ ...entry.source, inputs }];
       }
       for (const source of sources) {
         const display = source.kind === 'file' ? source.path : labelOf(source);
@@ -579,6 +608,29 @@ export class Queue {
     }
     this.scheduler.pump();
     return { started: going.length, missingTarget: missing.length };
+  }
+
+  /** One new item merging these items' sources in the given order (see the contract's queue.merge). */
+  async merge(args: MethodArgs<'queue.merge'>): Promise<{ batchId: string; itemId: string; removed: number }> {
+    this.assertOpen();
+    if (new Set(args.itemIds).size !== args.itemIds.length) throw new ContractError('invalid_argument', 'An item is listed twice in the merge');
+    const rows = this.store.items(args.itemIds);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const inputs: Array<Extract<SourceInput, { kind: 'file' | 'url' }>> = [];
+    for (const id of args.itemIds) {
+      const row = byId.get(id);
+      if (!row) throw new ContractError('not_found', `No item ${id}`);
+      if (row.source.kind !== 'file' && row.source.kind !== 'url') throw new ContractError('invalid_argument', `${row.label} cannot be merged: only files and URLs can`);
+      inputs.push(row.source.kind === 'file' ? { kind: 'file', path: row.source.path } : { kind: 'url', url: row.source.url, ...(row.source.filename ? { filename: row.source.filename } : {}) });
+    }
+    const first = byId.get(args.itemIds[0])!;
+    const source: SourceInput = { kind: 'merge', inputs, ...(args.name ? { name: args.name } : {}) };
+    const added = await this.add({ items: [{ source, target: args.target ?? 'merge', destination: first.destination ?? { kind: 'folder' } }] });
+    if (!added.itemIds.length) throw new ContractError('invalid_argument', added.rejected[0]?.reason ?? 'The merge was not accepted');
+    // The rows that only waited are now inputs of the merge; started or finished ones stay.
+    const replaced = rows.filter((r) => r.state === 'queued' && !r.unitId).map((r) => r.id);
+    const { removed } = replaced.length ? await this.remove(replaced) : { removed: 0 };
+    return { batchId: added.batchId, itemId: added.itemIds[0], removed };
   }
 
   retry(args: { itemIds: string[] }): { updated: number } {

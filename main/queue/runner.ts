@@ -14,6 +14,7 @@
  * process:true; a local file is POST process:false → upload → PATCH process:true. Items sharing a
  * source share the job (one input, several conversions).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemState } from '../../preload/contract';
@@ -256,8 +257,9 @@ export class Semaphore {
 /** Checks what can be checked locally, then records 'creating' and freezes the conversions. */
 async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<void> {
   const first = live[0];
-  if (first.source.kind === 'file') {
-    const check = await checkLocalFile(first.source.path);
+  const files = first.source.kind === 'file' ? [first.source.path] : first.source.kind === 'merge' ? first.source.inputs.flatMap((p) => (p.kind === 'file' ? [p.path] : [])) : [];
+  for (const file of files) {
+    const check = await checkLocalFile(file);
     if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
   }
   if (first.source.kind === 'cloud' && !d.destinations) {
@@ -309,6 +311,7 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
     body.input = [await resolving(() => d.destinations!.resolveInput(source, source.file), 'input', 'Check the cloud account and its credentials')];
     body.process = true;
   } else {
+    // A file is uploaded next; a merge adds its inputs one by one, in order.
     body.process = false;
   }
   if (conversion.length > 1) body.fail_on_conversion_error = false;
@@ -320,7 +323,7 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
   const job = await d.client().createJob(body, { idempotencyKey: unit.idemKey, signal });
   d.jobs.set(unit.id, job);
   d.fresh.add(unit.id);
-  const next = source.kind === 'file' ? 'uploading' : 'converting';
+  const next = source.kind === 'file' || source.kind === 'merge' ? 'uploading' : 'converting';
   // The creation is repeatable (same Idempotency-Key: the API replays the job, and the upload
   // phase looks at the job's inputs before sending), so this record waits for no disk sync.
   d.store.txAfter(() => {
@@ -336,6 +339,7 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
 
 async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   const source = live[0].source;
+  if (source.kind === 'merge') return uploadMerge(d, unit, live, source, signal);
   if (source.kind !== 'file') throw new Error('upload phase for a non-file unit');
   const check = await checkLocalFile(source.path);
   if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
@@ -389,6 +393,85 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
     d.store.updateUnit(unit.id, { phase: 'starting' });
   });
   d.touch(ids, unit.batchId);
+}
+
+/**
+ * A merge's inputs, in order: each file uploaded, each URL added as a remote input. The job's
+ * input list is the record of what landed (a part is added only once the previous one is there),
+ * so after a crash or an error the parts already in the job are skipped and the rest follow.
+ */
+async function uploadMerge(d: RunnerDeps, unit: UnitRow, live: ItemRow[], source: Extract<ItemRow['source'], { kind: 'merge' }>, signal: AbortSignal): Promise<void> {
+  const sizes: number[] = [];
+  for (const part of source.inputs) {
+    if (part.kind !== 'file') {
+      sizes.push(0);
+      continue;
+    }
+    const check = await checkLocalFile(part.path);
+    if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
+    sizes.push(check.size);
+  }
+  let job = d.jobs.get(unit.id);
+  if (!job || !d.fresh.has(unit.id)) {
+    job = await d.client().getJob(unit.remoteId!, { signal });
+    d.jobs.set(unit.id, job);
+    if (!['incomplete', 'created'].includes(job.status.code.toLowerCase())) {
+      recordPhase(d, unit, live, 'converting');
+      return;
+    }
+  }
+  // From here on the cached job document no longer lists every input: read it again after any failure.
+  d.fresh.delete(unit.id);
+  let landed = job.input.length;
+  if (job.input.some((i) => (i.status ?? '').toLowerCase() === 'failed')) {
+    throw new ItemFailure({ code: 'input', message: 'An input of the merge could not be read by the server', action: 'Check the inputs and retry' });
+  }
+  if (landed > source.inputs.length) throw new Error(`merge job ${job.id} holds ${landed} inputs, more than the ${source.inputs.length} given`);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const ids = live.map((i) => i.id);
+  const token = job.token;
+  const server = job.server ?? unit.server;
+  let sentBefore = sizes.slice(0, landed).reduce((a, b) => a + b, 0);
+  for (; landed < source.inputs.length; landed++) {
+    const part = source.inputs[landed];
+    if (part.kind === 'url') {
+      const input: InputCreate = { type: 'remote', source: part.url };
+      if (part.filename) input.filename = part.filename;
+      await d.client().addInputs(job.id, input, { signal });
+    } else {
+      if (!token || !server) throw new Error(`job ${unit.remoteId} has no upload token or server`);
+      const base = sentBefore;
+      const release = await d.uploads.acquire(signal);
+      try {
+        await d.client().uploadFile({ id: job.id, server, token }, part.path, {
+          filename: path.basename(part.path),
+          uploadUuid: partUploadUuid(unit.uploadUuid, landed),
+          chunkSize: d.chunkSize,
+          signal,
+          onProgress: (sent) => {
+            for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: base + sent, bytesUpTotal: total });
+            d.touch(ids);
+          },
+        });
+      } finally {
+        release();
+      }
+    }
+    sentBefore += sizes[landed];
+    for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sentBefore, bytesUpTotal: total });
+    d.touch(ids);
+  }
+  d.store.tx(() => {
+    for (const id of ids) d.store.updateItem(id, { bytesUp: total, bytesUpTotal: total });
+    d.store.updateUnit(unit.id, { phase: 'starting' });
+  });
+  d.touch(ids, unit.batchId);
+}
+
+/** A stable upload UUID per merge part (a restarted chunked upload of that part resumes). */
+function partUploadUuid(unitUuid: string, index: number): string {
+  const h = crypto.createHash('sha256').update(`${unitUuid}:${index}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal, uploaded?: { bytesUp: number; bytesUpTotal: number }): Promise<void> {

@@ -15,6 +15,13 @@ export function rejectReason(source: SourceInput): string | null {
     if (source.path.includes('\0')) return 'The path contains a NUL character';
     return null;
   }
+  if (source.kind === 'merge') {
+    for (const part of source.inputs) {
+      const why = rejectReason(part);
+      if (why) return `Merge input ${part.kind === 'file' ? part.path : displayUrl(part.url)}: ${why}`;
+    }
+    return null;
+  }
   if (Boolean(source.profileId) === Boolean(source.account)) return 'A cloud source names either a saved profile or an account, not both or neither';
   if (source.file.includes('\0')) return 'The object name contains a NUL character';
   return null;
@@ -51,6 +58,8 @@ export function sourceFileName(source: SourceInput): string {
       return path.basename(source.path);
     case 'cloud':
       return path.posix.basename(source.file.replace(/\\/g, '/')) || 'file';
+    case 'merge':
+      return path.basename(source.name ?? 'merged');
     case 'url': {
       // A suggested name is only a name: like the API, Convoy keeps its last path segment.
       if (source.filename) return path.posix.basename(source.filename.replace(/\\/g, '/')) || 'download';
@@ -90,10 +99,13 @@ export function labelOf(source: SourceInput): string {
       return displayUrl(source.url);
     case 'cloud':
       return source.account ? cloudLabel(source.account.type, source.account.parameters, source.file) : source.file;
+    case 'merge':
+      return `${source.name ?? 'merged'} (${source.inputs.length}: ${source.inputs.map((p) => labelOf(p)).join(', ')})`.slice(0, 1000);
   }
 }
 
 export function sourceExtOf(source: SourceInput): string | null {
+  if (source.kind === 'merge') return null;
   return extOf(sourceFileName(source));
 }
 
@@ -106,6 +118,8 @@ export function sourceKey(source: SourceInput): string {
       return `url:${source.url}`;
     case 'cloud':
       return `cloud:${source.profileId ?? JSON.stringify(source.account)}:${source.file}`;
+    case 'merge':
+      return `merge:${source.name ?? ''}:${source.inputs.map((p) => sourceKey(p)).join('\n')}`;
   }
 }
 

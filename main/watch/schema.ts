@@ -20,4 +20,10 @@ export const watchMigrations: string[] = [
     PRIMARY KEY (key, path)
   );
   `,
+  // Watches of the app (watch.* methods): the spec to start them again, and whether they are on.
+  `
+  ALTER TABLE watch_folders ADD COLUMN spec TEXT;
+  ALTER TABLE watch_folders ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE watch_folders ADD COLUMN app INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -43,6 +43,9 @@ function Header() {
         )}
       </h1>
       <nav aria-label="App">
+        <button type="button" onClick={() => app.getState().openDialog({ kind: 'watch' })}>
+          Watched folders
+        </button>
         <button type="button" onClick={() => app.getState().openDialog({ kind: 'destinations' })}>
           Destinations
         </button>

@@ -273,7 +273,7 @@ export function createController(deps: ControllerDeps) {
     const next = new Map(app.getState().remembered);
     accepted.forEach((item, i) => {
       if (!item.target) return;
-      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.file);
+      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.kind === 'cloud' ? item.source.file : '');
       const opts = item.options && Object.keys(item.options).length ? `, ${summarizeOptions(item.options)}` : '';
       next.set(result.itemIds[i], `${item.target.toUpperCase()}${opts} remembered for ${ext ? `.${ext}` : 'this kind of source'}`);
     });
@@ -594,6 +594,15 @@ export function createController(deps: ControllerDeps) {
     app.getState().notify('info', `Undone: ${before.length.toLocaleString()} item${before.length === 1 ? '' : 's'} back as they were`);
   }
 
+  /** One new row merging these rows' files / URLs in this order (one job, one result). */
+  async function merge(ids: string[], target: string, name?: string): Promise<boolean> {
+    const r = await call('queue.merge', { itemIds: ids, target, ...(name ? { name } : {}) });
+    if (!r) return false;
+    queue.getState().clearSelection();
+    app.getState().notify('success', `${ids.length} items will be merged into one file; press Start to run it`);
+    return true;
+  }
+
   async function setDestination(ids: string[], destination: Destination): Promise<boolean> {
     if (!ids.length) return false;
     return !!(await call('queue.setDestination', { itemIds: ids, destination }));
@@ -843,6 +852,7 @@ export function createController(deps: ControllerDeps) {
     retry,
     retryFailed,
     setTargetForSelection,
+    merge,
     loadOutputFolder,
     setOutputFolder,
     openOutputFolder,

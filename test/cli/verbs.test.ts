@@ -74,14 +74,15 @@ it.each([
   expect(bodies[0].conversion).toEqual([{ target, options: { width: 32 } }]);
 }, 240_000);
 
-it('merge makes one job with every input, in the given order, converting to pdf', async () => {
+it('merge makes one job with every input, in the given order, with the merge operation', async () => {
   const before = jobBodies().length;
+  const requestsBefore = proxy.requests.length;
   const order = [files[2], files[0], files[3], files[1]];
   const r = await runCli(['merge', ...order, '--out-dir', tmpDir('verbs-out'), '--json', ...api()], { env });
   const bodies = jobBodies().slice(before);
   expect(bodies, r.stderr).toHaveLength(1);
-  expect(bodies[0]).toMatchObject({ conversion: [{ target: 'pdf' }], process: false });
-  const patch = proxy.requests.find((q) => q.method === 'PATCH' && q.body.includes('"process":true'));
+  expect(bodies[0]).toMatchObject({ conversion: [{ target: 'merge' }], process: false });
+  const patch = proxy.requests.slice(requestsBefore).find((q) => q.method === 'PATCH' && q.body.includes('"process":true'));
   expect(patch).toBeDefined();
   const id = patch!.path.split('/').pop()!.split('?')[0];
   const client = new Api2ConvertClient({ baseUrl: te.api, apiKey: te.apiKey });

@@ -5,6 +5,8 @@ import {
   createTargetMemory,
   extensionOf,
   groupByCategory,
+  menuGroups,
+  targetLabel,
   sourceTypeKey,
   targetsFor,
   type TargetInfo,
@@ -71,6 +73,19 @@ describe('groupByCategory', () => {
     const g = groupByCategory([t('png', 'image'), t('gif', 'image'), t('mp3', 'audio')]);
     expect(g.map((x) => x.category)).toEqual(['audio', 'image']);
     expect(g[1].targets.map((x) => x.target)).toEqual(['gif', 'png']);
+  });
+});
+
+describe('menuGroups (the target menu)', () => {
+  it('puts conversions first, then Compress · Thumbnail · Resize · Metadata · Archive · Hash; multi-input operations are left out', () => {
+    const g = menuGroups([
+      t('sha256', 'hash'), t('zip', 'archive'), t('json', 'metadata'), t('resize-image', 'operation'), t('merge', 'operation'),
+      t('thumbnail', 'operation'), t('compress', 'operation'), t('png', 'image'), t('mp3', 'audio'), t('compare-image', 'operation'),
+    ]);
+    expect(g.map((x) => x.category)).toEqual(['Convert to audio', 'Convert to image', 'Compress', 'Thumbnail', 'Resize', 'Metadata', 'Archive', 'Hash']);
+    expect(g.flatMap((x) => x.targets.map((y) => y.target))).not.toContain('merge');
+    expect(targetLabel(t('resize-image', 'operation'))).toBe('Resize image');
+    expect(targetLabel(t('webp', 'image'))).toBe('WEBP');
   });
 });
 

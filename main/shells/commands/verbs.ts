@@ -1,17 +1,21 @@
 /**
  * The operation verbs of the official CLI as thin presets: `compress`, `thumbnail`, `resize` are
  * `convert` with the operation as its target (compress, thumbnail, resize-image) — on Convoy's
- * persistent queue, so they resume after a crash and show byte progress; `merge` makes ONE job
- * with all inputs in the given order and saves its one result.
+ * persistent queue, so they resume after a crash and show byte progress; `merge` is ONE queue unit
+ * (one job with all inputs in the given order, one result), resumable too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Api2ConvertClient } from '../../api/index';
+import { MAX_MERGE_INPUTS } from '../../../preload/contract';
+import type { Core } from '../../core';
+import { outputFolderProblem } from '../../queue/outputs';
+import { dispatch } from '../../service';
 import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
-import { apiFlagOptions, apiFlagsHelp, openApiSession } from './api-session';
-import { command as convert, looksLikeUrl } from './convert';
+import { apiFlagOptions } from './api-session';
+import { command as convert, coreForCli, looksLikeUrl, startupError } from './convert';
+import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 import { collectOptions } from './options-input';
 
 function preset(name: string, target: string, summary: string, example: string): CliCommand {
@@ -40,32 +44,24 @@ export const resizeCommand = preset('resize', 'resize-image', 'Resize images', '
 const mergeUsage = `Usage: convoy merge <files|URLs…> [--to <format>] [-o <file> | --out-dir <dir>] [options]
 
 Merges the inputs, in the order given, into one file: ONE job with all of them as its inputs
-(e.g. ten images into one ten-page PDF). Default target: pdf.
+(e.g. ten images into one ten-page PDF). Default: the "merge" operation (→ PDF); --to zip,
+tar or 7z makes one archive. Runs on Convoy's persistent queue
+as one unit: an interrupted merge continues with "convoy resume" (inputs already on the server
+are not sent again, and the job is never created twice).
 
 Options:
-  --to <format>                  Target format (default pdf)
-  -o, --out <file>               The result file (default: the job's file name in --out-dir)
+  --to <format>                  Target (default merge: one PDF)
+  -o, --out <file>               The result file (replaced if it exists; default: merged.<ext> in --out-dir)
   --out-dir <dir>                Output folder (default: the current folder)
   --option <key=value>           Conversion option, repeatable (key:=value keeps a literal string)
   --options-file <file.json>     Conversion options as a JSON object
   --json                         Print JSON
-${apiFlagsHelp}`;
+  --engine <baseUrl>             API base URL, e.g. http://127.0.0.1:5123/v2 (needs an API key)
+  --api-key <key>                api2convert API key (or API2CONVERT_API_KEY, or the keychain)
+  --data-dir <dir>               Data folder (default CONVOY_HOME or the app folder)
+  --verbose                      Echo the log to stderr
 
-/** Creates the merge job: inputs in order (files uploaded, URLs as remote inputs), then started. */
-export async function startMergeJob(client: Api2ConvertClient, inputs: string[], target: string, options: Record<string, unknown>): Promise<string> {
-  const job = await client.createJob({ conversion: [{ target, ...(Object.keys(options).length ? { options } : {}) }], process: false });
-  try {
-    for (const input of inputs) {
-      if (looksLikeUrl(input)) await client.addInputs(job.id, { type: 'remote', source: input });
-      else await client.uploadFile({ id: job.id, server: job.server!, token: job.token! }, input);
-    }
-    await client.patchJob(job.id, { process: true });
-    return job.id;
-  } catch (err) {
-    await client.deleteJob(job.id).catch(() => {});
-    throw err;
-  }
-}
+Without an API key and without --engine, the built-in local engine merges in this process.`;
 
 async function merge(argv: string[], io: CliIO): Promise<number> {
   let parsed;
@@ -82,6 +78,7 @@ async function merge(argv: string[], io: CliIO): Promise<number> {
         option: { type: 'string', multiple: true },
         'options-file': { type: 'string' },
         json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -90,34 +87,42 @@ async function merge(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parsed;
   const json = Boolean(values.json);
   if (positionals.length < 2) throw new UsageError('merge needs at least two inputs');
+  if (positionals.length > MAX_MERGE_INPUTS) throw new UsageError(`merge takes at most ${MAX_MERGE_INPUTS} inputs`);
   if (values.out && values['out-dir']) throw new UsageError('Use either --out or --out-dir, not both');
-  const target = (values.to ?? 'pdf').trim().toLowerCase().replace(/^\./, '');
+  const target = (values.to ?? 'merge').trim().toLowerCase().replace(/^\./, '');
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
   const options = collectOptions(values.option, values['options-file']);
   const inputs = positionals.map((p) => (looksLikeUrl(p) ? p : path.resolve(p)));
   for (const p of inputs) if (!looksLikeUrl(p) && !fs.statSync(p, { throwIfNoEntry: false })?.isFile()) throw new CliFailure(`File not found: ${p}`, ExitCode.validation, 'NotFoundError');
-  let session;
+  const outDir = values.out ? path.dirname(path.resolve(values.out)) : path.resolve(values['out-dir'] ?? '.');
+  const outDirProblem = outputFolderProblem(outDir);
+  if (outDirProblem) throw new UsageError(`${values.out ? '--out' : '--out-dir'}: ${outDirProblem}`);
+  const name = values.out ? path.basename(values.out, path.extname(values.out)) || 'merged' : 'merged';
+  let core: Core;
   try {
-    session = await openApiSession(values, io);
-    const client = session.client;
-    const id = await startMergeJob(client, inputs, target, options);
-    const job = await client.waitForJob(id);
-    if (job.status?.code !== 'completed' || !(job.output ?? []).length) {
-      const why = (job.errors ?? []).map((e) => e.message).filter(Boolean).join('; ') || job.status?.info || job.status?.code;
-      throw new CliFailure(`The merge failed: ${why}`, ExitCode.conversion, 'ConversionFailedError', { job_id: id });
-    }
-    const out = job.output![0];
-    const dest = values.out ? path.resolve(values.out) : path.join(path.resolve(values['out-dir'] ?? '.'), path.basename(out.filename ?? `merged.${target}`));
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    await client.downloadOutput(out, dest);
-    io.stdout.write(json ? `${JSON.stringify({ ok: true, job_id: id, inputs: inputs.length, output_path: dest }, null, 2)}\n` : `✓ ${inputs.length} inputs → ${dest}\n`);
-    return ExitCode.ok;
+    core = await coreForCli(values, io, { outputDir: outDir, autoResume: false, ...(values.out ? { conflictPolicy: 'overwrite' as const } : {}) });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    return startupError(err, io);
+  }
+  try {
+    const source = { kind: 'merge' as const, name, inputs: inputs.map((p) => (looksLikeUrl(p) ? { kind: 'url' as const, url: p } : { kind: 'file' as const, path: p })) };
+    const added = await dispatch(core.handlers, 'queue.add', { items: [{ source }], target, options, destination: { kind: 'folder', path: outDir } });
+    const rejected: Rejected[] = [...added.rejected];
+    const batchIds = added.batchId ? [added.batchId] : [];
+    if (batchIds.length) await dispatch(core.handlers, 'queue.start', { batchId: added.batchId });
+    if (!json) io.stdout.write(`Merging ${inputs.length} inputs (${target}) (${core.provider.kind === 'local' ? 'local engine' : core.provider.baseUrl.replace(/\/v2$/, '')})\n`);
+    const outcome = await runToEnd(core, batchIds, io, { json, offlineTimeoutMs: 600_000 });
+    const code = exitCodeFor(outcome, rejected);
+    if (json) io.stdout.write(jsonReport(outcome, rejected, batchIds, code));
+    else io.stdout.write(summaryText(outcome, rejected, outDir));
+    return code;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     return reportFailure(io, 'merge', err, json);
   } finally {
-    await session?.close();
+    await core.close();
   }
 }
 
-export const mergeCommand: CliCommand = { name: 'merge', summary: 'Merge several inputs, in order, into one file (one job)', usage: mergeUsage, run: merge };
+export const mergeCommand: CliCommand = { name: 'merge', summary: 'Merge several inputs, in order, into one file (one job, resumable)', usage: mergeUsage, run: merge };

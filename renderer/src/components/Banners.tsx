@@ -104,8 +104,15 @@ export function Footer() {
           </span>
         </span>
       )}
-      {info?.provider === 'api2convert' && qs && qs.credits !== null && (
-        <span className={`pill ${qs.credits < 10 ? 'warn' : ''}`}>{qs.credits.toLocaleString()} credits left</span>
+      {qs && qs.credits !== null && (
+        <span className={`pill ${qs.credits < 10 ? 'warn' : ''}`} data-testid="credits">
+          {qs.credits.toLocaleString()} credits left
+        </span>
+      )}
+      {qs && qs.credits === null && qs.creditsUnlimited && (
+        <span className="pill" data-testid="credits">
+          Credits: unlimited
+        </span>
       )}
       {qs && (
         <span className="pill">

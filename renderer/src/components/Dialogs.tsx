@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { Destination } from '../../../preload/contract';
 import { useApp, useConvoy } from '../context';
 import { DestinationPicker } from './DestinationPicker';
+import { MergeDialog } from './MergeDialog';
+import { WatchDialog } from './WatchDialog';
 import { Modal } from './Modal';
 import { OptionsForm } from './OptionsForm';
 import { OutputFolderDialog } from './OutputBar';
@@ -119,5 +121,9 @@ export function Dialogs() {
       return <EditUrlDialog itemId={dialog.itemId} />;
     case 'outputFolder':
       return <OutputFolderDialog />;
+    case 'merge':
+      return <MergeDialog itemIds={dialog.itemIds} />;
+    case 'watch':
+      return <WatchDialog />;
   }
 }

@@ -1,8 +1,8 @@
 import { memo, useEffect, useState } from 'react';
 import { isScrolling, onScrollSettled } from '../lib/scrolling';
-import { groupByCategory, targetsFor, type TargetInfo } from '../lib/targets';
+import { menuGroups, targetLabel, targetsFor, type TargetInfo } from '../lib/targets';
 
-type Grouped = ReturnType<typeof groupByCategory>;
+type Grouped = ReturnType<typeof menuGroups>;
 // Rows of the same source type share one grouped list (10,000 rows, a handful of types).
 const cache = new WeakMap<readonly TargetInfo[], Map<string, Grouped>>();
 
@@ -11,11 +11,11 @@ export function groupedTargetsFor(targets: readonly TargetInfo[], sourceExt: str
   if (!perExt) cache.set(targets, (perExt = new Map()));
   const key = sourceExt ?? '';
   let grouped = perExt.get(key);
-  if (!grouped) perExt.set(key, (grouped = groupByCategory(targetsFor(targets, sourceExt))));
+  if (!grouped) perExt.set(key, (grouped = menuGroups(targetsFor(targets, sourceExt))));
   return grouped;
 }
 
-/** A native select (role combobox) of the targets that fit, grouped by category. */
+/** A native select (role combobox) of the targets that fit, grouped: Convert to … · Compress · Thumbnail · Resize · Metadata · Archive · Hash. */
 export const TargetSelect = memo(function TargetSelect({
   label,
   value,
@@ -65,12 +65,12 @@ export const TargetSelect = memo(function TargetSelect({
       <option value="" disabled>
         {targets ? placeholder : 'Loading…'}
       </option>
-      {value && !known && <option value={value}>{value.toUpperCase()}</option>}
+      {value && !known && <option value={value}>{((t) => (t ? targetLabel(t) : value.toUpperCase()))(targets?.find((t) => t.target === value))}</option>}
       {groups.map((g) => (
         <optgroup key={g.category} label={g.category}>
           {g.targets.map((t) => (
             <option key={t.target} value={t.target}>
-              {t.target.toUpperCase()}
+              {targetLabel(t)}
             </option>
           ))}
         </optgroup>

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useApp, useConvoy, useQueueState, useThrottledQueueVersion, useVisibleIds } from '../context';
-import { categoryOf, commonTargets, groupByCategory, targetsFor } from '../lib/targets';
+import { MAX_MERGE_INPUTS } from '../../../preload/contract';
+import { categoryOf, commonTargets, menuGroups, targetsFor } from '../lib/targets';
 import type { QueueFilter } from '../store/queueModel';
 import { TargetSelect } from './TargetSelect';
 import { Icon } from './Icon';
@@ -45,7 +46,7 @@ function SelectionBar({ selected }: { selected: string[] }) {
     if (!targets) return [];
     const exts = new Set<string | null>();
     for (const g of groups) for (const e of g.exts) exts.add(e);
-    return groupByCategory(commonTargets(targets, exts));
+    return menuGroups(commonTargets(targets, exts));
   }, [targets, groups]);
   const mixed = groups.length > 1;
   const firstTarget = queue.getState().model.byId.get(selected[0])?.target ?? null;
@@ -76,7 +77,7 @@ function SelectionBar({ selected }: { selected: string[] }) {
               label={`Target for the ${g.ids.length} selected ${PLURAL[g.type] ?? g.type}`}
               value={null}
               targets={targets}
-              grouped={groupByCategory(commonTargets(targets, g.exts))}
+              grouped={menuGroups(commonTargets(targets, g.exts))}
               placeholder="Target…"
               onChange={(t) => void controller.setTargetForSelection(g.ids, t)}
             />
@@ -90,6 +91,11 @@ function SelectionBar({ selected }: { selected: string[] }) {
       <button type="button" onClick={() => app.getState().openDialog({ kind: 'destination', itemIds: selected })}>
         Destination…
       </button>
+      {selected.length >= 2 && selected.length <= MAX_MERGE_INPUTS && (
+        <button type="button" onClick={() => app.getState().openDialog({ kind: 'merge', itemIds: selected })} title="Merge the selected files into one file (e.g. images into one PDF)">
+          Merge into one…
+        </button>
+      )}
       <button type="button" onClick={() => void controller.cancel(selected)} title="Stop the selected items that are converting or waiting">
         Cancel items
       </button>

@@ -165,7 +165,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
 
   function makeItem(add: AddItem, batchId: string, defaults: { target?: string; destination?: Destination }): ItemView {
     const src = add.source;
-    const label = src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.file;
+    const label = src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.kind === 'merge' ? (src.name ?? 'merged') : src.file;
     const id = `item-${++seq}`;
     return {
       id,
@@ -384,6 +384,16 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       emit('items', { items: [], removed });
       return { removed: removed.length };
     },
+    'queue.merge': ({ itemIds, target, name }: { itemIds: string[]; target?: string; name?: string }) => {
+      const parts = itemIds.map((id) => items.get(id)).filter((i): i is ItemView => !!i);
+      const r = add([{ source: { kind: 'merge', name: name ?? 'merged', inputs: parts.map((p) => ({ kind: 'file' as const, path: p.label })) }, target: target ?? 'merge' }], {});
+      const gone = parts.filter((p) => p.state === 'queued').map((p) => p.id);
+      gone.forEach((id) => items.delete(id));
+      order = order.filter((id) => items.has(id));
+      emit('items', { items: [], removed: gone });
+      return { batchId: r.batchId, itemId: r.itemIds[0], removed: gone.length };
+    },
+    'watch.list': () => [],
     'queue.status': () => status(),
     'callbacks.status': () => callback,
     'callbacks.probe': () => ({ ...callback, lastProbe: { ok: false, at: now(), reason: 'No public URL set' } }),

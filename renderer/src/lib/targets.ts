@@ -35,8 +35,8 @@ const FITS: Record<string, string[]> = {
   video: ['video', 'audio', 'image'],
   archive: ['archive'],
 };
-/** Categories whose targets take any input (checksums, packing into an archive). */
-const ANY_INPUT = new Set(['hash', 'archive']);
+/** Categories whose targets take any input (checksums, packing into an archive, metadata). */
+const ANY_INPUT = new Set(['hash', 'archive', 'metadata']);
 
 /** Lower-case extension of a file name or URL path, or null. */
 export function extensionOf(name: string | null | undefined): string | null {
@@ -82,6 +82,46 @@ export function groupByCategory(targets: readonly TargetInfo[]): Array<{ categor
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
+    .map(([category, list]) => ({ category, targets: list.sort((x, y) => x.target.localeCompare(y.target)) }));
+}
+
+/** Operations named by what they do (the menu's groups); `resize-image` is "Resize". */
+const OPERATION_GROUPS: Record<string, string> = { compress: 'Compress', thumbnail: 'Thumbnail', 'resize-image': 'Resize' };
+/** Categories that are their own group, in the menu's order after the operations. */
+const CATEGORY_GROUPS: Record<string, string> = { metadata: 'Metadata', archive: 'Archive', hash: 'Hash' };
+const GROUP_ORDER = ['Compress', 'Thumbnail', 'Resize', 'Metadata', 'Archive', 'Hash', 'Other operations'];
+/** Operations over several inputs: not a row's target ("Merge into one…" makes a merge). */
+export const MULTI_INPUT_TARGETS = new Set(['merge', 'compare-image']);
+
+/** The menu group of a target: "Convert to image", "Compress", …, "Hash". */
+export function menuGroupOf(t: Pick<TargetInfo, 'target' | 'category'>): string {
+  if (t.category === 'operation') return OPERATION_GROUPS[t.target] ?? 'Other operations';
+  return CATEGORY_GROUPS[t.category] ?? `Convert to ${t.category}`;
+}
+
+/** How a target reads in the menu: formats in capitals, operations in words. */
+export function targetLabel(t: Pick<TargetInfo, 'target' | 'category'>): string {
+  if (t.category !== 'operation') return t.target.toUpperCase();
+  const words = t.target.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * The target menu for one row or a selection: "Convert to …" groups first (by category), then
+ * Compress · Thumbnail · Resize · Metadata · Archive · Hash. Multi-input operations are left out.
+ */
+export function menuGroups(targets: readonly TargetInfo[]): Array<{ category: string; targets: TargetInfo[] }> {
+  const single = targets.filter((t) => !MULTI_INPUT_TARGETS.has(t.target));
+  const groups = new Map<string, TargetInfo[]>();
+  for (const t of single) {
+    const g = menuGroupOf(t);
+    const list = groups.get(g) ?? [];
+    list.push(t);
+    groups.set(g, list);
+  }
+  const rank = (g: string) => (g.startsWith('Convert to ') ? -1 : GROUP_ORDER.indexOf(g));
+  return [...groups.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([category, list]) => ({ category, targets: list.sort((x, y) => x.target.localeCompare(y.target)) }));
 }
 
