@@ -100,7 +100,8 @@ export function classify(err: unknown): Verdict {
   if (err instanceof NetworkError) return { kind: 'offline', reason: redact(err.message) };
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    const file = isLocalFileError(err) ? err.path! : null;
+    // A copy's or link's error names its source as `path` and what it writes as `dest`: the full disk is the destination's.
+    const file = isLocalFileError(err) ? ((err as { dest?: string }).dest ?? err.path!) : null;
     const folder = file ? path.dirname(file) : 'the output folder';
     return { kind: 'disk_full', folder, reason: diskFullMessage(folder) };
   }
