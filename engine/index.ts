@@ -170,7 +170,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   let closed: Promise<void> | undefined;
   return {
     baseUrl,
-    local: createLocalAccess({ service, store, tmpDir: path.join(dataDir, 'tmp'), maxBytes: limits.maxInputBytes }),
+    local: createLocalAccess({ service, store, tmpDir: path.join(dataDir, 'tmp'), maxBytes: limits.maxInputBytes, isOpen: () => !closed }),
     setFaults: (f) => faults.set(f),
     setToolPaths: (paths) => convert.configureConvert?.({ toolPaths: paths }),
     stats: () => structuredClone(stats),

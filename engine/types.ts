@@ -76,6 +76,8 @@ export interface EngineStats {
  * thrown with the HTTP status the route would have answered (`status`) and its message.
  */
 export interface EngineLocalAccess {
+  /** False once the engine is closing or closed: its shortcuts answer nothing; use the HTTP routes. */
+  isOpen(): boolean;
   /** Like `POST {server}/upload-file/{id}` with the job token: the file is copied in, not sent. Resolves with the input as the route renders it. */
   attachFile(jobId: string, token: string, filePath: string, filename: string): Promise<Record<string, unknown>>;
   /** Where an output's bytes are (to link or copy; never to change), like `GET download-file` with the job token. */

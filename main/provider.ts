@@ -10,6 +10,8 @@ import path from 'node:path';
  * Errors carry the HTTP `status` the matching route would have answered.
  */
 export interface LocalEngineAccess {
+  /** False once that engine closed (the routes of whatever answers at its address still work). */
+  isOpen(): boolean;
   attachFile(jobId: string, token: string, filePath: string, filename: string): Promise<unknown>;
   outputFile(jobId: string, token: string, outputId: string): { path: string; size: number; checksum: string };
   /** Convoy has the result in place; the engine keeps no copy (it runs with deleteServedOutputs). */

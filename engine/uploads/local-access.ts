@@ -19,7 +19,7 @@ import type { EngineLocalAccess } from '../types';
 import { sanitizeFilename } from '../util/filename';
 import { constantTimeEqual } from '../util/secret-box';
 
-export function createLocalAccess(deps: { service: JobService; store: JobStore; tmpDir: string; maxBytes: number }): EngineLocalAccess {
+export function createLocalAccess(deps: { service: JobService; store: JobStore; tmpDir: string; maxBytes: number; isOpen: () => boolean }): EngineLocalAccess {
   const { service, store, tmpDir, maxBytes } = deps;
 
   const authorize = (jobId: string, token: string): JobRecord => {
@@ -70,6 +70,8 @@ export function createLocalAccess(deps: { service: JobService; store: JobStore; 
       service.forgetServedOutput(job, outputId);
       store.flush();
     },
+
+    isOpen: () => deps.isOpen(),
 
     onJobEnd(listener) {
       return service.onFinish(listener);

@@ -367,7 +367,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: 0, bytesUpTotal: check.size });
   const release = await d.uploads.acquire(signal);
   try {
-    if (d.local) await attachLocalFile(d.local, { id: job.id, token }, source.path);
+    if (d.local?.isOpen()) await attachLocalFile(d.local, { id: job.id, token }, source.path);
     else await d.client().uploadFile({ id: job.id, server, token }, source.path, {
       filename: path.basename(source.path),
       uploadUuid: unit.uploadUuid,
@@ -381,7 +381,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   } finally {
     release();
   }
-  if (d.local) {
+  if (d.local?.isOpen()) {
     // In-process: start the job right away and record both steps at once. A crash before that
     // record resumes in 'uploading', which reads the job first (input there → start; started → wait).
     await start(d, unit, live, signal, { bytesUp: check.size, bytesUpTotal: check.size });
@@ -492,7 +492,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
   // Unknown after a restart (no job read yet): poll normally; the first read tells the watcher.
   const viaCallback = Boolean(d.jobs.get(unit.id)?.callback);
   // The in-process engine announces job ends; one that ended before this process listened is read at once.
-  const immediate = Boolean(d.local) && !d.jobs.has(unit.id);
+  const immediate = Boolean(d.local?.isOpen()) && !d.jobs.has(unit.id);
   const job = await d.watcher.wait(unit.remoteId!, { signal, viaCallback, immediate, onUpdate: (j) => markDelivering(d, unit, j) });
   d.jobs.set(unit.id, job);
   const status = job.status.code.toLowerCase();
@@ -618,7 +618,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     const release = await d.downloads.acquire(signal);
     let got: { size: number };
     try {
-      if (d.local) got = await takeLocalOutput(d.local, job, out, rec.path!);
+      if (d.local?.isOpen()) got = await takeLocalOutput(d.local, job, out, rec.path!);
       else got = await d.client().downloadOutput(out, rec.path!, {
         signal,
         maxBytes: d.limits?.maxDownloadBytes,
