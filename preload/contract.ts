@@ -206,6 +206,8 @@ export interface ItemView {
   bytesDown: number;
   bytesDownTotal: number | null;
   error: ItemError | null;
+  /** Why the latest attempt of an unfinished item failed while it is retried (null or absent otherwise). */
+  lastError?: string | null;
   /** Local result paths (folder destination) or remote locations (profile destination). */
   outputs: string[];
   updatedAt: number;

@@ -31,7 +31,7 @@ import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
 import { outputFolderProblem, releaseOutputs } from './outputs';
-import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
+import { DEFAULT_MAX_CRASHES, failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
 import { emptyCounts, newId, QueueStore, type NewItem } from './store';
@@ -91,7 +91,7 @@ export interface QueueOptions {
   probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number; diskCheckMs?: number };
   /** Bounds on what an API may return: outputs per conversion (default 1000), bytes per output without a declared size (default 64 GiB). */
   limits?: { maxOutputs?: number; maxDownloadBytes?: number };
-  retry?: { maxAttempts?: number; baseMs?: number };
+  retry?: { maxAttempts?: number; baseMs?: number; maxCrashes?: number };
   /** Parallel downloads of finished results (default 8). */
   maxDownloads?: number;
   /** Parallel uploads of local files (default 8). */
@@ -209,6 +209,7 @@ export class Queue {
       fresh: this.fresh,
       chunkSize: opts.chunkSize,
       maxAttempts: opts.retry?.maxAttempts ?? 10,
+      maxCrashes: opts.retry?.maxCrashes ?? DEFAULT_MAX_CRASHES,
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
       limits: opts.limits,
@@ -276,7 +277,7 @@ export class Queue {
     const unit = this.store.unitByRemoteId(jobId);
     if (unit) {
       if (unit.phase !== 'finished' && !this.scheduler.isRunning(unit.id)) {
-        this.store.updateUnit(unit.id, { nextAt: 0 });
+        this.store.wakeUnit(unit.id);
         this.scheduler.pump();
       }
       return 'known';
@@ -381,13 +382,7 @@ export class Queue {
 
   /** Items started and not yet finished (all batches, or the given ones). */
   unfinishedCount(batchIds?: string[]): number {
-    const where = "unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')";
-    if (!batchIds) return (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE ${where}`).get() as { n: number }).n;
-    let n = 0;
-    for (const b of batchIds) {
-      n += (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND ${where}`).get(b) as { n: number }).n;
-    }
-    return n;
+    return this.store.startedOpenCount(batchIds);
   }
 
   /** Emits pending events now. */
@@ -414,7 +409,7 @@ export class Queue {
     const rejected: AddResult['rejected'] = [];
     const rows: NewItem[] = [];
     const seen = new Set<string>();
-    if (args.batchId) for (const it of this.store.selectItems('batch_id = ?', [args.batchId])) seen.add(this.dedupeKey(it.source, it.target, it.options, it.destination));
+    if (args.batchId) for (const it of this.store.itemsOfBatch(args.batchId)) seen.add(this.dedupeKey(it.source, it.target, it.options, it.destination));
     const defaults = this.defaults();
     for (const entry of args.items) {
       const target = (entry.target ?? args.target ?? null)?.toLowerCase() ?? null;
@@ -535,8 +530,7 @@ export class Queue {
     this.assertOpen();
     let rows: ItemRow[];
     if (args.itemIds) rows = this.store.items(args.itemIds).filter((i) => i.state === 'queued' && !i.unitId && (!args.batchId || i.batchId === args.batchId));
-    else if (args.batchId) rows = this.store.selectItems("batch_id = ? AND state = 'queued' AND unit_id IS NULL", [args.batchId]);
-    else rows = this.store.selectItems("state = 'queued' AND unit_id IS NULL");
+    else rows = this.store.unstartedItems(args.batchId);
     const missing = rows.filter((r) => !r.target);
     const going = rows.filter((r) => r.target);
     const groups = new Map<string, ItemRow[]>();
@@ -708,6 +702,7 @@ export class Queue {
       bytesDown: p?.bytesDown ?? r.bytesDown,
       bytesDownTotal: p?.bytesDownTotal ?? r.bytesDownTotal,
       error: r.error,
+      lastError: r.lastError,
       outputs: r.outputs.filter((o) => o.done && !o.skipped).map((o) => (o.path ?? o.location)!).filter(Boolean),
       updatedAt: r.updatedAt,
     };
@@ -734,7 +729,7 @@ export class Queue {
 
   private onGateChange(): void {
     // Items under way show whether they wait; the status carries the reason.
-    const active = this.store.selectItems("state IN ('creating','uploading','converting','downloading','delivering')").map((i) => i.id);
+    const active = this.store.activeItemIds();
     if (active.length) this.emitter.touch(active);
     this.emitter.statusChanged();
     if (this.gate.isOpen()) this.scheduler?.pump();

@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
@@ -25,8 +26,8 @@ import { ItemFailure, classify, jobFailure } from './classify';
 import type { Gate } from './gate';
 import { claimOutputPath, finishedOnDisk, outputDir, outputExt, outputStem, pathKey, releaseOutputs } from './outputs';
 import { checkLocalFile } from './sources';
-import type { QueueStore } from './store';
-import { isTerminalItem, type ItemRow, type OutputRecord, type UnitRow } from './types';
+import { TransitionError, type QueueStore } from './store';
+import { isTerminalItem, type ItemRow, type OutputRecord, type UnitPhase, type UnitRow } from './types';
 import type { JobWatcher } from './watcher';
 
 /** What the queue needs from main/destinations (optional: absent → profile items fail clearly). */
@@ -89,6 +90,8 @@ export interface RunnerDeps {
   fresh: Set<string>;
   chunkSize?: number;
   maxAttempts: number;
+  /** Times a unit's step may end the process before its items fail (the crash-loop guard). */
+  maxCrashes: number;
   retryBaseMs: number;
   now: () => number;
   /** Bounds on what an API may return (see QueueOptions.limits). */
@@ -100,28 +103,19 @@ export interface RunnerDeps {
 /** Most outputs one conversion may have before the item fails (a hostile API must not write thousands). */
 export const DEFAULT_MAX_OUTPUTS = 1000;
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Default for RunnerDeps.maxCrashes. */
+export const DEFAULT_MAX_CRASHES = 3;
 
-/** What the item's state is while its unit is in a phase. */
-const STATE_FOR_PHASE: Record<string, ItemState> = {
+/** What the item's state is while its unit is in a phase (null: the items' own outcomes decide). */
+const STATE_FOR_PHASE = {
   pending: 'queued',
   creating: 'creating',
   uploading: 'uploading',
   starting: 'uploading',
   converting: 'converting',
-};
+  downloading: null,
+  finished: null,
+} as const satisfies Record<UnitPhase, ItemState | null>;
 
 export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal): Promise<void> {
   let unavailableStreak = 0;
@@ -141,13 +135,36 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       finishUnit(d, unit);
       return;
     }
+    // The attempt is on disk before the step runs: a step that ends the process leaves it marked.
+    let attempt: { attempts: number; crashes: number };
+    try {
+      attempt = d.store.beginAttempt(unit.id, unit.phase, unit.phase !== 'converting');
+    } catch (err) {
+      if (!(err instanceof TransitionError)) throw err;
+      d.log.warn(err.message); // another runner moved the unit first
+      return;
+    }
+    if (attempt.crashes >= d.maxCrashes) {
+      const reason = `This item crashed Convoy ${attempt.crashes} times (the process ended while it was ${unit.phase}); it was stopped so the rest of the batch can go on`;
+      d.log.warn(`unit ${unit.id}: ${reason}`);
+      failItems(d, live, { code: 'crashed', message: reason, action: 'Check the file, then retry the item' });
+      d.store.endAttempt(unit.id, { kind: 'gave_up', error: reason });
+      continue;
+    }
     try {
       await step(d, unit, items, live, signal);
       unavailableStreak = 0;
-      if (unit.attempts > 0) d.store.updateUnit(unit.id, { attempts: 0 });
+      d.store.endAttempt(unit.id, { kind: 'ok' });
     } catch (err) {
+      if (err instanceof TransitionError) {
+        d.store.endAttempt(unit.id, { kind: 'uncounted' });
+        d.log.warn(err.message);
+        return;
+      }
       const v = classify(err);
       if (v.kind !== 'abort') d.fresh.delete(unit.id);
+      // Only the unit's own failures count as attempts; waits for the API, the key or the disk do not.
+      if (v.kind !== 'transient' && v.kind !== 'permanent' && v.kind !== 'payment') d.store.endAttempt(unit.id, { kind: 'uncounted' });
       switch (v.kind) {
         case 'abort':
           return;
@@ -158,7 +175,7 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
         case 'unavailable':
           d.gate.unavailable(v.reason);
           unavailableStreak++;
-          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), signal).catch(() => {});
+          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), undefined, { signal }).catch(() => {});
           continue;
         case 'rate_limit':
           d.gate.rateLimited(v.retryAfterMs, v.reason);
@@ -169,10 +186,12 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           d.gate.haltAuth(v.reason);
           continue;
         case 'payment':
+          d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.error.message });
           failItems(d, live, v.error);
           d.gate.quota(v.error.message);
           continue;
         case 'permanent':
+          d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.error.message });
           failItems(d, live, v.error);
           continue;
         case 'disk_full':
@@ -180,14 +199,16 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           d.touch(live.map((i) => i.id), unit.batchId);
           continue;
         case 'transient': {
-          const attempts = unit.attempts + 1;
+          const attempts = attempt.attempts;
           d.log.warn(`unit ${unit.id} (${unit.phase}) attempt ${attempts} failed: ${v.reason}`);
           if (attempts >= d.maxAttempts) {
+            d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.reason });
             failItems(d, live, { code: 'server', message: `Gave up after ${attempts} attempts: ${v.reason}`, action: 'Retry the item later' });
             continue;
           }
           const delay = Math.min(d.retryBaseMs * 2 ** (attempts - 1), 60_000) * (0.8 + Math.random() * 0.4);
-          d.store.updateUnit(unit.id, { attempts, nextAt: d.now() + Math.round(delay) });
+          d.store.endAttempt(unit.id, { kind: 'failed', error: v.reason, nextAt: d.now() + Math.round(delay) });
+          d.touch(live.map((i) => i.id), unit.batchId); // the rows show the last error
           return; // the scheduler runs it again when due
         }
       }
@@ -210,6 +231,12 @@ async function step(d: RunnerDeps, unit: UnitRow, items: ItemRow[], live: ItemRo
     case 'downloading':
       d.releaseSlot(unit.id);
       return download(d, unit, live, signal);
+    case 'finished':
+      throw new Error(`unit ${unit.id} is finished; nothing to run`);
+    default: {
+      const unknown: never = unit.phase; // a phase added to UnitPhase must be handled here
+      throw new Error(`unit ${unit.id} has an unknown phase ${String(unknown)}`);
+    }
   }
 }
 
@@ -282,7 +309,7 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
   if (going.length === 0) return;
   d.store.tx(() => {
     going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
-    d.store.updateUnit(unit.id, { phase: 'creating' });
+    d.store.startCreating(unit.id);
   });
   d.touch(going.map((i) => i.id), unit.batchId);
 }
@@ -315,9 +342,9 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
   const job = await d.client().createJob(body, { idempotencyKey: unit.idemKey, signal });
   d.jobs.set(unit.id, job);
   d.fresh.add(unit.id);
-  const next = source.kind === 'file' ? 'uploading' : 'converting';
+  const next = source.kind === 'file' ? ('uploading' as const) : ('converting' as const);
   d.store.tx(() => {
-    d.store.updateUnit(unit.id, { phase: next, remoteId: job.id, server: job.server ?? null });
+    d.store.recordCreated(unit.id, next, { remoteId: job.id, server: job.server ?? null });
     for (const item of convItems) {
       const convId = job.conversion[item.convIndex!]?.id ?? null;
       d.store.updateItem(item.id, isTerminalItem(item.state) ? { convId } : { convId, state: STATE_FOR_PHASE[next] });
@@ -340,11 +367,11 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
     const status = job.status.code.toLowerCase();
     const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
     if (!['incomplete', 'created'].includes(status)) {
-      recordPhase(d, unit, live, 'converting');
+      recordPhase(d, unit, live, 'converting', () => d.store.recordUploaded(unit.id, 'converting'));
       return;
     }
     if (uploaded) {
-      recordPhase(d, unit, live, 'starting');
+      recordPhase(d, unit, live, 'starting', () => d.store.recordUploaded(unit.id, 'starting'));
       return;
     }
   }
@@ -370,7 +397,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   }
   d.store.tx(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
-    d.store.updateUnit(unit.id, { phase: 'starting' });
+    d.store.recordUploaded(unit.id, 'starting');
   });
   d.touch(ids, unit.batchId);
 }
@@ -386,7 +413,7 @@ async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abor
   }
   d.jobs.set(unit.id, job);
   d.limiter.success();
-  recordPhase(d, unit, live, 'converting');
+  recordPhase(d, unit, live, 'converting', () => d.store.recordStarted(unit.id));
 }
 
 async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
@@ -441,7 +468,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
       d.store.updateItem(item.id, { state: 'downloading', bytesDownTotal: total, bytesDown: 0 });
       downloading.push(item.id);
     }
-    d.store.updateUnit(unit.id, { phase: 'downloading' });
+    d.store.recordConverted(unit.id);
   });
   d.touch(downloading, unit.batchId);
 }
@@ -582,10 +609,11 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
   if (changed.length) d.touch(changed, unit.batchId);
 }
 
-function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting'): void {
+/** Moves the unit on (`move`, a guarded store transition) and its live items to the phase's state. */
+function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', move: () => void): void {
   const state = STATE_FOR_PHASE[phase];
   d.store.tx(() => {
-    d.store.updateUnit(unit.id, { phase });
+    move();
     for (const item of live) if (item.state !== state) d.store.updateItem(item.id, { state });
   });
   d.touch(live.map((i) => i.id), unit.batchId);
@@ -610,7 +638,14 @@ function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: Output
 }
 
 export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
-  d.store.updateUnit(unit.id, { phase: 'finished' });
+  if (unit.phase === 'finished') return;
+  try {
+    d.store.finishUnit(unit.id, unit.phase);
+  } catch (err) {
+    // Finished by someone else meanwhile (a cancel racing the runner): nothing more to do here.
+    if (err instanceof TransitionError && d.store.unit(unit.id)?.phase === 'finished') return;
+    throw err;
+  }
   const job = d.jobs.get(unit.id);
   d.jobs.delete(unit.id);
   d.fresh.delete(unit.id);
