@@ -41,7 +41,7 @@ interface ModeResult {
   wallMs: number;
   /** Convoy's own event-loop delay during the batch (p99, ms): time a callback may wait to be read. */
   loopP99: number;
-  /** Callback modes: the delay split into delivery (engine → tunnel → Convoy's server) and Convoy (hint → job read back). */
+  /** Callback modes: the delay split into delivery (engine → tunnel → Convoy's server) and Convoy (hint or signed callback → job taken). */
   split: { deliveryP50: number; deliveryP95: number; convoyP50: number; convoyP95: number } | null;
 }
 
@@ -109,6 +109,17 @@ async function runMode(mode: Mode): Promise<ModeResult> {
       if (!list) hints.set(id, (list = []));
       list.push(Date.now());
       return hintJob(id);
+    };
+    // A signed callback's document reaches the queue here instead (no read).
+    const takeJob = side.queue.takeJob.bind(side.queue);
+    side.queue.takeJob = (doc: unknown) => {
+      const id = (doc as { id?: unknown })?.id;
+      if (typeof id === 'string') {
+        let list = hints.get(id);
+        if (!list) hints.set(id, (list = []));
+        list.push(Date.now());
+      }
+      return takeJob(doc);
     };
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();

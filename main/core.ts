@@ -210,7 +210,6 @@ async function startCore(
 
   // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
   const callbacks = createCallbackManager({
-    client: queueClient,
     queue,
     secrets,
     events,

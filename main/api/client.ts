@@ -249,6 +249,15 @@ export class Api2ConvertClient {
     return { data: parsed.data, headers: res.headers };
   }
 
+  /**
+   * A job document that came from elsewhere than a response (a signed callback): parsed like a
+   * read, its token kept out of messages; null when it is not a job document.
+   */
+  acceptJob(doc: unknown): Job | null {
+    const r = JobSchema.safeParse(doc);
+    return r.success ? this.remember(r.data) : null;
+  }
+
   /** Job tokens and passwords are secrets too: keep them out of every message from now on. */
   private remember(job: Job): Job {
     addSecret(this.ctx, job.token);

@@ -289,6 +289,35 @@ export class Queue {
     return 'unknown';
   }
 
+  /** Whether a callback's job is this queue's, without reading it. */
+  knowsJob(jobId: string): 'known' | 'pending' | 'unknown' {
+    if (this.closed) return 'unknown';
+    if (this.watcher.isWatched(jobId) || this.store.unitByRemoteId(jobId)) return 'known';
+    return this.store.creatingCount() > 0 ? 'pending' : 'unknown';
+  }
+
+  /**
+   * A signed callback's job document, trusted as the job's state: a watched job takes it as a
+   * read. 'reread' when it is not a job document, not watched now, or disagrees (see JobWatcher.deliver).
+   */
+  takeJob(doc: unknown): 'known' | 'reread' {
+    if (this.closed) return 'reread';
+    const job = this.client.acceptJob(doc);
+    if (!job || !this.agrees(job) || !this.watcher.deliver(job)) return 'reread';
+    this.gate.ok(); // the API was heard from
+    return 'known';
+  }
+
+  /** The document names the conversions this queue created for the job, and its outputs come from them. */
+  private agrees(job: Job): boolean {
+    const unit = this.store.unitByRemoteId(job.id);
+    if (!unit || unit.phase === 'finished') return false;
+    const ids = new Set(job.conversion.map((c) => c.id).filter(Boolean));
+    const expected = this.store.itemsOfUnit(unit.id).map((i) => i.convId);
+    if (expected.length === 0 || !expected.every((id) => id && ids.has(id))) return false;
+    return job.output.every((o) => Boolean(o.source?.conversion && ids.has(o.source.conversion)));
+  }
+
   setCallbackTarget(target: CallbackTarget | null): void {
     this.callbackTarget = target;
     this.watcher.setCallbackMode(Boolean(target));

@@ -1,7 +1,8 @@
 /**
  * Completion detection: the one path through which the queue learns that a job finished, whether
- * the news came from a callback (a hint: "read this job now") or from polling. Every update is a
- * fresh `GET /jobs/{id}` with Convoy's own key; duplicate and late hints only cause one more read.
+ * the news came from a callback or from polling. A signed callback's document is taken as a read
+ * (`deliver`); anything else is a `GET /jobs/{id}` with Convoy's own key (an unsigned callback is
+ * only a hint to read now; duplicate and late hints only cause one more read).
  *
  * Polling rhythm: the first read is timed from how long recent jobs took (so a typical job is
  * seen finished on the first read), then backs off ×1.5 up to `maxMs`. With a callback target the
@@ -127,6 +128,25 @@ export class JobWatcher {
       // A read is under way but may predate the change: read once more right after it.
       w.nextAt = 0;
     }
+    return true;
+  }
+
+  /**
+   * A job document from a signed callback: taken as a read. An ended job that looks as expected
+   * ends the wait without a request; one that does not (completed without outputs) is read back.
+   * False when the job is not being watched.
+   */
+  deliver(job: Job): boolean {
+    const w = this.watches.get(job.id);
+    if (!w) return false;
+    w.viaCallback = true;
+    w.onUpdate?.(job);
+    if (!isTerminal(job)) return true;
+    const status = job.status.code.toLowerCase();
+    const delivered = job.conversion.length > 0 && job.conversion.every((c) => (c.output_target ?? []).length > 0);
+    if (status === 'completed' && job.output.length === 0 && !delivered) return this.hint(job.id);
+    this.watches.delete(job.id);
+    w.resolve(job);
     return true;
   }
 
