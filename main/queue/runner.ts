@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemState } from '../../preload/contract';
+import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemErrorCode, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
 import { ConflictError } from '../api/errors';
@@ -47,7 +47,7 @@ export interface DestinationsPort {
  * A profile or credentials problem found while building a job: the item fails with it (no
  * retry). A keychain that is unavailable for now stays a retryable error.
  */
-async function resolving<T>(what: () => Promise<T>, code: string, action: string): Promise<T> {
+async function resolving<T>(what: () => Promise<T>, code: ItemErrorCode, action: string): Promise<T> {
   try {
     return await what();
   } catch (err) {
@@ -491,7 +491,7 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
         throw new Error(`The result's host cannot be reached: ${v.reason}`);
       }
       if (v.kind === 'permanent') {
-        const error =
+        const error: ItemError =
           v.error.code === 'not_found'
             ? { code: 'not_found', message: 'The result is no longer available on the server', action: 'Retry the item' }
             : v.error;

@@ -30,8 +30,7 @@ function fixFor(item: ItemView): { label: string; kind: 'target' | 'settings' | 
     case 'payment':
       return { label: e.action ?? 'Open settings', kind: 'settings' };
     case 'output':
-    case 'destination':
-    case 'permission':
+    case 'delivery':
       return { label: e.action ?? 'Change destination', kind: 'destination' };
     default:
       return { label: e.action ?? 'Retry', kind: 'retry' };
