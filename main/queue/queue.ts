@@ -59,9 +59,9 @@ export interface QueueSettingsPort {
 export interface QueueOptions {
   db: Db;
   /**
-   * The queue's client. Create it with `retry: { rateLimitRetries: 0 }`: the queue answers a 429
-   * for all its requests at once (pause until Retry-After, lower concurrency) instead of each
-   * request waiting out its own.
+   * The client for the queue's API key. The queue uses it with its own policy (`queueView`): no
+   * 429 retries per request (the queue answers a 429 for all its requests at once: pause until
+   * Retry-After, lower concurrency), and every answer tells the gate the API is there.
    */
   client: Api2ConvertClient;
   events: EventBus;
@@ -139,7 +139,7 @@ export class Queue {
       this.lock?.release();
       throw err;
     }
-    this.client = opts.client;
+    this.client = this.queueView(opts.client);
     this.counts = this.store.countsByBatch();
     this.activeBatches = new Set(this.store.batchesWithUnfinishedUnits());
     this.emitter = new QueueEmitter(
@@ -192,7 +192,7 @@ export class Queue {
     if (opts.autoResume !== false && opts.api) this.allowOwnBatches();
     this.deps = {
       store: this.store,
-      client: () => this.gatedClient(),
+      client: () => this.client,
       gate: this.gate,
       watcher: this.watcher,
       log: this.log,
@@ -325,7 +325,7 @@ export class Queue {
 
   /** A new key (or provider): requests go through the new client and a held queue continues. */
   setClient(client: Api2ConvertClient): void {
-    this.client = client;
+    this.client = this.queueView(client);
     this.gate.resume();
     this.scheduler.pump();
   }
@@ -772,19 +772,13 @@ export class Queue {
     return result;
   }
 
-  private gatedClient(): Api2ConvertClient {
-    const client = this.client;
-    const gate = this.gate;
-    // Every call reports an answer to the gate, so an offline queue notices the API is back.
-    return new Proxy(client, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const r = (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (r instanceof Promise) return r.then((v) => (gate.ok(), v));
-          return r;
-        };
+  /** The key's client with the queue's policy; made once per client, not per call. */
+  private queueView(client: Api2ConvertClient): Api2ConvertClient {
+    return client.withOptions({
+      retry: { rateLimitRetries: 0 },
+      // An answer (not an error status) tells the gate the API is there, so an offline queue notices it is back.
+      onResponse: ({ status }) => {
+        if (status < 400) this.gate?.ok();
       },
     });
   }
