@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemErrorCode, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
+import { abortError } from '../api/backoff';
 import { ConflictError } from '../api/errors';
 import type { Logger } from '../log';
 import { ItemFailure, classify, jobFailure } from './classify';
@@ -255,7 +256,7 @@ export class Semaphore {
         };
         const onAbort = () => {
           this.waiting = this.waiting.filter((w) => w !== go);
-          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          reject(abortError(signal));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         this.waiting.push(go);

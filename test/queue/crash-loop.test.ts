@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/db';
+import { PassThrough } from 'node:stream';
+import statusCommand from '../../main/shells/commands/status';
 import { QueueStore, TransitionError } from '../../main/queue/store';
 import { makeImages, repoRoot, tmpDir } from './helpers';
 
@@ -103,5 +105,34 @@ describe('crash-loop guard', () => {
       dbA.close();
       dbB.close();
     }
+  });
+
+  it('convoy status shows the last error of an item that is being retried', async () => {
+    const dir = tmpDir('last-error');
+    const db = openDatabase(dir);
+    try {
+      const store = new QueueStore(db);
+      const batch = store.createBatch().id;
+      store.insertItems(batch, [{ id: 'item-1', batchId: batch, source: { kind: 'url', url: 'https://example.com/a.jpg' }, label: 'a.jpg', sourceExt: 'jpg', target: 'png', options: {}, destination: null, outDir: dir, conflict: 'rename' }]);
+      const unit = store.createUnit(batch, 'url');
+      store.updateItem('item-1', { unitId: unit });
+      store.beginAttempt(unit, 'pending', true);
+      store.endAttempt(unit, { kind: 'failed', error: 'The API answered 500 (Internal Server Error)', nextAt: Date.now() + 60_000 });
+      expect(store.item('item-1')?.lastError).toBe('The API answered 500 (Internal Server Error)');
+    } finally {
+      db.close();
+    }
+    const run = async (args: string[]) => {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (c) => (text += c));
+      const code = await statusCommand.run([...args, '--data-dir', dir], { stdout: out, stderr: new PassThrough(), stdin: new PassThrough(), env: {} });
+      return { code, text };
+    };
+    const human = await run([]);
+    expect(human.code).toBe(0);
+    expect(human.text).toMatch(/queued .* a\.jpg — last error: The API answered 500 \(Internal Server Error\)/);
+    const doc = JSON.parse((await run(['--json'])).text) as { items: Array<{ lastError: string | null }> };
+    expect(doc.items[0].lastError).toBe('The API answered 500 (Internal Server Error)');
   });
 });
