@@ -93,8 +93,9 @@ export class Api2ConvertClient {
    * key, connections and known secrets: one client per key, however many policies use it.
    */
   withOptions(o: Omit<RequestOptions, 'signal'>): Api2ConvertClient {
-    const view = Object.create(Api2ConvertClient.prototype) as Api2ConvertClient;
-    Object.assign(view, { base: this.base, apiKey: this.apiKey, ctx: contextFor(this.ctx, o) });
+    // Everything but the request context comes from this client (its methods, as they are now).
+    const view = Object.create(this) as Api2ConvertClient;
+    Object.defineProperty(view, 'ctx', { value: contextFor(this.ctx, o) });
     return view;
   }
 

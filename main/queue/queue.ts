@@ -21,6 +21,7 @@ import {
   type SourceInput,
 } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
+import type { RequestOptions } from '../api/context';
 import type { Job } from '../api/types';
 import type { Db } from '../db';
 import type { EventBus } from '../events';
@@ -59,9 +60,8 @@ export interface QueueSettingsPort {
 export interface QueueOptions {
   db: Db;
   /**
-   * The client for the queue's API key. The queue uses it with its own policy (`queueView`): no
-   * 429 retries per request (the queue answers a 429 for all its requests at once: pause until
-   * Retry-After, lower concurrency), and every answer tells the gate the API is there.
+   * The client for the queue's API key (one per key; shared with the rest of Convoy). The queue
+   * passes its own per-request options on every call (see `request`).
    */
   client: Api2ConvertClient;
   events: EventBus;
@@ -126,6 +126,17 @@ export class Queue {
   private readonly lock: QueueLock | null;
   private readonly deps: RunnerDeps;
   private callbackTarget: CallbackTarget | null = null;
+  /**
+   * The queue's options on every request: no 429 retries one by one (the queue answers a 429 for
+   * all its requests at once), and an answer (not an error status) tells the gate the API is
+   * there, so an offline queue notices it is back.
+   */
+  private readonly request: Omit<RequestOptions, 'signal'> = {
+    retry: { rateLimitRetries: 0 },
+    onResponse: ({ status }) => {
+      if (status < 400) this.gate.ok();
+    },
+  };
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -139,7 +150,7 @@ export class Queue {
       this.lock?.release();
       throw err;
     }
-    this.client = this.queueView(opts.client);
+    this.client = opts.client;
     this.counts = this.store.countsByBatch();
     this.activeBatches = new Set(this.store.batchesWithUnfinishedUnits());
     this.emitter = new QueueEmitter(
@@ -159,7 +170,7 @@ export class Queue {
     );
     this.gate = new Gate({
       probe: async () => {
-        await this.client.getContracts();
+        await this.client.getContracts(this.request);
       },
       probeInitialMs: opts.probe?.initialMs,
       probeMaxMs: opts.probe?.maxMs,
@@ -170,14 +181,14 @@ export class Queue {
       onChange: () => this.onGateChange(),
     });
     this.watcher = new JobWatcher({
-      getJob: (id) => this.gated(() => this.client.getJob(id)),
+      getJob: (id) => this.gated(() => this.client.getJob(id, this.request)),
       gate: this.gate,
       rhythm: opts.poll,
       maxConcurrentPolls: 16,
       log: (m) => this.log.info(m),
       now: this.now,
     });
-    this.conversions = new ConversionsCache(this.store, () => this.gated(() => this.client.listConversions()), this.now);
+    this.conversions = new ConversionsCache(this.store, () => this.gated(() => this.client.listConversions({}, this.request)), this.now);
     this.scheduler = new Scheduler(
       {
         store: this.store,
@@ -193,6 +204,7 @@ export class Queue {
     this.deps = {
       store: this.store,
       client: () => this.client,
+      request: this.request,
       gate: this.gate,
       watcher: this.watcher,
       log: this.log,
@@ -213,7 +225,7 @@ export class Queue {
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
       limits: opts.limits,
-      apiReachable: () => this.client.getContracts().then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
+      apiReachable: () => this.client.getContracts(this.request).then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
     };
     this.unsubscribe = opts.events.on('settings', (s) => {
       if (opts.concurrency === undefined && s.concurrency !== this.scheduler.concurrency) this.setConcurrency(s.concurrency);
@@ -303,7 +315,8 @@ export class Queue {
   takeJob(doc: unknown): 'known' | 'reread' {
     if (this.closed) return 'reread';
     const job = this.client.acceptJob(doc);
-    if (!job || !this.agrees(job) || !this.watcher.deliver(job)) return 'reread';
+    // agrees(): the unit exists, unfinished, with these conversions, so an early document may be kept.
+    if (!job || !this.agrees(job) || !this.watcher.deliver(job, true)) return 'reread';
     this.gate.ok(); // the API was heard from
     return 'known';
   }
@@ -325,7 +338,7 @@ export class Queue {
 
   /** A new key (or provider): requests go through the new client and a held queue continues. */
   setClient(client: Api2ConvertClient): void {
-    this.client = this.queueView(client);
+    this.client = client;
     this.gate.resume();
     this.scheduler.pump();
   }
@@ -772,16 +785,7 @@ export class Queue {
     return result;
   }
 
-  /** The key's client with the queue's policy; made once per client, not per call. */
-  private queueView(client: Api2ConvertClient): Api2ConvertClient {
-    return client.withOptions({
-      retry: { rateLimitRetries: 0 },
-      // An answer (not an error status) tells the gate the API is there, so an offline queue notices it is back.
-      onResponse: ({ status }) => {
-        if (status < 400) this.gate?.ok();
-      },
-    });
-  }
+
 }
 
 /** Where results go when nothing else says: ~/Downloads/Convoy (or ~/Convoy without a Downloads folder). */

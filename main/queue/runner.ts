@@ -19,6 +19,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemErrorCode, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
+import type { RequestOptions } from '../api/context';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
 import { abortError } from '../api/backoff';
 import { ConflictError } from '../api/errors';
@@ -67,6 +68,8 @@ export interface Progress {
 export interface RunnerDeps {
   store: QueueStore;
   client: () => Api2ConvertClient;
+  /** The queue's options for every request it makes (retry policy, response hook). */
+  request: Omit<RequestOptions, 'signal'>;
   gate: Gate;
   watcher: JobWatcher;
   log: Logger;
@@ -340,7 +343,7 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
     body.callback = cb.url;
     body.notify_status = cb.notifyStatus;
   }
-  const job = await d.client().createJob(body, { idempotencyKey: unit.idemKey, signal });
+  const job = await d.client().createJob(body, { ...d.request, idempotencyKey: unit.idemKey, signal });
   d.jobs.set(unit.id, job);
   d.fresh.add(unit.id);
   const next = source.kind === 'file' ? ('uploading' as const) : ('converting' as const);
@@ -363,7 +366,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   let job = d.jobs.get(unit.id);
   if (!job || !d.fresh.has(unit.id)) {
     // Resumed or retried: what did the server get before?
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
     const status = job.status.code.toLowerCase();
     const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
@@ -384,6 +387,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   const release = await d.uploads.acquire(signal);
   try {
     await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+      ...d.request,
       filename: path.basename(source.path),
       uploadUuid: unit.uploadUuid,
       chunkSize: d.chunkSize,
@@ -406,10 +410,10 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
 async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   let job: Job;
   try {
-    job = await d.client().patchJob(unit.remoteId!, { process: true }, { signal });
+    job = await d.client().patchJob(unit.remoteId!, { process: true }, { ...d.request, signal });
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     if (job.status.code.toLowerCase() === 'incomplete') throw err;
   }
   d.jobs.set(unit.id, job);
@@ -477,7 +481,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
 async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   let job = d.jobs.get(unit.id);
   if (!job || !job.output.length) {
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
   }
   const single = d.store.itemsOfUnit(unit.id).length === 1;
@@ -540,6 +544,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     let got: { size: number };
     try {
       got = await d.client().downloadOutput(out, rec.path!, {
+        retry: d.request.retry,
         signal,
         maxBytes: d.limits?.maxDownloadBytes,
         onProgress: (n) => {
@@ -638,7 +643,7 @@ function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: Output
   d.touch([item.id], item.batchId);
 }
 
-export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
+export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'request' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
   if (unit.phase === 'finished') return;
   try {
     d.store.finishUnit(unit.id, unit.phase);
@@ -655,7 +660,7 @@ export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'job
     const everythingCanceled = d.store.itemsOfUnit(unit.id).every((i) => i.state === 'canceled');
     if (everythingCanceled) {
       d.client()
-        .deleteJob(unit.remoteId)
+        .deleteJob(unit.remoteId, d.request)
         .catch((err: unknown) => d.log.info(`cancel of job ${unit.remoteId} on the server failed: ${(err as Error).message}`));
     }
   }

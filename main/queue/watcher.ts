@@ -55,6 +55,8 @@ const HINT_TTL_MS = 10 * 60_000;
 export class JobWatcher {
   private watches = new Map<string, Watch>();
   private pendingHints = new Map<string, number>();
+  /** Signed documents of ended jobs that arrived before their wait began (taken by `wait`). */
+  private early = new Map<string, Job>();
   private callbackMode = false;
   private timer: NodeJS.Timeout | null = null;
   private inflight = 0;
@@ -78,6 +80,12 @@ export class JobWatcher {
   ): Promise<Job> {
     const existing = this.watches.get(id);
     if (existing) existing.reject(abortError('replaced by a newer watch'));
+    const early = this.early.get(id);
+    if (early) {
+      this.early.delete(id);
+      opts.onUpdate?.(early);
+      return Promise.resolve(early);
+    }
     return new Promise<Job>((resolve, reject) => {
       const now = this.now();
       const immediate = opts.immediate || this.consumeHint(id);
@@ -136,18 +144,29 @@ export class JobWatcher {
    * ends the wait without a request; one that does not (completed without outputs) is read back.
    * False when the job is not being watched.
    */
-  deliver(job: Job): boolean {
+  deliver(job: Job, expected = false): boolean {
     const w = this.watches.get(job.id);
-    if (!w) return false;
+    if (!w) {
+      // Ended before its wait began (a fast job, the runner still recording the previous phase).
+      if (!expected || !isTerminal(job) || !this.usable(job)) return false;
+      if (this.early.size >= 10_000) this.early.delete(this.early.keys().next().value!);
+      this.early.set(job.id, job);
+      return true;
+    }
     w.viaCallback = true;
     w.onUpdate?.(job);
     if (!isTerminal(job)) return true;
-    const status = job.status.code.toLowerCase();
-    const delivered = job.conversion.length > 0 && job.conversion.every((c) => (c.output_target ?? []).length > 0);
-    if (status === 'completed' && job.output.length === 0 && !delivered) return this.hint(job.id);
+    if (!this.usable(job)) return this.hint(job.id);
     this.watches.delete(job.id);
     w.resolve(job);
     return true;
+  }
+
+  /** An ended job document that can be acted on: a completed one has outputs or delivered targets. */
+  private usable(job: Job): boolean {
+    if (job.status.code.toLowerCase() !== 'completed') return true;
+    const delivered = job.conversion.length > 0 && job.conversion.every((c) => (c.output_target ?? []).length > 0);
+    return job.output.length > 0 || delivered;
   }
 
   /** Keeps a hint for a job whose id is not recorded yet (its creation is in flight). */
@@ -183,6 +202,7 @@ export class JobWatcher {
     this.timer = null;
     for (const w of this.watches.values()) w.reject(abortError('queue closed'));
     this.watches.clear();
+    this.early.clear();
   }
 
   private firstDelay(viaCallback: boolean): number {
