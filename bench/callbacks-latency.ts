@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     if (r.split) {
       console.log(
         `${''.padEnd(28)}   of which delivery (engine → tunnel → callback server) p50 ${r.split.deliveryP50} ms p95 ${r.split.deliveryP95} ms; ` +
-          `Convoy (hint → job read back) p50 ${r.split.convoyP50} ms p95 ${r.split.convoyP95} ms`,
+          `Convoy (hint or signed callback → job taken) p50 ${r.split.convoyP50} ms p95 ${r.split.convoyP95} ms`,
       );
     }
   }
