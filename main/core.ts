@@ -143,18 +143,15 @@ async function startCore(
 
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints, env });
   const limits = answerLimitsFromEnv(env);
-  const makeClients = (apiKey: string) => ({
-    client: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, log: (m) => log.info(m) }),
-    // The queue answers 429s for all its work at once (pause + lower concurrency), so its client does not retry them one by one.
-    queueClient: new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, retry: { rateLimitRetries: 0 }, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) }),
-  });
-  let { client, queueClient } = makeClients(provider.apiKey);
+  // One client per key; the queue applies its own retry policy through a view of it (withOptions).
+  const makeClient = (apiKey: string) => new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) });
+  let client = makeClient(provider.apiKey);
   let queue: Queue;
   try {
     const api = { baseUrl: provider.kind === 'local' ? null : provider.baseUrl, keySource: provider.keySource };
     queue = createQueue({
       db,
-      client: queueClient,
+      client,
       events,
       dataDir,
       log,
@@ -209,12 +206,11 @@ async function startCore(
         log.info('API key stored; it is used from the next start on');
         return;
       }
-      const old = { client, queueClient };
-      ({ client, queueClient } = makeClients(apiKey));
+      const old = client;
+      client = makeClient(apiKey);
       provider.apiKey = apiKey;
-      queue.setClient(queueClient);
-      old.client.close();
-      old.queueClient.close();
+      queue.setClient(client);
+      old.close();
       log.info('API key changed; the queue continues with it');
     },
   });
@@ -227,7 +223,6 @@ async function startCore(
 
   // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
   const callbacks = createCallbackManager({
-    client: queueClient,
     queue,
     secrets,
     events,
@@ -351,7 +346,6 @@ async function startCore(
       await watches?.close();
       await otherApis?.close();
       await queue.close();
-      queueClient.close();
       client.close();
       db.close();
       await provider.close();

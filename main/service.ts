@@ -2,6 +2,7 @@ import {
   ContractError,
   methodNames,
   parseArgs,
+  type ContractErrorCode,
   type ContractErrorShape,
   type Handlers,
   type MethodName,
@@ -58,22 +59,21 @@ export function errorShape(err: ContractError): ContractErrorShape {
   return { code: err.code, message: err.message };
 }
 
-/** HTTP status for a contract error code (browser mode). */
-export function httpStatusFor(code: string): number {
-  switch (code) {
-    case 'invalid_argument':
-      return 400;
-    case 'unauthorized':
-      return 401;
-    case 'not_found':
-      return 404;
-    case 'conflict':
-      return 409;
-    case 'unavailable':
-      return 503;
-    case 'internal':
-      return 500;
-    default:
-      return 422;
-  }
+/** HTTP status for a contract error code (browser mode); a new code must be given one here. */
+const HTTP_STATUS = {
+  invalid_argument: 400,
+  unauthorized: 401,
+  not_found: 404,
+  timeout: 408,
+  conflict: 409,
+  too_large: 413,
+  missing_secret: 422,
+  cloud_auth: 422,
+  cloud_unreachable: 422,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<ContractErrorCode, number>;
+
+export function httpStatusFor(code: ContractErrorCode): number {
+  return HTTP_STATUS[code];
 }

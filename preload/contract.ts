@@ -194,10 +194,41 @@ export interface ConversionTarget {
   inputs?: string[];
 }
 
+/**
+ * Why an item failed (or a note on a done one: 'skipped'). Closed: a new code is added here on
+ * purpose, with what the user can do about it, and the CLI's exit code for it (run-report.ts).
+ */
+export type ItemErrorCode =
+  /** The API (or Convoy) refused the target or options. */
+  | 'validation'
+  /** The source: a missing or unreadable file, an unreachable URL, a cloud object. */
+  | 'input'
+  /** The conversion itself failed on the server. */
+  | 'conversion'
+  | 'not_found'
+  /** The API or a cloud account refused the credentials. */
+  | 'auth'
+  | 'payment'
+  /** The API kept failing (given up after the bounded retries), or answered an unexpected error. */
+  | 'server'
+  /** Something this build or setup does not offer (cloud sources without destination profiles). */
+  | 'unavailable'
+  /** The API's answer cannot be used (too many outputs, a body over the limit, a bad output URI). */
+  | 'bad_response'
+  /** The result cannot be written locally (EACCES, ENOTDIR …). */
+  | 'output'
+  /** The result could not be delivered to a destination profile. */
+  | 'delivery'
+  /** The item's work ended the process again and again (the crash-loop guard). */
+  | 'crashed'
+  /** The job was canceled on the server. */
+  | 'canceled'
+  /** Not an error: done without converting, the result already existed. */
+  | 'skipped';
+
 export interface ItemError {
   message: string;
-  /** Machine-readable class, e.g. 'validation', 'auth', 'payment', 'not_found', 'input', 'conversion'. */
-  code: string;
+  code: ItemErrorCode;
   /** What the user can do about it, in a few words ("Choose another target", "Check the URL"). */
   action?: string;
 }
@@ -223,6 +254,8 @@ export interface ItemView {
   bytesDown: number;
   bytesDownTotal: number | null;
   error: ItemError | null;
+  /** Why the latest attempt of an unfinished item failed while it is retried (null or absent otherwise). */
+  lastError?: string | null;
   /** Local result paths (folder destination) or remote locations (profile destination). */
   outputs: string[];
   updatedAt: number;
@@ -587,20 +620,67 @@ export interface ConvoyBridge {
   pathForFile(file: File): string;
 }
 
+/** Every code a method error may carry. Closed: a new code is added here on purpose. */
+export const CONTRACT_ERROR_CODES = [
+  'invalid_argument',
+  'not_found',
+  'conflict',
+  /** The API key was refused. */
+  'unauthorized',
+  /** Not reachable or not offered now; trying again later may work. */
+  'unavailable',
+  'internal',
+  /** Browser mode: a request body over the limit (413). */
+  'too_large',
+  /** Browser mode: a request body that did not arrive in time (408). */
+  'timeout',
+  /** A destination profile lacks a stored secret. */
+  'missing_secret',
+  /** A cloud account refused its credentials (the CLI exits 3). */
+  'cloud_auth',
+  /** A cloud account's endpoint could not be reached (the CLI exits 8). */
+  'cloud_unreachable',
+] as const;
+export type ContractErrorCode = (typeof CONTRACT_ERROR_CODES)[number];
+
 /** Error shape that crosses the boundary: a message and a code, never a stack. */
 export interface ContractErrorShape {
-  code: 'invalid_argument' | 'not_found' | 'conflict' | 'unauthorized' | 'unavailable' | 'internal' | string;
+  code: ContractErrorCode;
   message: string;
 }
 
+/** The one error class of the contract, on both sides of the boundary (main and renderer). */
 export class ContractError extends Error {
   constructor(
-    readonly code: ContractErrorShape['code'],
+    readonly code: ContractErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'ContractError';
   }
+
+  /**
+   * An error as a transport received it (an answer's body, an HTTP status): an unknown or missing
+   * code becomes the closest known one, so nothing ad hoc reaches the code that handles it.
+   */
+  static fromWire(code: unknown, message: unknown, httpStatus?: number): ContractError {
+    const text = typeof message === 'string' && message ? message : 'Internal error';
+    if (typeof code === 'string' && (CONTRACT_ERROR_CODES as readonly string[]).includes(code)) return new ContractError(code as ContractErrorCode, text);
+    return new ContractError(codeForStatus(httpStatus), text);
+  }
+}
+
+/** The contract code an HTTP status stands for (no status: the connection failed). */
+function codeForStatus(status: number | undefined): ContractErrorCode {
+  if (status === undefined) return 'internal';
+  if (status === 0 || status === 502 || status === 503 || status === 504) return 'unavailable';
+  if (status === 400 || status === 422) return 'invalid_argument';
+  if (status === 401 || status === 403) return 'unauthorized';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'too_large';
+  return 'internal';
 }
 
 /** What a transport answers for one call: a value, or an error shape (never a thrown class, which IPC would strip). */
@@ -610,7 +690,7 @@ export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: Co
 export function unwrapReply<T>(reply: Reply<T>): T {
   if (reply && reply.ok) return reply.value;
   const error = (reply as { error?: Partial<ContractErrorShape> } | null)?.error;
-  throw new ContractError(typeof error?.code === 'string' ? error.code : 'internal', typeof error?.message === 'string' ? error.message : 'Internal error');
+  throw ContractError.fromWire(error?.code, error?.message ?? 'Internal error');
 }
 
 /** Validates a method's argument, turning zod's issues into one readable sentence. */

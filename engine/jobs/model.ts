@@ -126,6 +126,10 @@ export interface JobRecord {
   warnings: UserMessage[];
   /** `${inputId}:${conversionId}` pairs already converted (and uploaded) — skipped on resume. */
   done: string[];
+  /** A conversion of this job is running right now (saved before it starts, cleared when it ends). */
+  converting?: boolean;
+  /** Times the engine's process ended while a conversion of this job was running. */
+  crashes?: number;
   history: HistoryEntry[];
   createdAt: string;
   modifiedAt: string;

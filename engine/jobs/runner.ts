@@ -39,6 +39,9 @@ export interface RunnerOptions {
 
 class Shutdown extends Error {}
 
+/** Times a job's conversion may end the engine's process before the job fails (the crash-loop guard). */
+export const MAX_CONVERSION_CRASHES = 3;
+
 export class JobRunner implements RunnerHooks {
   private downloads: Semaphore;
   private conversions: Semaphore;
@@ -47,6 +50,8 @@ export class JobRunner implements RunnerHooks {
   private controllers = new Map<string, AbortController>();
   private closing = false;
   private work = new Set<Promise<unknown>>();
+  /** Jobs that were converting when the process ended: each runs alone, so a crash names its job. */
+  private suspects = new Set<string>();
 
   constructor(
     private service: JobService,
@@ -82,6 +87,19 @@ export class JobRunner implements RunnerHooks {
       if (job.status === 'queued' || job.status === 'processing') {
         // Conversions cut short by the crash left their scratch folders behind.
         fs.rmSync(path.join(this.service.jobDir(job.id), 'work'), { recursive: true, force: true });
+        if (job.converting) {
+          job.converting = false;
+          job.crashes = (job.crashes ?? 0) + 1;
+          if (job.crashes >= MAX_CONVERSION_CRASHES) {
+            const message = `A conversion of this job crashed the engine ${job.crashes} times; the job was stopped so other jobs can go on`;
+            this.opts.log(`job ${job.id}: ${message}`);
+            this.service.addError(job, { source: 'job', id_source: job.id, code: ErrorCodes.generic, message, details: {} });
+            this.service.fail(job, message);
+            continue;
+          }
+          this.service.touch(job);
+        }
+        if (job.crashes) this.suspects.add(job.id);
         this.enqueue(job);
       } else {
         this.service.advance(job);
@@ -214,13 +232,21 @@ export class JobRunner implements RunnerHooks {
 
   private pump(): void {
     while (!this.closing && this.running.size < this.opts.maxActiveJobs && this.queue.length > 0) {
-      const id = this.queue.shift()!;
+      // A suspect runs with nothing beside it, so another crash is its own.
+      if ([...this.running].some((r) => this.suspects.has(r))) return;
+      const id = this.queue[0];
+      if (this.suspects.has(id) && this.running.size > 0) return;
+      this.queue.shift();
       const job = this.service.get(id);
-      if (!job || isTerminal(job)) continue;
+      if (!job || isTerminal(job)) {
+        this.suspects.delete(id);
+        continue;
+      }
       this.running.add(id);
       this.track(
         this.process(job).finally(() => {
           this.running.delete(id);
+          this.suspects.delete(id);
           this.pump();
         }),
       );
@@ -302,6 +328,9 @@ export class JobRunner implements RunnerHooks {
       let files;
       try {
         if (signal.aborted) throw signal.reason;
+        // On disk before the converter runs: if it ends the process, the next start knows which job did.
+        job.converting = true;
+        this.service.saveNow(job);
         files = await this.opts.convert.convert({
           inputPath: this.service.abs(input.path!),
           inputFilename: input.filename ?? 'file',
@@ -313,6 +342,10 @@ export class JobRunner implements RunnerHooks {
         });
       } finally {
         release();
+        if (job.converting) {
+          job.converting = false;
+          this.service.touch(job);
+        }
       }
       if (signal.aborted) throw signal.reason;
       if (files.length === 0) throw new ConversionError('The conversion produced no file');

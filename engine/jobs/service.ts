@@ -450,6 +450,12 @@ export class JobService {
     this.deps.store.save(job);
   }
 
+  /** Saves the job before returning (not on the next turn): the next call may end the process. */
+  saveNow(job: JobRecord): void {
+    this.touch(job);
+    this.deps.store.flush();
+  }
+
   /** Re-registers active jobs after a restart (the runner re-queues their work). */
   noteActive(job: JobRecord): void {
     if (activeStatuses.has(job.status)) this.active.add(job.id);

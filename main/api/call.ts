@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { abortError, parseRetryAfter, sleep } from './backoff';
-import { countRetry, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
+import { countRetry, noteResponse, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
 import { ApiError, TimeoutError, errorForStatus, formatMs, isAbortError } from './errors';
 import { maskSecrets } from './redact';
 import { discard, readBody, send } from './transport';
@@ -72,6 +72,7 @@ async function attemptOnce(
   spec.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const res = await send({ method: spec.method, url: spec.url, headers, body, idleTimeoutMs: ctx.timeoutMs, signal: ac.signal, agents: ctx.agents, label });
+    noteResponse(ctx, spec.method, spec.path, res.status);
     if (res.status >= 300 && res.status < 400) {
       discard(res.body);
       throw new ApiError(`${label} failed: unexpected redirect (${res.status}); API calls are not redirected`, { kind: 'http', status: res.status, method: spec.method, path: spec.path });

@@ -7,7 +7,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import { z } from 'zod';
 import type { PollOptions, RetryOptions } from './backoff';
 import { callJson, type CallSpec } from './call';
-import { addSecret, defaultRetry, type ApiContext } from './context';
+import { addSecret, contextFor, defaultRetry, type ApiContext, type RequestOptions, type ResponseHook } from './context';
 import { downloadOutput, type DownloadOptions } from './download';
 import { ApiError, ConflictError, NotFoundError } from './errors';
 import { waitForJob } from './poll';
@@ -36,6 +36,8 @@ export interface ClientOptions {
   /** Per request (not streamed bodies, where it limits inactivity), default 30 s. */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** Sees every answer of the API (see ResponseHook). */
+  onResponse?: ResponseHook;
   /** Largest JSON answer accepted (a job document), default 16 MiB: a bigger one fails its item. */
   maxJsonBytes?: number;
   /** Receives redacted lines only. */
@@ -74,6 +76,7 @@ export class Api2ConvertClient {
       retry: defaultRetry(opts.retry),
       secrets,
       random: Math.random,
+      onResponse: opts.onResponse,
       log: (line) => {
         if (!userLog) return;
         try {
@@ -83,6 +86,17 @@ export class Api2ConvertClient {
         }
       },
     };
+  }
+
+  /**
+   * This client with other defaults for every request (retry policy, response hook), sharing its
+   * key, connections and known secrets: one client per key, however many policies use it.
+   */
+  withOptions(o: Omit<RequestOptions, 'signal'>): Api2ConvertClient {
+    // Everything but the request context comes from this client (its methods, as they are now).
+    const view = Object.create(this) as Api2ConvertClient;
+    Object.defineProperty(view, 'ctx', { value: contextFor(this.ctx, o) });
+    return view;
   }
 
   /** Base URL including /v2 (as given, without a trailing slash). */
@@ -96,24 +110,24 @@ export class Api2ConvertClient {
    * `POST /jobs`. With an `idempotencyKey` a 5xx or broken connection is retried (the server
    * replays the first creation); without one it is not, so a job is never created twice.
    */
-  async createJob(body: JobCreate, opts: { idempotencyKey?: string; signal?: AbortSignal } = {}): Promise<Job> {
+  async createJob(body: JobCreate, opts: RequestOptions & { idempotencyKey?: string } = {}): Promise<Job> {
     const headers: Record<string, string> = {};
     if (opts.idempotencyKey) headers[IDEMPOTENCY_HEADER] = opts.idempotencyKey;
     this.learnSecrets(body);
-    const job = await this.request('POST', '/jobs', { json: body, headers, safeToRepeat: Boolean(opts.idempotencyKey), signal: opts.signal }, JobSchema);
+    const job = await this.request('POST', '/jobs', { json: body, headers, safeToRepeat: Boolean(opts.idempotencyKey), signal: opts.signal, req: opts }, JobSchema);
     return this.remember(job);
   }
 
-  async getJob(id: string, opts: { signal?: AbortSignal } = {}): Promise<Job> {
-    return this.remember(await this.request('GET', `/jobs/${seg(id)}`, { safeToRepeat: true, signal: opts.signal }, JobSchema));
+  async getJob(id: string, opts: RequestOptions = {}): Promise<Job> {
+    return this.remember(await this.request('GET', `/jobs/${seg(id)}`, { safeToRepeat: true, signal: opts.signal, req: opts }, JobSchema));
   }
 
   /** One page (50) of the account's jobs, optionally filtered by status code. */
-  async listJobs(opts: { page?: number; status?: string; signal?: AbortSignal } = {}): Promise<Job[]> {
+  async listJobs(opts: RequestOptions & { page?: number; status?: string } = {}): Promise<Job[]> {
     const query: Record<string, string> = {};
     if (opts.page) query.page = String(opts.page);
     if (opts.status) query.status = opts.status;
-    const jobs = await this.request('GET', '/jobs', { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal }, z.array(JobSchema));
+    const jobs = await this.request('GET', '/jobs', { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.array(JobSchema));
     return (jobs ?? []).map((j) => this.remember(j));
   }
 
@@ -122,9 +136,9 @@ export class Api2ConvertClient {
    * same effect, so a broken connection is retried; a 409 on a retry means the first attempt
    * already started the job, which is then read and returned.
    */
-  async patchJob(id: string, body: { process?: boolean; callback?: string; notify_status?: boolean }, opts: { signal?: AbortSignal } = {}): Promise<Job> {
+  async patchJob(id: string, body: { process?: boolean; callback?: string; notify_status?: boolean }, opts: RequestOptions = {}): Promise<Job> {
     try {
-      return this.remember(await this.request('PATCH', `/jobs/${seg(id)}`, { json: body, safeToRepeat: true, signal: opts.signal }, JobSchema));
+      return this.remember(await this.request('PATCH', `/jobs/${seg(id)}`, { json: body, safeToRepeat: true, signal: opts.signal, req: opts }, JobSchema));
     } catch (err) {
       if (err instanceof ConflictError && err.attempts > 1 && body.process) {
         const job = await this.getJob(id, opts);
@@ -135,33 +149,33 @@ export class Api2ConvertClient {
   }
 
   /** `DELETE /jobs/{id}` (cancel). A 404 after a retry means the first attempt succeeded. */
-  async deleteJob(id: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  async deleteJob(id: string, opts: RequestOptions = {}): Promise<void> {
     try {
-      await this.request('DELETE', `/jobs/${seg(id)}`, { safeToRepeat: true, allowEmpty: true, signal: opts.signal }, z.unknown());
+      await this.request('DELETE', `/jobs/${seg(id)}`, { safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.unknown());
     } catch (err) {
       if (err instanceof NotFoundError && err.attempts > 1) return;
       throw err;
     }
   }
 
-  async addConversion(jobId: string, conversion: ConversionCreate, opts: { signal?: AbortSignal } = {}): Promise<Conversion> {
+  async addConversion(jobId: string, conversion: ConversionCreate, opts: RequestOptions = {}): Promise<Conversion> {
     this.learnSecrets(conversion);
-    const res = await this.request('POST', `/jobs/${seg(jobId)}/conversions`, { json: conversion, safeToRepeat: false, signal: opts.signal }, z.union([ConversionSchema, z.array(ConversionSchema).min(1)]));
+    const res = await this.request('POST', `/jobs/${seg(jobId)}/conversions`, { json: conversion, safeToRepeat: false, signal: opts.signal, req: opts }, z.union([ConversionSchema, z.array(ConversionSchema).min(1)]));
     return Array.isArray(res) ? res[0] : res;
   }
 
-  async addInputs(jobId: string, inputs: InputCreate | InputCreate[], opts: { signal?: AbortSignal } = {}): Promise<InputFile[]> {
+  async addInputs(jobId: string, inputs: InputCreate | InputCreate[], opts: RequestOptions = {}): Promise<InputFile[]> {
     this.learnSecrets(inputs);
-    const res = await this.request('POST', `/jobs/${seg(jobId)}/input`, { json: inputs, safeToRepeat: false, signal: opts.signal }, z.union([InputFileSchema, z.array(InputFileSchema)]));
+    const res = await this.request('POST', `/jobs/${seg(jobId)}/input`, { json: inputs, safeToRepeat: false, signal: opts.signal, req: opts }, z.union([InputFileSchema, z.array(InputFileSchema)]));
     return Array.isArray(res) ? res : [res];
   }
 
   // ---- Files ----
 
   /** Streams a local file to the job's upload server (token auth; chunked and resumable above `chunkSize`). */
-  async uploadFile(job: { id: string; server: string; token: string }, filePath: string, opts: UploadOptions = {}): Promise<InputFile> {
+  async uploadFile(job: { id: string; server: string; token: string }, filePath: string, opts: UploadOptions & Omit<RequestOptions, 'signal'> = {}): Promise<InputFile> {
     addSecret(this.ctx, job.token);
-    return uploadFile(this.ctx, job, filePath, opts, {
+    return uploadFile(contextFor(this.ctx, opts), job, filePath, opts, {
       // An upload input of this size, by name, or the only one (the server may have cleaned the name).
       findUploaded: async (filename, size, signal) => {
         const current = await this.getJob(job.id, { signal });
@@ -172,8 +186,9 @@ export class Api2ConvertClient {
   }
 
   /** Streams an output to a temp file next to `destPath`, verifies size/checksum, renames into place. */
-  downloadOutput(output: OutputFile, destPath: string, opts: DownloadOptions = {}): Promise<{ size: number }> {
-    return downloadOutput(this.ctx, output, destPath, opts);
+  downloadOutput(output: OutputFile, destPath: string, opts: DownloadOptions & Pick<RequestOptions, 'retry'> = {}): Promise<{ size: number }> {
+    // Not the API's own host (a storage server): the response hook is not told.
+    return downloadOutput(contextFor({ ...this.ctx, onResponse: undefined }, { retry: opts.retry }), output, destPath, opts);
   }
 
   // ---- Waiting ----
@@ -189,14 +204,14 @@ export class Api2ConvertClient {
   // ---- Information ----
 
   /** All conversions the API offers (every page), optionally filtered. */
-  async listConversions(filter: { category?: string; target?: string } = {}, opts: { signal?: AbortSignal } = {}): Promise<ConversionInfo[]> {
+  async listConversions(filter: { category?: string; target?: string } = {}, opts: RequestOptions = {}): Promise<ConversionInfo[]> {
     const all: ConversionInfo[] = [];
     for (let page = 1; page <= 200; page++) {
       const query: Record<string, string> = {};
       if (filter.category) query.category = filter.category;
       if (filter.target) query.target = filter.target;
       if (page > 1) query.page = String(page);
-      const { data, headers } = await this.requestWithHeaders('GET', '/conversions', { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal }, z.array(ConversionInfoSchema));
+      const { data, headers } = await this.requestWithHeaders('GET', '/conversions', { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.array(ConversionInfoSchema));
       const items = data ?? [];
       all.push(...items);
       const count = Number(headers['x-count']);
@@ -206,8 +221,8 @@ export class Api2ConvertClient {
   }
 
   /** `GET /contracts`: the cheap authenticated call used to check a key (401 → AuthError). */
-  async getContracts(opts: { signal?: AbortSignal } = {}): Promise<unknown[]> {
-    const res = await this.request('GET', '/contracts', { safeToRepeat: true, allowEmpty: true, signal: opts.signal }, z.union([z.array(z.unknown()), z.record(z.unknown())]));
+  async getContracts(opts: RequestOptions = {}): Promise<unknown[]> {
+    const res = await this.request('GET', '/contracts', { safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.union([z.array(z.unknown()), z.record(z.unknown())]));
     if (res === null) return [];
     return Array.isArray(res) ? res : [res];
   }
@@ -227,7 +242,7 @@ export class Api2ConvertClient {
   private async requestWithHeaders<T>(method: CallSpec['method'], path: string, o: RequestOpts, schema: ZodType<T, ZodTypeDef, unknown>) {
     const url = new URL(this.base.toString().replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
-    const res = await callJson(this.ctx, {
+    const res = await callJson(contextFor(this.ctx, o.req), {
         method,
         url,
         path,
@@ -247,6 +262,15 @@ export class Api2ConvertClient {
       throw new ApiError(`${method} ${path}: unexpected response from the API (${where})`, { kind: 'http', status: res.status, method, path, retryable: false });
     }
     return { data: parsed.data, headers: res.headers };
+  }
+
+  /**
+   * A job document that came from elsewhere than a response (a signed callback): parsed like a
+   * read, its token kept out of messages; null when it is not a job document.
+   */
+  acceptJob(doc: unknown): Job | null {
+    const r = JobSchema.safeParse(doc);
+    return r.success ? this.remember(r.data) : null;
   }
 
   /** Job tokens and passwords are secrets too: keep them out of every message from now on. */
@@ -274,6 +298,8 @@ export class Api2ConvertClient {
 }
 
 interface RequestOpts {
+  /** The caller's per-request options (retry policy, response hook). */
+  req?: RequestOptions;
   json?: unknown;
   query?: Record<string, string>;
   headers?: Record<string, string>;

@@ -16,6 +16,41 @@ export interface ApiContext {
   /** Secret values to scrub from any text that leaves the client. */
   secrets: Set<string>;
   random: () => number;
+  /** Called for every HTTP answer from the API (any status), before it is parsed or retried. */
+  onResponse?: ResponseHook;
+}
+
+/** Sees each answer of the API: that it answered at all (a queue learns it is online), and how. */
+export type ResponseHook = (r: { method: string; path: string; status: number }) => void;
+
+/** Options a single request (or a client view, see Api2ConvertClient.withOptions) may set. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's retry policy for this request (e.g. `{ rateLimitRetries: 0 }`). */
+  retry?: RetryOptions;
+  /** Runs after the client's own hook, if any. */
+  onResponse?: ResponseHook;
+}
+
+/** The context for one request: the client's, with the request's retry policy and hook on top. */
+export function contextFor(ctx: ApiContext, o: Omit<RequestOptions, 'signal'> | undefined): ApiContext {
+  if (!o || (!o.retry && !o.onResponse)) return ctx;
+  const outer = ctx.onResponse;
+  const inner = o.onResponse;
+  return {
+    ...ctx, // the same connections and secrets
+    retry: o.retry ? defaultRetry({ ...ctx.retry, ...o.retry }) : ctx.retry,
+    onResponse: inner ? (r) => (outer?.(r), inner(r)) : outer,
+  };
+}
+
+/** Tells the hook about an answer; a hook that throws never breaks the request. */
+export function noteResponse(ctx: ApiContext, method: string, path: string, status: number): void {
+  try {
+    ctx.onResponse?.({ method, path, status });
+  } catch {
+    /* a hook's problem is not the request's */
+  }
 }
 
 /** Most recent secret values kept for scrubbing (the account key is always kept). */

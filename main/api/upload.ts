@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { abortError, sleep } from './backoff';
 import { apiMessageOf, errorFromBody } from './call';
-import { countRetry, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
+import { countRetry, noteResponse, redactFor, retryVerdict, type ApiContext, type RetryState } from './context';
 import { ApiError, formatMs, isAbortError } from './errors';
 import { multipartFileBody, multipartFileBuffer, uploadFilename } from './multipart';
 import { safeUrl } from './redact';
@@ -213,6 +213,7 @@ async function post(up: UploadRun, range: { start: number; end: number } | null,
   }
   const expectContinue = body !== undefined && !small && up.expectContinue !== false;
   const res = await send({ method: 'POST', url: up.url, headers, body, idleTimeoutMs: ctx.timeoutMs, signal: up.opts.signal, agents: ctx.agents, label, expectContinue });
+  noteResponse(ctx, 'POST', up.path, res.status);
   if (res.status === 417 && expectContinue) {
     // A server that does not do `Expect: 100-continue`: send plainly from now on.
     discard(res.body);

@@ -26,8 +26,8 @@ interface Entry {
 
 /**
  * Passes callback hints to the queue (each hint = one re-read of the job with Convoy's key), at a
- * bounded rate per job. What a callback claims only decides *when* Convoy re-reads, never what it
- * believes: a callback claiming the job ended is read at once; status-only callbacks (processing…)
+ * bounded rate per job. For an unsigned callback (or a signed one the queue would not take, see
+ * manager.ts), what it claims only decides *when* Convoy re-reads, never what it believes: a callback claiming the job ended is read at once; status-only callbacks (processing…)
  * are coalesced to at most one read per `statusMs`. A burst never loses its last hint: a trailing
  * re-read runs at the end of the window. Duplicates cost nothing beyond that.
  */

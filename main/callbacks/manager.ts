@@ -12,13 +12,16 @@ import { ngrokTunnel, startTunnel, type Tunnel, type TunnelProvider } from './tu
 
 /** What the manager needs from the queue (INTERFACES.md, main/queue). */
 export interface CallbackQueueHooks {
+  /** Re-read this job now. */
   hintJob(jobId: string): HintResult;
+  /** Whether the job is the queue's, without reading it (an unsigned status-only callback). */
+  knowsJob?(jobId: string): HintResult;
+  /** A signed job document: taken as the job's state; 'reread' when it disagrees with what the queue expects. */
+  takeJob?(doc: unknown): HintResult | 'reread';
   setCallbackTarget(target: { url: string; notifyStatus: boolean } | null): void;
 }
 
 export interface CallbackManagerOptions {
-  /** The api2convert client. The manager itself never trusts a callback body: the queue re-reads each job with it. */
-  client?: unknown;
   queue: CallbackQueueHooks;
   secrets: SecretReader;
   events: EventBus;
@@ -219,7 +222,16 @@ export function createCallbackManager(opts: CallbackManagerOptions): CallbackMan
         signingSecret: () => signingSecret,
         limits: opts.limits,
         log,
-        onCallback: (jobId, claimsEnded) => throttle.push(jobId, claimsEnded),
+        onCallback: (jobId, claimsEnded, body) => {
+          // A signed callback is the job's state (no read); an unsigned one only says when to read.
+          if (body.signed && opts.queue.takeJob) {
+            const taken = opts.queue.takeJob(body.doc);
+            if (taken !== 'reread') return taken;
+          } else if (!claimsEnded && opts.queue.knowsJob) {
+            return opts.queue.knowsJob(jobId); // status only: shown by the next read, not worth one
+          }
+          return throttle.push(jobId, claimsEnded);
+        },
         onProbe: (nonce, authentic) => {
           const resolve = pending.get(nonce);
           if (!resolve) return false;

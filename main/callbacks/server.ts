@@ -59,11 +59,12 @@ export interface CallbackServerOptions {
   /** Key the self-test probe is signed with. */
   probeKey: string;
   /**
-   * Called for each authentic callback with the job id. The body is never trusted beyond it:
-   * `claimsEnded` (the body says completed/failed/canceled, or gives no status) only lets the
-   * caller re-read the job sooner.
+   * Called for each accepted callback with the job id. `claimsEnded`: the body says
+   * completed/failed/canceled (or gives no status). `signed`: its X-Oc-Signature verified against
+   * the signing secret, so `doc` (the parsed body) is the API's own word on the job; an unsigned
+   * body is never acted on beyond deciding when to re-read.
    */
-  onCallback: (jobId: string, claimsEnded: boolean) => HintResult;
+  onCallback: (jobId: string, claimsEnded: boolean, body: { signed: boolean; doc: unknown }) => HintResult;
   /**
    * Called for each probe; returns false when no probe with that nonce is pending. `authentic` is
    * false when the nonce is readable but the signature does not match (a tunnel that alters requests).
@@ -174,7 +175,7 @@ export async function startCallbackServer(opts: CallbackServerOptions): Promise<
     let hint: HintResult;
     try {
       const code = parsed.data.status?.code.toLowerCase();
-      hint = opts.onCallback(parsed.data.id, code === undefined || ENDED.has(code));
+      hint = opts.onCallback(parsed.data.id, code === undefined || ENDED.has(code), { signed: secret !== null, doc: body.json });
     } catch (err) {
       opts.log.error(`callback for job ${parsed.data.id} could not be handled: ${err instanceof Error ? err.message : String(err)}`);
       res.status(503).json({ message: 'Try again' });

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import {
   ContractError,
+  type ContractErrorCode,
   type CloudAccountRef,
   type CloudBrowseResult,
   type ConnectionTestResult,
@@ -349,7 +350,8 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
       if (err instanceof ProbeFailure) {
         log.info(`cloud listing (${resolved.type}) failed: ${err.code}`);
         // Not 'unauthorized' / 'unavailable': those speak of Convoy's own API (401, 503), not the account's.
-        const code = { auth: 'cloud_auth', missing_container: 'not_found', unreachable: 'cloud_unreachable' }[err.code as string] ?? 'invalid_argument';
+        const codes: Partial<Record<string, ContractErrorCode>> = { auth: 'cloud_auth', missing_container: 'not_found', unreachable: 'cloud_unreachable' };
+        const code = codes[err.code] ?? 'invalid_argument';
         throw new ContractError(code, err.message);
       }
       throw err;

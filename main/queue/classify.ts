@@ -91,9 +91,10 @@ export function classify(err: unknown): Verdict {
           error: { code: 'bad_response', message: `Unusable answer from the API: ${redact(err.message)}`, action: 'Retry the item later, or report it to the service' },
         };
       default:
+        // conflict, or an HTTP status the API does not document
         return {
           kind: 'permanent',
-          error: { code: err.kind, message: redact(err.message), action: 'Retry the item' },
+          error: { code: 'server', message: redact(err.message), action: 'Retry the item' },
         };
     }
   }

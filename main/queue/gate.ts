@@ -5,6 +5,7 @@
  * Items waiting here are waiting, not failing.
  */
 import fs from 'node:fs';
+import { abortError } from '../api/backoff';
 import { classify, diskFullMessage } from './classify';
 
 export type Connection = 'online' | 'offline' | 'rate_limited';
@@ -40,11 +41,6 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-function abortError(): Error {
-  const err = new Error('The operation was aborted');
-  err.name = 'AbortError';
-  return err;
-}
 
 export class Gate {
   private state: GateSnapshot = { connection: 'online', reason: null, retryAt: null, halt: null };

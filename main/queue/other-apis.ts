@@ -54,7 +54,7 @@ export async function continueOtherApis(d: OtherApisDeps): Promise<{ close(): Pr
         continue;
       }
       registerSecret(key);
-      const client = new Api2ConvertClient({ baseUrl, apiKey: key, retry: { rateLimitRetries: 0 }, log: (m) => d.log.info(m) });
+      const client = new Api2ConvertClient({ baseUrl, apiKey: key, log: (m) => d.log.info(m) });
       const queue = createQueue({
         db: d.db,
         client,

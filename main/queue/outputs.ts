@@ -128,7 +128,7 @@ export async function claimOutputPath(
     if (createPlaceholder(p)) return result;
     // Someone else created the file between our check and now: give the name up, try the next.
     store.txAfter(() => {
-      store.db.prepare('DELETE FROM queue_claims WHERE path_key = ? AND item_id = ?').run(key, item.id);
+      store.releaseClaim(key, item.id);
     });
     if (policy === 'skip') {
       const skipped: ClaimResult = { kind: 'skipped', path: p };

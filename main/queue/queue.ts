@@ -21,6 +21,7 @@ import {
   type SourceInput,
 } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
+import type { RequestOptions } from '../api/context';
 import type { Job } from '../api/types';
 import type { Db } from '../db';
 import type { EventBus } from '../events';
@@ -33,7 +34,7 @@ import { QueueEmitter } from './emitter';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
 import { outputDir, outputFolderProblem, releaseOutputs } from './outputs';
-import { failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
+import { DEFAULT_MAX_CRASHES, failItems, finishUnit, runUnit, Semaphore, type DestinationsPort, type Progress, type RunnerDeps } from './runner';
 import { Scheduler } from './scheduler';
 import { expandPaths, labelOf, rejectReason, sourceExtOf, sourceKey } from './sources';
 import { emptyCounts, newId, QueueStore, type NewItem } from './store';
@@ -62,9 +63,8 @@ export interface QueueSettingsPort {
 export interface QueueOptions {
   db: Db;
   /**
-   * The queue's client. Create it with `retry: { rateLimitRetries: 0 }`: the queue answers a 429
-   * for all its requests at once (pause until Retry-After, lower concurrency) instead of each
-   * request waiting out its own.
+   * The client for the queue's API key (one per key; shared with the rest of Convoy). The queue
+   * passes its own per-request options on every call (see `request`).
    */
   client: Api2ConvertClient;
   events: EventBus;
@@ -98,7 +98,7 @@ export interface QueueOptions {
   probe?: { initialMs?: number; maxMs?: number; timeoutMs?: number; diskCheckMs?: number };
   /** Bounds on what an API may return: outputs per conversion (default 1000), bytes per output without a declared size (default 64 GiB). */
   limits?: { maxOutputs?: number; maxDownloadBytes?: number };
-  retry?: { maxAttempts?: number; baseMs?: number };
+  retry?: { maxAttempts?: number; baseMs?: number; maxCrashes?: number };
   /** Parallel downloads of finished results (default 8). */
   maxDownloads?: number;
   /** Parallel uploads of local files (default 8). */
@@ -136,6 +136,17 @@ export class Queue {
   /** Remaining credits from the API's contracts (desktop / browser only), refreshed at most once a minute. */
   private credits: Credits | null = null;
   private creditsAt = 0;
+  /**
+   * The queue's options on every request: no 429 retries one by one (the queue answers a 429 for
+   * all its requests at once), and an answer (not an error status) tells the gate the API is
+   * there, so an offline queue notices it is back.
+   */
+  private readonly request: Omit<RequestOptions, 'signal'> = {
+    retry: { rateLimitRetries: 0 },
+    onResponse: ({ status }) => {
+      if (status < 400) this.gate.ok();
+    },
+  };
   private closed = false;
   private readonly unsubscribe: () => void;
 
@@ -169,7 +180,7 @@ export class Queue {
     );
     this.gate = new Gate({
       probe: async () => {
-        await this.client.getContracts();
+        await this.client.getContracts(this.request);
       },
       probeInitialMs: opts.probe?.initialMs,
       probeMaxMs: opts.probe?.maxMs,
@@ -180,7 +191,7 @@ export class Queue {
       onChange: () => this.onGateChange(),
     });
     this.watcher = new JobWatcher({
-      getJob: (id) => this.gated(() => this.client.getJob(id)),
+      getJob: (id) => this.gated(() => this.client.getJob(id, this.request)),
       gate: this.gate,
       rhythm: opts.poll,
       maxConcurrentPolls: 16,
@@ -188,7 +199,7 @@ export class Queue {
       log: (m) => this.log.info(m),
       now: this.now,
     });
-    this.conversions = new ConversionsCache(this.store, () => this.gated(() => this.client.listConversions()), this.now);
+    this.conversions = new ConversionsCache(this.store, () => this.gated(() => this.client.listConversions({}, this.request)), this.now);
     this.scheduler = new Scheduler(
       {
         store: this.store,
@@ -203,7 +214,8 @@ export class Queue {
     if (opts.autoResume !== false && opts.api) this.allowOwnBatches();
     this.deps = {
       store: this.store,
-      client: () => this.gatedClient(),
+      client: () => this.client,
+      request: this.request,
       gate: this.gate,
       watcher: this.watcher,
       log: this.log,
@@ -220,10 +232,11 @@ export class Queue {
       fresh: this.fresh,
       chunkSize: opts.chunkSize,
       maxAttempts: opts.retry?.maxAttempts ?? 10,
+      maxCrashes: opts.retry?.maxCrashes ?? DEFAULT_MAX_CRASHES,
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
       limits: opts.limits,
-      apiReachable: () => this.client.getContracts().then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
+      apiReachable: () => this.client.getContracts(this.request).then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
       local: opts.local ?? null,
     };
     const offSettings = opts.events.on('settings', (s) => {
@@ -295,7 +308,7 @@ export class Queue {
     const unit = this.store.unitByRemoteId(jobId);
     if (unit) {
       if (unit.phase !== 'finished' && !this.scheduler.isRunning(unit.id)) {
-        this.store.updateUnit(unit.id, { nextAt: 0 });
+        this.store.wakeUnit(unit.id);
         this.scheduler.pump();
       } else if (unit.phase !== 'finished') {
         // Its runner is between phases and not watching yet: the watch it starts reads at once.
@@ -308,6 +321,36 @@ export class Queue {
       return 'pending';
     }
     return 'unknown';
+  }
+
+  /** Whether a callback's job is this queue's, without reading it. */
+  knowsJob(jobId: string): 'known' | 'pending' | 'unknown' {
+    if (this.closed) return 'unknown';
+    if (this.watcher.isWatched(jobId) || this.store.unitByRemoteId(jobId)) return 'known';
+    return this.store.creatingCount() > 0 ? 'pending' : 'unknown';
+  }
+
+  /**
+   * A signed callback's job document, trusted as the job's state: a watched job takes it as a
+   * read. 'reread' when it is not a job document, not watched now, or disagrees (see JobWatcher.deliver).
+   */
+  takeJob(doc: unknown): 'known' | 'reread' {
+    if (this.closed) return 'reread';
+    const job = this.client.acceptJob(doc);
+    // agrees(): the unit exists, unfinished, with these conversions, so an early document may be kept.
+    if (!job || !this.agrees(job) || !this.watcher.deliver(job, true)) return 'reread';
+    this.gate.ok(); // the API was heard from
+    return 'known';
+  }
+
+  /** The document names the conversions this queue created for the job, and its outputs come from them. */
+  private agrees(job: Job): boolean {
+    const unit = this.store.unitByRemoteId(job.id);
+    if (!unit || unit.phase === 'finished') return false;
+    const ids = new Set(job.conversion.map((c) => c.id).filter(Boolean));
+    const expected = this.store.itemsOfUnit(unit.id).map((i) => i.convId);
+    if (expected.length === 0 || !expected.every((id) => id && ids.has(id))) return false;
+    return job.output.every((o) => Boolean(o.source?.conversion && ids.has(o.source.conversion)));
   }
 
   setCallbackTarget(target: CallbackTarget | null): void {
@@ -423,13 +466,7 @@ export class Queue {
 
   /** Items started and not yet finished (all batches, or the given ones). */
   unfinishedCount(batchIds?: string[]): number {
-    const where = "unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')";
-    if (!batchIds) return (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE ${where}`).get() as { n: number }).n;
-    let n = 0;
-    for (const b of batchIds) {
-      n += (this.store.db.prepare(`SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND ${where}`).get(b) as { n: number }).n;
-    }
-    return n;
+    return this.store.startedOpenCount(batchIds);
   }
 
   /** Emits pending events now. */
@@ -456,7 +493,7 @@ export class Queue {
     const rejected: AddResult['rejected'] = [];
     const rows: NewItem[] = [];
     const seen = new Set<string>();
-    if (args.batchId) for (const it of this.store.selectItems('batch_id = ?', [args.batchId])) seen.add(this.dedupeKey(it.source, it.target, it.options, it.destination));
+    if (args.batchId) for (const it of this.store.itemsOfBatch(args.batchId)) seen.add(this.dedupeKey(it.source, it.target, it.options, it.destination));
     const defaults = this.defaults();
     for (const entry of args.items) {
       const target = (entry.target ?? args.target ?? null)?.toLowerCase() ?? null;
@@ -581,8 +618,7 @@ export class Queue {
     this.assertOpen();
     let rows: ItemRow[];
     if (args.itemIds) rows = this.store.items(args.itemIds).filter((i) => i.state === 'queued' && !i.unitId && (!args.batchId || i.batchId === args.batchId));
-    else if (args.batchId) rows = this.store.selectItems("batch_id = ? AND state = 'queued' AND unit_id IS NULL", [args.batchId]);
-    else rows = this.store.selectItems("state = 'queued' AND unit_id IS NULL");
+    else rows = this.store.unstartedItems(args.batchId);
     const missing = rows.filter((r) => !r.target);
     const going = rows.filter((r) => r.target);
     const groups = new Map<string, ItemRow[]>();
@@ -778,6 +814,7 @@ export class Queue {
       bytesDown: p?.bytesDown ?? r.bytesDown,
       bytesDownTotal: p?.bytesDownTotal ?? r.bytesDownTotal,
       error: r.error,
+      lastError: r.lastError,
       outputs: r.outputs.filter((o) => o.done && !o.skipped).map((o) => (o.path ?? o.location)!).filter(Boolean),
       updatedAt: r.updatedAt,
     };
@@ -804,7 +841,7 @@ export class Queue {
 
   private onGateChange(): void {
     // Items under way show whether they wait; the status carries the reason.
-    const active = this.store.selectItems("state IN ('creating','uploading','converting','downloading','delivering')").map((i) => i.id);
+    const active = this.store.activeItemIds();
     if (active.length) this.emitter.touch(active);
     this.emitter.statusChanged();
     if (this.gate.isOpen()) this.scheduler?.pump();
@@ -818,22 +855,7 @@ export class Queue {
     return result;
   }
 
-  private gatedClient(): Api2ConvertClient {
-    const client = this.client;
-    const gate = this.gate;
-    // Every call reports an answer to the gate, so an offline queue notices the API is back.
-    return new Proxy(client, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          const r = (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (r instanceof Promise) return r.then((v) => (gate.ok(), v));
-          return r;
-        };
-      },
-    });
-  }
+
 }
 
 /** Where results go when nothing else says: ~/Downloads/Convoy (or ~/Convoy without a Downloads folder). */

@@ -17,9 +17,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemState } from '../../preload/contract';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ContractError, type CloudAccountRef, type Destination, type ItemError, type ItemErrorCode, type ItemState } from '../../preload/contract';
 import type { Api2ConvertClient } from '../api/client';
+import type { RequestOptions } from '../api/context';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
+import { abortError } from '../api/backoff';
 import { ConflictError } from '../api/errors';
 import type { Logger } from '../log';
 import type { LocalEngineAccess } from '../provider';
@@ -28,8 +31,8 @@ import { ItemFailure, classify, jobFailure } from './classify';
 import type { Gate } from './gate';
 import { claimOutputPath, finishedOnDisk, outputDir, outputExt, outputStem, pathKey, releaseOutputs } from './outputs';
 import { checkLocalFile } from './sources';
-import type { QueueStore } from './store';
-import { isTerminalItem, type ItemRow, type OutputRecord, type UnitRow } from './types';
+import { TransitionError, type QueueStore } from './store';
+import { isTerminalItem, type ItemRow, type OutputRecord, type UnitPhase, type UnitRow } from './types';
 import type { JobWatcher } from './watcher';
 
 /** What the queue needs from main/destinations (optional: absent → profile items fail clearly). */
@@ -49,7 +52,7 @@ export interface DestinationsPort {
  * A profile or credentials problem found while building a job: the item fails with it (no
  * retry). A keychain that is unavailable for now stays a retryable error.
  */
-async function resolving<T>(what: () => Promise<T>, code: string, action: string): Promise<T> {
+async function resolving<T>(what: () => Promise<T>, code: ItemErrorCode, action: string): Promise<T> {
   try {
     return await what();
   } catch (err) {
@@ -68,6 +71,8 @@ export interface Progress {
 export interface RunnerDeps {
   store: QueueStore;
   client: () => Api2ConvertClient;
+  /** The queue's options for every request it makes (retry policy, response hook). */
+  request: Omit<RequestOptions, 'signal'>;
   gate: Gate;
   watcher: JobWatcher;
   log: Logger;
@@ -92,6 +97,8 @@ export interface RunnerDeps {
   fresh: Set<string>;
   chunkSize?: number;
   maxAttempts: number;
+  /** Times a unit's step may end the process before its items fail (the crash-loop guard). */
+  maxCrashes: number;
   retryBaseMs: number;
   now: () => number;
   /** Bounds on what an API may return (see QueueOptions.limits). */
@@ -105,28 +112,19 @@ export interface RunnerDeps {
 /** Most outputs one conversion may have before the item fails (a hostile API must not write thousands). */
 export const DEFAULT_MAX_OUTPUTS = 1000;
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Default for RunnerDeps.maxCrashes. */
+export const DEFAULT_MAX_CRASHES = 3;
 
-/** What the item's state is while its unit is in a phase. */
-const STATE_FOR_PHASE: Record<string, ItemState> = {
+/** What the item's state is while its unit is in a phase (null: the items' own outcomes decide). */
+const STATE_FOR_PHASE = {
   pending: 'queued',
   creating: 'creating',
   uploading: 'uploading',
   starting: 'uploading',
   converting: 'converting',
-};
+  downloading: null,
+  finished: null,
+} as const satisfies Record<UnitPhase, ItemState | null>;
 
 export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal): Promise<void> {
   let unavailableStreak = 0;
@@ -146,13 +144,36 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       finishUnit(d, unit);
       return;
     }
+    // The attempt is on disk before the step runs: a step that ends the process leaves it marked.
+    let attempt: { attempts: number; crashes: number };
+    try {
+      attempt = d.store.beginAttempt(unit.id, unit.phase, unit.phase !== 'converting');
+    } catch (err) {
+      if (!(err instanceof TransitionError)) throw err;
+      d.log.warn(err.message); // another runner moved the unit first
+      return;
+    }
+    if (attempt.crashes >= d.maxCrashes) {
+      const reason = `This item crashed Convoy ${attempt.crashes} times (the process ended while it was ${unit.phase}); it was stopped so the rest of the batch can go on`;
+      d.log.warn(`unit ${unit.id}: ${reason}`);
+      failItems(d, live, { code: 'crashed', message: reason, action: 'Check the file, then retry the item' });
+      d.store.endAttempt(unit.id, { kind: 'gave_up', error: reason });
+      continue;
+    }
     try {
       await step(d, unit, items, live, signal);
       unavailableStreak = 0;
-      if (unit.attempts > 0) d.store.updateUnit(unit.id, { attempts: 0 });
+      d.store.endAttempt(unit.id, { kind: 'ok' });
     } catch (err) {
+      if (err instanceof TransitionError) {
+        d.store.endAttempt(unit.id, { kind: 'uncounted' });
+        d.log.warn(err.message);
+        return;
+      }
       const v = classify(err);
       if (v.kind !== 'abort') d.fresh.delete(unit.id);
+      // Only the unit's own failures count as attempts; waits for the API, the key or the disk do not.
+      if (v.kind !== 'transient' && v.kind !== 'permanent' && v.kind !== 'payment') d.store.endAttempt(unit.id, { kind: 'uncounted' });
       switch (v.kind) {
         case 'abort':
           return;
@@ -163,7 +184,7 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
         case 'unavailable':
           d.gate.unavailable(v.reason);
           unavailableStreak++;
-          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), signal).catch(() => {});
+          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), undefined, { signal }).catch(() => {});
           continue;
         case 'rate_limit':
           d.gate.rateLimited(v.retryAfterMs, v.reason);
@@ -174,10 +195,12 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           d.gate.haltAuth(v.reason);
           continue;
         case 'payment':
+          d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.error.message });
           failItems(d, live, v.error);
           d.gate.quota(v.error.message);
           continue;
         case 'permanent':
+          d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.error.message });
           failItems(d, live, v.error);
           continue;
         case 'disk_full':
@@ -185,14 +208,16 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           d.touch(live.map((i) => i.id), unit.batchId);
           continue;
         case 'transient': {
-          const attempts = unit.attempts + 1;
+          const attempts = attempt.attempts;
           d.log.warn(`unit ${unit.id} (${unit.phase}) attempt ${attempts} failed: ${v.reason}`);
           if (attempts >= d.maxAttempts) {
+            d.store.endAttempt(unit.id, { kind: 'gave_up', error: v.reason });
             failItems(d, live, { code: 'server', message: `Gave up after ${attempts} attempts: ${v.reason}`, action: 'Retry the item later' });
             continue;
           }
           const delay = Math.min(d.retryBaseMs * 2 ** (attempts - 1), 60_000) * (0.8 + Math.random() * 0.4);
-          d.store.updateUnit(unit.id, { attempts, nextAt: d.now() + Math.round(delay) });
+          d.store.endAttempt(unit.id, { kind: 'failed', error: v.reason, nextAt: d.now() + Math.round(delay) });
+          d.touch(live.map((i) => i.id), unit.batchId); // the rows show the last error
           return; // the scheduler runs it again when due
         }
       }
@@ -215,6 +240,12 @@ async function step(d: RunnerDeps, unit: UnitRow, items: ItemRow[], live: ItemRo
     case 'downloading':
       d.releaseSlot(unit.id);
       return download(d, unit, live, signal);
+    case 'finished':
+      throw new Error(`unit ${unit.id} is finished; nothing to run`);
+    default: {
+      const unknown: never = unit.phase; // a phase added to UnitPhase must be handled here
+      throw new Error(`unit ${unit.id} has an unknown phase ${String(unknown)}`);
+    }
   }
 }
 
@@ -233,7 +264,7 @@ export class Semaphore {
         };
         const onAbort = () => {
           this.waiting = this.waiting.filter((w) => w !== go);
-          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          reject(abortError(signal));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         this.waiting.push(go);
@@ -289,7 +320,7 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
   // Write-ahead for the creation: the frozen conversions are on disk before the POST is sent.
   await d.store.txDurable(() => {
     going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
-    d.store.updateUnit(unit.id, { phase: 'creating' });
+    d.store.startCreating(unit.id);
   });
   d.touch(going.map((i) => i.id), unit.batchId);
 }
@@ -320,14 +351,14 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
     body.callback = cb.url;
     body.notify_status = cb.notifyStatus;
   }
-  const job = await d.client().createJob(body, { idempotencyKey: unit.idemKey, signal });
+  const job = await d.client().createJob(body, { ...d.request, idempotencyKey: unit.idemKey, signal });
   d.jobs.set(unit.id, job);
   d.fresh.add(unit.id);
-  const next = source.kind === 'file' || source.kind === 'merge' ? 'uploading' : 'converting';
+  const next = source.kind === 'file' || source.kind === 'merge' ? ('uploading' as const) : ('converting' as const);
   // The creation is repeatable (same Idempotency-Key: the API replays the job, and the upload
   // phase looks at the job's inputs before sending), so this record waits for no disk sync.
   d.store.txAfter(() => {
-    d.store.updateUnit(unit.id, { phase: next, remoteId: job.id, server: job.server ?? null });
+    d.store.recordCreated(unit.id, next, { remoteId: job.id, server: job.server ?? null });
     for (const item of convItems) {
       const convId = job.conversion[item.convIndex!]?.id ?? null;
       d.store.updateItem(item.id, isTerminalItem(item.state) ? { convId } : { convId, state: STATE_FOR_PHASE[next] });
@@ -346,18 +377,18 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   let job = d.jobs.get(unit.id);
   if (!job || !d.fresh.has(unit.id)) {
     // Resumed or retried: what did the server get before?
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
   }
   // Also for a fresh job document: a replayed creation returns the job as it is now.
   const status = job.status.code.toLowerCase();
   const uploaded = job.input.some((i) => i.type === 'upload' && i.status !== 'failed');
   if (!['incomplete', 'created'].includes(status)) {
-    recordPhase(d, unit, live, 'converting');
+    recordPhase(d, unit, live, 'converting', () => d.store.recordUploaded(unit.id, 'converting'));
     return;
   }
   if (uploaded) {
-    recordPhase(d, unit, live, 'starting');
+    recordPhase(d, unit, live, 'starting', () => d.store.recordUploaded(unit.id, 'starting'));
     return;
   }
   const token = job.token;
@@ -369,6 +400,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   try {
     if (d.local?.isOpen()) await attachLocalFile(d.local, { id: job.id, token }, source.path);
     else await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+      ...d.request,
       filename: path.basename(source.path),
       uploadUuid: unit.uploadUuid,
       chunkSize: d.chunkSize,
@@ -390,7 +422,7 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   // A crash before this record resumes in 'uploading', which reads the job's inputs first.
   d.store.txAfter(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: check.size, bytesUpTotal: check.size });
-    d.store.updateUnit(unit.id, { phase: 'starting' });
+    d.store.recordUploaded(unit.id, 'starting');
   });
   d.touch(ids, unit.batchId);
 }
@@ -413,10 +445,10 @@ async function uploadMerge(d: RunnerDeps, unit: UnitRow, live: ItemRow[], source
   }
   let job = d.jobs.get(unit.id);
   if (!job || !d.fresh.has(unit.id)) {
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
     if (!['incomplete', 'created'].includes(job.status.code.toLowerCase())) {
-      recordPhase(d, unit, live, 'converting');
+      recordPhase(d, unit, live, 'converting', () => d.store.recordUploaded(unit.id, 'converting'));
       return;
     }
   }
@@ -463,7 +495,7 @@ async function uploadMerge(d: RunnerDeps, unit: UnitRow, live: ItemRow[], source
   }
   d.store.tx(() => {
     for (const id of ids) d.store.updateItem(id, { bytesUp: total, bytesUpTotal: total });
-    d.store.updateUnit(unit.id, { phase: 'starting' });
+    d.store.recordUploaded(unit.id, 'starting');
   });
   d.touch(ids, unit.batchId);
 }
@@ -477,15 +509,17 @@ function partUploadUuid(unitUuid: string, index: number): string {
 async function start(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal, uploaded?: { bytesUp: number; bytesUpTotal: number }): Promise<void> {
   let job: Job;
   try {
-    job = await d.client().patchJob(unit.remoteId!, { process: true }, { signal });
+    job = await d.client().patchJob(unit.remoteId!, { process: true }, { ...d.request, signal });
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     if (job.status.code.toLowerCase() === 'incomplete') throw err;
   }
   d.jobs.set(unit.id, job);
   d.limiter.success();
-  recordPhase(d, unit, live, 'converting', uploaded);
+  // In-process, the upload and the start are recorded at once (uploading → converting).
+  const move = uploaded ? () => d.store.recordUploaded(unit.id, 'converting') : () => d.store.recordStarted(unit.id);
+  recordPhase(d, unit, live, 'converting', move, uploaded);
 }
 
 async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
@@ -542,7 +576,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
       d.store.updateItem(item.id, { state: 'downloading', bytesDownTotal: total, bytesDown: 0 });
       downloading.push(item.id);
     }
-    d.store.updateUnit(unit.id, { phase: 'downloading' });
+    d.store.recordConverted(unit.id);
   });
   d.touch(downloading, unit.batchId);
 }
@@ -550,7 +584,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
 async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   let job = d.jobs.get(unit.id);
   if (!job || !job.output.length) {
-    job = await d.client().getJob(unit.remoteId!, { signal });
+    job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
   }
   const single = d.store.itemsOfUnit(unit.id).length === 1;
@@ -570,7 +604,7 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
         throw new Error(`The result's host cannot be reached: ${v.reason}`);
       }
       if (v.kind === 'permanent') {
-        const error =
+        const error: ItemError =
           v.error.code === 'not_found'
             ? { code: 'not_found', message: 'The result is no longer available on the server', action: 'Retry the item' }
             : v.error;
@@ -620,6 +654,7 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     try {
       if (d.local?.isOpen()) got = await takeLocalOutput(d.local, job, out, rec.path!);
       else got = await d.client().downloadOutput(out, rec.path!, {
+        retry: d.request.retry,
         signal,
         maxBytes: d.limits?.maxDownloadBytes,
         onProgress: (n) => {
@@ -694,11 +729,12 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
   if (changed.length) d.touch(changed, unit.batchId);
 }
 
-function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', extra?: { bytesUp: number; bytesUpTotal: number }): void {
+/** Moves the unit on (`move`, a guarded store transition) and its live items to the phase's state. */
+function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', move: () => void, extra?: { bytesUp: number; bytesUpTotal: number }): void {
   const state = STATE_FOR_PHASE[phase];
   // Records what the API already said (the job's inputs or status): repeatable, no disk sync waited for.
   d.store.txAfter(() => {
-    d.store.updateUnit(unit.id, { phase });
+    move();
     for (const item of live) if (item.state !== state || extra) d.store.updateItem(item.id, { state, ...extra });
   });
   d.touch(live.map((i) => i.id), unit.batchId);
@@ -722,8 +758,15 @@ function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: Output
   d.touch([item.id], item.batchId);
 }
 
-export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
-  d.store.txAfter(() => d.store.updateUnit(unit.id, { phase: 'finished' }));
+export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'request' | 'log' | 'jobs' | 'fresh'>, unit: UnitRow): void {
+  if (unit.phase === 'finished') return;
+  try {
+    d.store.txAfter(() => d.store.finishUnit(unit.id, unit.phase as Exclude<UnitRow['phase'], 'finished'>));
+  } catch (err) {
+    // Finished by someone else meanwhile (a cancel racing the runner): nothing more to do here.
+    if (err instanceof TransitionError && d.store.unit(unit.id)?.phase === 'finished') return;
+    throw err;
+  }
   const job = d.jobs.get(unit.id);
   d.jobs.delete(unit.id);
   d.fresh.delete(unit.id);
@@ -732,7 +775,7 @@ export function finishUnit(d: Pick<RunnerDeps, 'store' | 'client' | 'log' | 'job
     const everythingCanceled = d.store.itemsOfUnit(unit.id).every((i) => i.state === 'canceled');
     if (everythingCanceled) {
       d.client()
-        .deleteJob(unit.remoteId)
+        .deleteJob(unit.remoteId, d.request)
         .catch((err: unknown) => d.log.info(`cancel of job ${unit.remoteId} on the server failed: ${(err as Error).message}`));
     }
   }

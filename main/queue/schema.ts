@@ -85,4 +85,12 @@ export const queueMigrations: string[] = [
   ALTER TABLE queue_batches ADD COLUMN api_base_url TEXT;
   ALTER TABLE queue_batches ADD COLUMN api_key_source TEXT;
   `,
+  // The crash-loop guard and the last error of a unit: `running` is set while a step runs (cleared
+  // when it ends, however it ends), so a step found still running at the next start killed the
+  // process; `crashes` counts those. `last_error` is the reason of the latest failed attempt.
+  `
+  ALTER TABLE queue_units ADD COLUMN running INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_units ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE queue_units ADD COLUMN last_error TEXT;
+  `,
 ];

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { BatchCounts, ItemState } from '../../preload/contract';
 import { migrate, type Db } from '../db';
 import { queueMigrations } from './schema';
-import type { ApiKeySource, BatchApi, ItemRow, OutputRecord, UnitPhase, UnitRow } from './types';
+import { isTerminalItem, NEXT_PHASES, type ApiKeySource, type BatchApi, type ItemRow, type NextPhase, type OutputRecord, type UnitPhase, type UnitRow } from './types';
 
 interface ItemDbRow {
   id: string;
@@ -33,6 +33,7 @@ interface ItemDbRow {
   bytes_up_total: number | null;
   bytes_down: number;
   bytes_down_total: number | null;
+  unit_last_error: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -48,8 +49,27 @@ interface UnitDbRow {
   remote_id: string | null;
   server: string | null;
   attempts: number;
+  running: number;
+  crashes: number;
+  last_error: string | null;
   next_at: number;
 }
+
+/**
+ * A unit was not in the phase a transition expected: another runner moved it first, or it is
+ * gone. An internal error (a bug or a race lost), never shown as the item's own problem.
+ */
+export class TransitionError extends Error {
+  override name = 'TransitionError';
+  constructor(readonly unitId: string, readonly from: UnitPhase, readonly to: UnitPhase | 'attempt') {
+    super(`Internal error: unit ${unitId} is no longer in phase "${from}" (moving to "${to}")`);
+  }
+}
+
+/** Items with the last error of their unit (one query, so a list shows why an item is retried). */
+const ITEMS = 'SELECT queue_items.*, (SELECT last_error FROM queue_units WHERE queue_units.id = queue_items.unit_id) AS unit_last_error FROM queue_items';
+const ACTIVE_STATE_LIST = "('creating','uploading','converting','downloading','delivering')";
+
 
 export const newId = (): string => crypto.randomUUID();
 
@@ -136,6 +156,7 @@ function toItem(r: ItemDbRow): ItemRow {
     bytesUpTotal: r.bytes_up_total,
     bytesDown: r.bytes_down,
     bytesDownTotal: r.bytes_down_total,
+    lastError: isTerminalItem(r.state as ItemState) ? null : r.unit_last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -153,11 +174,13 @@ function toUnit(r: UnitDbRow): UnitRow {
     remoteId: r.remote_id,
     server: r.server,
     attempts: r.attempts,
+    crashes: r.crashes,
+    lastError: r.last_error,
     nextAt: r.next_at,
   };
 }
 
-export type NewItem = Omit<ItemRow, 'seq' | 'unitId' | 'state' | 'convIndex' | 'convId' | 'error' | 'outputs' | 'bytesUp' | 'bytesUpTotal' | 'bytesDown' | 'bytesDownTotal' | 'createdAt' | 'updatedAt'>;
+export type NewItem = Omit<ItemRow, 'seq' | 'unitId' | 'state' | 'convIndex' | 'convId' | 'error' | 'outputs' | 'bytesUp' | 'bytesUpTotal' | 'bytesDown' | 'bytesDownTotal' | 'lastError' | 'createdAt' | 'updatedAt'>;
 
 /** Fields of an item that the runner changes (JSON fields are serialised here). */
 export interface ItemPatch {
@@ -196,21 +219,16 @@ const ITEM_COLUMNS: Record<keyof ItemPatch, [string, (v: never) => unknown]> = {
   bytesDownTotal: ['bytes_down_total', (v) => v],
 };
 
-export interface UnitPatch {
-  phase?: UnitPhase;
-  remoteId?: string | null;
-  server?: string | null;
-  attempts?: number;
-  nextAt?: number;
-}
-
-const UNIT_COLUMNS: Record<keyof UnitPatch, string> = {
-  phase: 'phase',
-  remoteId: 'remote_id',
-  server: 'server',
-  attempts: 'attempts',
-  nextAt: 'next_at',
-};
+/** How an attempt of a unit's step ended (see QueueStore.endAttempt). */
+export type AttemptEnd =
+  /** The step did its work: the unit's counters start over. */
+  | { kind: 'ok' }
+  /** Not the unit's fault (offline, rate limited, disk full, closing): the attempt does not count. */
+  | { kind: 'uncounted' }
+  /** The step failed and is retried at `nextAt`; the attempt counts. */
+  | { kind: 'failed'; error: string; nextAt: number }
+  /** The unit's items failed for good; the reason stays as the last error. */
+  | { kind: 'gave_up'; error: string };
 
 export class QueueStore {
   private seq: number;
@@ -238,10 +256,26 @@ export class QueueStore {
         `INSERT INTO queue_items (id, batch_id, seq, source_kind, source, label, source_ext, target, options, destination, out_dir, conflict, state, created_at, updated_at)
          VALUES (@id, @batch_id, @seq, @source_kind, @source, @label, @source_ext, @target, @options, @destination, @out_dir, @conflict, 'queued', @now, @now)`,
       ),
-      item: db.prepare('SELECT * FROM queue_items WHERE id = ?'),
-      itemsOfUnit: db.prepare('SELECT * FROM queue_items WHERE unit_id = ? ORDER BY seq'),
-      itemsPage: db.prepare('SELECT * FROM queue_items ORDER BY seq LIMIT ? OFFSET ?'),
-      itemsPageBatch: db.prepare('SELECT * FROM queue_items WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?'),
+      item: db.prepare(`${ITEMS} WHERE id = ?`),
+      itemsOfUnit: db.prepare(`${ITEMS} WHERE unit_id = ? ORDER BY seq`),
+      itemsPage: db.prepare(`${ITEMS} ORDER BY seq LIMIT ? OFFSET ?`),
+      itemsPageBatch: db.prepare(`${ITEMS} WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?`),
+      itemsOfBatch: db.prepare(`${ITEMS} WHERE batch_id = ? ORDER BY seq`),
+      openItemsOfBatch: db.prepare(`${ITEMS} WHERE batch_id = ? AND state NOT IN ('done','canceled') ORDER BY seq`),
+      unstarted: db.prepare(`${ITEMS} WHERE state = 'queued' AND unit_id IS NULL ORDER BY seq`),
+      unstartedOfBatch: db.prepare(`${ITEMS} WHERE batch_id = ? AND state = 'queued' AND unit_id IS NULL ORDER BY seq`),
+      activeItemIds: db.prepare(`SELECT id FROM queue_items WHERE state IN ${ACTIVE_STATE_LIST} ORDER BY seq`),
+      startedOpen: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')"),
+      startedOpenOfBatch: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')"),
+      pathClaimed: db.prepare('SELECT 1 FROM queue_claims WHERE path = ?'),
+      releaseClaim: db.prepare('DELETE FROM queue_claims WHERE path_key = ? AND item_id = ?'),
+      transition: db.prepare('UPDATE queue_units SET phase = @to, remote_id = COALESCE(@remote_id, remote_id), server = COALESCE(@server, server), updated_at = @now WHERE id = @id AND phase = @from'),
+      beginAttempt: db.prepare('UPDATE queue_units SET attempts = attempts + 1, crashes = crashes + running, running = @running, updated_at = @now WHERE id = @id AND phase = @phase'),
+      endOk: db.prepare('UPDATE queue_units SET attempts = 0, crashes = 0, running = 0, last_error = NULL, updated_at = ? WHERE id = ?'),
+      endUncounted: db.prepare('UPDATE queue_units SET attempts = MAX(attempts - 1, 0), running = 0, updated_at = ? WHERE id = ?'),
+      endFailed: db.prepare('UPDATE queue_units SET running = 0, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?'),
+      endGaveUp: db.prepare('UPDATE queue_units SET running = 0, last_error = ?, updated_at = ? WHERE id = ?'),
+      wake: db.prepare("UPDATE queue_units SET next_at = 0 WHERE id = ? AND phase <> 'finished'"),
       countAll: db.prepare('SELECT COUNT(*) AS n FROM queue_items'),
       countBatch: db.prepare('SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ?'),
       countsByBatch: db.prepare('SELECT batch_id, state, COUNT(*) AS n FROM queue_items GROUP BY batch_id, state'),
@@ -259,6 +293,7 @@ export class QueueStore {
       ),
       pending: db.prepare("SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? ORDER BY seq LIMIT ?"),
       nextDue: db.prepare("SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ?"),
+      creatingCount: db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE phase = 'creating'"),
       unfinishedInBatch: db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE batch_id = ? AND phase <> 'finished'"),
       unfinishedBatches: db.prepare("SELECT DISTINCT batch_id FROM queue_units WHERE phase <> 'finished'"),
       deleteUnit: db.prepare('DELETE FROM queue_units WHERE id = ?'),
@@ -416,9 +451,29 @@ export class QueueStore {
     return { total, items: rows.map(toItem) };
   }
 
-  /** Items matching a SQL condition (internal callers only; never user text in `where`). */
-  selectItems(where: string, params: unknown[] = []): ItemRow[] {
-    return (this.db.prepare(`SELECT * FROM queue_items WHERE ${where} ORDER BY seq`).all(...params) as ItemDbRow[]).map(toItem);
+  itemsOfBatch(batchId: string): ItemRow[] {
+    return (this.s.itemsOfBatch.all(batchId) as ItemDbRow[]).map(toItem);
+  }
+
+  /** A batch's items that are not done or canceled (failed ones included). */
+  openItemsOfBatch(batchId: string): ItemRow[] {
+    return (this.s.openItemsOfBatch.all(batchId) as ItemDbRow[]).map(toItem);
+  }
+
+  /** Queued items not yet given to a unit (all batches, or one). */
+  unstartedItems(batchId?: string): ItemRow[] {
+    return ((batchId ? this.s.unstartedOfBatch.all(batchId) : this.s.unstarted.all()) as ItemDbRow[]).map(toItem);
+  }
+
+  /** Ids of the items under way (creating … delivering). */
+  activeItemIds(): string[] {
+    return (this.s.activeItemIds.all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Items started and not yet finished (all batches, or the given ones). */
+  startedOpenCount(batchIds?: string[]): number {
+    if (!batchIds) return (this.s.startedOpen.get() as { n: number }).n;
+    return batchIds.reduce((n, b) => n + (this.s.startedOpenOfBatch.get(b) as { n: number }).n, 0);
   }
 
   updateItem(id: string, patch: ItemPatch): void {
@@ -459,16 +514,71 @@ export class QueueStore {
     return r ? toUnit(r) : null;
   }
 
-  updateUnit(id: string, patch: UnitPatch): void {
-    const keys = (Object.keys(patch) as Array<keyof UnitPatch>).filter((k) => patch[k] !== undefined);
-    if (keys.length === 0) return;
-    const sig = `u:${keys.join(',')}`;
-    let stmt = this.patchCache.get(sig);
-    if (!stmt) {
-      stmt = this.db.prepare(`UPDATE queue_units SET ${keys.map((k) => `${UNIT_COLUMNS[k]} = ?`).join(', ')}, updated_at = ? WHERE id = ?`);
-      this.patchCache.set(sig, stmt);
-    }
-    stmt.run(...keys.map((k) => patch[k]), this.now(), id);
+  // ---- unit transitions ------------------------------------------------------------------------
+  // Each moves a unit from the phase the caller saw to the next one, only if it is still there:
+  // of two runners racing on one unit exactly one wins, the other gets a TransitionError.
+
+  private transition<F extends UnitPhase>(id: string, from: F, to: NextPhase<F>, job?: { remoteId: string; server: string | null }): void {
+    if (!(NEXT_PHASES[from] as readonly UnitPhase[]).includes(to)) throw new TransitionError(id, from, to);
+    const r = this.s.transition.run({ id, from, to, remote_id: job?.remoteId ?? null, server: job?.server ?? null, now: this.now() });
+    if (r.changes !== 1) throw new TransitionError(id, from, to);
+  }
+
+  /** pending → creating: the conversions are frozen, the job is about to be created. */
+  startCreating(id: string): void {
+    this.transition(id, 'pending', 'creating');
+  }
+
+  /** creating → uploading (a local file) or converting: the job exists; its id is recorded. */
+  recordCreated(id: string, next: NextPhase<'creating'> & ('uploading' | 'converting'), job: { remoteId: string; server: string | null }): void {
+    this.transition(id, 'creating', next, job);
+  }
+
+  /** uploading → starting (the file is on the server) or converting (the job already runs). */
+  recordUploaded(id: string, next: 'starting' | 'converting'): void {
+    this.transition(id, 'uploading', next);
+  }
+
+  /** starting → converting: the job was told to process. */
+  recordStarted(id: string): void {
+    this.transition(id, 'starting', 'converting');
+  }
+
+  /** converting → downloading: the job completed. */
+  recordConverted(id: string): void {
+    this.transition(id, 'converting', 'downloading');
+  }
+
+  /** Any phase → finished: nothing is left to do for the unit's items. */
+  finishUnit(id: string, from: Exclude<UnitPhase, 'finished'>): void {
+    this.transition(id, from, 'finished');
+  }
+
+  /**
+   * Records an attempt before a step runs. `watchCrash` marks the step as running until
+   * endAttempt, so a step still marked at the next start is known to have ended the process (a
+   * wait for the API cannot, and is not marked). Returns the unit's counters.
+   */
+  beginAttempt(id: string, phase: UnitPhase, watchCrash: boolean): { attempts: number; crashes: number } {
+    return this.tx(() => {
+      const r = this.s.beginAttempt.run({ id, phase, running: watchCrash ? 1 : 0, now: this.now() });
+      if (r.changes !== 1) throw new TransitionError(id, phase, 'attempt');
+      const u = this.unit(id)!;
+      return { attempts: u.attempts, crashes: u.crashes };
+    });
+  }
+
+  endAttempt(id: string, end: AttemptEnd): void {
+    const now = this.now();
+    if (end.kind === 'ok') this.s.endOk.run(now, id);
+    else if (end.kind === 'uncounted') this.s.endUncounted.run(now, id);
+    else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
+    else this.s.endGaveUp.run(end.error, now, id);
+  }
+
+  /** Makes a waiting unit due now (a callback arrived for its job). */
+  wakeUnit(id: string): void {
+    this.s.wake.run(id);
   }
 
   deleteUnitIfEmpty(id: string): void {
@@ -507,7 +617,7 @@ export class QueueStore {
 
   /** Units in a phase whose remote job may exist without its id recorded yet. */
   creatingCount(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE phase = 'creating'").get() as { n: number }).n;
+    return (this.s.creatingCount.get() as { n: number }).n;
   }
 
   // ---- output claims -------------------------------------------------------------------------
@@ -526,6 +636,16 @@ export class QueueStore {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
       throw err;
     }
+  }
+
+  /** Gives a claimed name up (someone else created the file first). */
+  releaseClaim(pathKey: string, itemId: string): void {
+    this.s.releaseClaim.run(pathKey, itemId);
+  }
+
+  /** Whether an item claimed exactly this path. */
+  isPathClaimed(p: string): boolean {
+    return Boolean(this.s.pathClaimed.get(p));
   }
 
   takeOverClaim(pathKey: string, p: string, itemId: string, batchId: string): void {

@@ -16,6 +16,23 @@ import type {
  */
 export type UnitPhase = 'pending' | 'creating' | 'uploading' | 'starting' | 'converting' | 'downloading' | 'finished';
 
+/**
+ * The phases a unit may move to from each phase (the store refuses any other move). Every phase
+ * may end in `finished` (all its items failed or were canceled).
+ */
+export const NEXT_PHASES = {
+  pending: ['creating', 'finished'],
+  creating: ['uploading', 'converting', 'finished'],
+  uploading: ['starting', 'converting', 'finished'],
+  starting: ['converting', 'finished'],
+  converting: ['downloading', 'finished'],
+  downloading: ['finished'],
+  finished: [],
+} as const satisfies { [P in UnitPhase]: readonly UnitPhase[] };
+
+/** The phases a unit may move to from `P`. */
+export type NextPhase<P extends UnitPhase> = (typeof NEXT_PHASES)[P][number];
+
 export interface UnitRow {
   id: string;
   batchId: string;
@@ -27,6 +44,10 @@ export interface UnitRow {
   remoteId: string | null;
   server: string | null;
   attempts: number;
+  /** Times a step of this unit was running when the process died. */
+  crashes: number;
+  /** The reason of the latest failed attempt (cleared by a successful step). */
+  lastError: string | null;
   nextAt: number;
 }
 
@@ -67,6 +88,8 @@ export interface ItemRow {
   bytesUpTotal: number | null;
   bytesDown: number;
   bytesDownTotal: number | null;
+  /** The last error of the item's unit while it is retried (not the item's final error). */
+  lastError: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -1,7 +1,8 @@
 /**
  * Completion detection: the one path through which the queue learns that a job finished, whether
- * the news came from a callback (a hint: "read this job now") or from polling. Every update is a
- * fresh `GET /jobs/{id}` with Convoy's own key; duplicate and late hints only cause one more read.
+ * the news came from a callback or from polling. A signed callback's document is taken as a read
+ * (`deliver`); anything else is a `GET /jobs/{id}` with Convoy's own key (an unsigned callback is
+ * only a hint to read now; duplicate and late hints only cause one more read).
  *
  * Polling rhythm: the first read is timed from how long recent jobs took (so a typical job is
  * seen finished on the first read), then backs off ×1.5 up to `maxMs`. With a callback target the
@@ -59,6 +60,8 @@ const HINT_TTL_MS = 10 * 60_000;
 export class JobWatcher {
   private watches = new Map<string, Watch>();
   private pendingHints = new Map<string, number>();
+  /** Signed documents of ended jobs that arrived before their wait began (taken by `wait`). */
+  private early = new Map<string, Job>();
   private callbackMode = false;
   private timer: NodeJS.Timeout | null = null;
   private inflight = 0;
@@ -82,6 +85,12 @@ export class JobWatcher {
   ): Promise<Job> {
     const existing = this.watches.get(id);
     if (existing) existing.reject(abortError('replaced by a newer watch'));
+    const early = this.early.get(id);
+    if (early) {
+      this.early.delete(id);
+      opts.onUpdate?.(early);
+      return Promise.resolve(early);
+    }
     return new Promise<Job>((resolve, reject) => {
       const now = this.now();
       const immediate = opts.immediate || this.consumeHint(id);
@@ -135,6 +144,36 @@ export class JobWatcher {
     return true;
   }
 
+  /**
+   * A job document from a signed callback: taken as a read. An ended job that looks as expected
+   * ends the wait without a request; one that does not (completed without outputs) is read back.
+   * False when the job is not being watched.
+   */
+  deliver(job: Job, expected = false): boolean {
+    const w = this.watches.get(job.id);
+    if (!w) {
+      // Ended before its wait began (a fast job, the runner still recording the previous phase).
+      if (!expected || !isTerminal(job) || !this.usable(job)) return false;
+      if (this.early.size >= 10_000) this.early.delete(this.early.keys().next().value!);
+      this.early.set(job.id, job);
+      return true;
+    }
+    w.viaCallback = true;
+    w.onUpdate?.(job);
+    if (!isTerminal(job)) return true;
+    if (!this.usable(job)) return this.hint(job.id);
+    this.watches.delete(job.id);
+    w.resolve(job);
+    return true;
+  }
+
+  /** An ended job document that can be acted on: a completed one has outputs or delivered targets. */
+  private usable(job: Job): boolean {
+    if (job.status.code.toLowerCase() !== 'completed') return true;
+    const delivered = job.conversion.length > 0 && job.conversion.every((c) => (c.output_target ?? []).length > 0);
+    return job.output.length > 0 || delivered;
+  }
+
   /** Keeps a hint for a job whose id is not recorded yet (its creation is in flight). */
   keepHint(id: string): void {
     const now = this.now();
@@ -168,6 +207,7 @@ export class JobWatcher {
     this.timer = null;
     for (const w of this.watches.values()) w.reject(abortError('queue closed'));
     this.watches.clear();
+    this.early.clear();
   }
 
   private firstDelay(viaCallback: boolean): number {

@@ -238,7 +238,7 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
       sendJson(res, 200, result);
     } catch (err) {
       const e = err instanceof ContractError ? err : new ContractError('internal', 'Internal error');
-      const status = e.code === 'too_large' ? 413 : e.code === 'timeout' ? 408 : httpStatusFor(e.code);
+      const status = httpStatusFor(e.code);
       if (e.code === 'timeout') return void res.destroy();
       sendJson(res, status, errorShape(e));
     }

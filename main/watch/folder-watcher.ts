@@ -63,7 +63,6 @@ export class FolderWatcher {
   private scanning: Promise<void> | null = null;
   private rescan = false;
   private nextLookMs: number | null = null;
-  private claimed: ReturnType<Db['prepare']> | null = null;
   private closed = false;
 
   constructor(
@@ -85,7 +84,7 @@ export class FolderWatcher {
     const row = db.prepare('SELECT batch_id FROM watch_folders WHERE key = ?').get(this.key) as { batch_id: string } | undefined;
     if (row && queue.store.hasBatch(row.batch_id)) {
       this.batchId = row.batch_id;
-      for (const it of queue.store.selectItems('batch_id = ?', [this.batchId])) if (it.source.kind === 'file') this.taken.add(path.resolve(it.source.path));
+      for (const it of queue.store.itemsOfBatch(this.batchId)) if (it.source.kind === 'file') this.taken.add(path.resolve(it.source.path));
       for (const r of db.prepare('SELECT path FROM watch_baseline WHERE key = ?').all(this.key) as Array<{ path: string }>) this.baseline.add(r.path);
     } else {
       // First start (or its batch was removed): the files already there form the baseline.
@@ -164,8 +163,7 @@ export class FolderWatcher {
 
   private skipped(abs: string): boolean {
     if (abs === this.outDir || abs.startsWith(this.outDir + path.sep)) return true;
-    this.claimed ??= this.queue.store.db.prepare('SELECT 1 FROM queue_claims WHERE path = ?');
-    return this.claimed.get(abs) !== undefined;
+    return this.queue.store.isPathClaimed(abs);
   }
 
   private rel(abs: string): string {

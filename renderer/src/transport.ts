@@ -62,7 +62,7 @@ export function createBrowserTransport(opts: BrowserTransportOptions): ConvoyApi
       const body = (await res.json().catch(() => null)) as unknown;
       if (!res.ok) {
         const err = (body ?? {}) as { code?: string; message?: string };
-        throw new ApiCallError(err.code ?? `http_${res.status}`, err.message ?? `Request failed (${res.status})`);
+        throw ContractError.fromWire(err.code, err.message ?? `Request failed (${res.status})`, res.status);
       }
       return body as MethodOutput<M>;
     },
@@ -86,8 +86,8 @@ export function createBrowserTransport(opts: BrowserTransportOptions): ConvoyApi
         xhr.onload = () =>
           xhr.status < 300
             ? resolve(JSON.parse(xhr.responseText) as { path: string })
-            : reject(new ApiCallError(`http_${xhr.status}`, `Upload of ${name} failed (${xhr.status})`));
-        xhr.onerror = () => reject(new ApiCallError('network', `Upload of ${name} failed: connection lost`));
+            : reject(ContractError.fromWire(undefined, `Upload of ${name} failed (${xhr.status})`, xhr.status));
+        xhr.onerror = () => reject(new ContractError('unavailable', `Upload of ${name} failed: connection lost`));
         xhr.send(file);
       });
     },

@@ -305,6 +305,44 @@ describe('callback manager', () => {
   });
 });
 
+describe('what a callback costs', () => {
+  const post = (url: string, body: string, sig?: string) =>
+    fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(sig ? { 'x-oc-signature': sig } : {}) } });
+
+  it('unsigned: a status-only callback is never acted on (no re-read); an ended one is re-read', async () => {
+    const { make, proxy, queue, secrets } = await withProxy();
+    queue.known.add('job-1');
+    const m = make();
+    expect((await m.start()).mode).toBe('callback');
+    const url = `${proxy.url}/callbacks/${secrets.values.get(PATH_SECRET_NAME)}`;
+    for (const code of ['downloading', 'processing', 'processing']) {
+      expect((await post(url, JSON.stringify({ id: 'job-1', status: { code } }))).status).toBe(202);
+    }
+    expect((await post(url, JSON.stringify({ id: 'job-x', status: { code: 'processing' } }))).status).toBe(404);
+    expect(queue.hints).toEqual([]);
+    expect(queue.looked).toEqual(['job-1', 'job-1', 'job-1', 'job-x']);
+    expect(queue.taken).toEqual([]); // an unsigned document is never taken as the job's state
+    expect((await post(url, JSON.stringify({ id: 'job-1', status: { code: 'completed' } }))).status).toBe(202);
+    expect(queue.hints).toEqual(['job-1']);
+  });
+
+  it('signed: the document is taken as the job state without a read, unless it disagrees', async () => {
+    const { make, proxy, queue, secrets } = await withProxy({ signingSecret: 'the-right-secret' });
+    queue.known.add('job-1');
+    queue.known.add('job-2');
+    queue.disagree.add('job-2');
+    const m = make();
+    expect((await m.start()).mode).toBe('callback');
+    const url = `${proxy.url}/callbacks/${secrets.values.get(PATH_SECRET_NAME)}`;
+    const one = JSON.stringify({ id: 'job-1', status: { code: 'completed' } });
+    const two = JSON.stringify({ id: 'job-2', status: { code: 'completed' } });
+    expect((await post(url, one, signBody(one, 'the-right-secret'))).status).toBe(202);
+    expect((await post(url, two, signBody(two, 'the-right-secret'))).status).toBe(202);
+    expect(queue.taken).toEqual([JSON.parse(one)]);
+    expect(queue.hints).toEqual(['job-2']); // only the one that disagreed is read back
+  });
+});
+
 describe('CLI helpers', () => {
   it('rejects a bad --public-url and --callback-port with a clear message', async () => {
     const { queue, secrets, settings, events, log } = setup();

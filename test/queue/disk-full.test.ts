@@ -68,6 +68,12 @@ it.skipIf(!fsReady)(`halts on a full disk, resumes by itself when space is freed
     await new Promise((res) => setTimeout(res, 1500));
     expect(q.queue.status().halt).toBe('disk');
     expect(q.queue.status().totals.failed).toBe(0);
+    // The halt is not the items' fault: no attempt of theirs was counted (the crash-loop guard and
+    // the retry bound stay untouched), and no unit is left marked as running a step.
+    const units = q.queue.list({ batchId: r.batchId, offset: 0, limit: 100 }).items.map((i) => q.queue.store.unit(q.queue.store.item(i.id)!.unitId!)!);
+    expect(units.length).toBe(4);
+    expect(units.filter((u) => u.phase === 'downloading').length).toBeGreaterThan(0);
+    for (const u of units) expect({ attempts: u.attempts, crashes: u.crashes }).toEqual({ attempts: u.phase === 'converting' ? u.attempts : 0, crashes: 0 });
 
     fs.rmSync(filler);
     await waitForBatches(q.queue, [r.batchId], 45_000);

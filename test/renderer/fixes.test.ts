@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ItemView, OptionSpec } from '../../preload/contract';
+import type { ItemErrorCode, ItemView, OptionSpec } from '../../preload/contract';
 import { causeOf, fixesFor } from '../../renderer/src/lib/fixes';
 import { fitOptions, optionProblem } from '../../renderer/src/lib/optionsForm';
 
-const failed = (sourceKind: ItemView['sourceKind'], code: string, message: string) => ({
+const failed = (sourceKind: ItemView['sourceKind'], code: ItemErrorCode, message: string) => ({
   state: 'failed' as const,
   sourceKind,
   error: { code, message },
@@ -27,7 +27,7 @@ describe('fixes match the cause (issue 12)', () => {
     expect(kinds(failed('file', 'output', 'The disk is full'))).toEqual(['outputFolder', 'retry']);
   });
   it('only failures where trying again can help offer Retry, and nothing for rows that did not fail', () => {
-    expect(kinds(failed('url', 'timeout', 'The API did not answer in time'))).toEqual(['retry']);
+    expect(kinds(failed('url', 'server', 'The API did not answer in time'))).toEqual(['retry']);
     expect(fixesFor({ state: 'queued', sourceKind: 'file', error: null })).toEqual([]);
     for (const f of [failed('url', 'input', '404'), failed('file', 'input', 'bad header')]) {
       expect(fixesFor(f).some((x) => /check/i.test(x.label))).toBe(false);

@@ -4,7 +4,7 @@
  * with --json), the summary, and the exit code.
  */
 import path from 'node:path';
-import type { ItemView } from '../../../preload/contract';
+import type { ItemErrorCode, ItemView } from '../../../preload/contract';
 import type { Core } from '../../core';
 import { ExitCode, type CliIO } from '../cli-types';
 
@@ -224,12 +224,11 @@ export function exitCodeFor(outcome: RunOutcome, rejected: Rejected[]): number {
 }
 
 /** The exit code an item's failure stands for. */
-export function exitCodeForItemError(code: string | undefined): number {
+export function exitCodeForItemError(code: ItemErrorCode | undefined): number {
   switch (code) {
     case 'auth':
       return ExitCode.auth;
     case 'payment':
-    case 'rate_limit':
       return ExitCode.quota;
     case 'validation':
     case 'not_found':

@@ -37,6 +37,7 @@ function itemDoc(r: ItemRow) {
     started: r.unitId !== null,
     outputs: r.outputs.filter((o) => o.done && !o.skipped).map((o) => o.path ?? o.location),
     error: r.error,
+    lastError: r.lastError,
     updatedAt: r.updatedAt,
   };
 }
@@ -84,8 +85,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     let more = 0;
     for (const b of batches) {
       const rows = values.all || values.batch
-        ? store.selectItems('batch_id = ?', [b.id])
-        : store.selectItems("batch_id = ? AND state NOT IN ('done','canceled')", [b.id]);
+        ? store.itemsOfBatch(b.id)
+        : store.openItemsOfBatch(b.id);
       for (const r of rows) {
         if (items.length < limit) items.push(r);
         else more++;
@@ -115,6 +116,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         const outs = r.outputs.filter((o) => o.done && !o.skipped).map((o) => o.path ?? o.location);
         if (r.state === 'done' && outs.length) line += ` → ${outs.join(', ')}`;
         if (r.error) line += ` — ${r.error.message}`;
+        else if (r.lastError) line += ` — last error: ${r.lastError}`;
         lines.push(line);
       }
       if (more) lines.push(`  … and ${more} more (use --limit or --json)`);

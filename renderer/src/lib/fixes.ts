@@ -22,7 +22,8 @@ export function causeOf(item: Pick<ItemView, 'error' | 'sourceKind'>): string {
   if (!e) return '';
   if (e.code === 'auth') return 'The API refused the key.';
   if (e.code === 'payment') return 'The account has no credits left.';
-  if (e.code === 'output' || e.code === 'destination' || e.code === 'permission') return 'The result could not be saved.';
+  if (e.code === 'output') return 'The result could not be saved.';
+  if (e.code === 'delivery') return 'The result could not be delivered.';
   if ((e.code === 'input' || e.code === 'not_found') && item.sourceKind === 'url' && NOT_FOUND.test(e.message)) return 'The file is not at this address.';
   if (BAD_SOURCE.test(e.message) || e.code === 'input') return 'The source file could not be read.';
   if (e.code === 'validation') return BAD_OPTION.test(e.message) ? 'An option is not accepted for this format.' : 'The API refused this conversion.';
@@ -35,8 +36,8 @@ export function fixesFor(item: Pick<ItemView, 'error' | 'sourceKind' | 'state'>)
   if (item.state !== 'failed' || !e) return [];
   const msg = e.message;
   if (e.code === 'auth' || e.code === 'payment') return [{ kind: 'settings', label: 'Open Settings' }];
-  if (e.code === 'output' || e.code === 'permission') return [{ kind: 'outputFolder', label: 'Change output folder' }, { kind: 'retry', label: 'Retry' }];
-  if (e.code === 'destination') return [{ kind: 'destination', label: 'Change destination' }, { kind: 'retry', label: 'Retry' }];
+  if (e.code === 'output') return [{ kind: 'outputFolder', label: 'Change output folder' }, { kind: 'retry', label: 'Retry' }];
+  if (e.code === 'delivery') return [{ kind: 'destination', label: 'Change destination' }, { kind: 'retry', label: 'Retry' }];
   if (item.sourceKind === 'url' && (e.code === 'input' || e.code === 'not_found' || NOT_FOUND.test(msg))) {
     return [{ kind: 'editUrl', label: 'Edit URL' }, { kind: 'remove', label: 'Remove' }];
   }

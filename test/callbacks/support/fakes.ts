@@ -27,6 +27,22 @@ export class FakeQueue {
     if (this.pendingIds.has(jobId)) return 'pending';
     return 'unknown';
   }
+  /** Jobs asked about without a read (unsigned status-only callbacks). */
+  looked: string[] = [];
+  knowsJob(jobId: string): 'known' | 'pending' | 'unknown' {
+    this.looked.push(jobId);
+    if (this.known.has(jobId)) return 'known';
+    return this.pendingIds.has(jobId) ? 'pending' : 'unknown';
+  }
+  /** Signed documents taken as the job's state; `disagree` ids are sent back for a re-read. */
+  taken: unknown[] = [];
+  disagree = new Set<string>();
+  takeJob(doc: unknown): 'known' | 'reread' {
+    const id = (doc as { id: string }).id;
+    if (!this.known.has(id) || this.disagree.has(id)) return 'reread';
+    this.taken.push(doc);
+    return 'known';
+  }
   setCallbackTarget(target: { url: string; notifyStatus: boolean } | null): void {
     this.targets.push(target);
   }

@@ -92,13 +92,23 @@ export async function startConvoySide(opts: ConvoySideOptions): Promise<ConvoySi
     if (!jobIds.includes(job.id)) jobIds.push(job.id);
     return job;
   };
-  const getJob = client.getJob.bind(client);
-  client.getJob = async (...args) => {
-    const job = await getJob(...args);
+  const noteTerminal = (job: Job) => {
     const code = job.status.code;
     if ((code === 'completed' || code === 'failed' || code === 'canceled') && !seenTerminal.has(job.id)) {
       seenTerminal.set(job.id, { at: Date.now(), job });
     }
+  };
+  const getJob = client.getJob.bind(client);
+  client.getJob = async (...args) => {
+    const job = await getJob(...args);
+    noteTerminal(job);
+    return job;
+  };
+  // A signed callback's document is taken as a read of the job.
+  const acceptJob = client.acceptJob.bind(client);
+  client.acceptJob = (doc) => {
+    const job = acceptJob(doc);
+    if (job) noteTerminal(job);
     return job;
   };
 
@@ -129,7 +139,6 @@ export async function startConvoySide(opts: ConvoySideOptions): Promise<ConvoySi
     liveStatus: opts.liveStatus ?? true,
   };
   const manager = createCallbackManager({
-    client,
     queue,
     secrets,
     events,
