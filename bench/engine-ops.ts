@@ -160,12 +160,17 @@ async function main(): Promise<void> {
     await fh.close();
     const hashOut = path.join(dir, 'hash');
     await mkdir(hashOut);
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, 'engine-ops.ts'), '--hash-child', big, hashOut], { maxBuffer: 1 << 20 });
+    // The child runs this script as a plain-Node bundle (as the built app runs the engine), so the
+    // measure is the engine's hashing, not tsx's compiler in memory.
+    const childBundle = path.join(path.resolve(import.meta.dirname, '..'), '.cache', `bench-engine-ops-${process.pid}.mjs`);
+    const { build } = await import('esbuild');
+    await build({ entryPoints: [path.resolve(import.meta.dirname, 'engine-ops.ts')], outfile: childBundle, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
+    const { stdout } = await run(process.execPath, [childBundle, '--hash-child', big, hashOut], { maxBuffer: 1 << 20 }).finally(() => rm(childBundle, { force: true }));
     const r = JSON.parse(stdout) as { baselineRss: number; peakRss: number; maxRssBytes: number; seconds: number; bareSeconds: number };
     const mib = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
     console.log(
       `sha256 of a ${hashGib} GiB file: ${(size / 1024 ** 2 / r.seconds).toFixed(0)} MiB/s (bare read+hash loop ${(size / 1024 ** 2 / r.bareSeconds).toFixed(0)} MiB/s) · ` +
-        `RSS while hashing: ${mib(r.peakRss)} peak, ${mib(r.peakRss - r.baselineRss)} above the ${mib(r.baselineRss)} the process had before (goal ≤ 100 MiB; tsx and module loading count in the baseline)`,
+        `RSS while hashing: ${mib(r.peakRss)} peak, ${mib(r.peakRss - r.baselineRss)} above the ${mib(r.baselineRss)} the process had before (goal ≤ 100 MiB for the whole process)`,
     );
   } finally {
     await engine.close();
