@@ -8,7 +8,9 @@
 // replace the Node builds in node_modules that `npm test`, the CLI and browser mode use.
 const env = process.env;
 const macSigning = Boolean(env.CSC_LINK || env.CSC_NAME);
-const notarize = macSigning && Boolean((env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) || (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID));
+const notarize =
+  macSigning &&
+  Boolean((env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) || (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID));
 
 /** Files Convoy opens (Finder's "Open With", Explorer's "Open with", the Linux desktop file). */
 const openable = [

@@ -172,7 +172,11 @@ export interface Measured {
 }
 
 /** Runs one contender with fresh engine stats and a fresh output folder. */
-export async function measure(setup: BenchSetup, label: string, run: (outDir: string) => Promise<{ ok: number; failed: number; errors?: string[] }>): Promise<Measured> {
+export async function measure(
+  setup: BenchSetup,
+  label: string,
+  run: (outDir: string) => Promise<{ ok: number; failed: number; errors?: string[] }>,
+): Promise<Measured> {
   const outDir = path.join(setup.workDir, 'out', label.replace(/[^\w-]+/g, '_'));
   fs.mkdirSync(outDir, { recursive: true });
   setup.engine.resetStats();
@@ -180,16 +184,33 @@ export async function measure(setup: BenchSetup, label: string, run: (outDir: st
   const r = await run(outDir);
   const wallMs = performance.now() - started;
   const s = setup.engine.stats();
-  return { label, wallMs, ok: r.ok, failed: r.failed, requests: s.requests, requestsPerItem: s.requests / setup.items.length, byRoute: { ...s.byRoute }, errors: r.errors ?? [] };
+  return {
+    label,
+    wallMs,
+    ok: r.ok,
+    failed: r.failed,
+    requests: s.requests,
+    requestsPerItem: s.requests / setup.items.length,
+    byRoute: { ...s.byRoute },
+    errors: r.errors ?? [],
+  };
 }
 
 export function printTable(rows: Measured[], reference?: Measured): void {
   const ref = reference ?? rows[0];
-  const line = (cols: string[]) => console.log(`${cols[0].padEnd(28)}${cols[1].padStart(10)}${cols[2].padStart(14)}${cols[3].padStart(7)}${cols[4].padStart(8)}${cols[5].padStart(10)}`);
+  const line = (cols: string[]) =>
+    console.log(`${cols[0].padEnd(28)}${cols[1].padStart(10)}${cols[2].padStart(14)}${cols[3].padStart(7)}${cols[4].padStart(8)}${cols[5].padStart(10)}`);
   console.log('');
   line(['run', 'wall', `× ${ref.label.split(' ')[0]}`, 'ok', 'failed', 'req/item']);
   for (const r of rows) {
-    line([r.label, `${(r.wallMs / 1000).toFixed(1)} s`, `${(ref.wallMs / r.wallMs).toFixed(2)}×`, String(r.ok), String(r.failed), r.requestsPerItem.toFixed(2)]);
+    line([
+      r.label,
+      `${(r.wallMs / 1000).toFixed(1)} s`,
+      `${(ref.wallMs / r.wallMs).toFixed(2)}×`,
+      String(r.ok),
+      String(r.failed),
+      r.requestsPerItem.toFixed(2),
+    ]);
     if (r.errors.length) console.log(`  first errors: ${r.errors.join(' | ')}`);
   }
   console.log(`(× = speed-up: ${ref.label} wall time / this run's wall time)`);
@@ -201,7 +222,9 @@ function arg(name: string, fallback: number): number {
   return i > 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : fallback;
 }
 
-export async function runBench(extra: Array<{ label: string; run: (setup: BenchSetup, outDir: string) => Promise<{ ok: number; failed: number; errors?: string[] }> }> = []): Promise<Measured[]> {
+export async function runBench(
+  extra: Array<{ label: string; run: (setup: BenchSetup, outDir: string) => Promise<{ ok: number; failed: number; errors?: string[] }> }> = [],
+): Promise<Measured[]> {
   const opts: BenchOptions = { urls: arg('urls', 200), files: arg('files', 200), latencyMs: arg('latency', 30), conversionDelayMs: arg('conversion', 200) };
   const workers = arg('workers', os.availableParallelism());
   console.log(

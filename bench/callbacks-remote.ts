@@ -20,10 +20,7 @@ let jitter: NodeJS.Timeout | null = null;
 async function handle(msg: RemoteCommand): Promise<unknown> {
   switch (msg.cmd) {
     case 'start':
-      engine = await createEngine(
-        { dataDir: msg.dataDir, apiKey: msg.apiKey, callbackSecret: msg.callbackSecret, faults: msg.faults },
-        { log: () => {} },
-      );
+      engine = await createEngine({ dataDir: msg.dataDir, apiKey: msg.apiKey, callbackSecret: msg.callbackSecret, faults: msg.faults }, { log: () => {} });
       proxy = new TestTunnelProxy({ host: '127.0.0.1', port: msg.tunnelTo });
       await proxy.start();
       return { baseUrl: engine.baseUrl, proxyUrl: proxy.url };

@@ -29,7 +29,13 @@ async function makeInputs(dir: string): Promise<string[]> {
     const file = path.join(dir, `photo-${i}.jpg`);
     // Gradient + noise: compresses like a photo, not like a flat test card.
     await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-      .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${(i * 40) % 255 + 10}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.7"/></svg>`) }])
+      .composite([
+        {
+          input: Buffer.from(
+            `<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${((i * 40) % 255) + 10}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.7"/></svg>`,
+          ),
+        },
+      ])
       .jpeg({ quality: 90 })
       .toFile(file);
     files.push(file);
@@ -60,7 +66,9 @@ async function main(): Promise<void> {
   try {
     const inputs = await makeInputs(dir);
     const mp = (count * width * height) / 1e6;
-    console.log(`convert-images: ${count} × ${width}x${height} jpg → ${target} (half width), sharp threads ${sharp.concurrency()}, CPUs ${os.availableParallelism()}`);
+    console.log(
+      `convert-images: ${count} × ${width}x${height} jpg → ${target} (half width), sharp threads ${sharp.concurrency()}, CPUs ${os.availableParallelism()}`,
+    );
     await runAt(1, inputs.slice(0, 2), dir); // warm-up (codec init, caches)
     const results: Array<[number, { seconds: number; peakRss: number }]> = [];
     for (const c of [1, parallel]) results.push([c, await runAt(c, inputs, dir)]);

@@ -34,7 +34,15 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-embedded-'));
 
 /** Photo-like content: smooth colour fields (upscaled noise) with fine grain on top. */
 async function photo(seed: number, width: number, height: number): Promise<Buffer> {
-  const coarse = await sharp({ create: { width: Math.ceil(width / 40), height: Math.ceil(height / 40), channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 120 + seed, sigma: 60 } } })
+  const coarse = await sharp({
+    create: {
+      width: Math.ceil(width / 40),
+      height: Math.ceil(height / 40),
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 120 + seed, sigma: 60 },
+    },
+  })
     .png()
     .toBuffer();
   const grain = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 18 } } })
@@ -141,7 +149,18 @@ async function main(): Promise<void> {
       'small',
       small,
       16,
-      (i) => sharp({ create: { width: 320, height: 240, channels: 4, background: { r: 10 * i, g: 120, b: 200, alpha: 1 }, noise: { type: 'gaussian', mean: 100 + i, sigma: 30 } } }).png().toBuffer(),
+      (i) =>
+        sharp({
+          create: {
+            width: 320,
+            height: 240,
+            channels: 4,
+            background: { r: 10 * i, g: 120, b: 200, alpha: 1 },
+            noise: { type: 'gaussian', mean: 100 + i, sigma: 30 },
+          },
+        })
+          .png()
+          .toBuffer(),
       'png',
     );
     tasks.push(() => compare('small', dir, small, 1.5));

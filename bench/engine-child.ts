@@ -20,7 +20,19 @@ export async function startBenchEngine(apiKey: string, extra: string[] = []): Pr
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-engine-'));
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_ENGINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', path.join(repoRoot, 'engine', 'cli.ts'), '--port', '0', '--data-dir', dataDir, '--api-key', apiKey, ...extra],
+    [
+      ...(process.env.BENCH_ENGINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'engine', 'cli.ts'),
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--api-key',
+      apiKey,
+      ...extra,
+    ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

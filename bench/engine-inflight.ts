@@ -18,7 +18,9 @@ const KEY = 'bench-key';
 const headers = { 'X-Api2convert-Api-Key': KEY, 'Content-Type': 'application/json' };
 
 async function main(): Promise<void> {
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 80, b: 40 } } }).jpeg().toBuffer();
+  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .jpeg()
+    .toBuffer();
   const files = http.createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': image.length });
     res.end(image);
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
       const res = await fetch(`${engine.baseUrl}/v2/jobs`, { method: 'POST', headers, body: body(i) });
       const json = (await res.json()) as { id?: string };
       return { id: json.id, status: res.status, ms: performance.now() - t0 };
-    } catch (err) {
+    } catch (_err) {
       return { status: -1, ms: performance.now() - t0 };
     }
   };

@@ -48,7 +48,13 @@ async function makePhotos(dir: string, count: number, width: number, height: num
   for (let i = 0; i < count; i++) {
     const file = path.join(dir, `photo-${i}.jpg`);
     await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
-      .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${((i * 40) % 200) + 16}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.8"/></svg>`) }])
+      .composite([
+        {
+          input: Buffer.from(
+            `<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${((i * 40) % 200) + 16}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.8"/></svg>`,
+          ),
+        },
+      ])
       .jpeg({ quality: 92 })
       .toFile(file);
     files.push(file);
@@ -58,7 +64,8 @@ async function makePhotos(dir: string, count: number, width: number, height: num
 
 /** What the engine does for each operation, done directly with sharp. */
 const bare: Record<string, (input: string, out: string) => Promise<void>> = {
-  thumbnail: async (input, out) => void (await sharp(input, { failOn: 'none', autoOrient: true }).resize({ width: 300, fit: 'inside', withoutEnlargement: true }).png().toFile(`${out}.png`)),
+  thumbnail: async (input, out) =>
+    void (await sharp(input, { failOn: 'none', autoOrient: true }).resize({ width: 300, fit: 'inside', withoutEnlargement: true }).png().toFile(`${out}.png`)),
   compress: async (input, out) => void (await sharp(input, { failOn: 'none' }).jpeg({ quality: 70, mozjpeg: true }).keepExif().toFile(`${out}.jpg`)),
 };
 
@@ -86,7 +93,13 @@ async function timeEngine(baseUrl: string, op: string, options: Record<string, u
   const started = performance.now();
   // Jobs in flight: a client pipelines jobs (Convoy's queue does); the engine still converts at most `concurrency` at once.
   await pool(photos, inFlight, async (file) => {
-    const job = await (await fetch(`${baseUrl}/v2/jobs`, { method: 'POST', headers: h, body: JSON.stringify({ process: false, conversion: [{ category: 'operation', target: op, options }] }) })).json();
+    const job = await (
+      await fetch(`${baseUrl}/v2/jobs`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({ process: false, conversion: [{ category: 'operation', target: op, options }] }),
+      })
+    ).json();
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await readFile(file))]), path.basename(file));
     const up = await fetch(`${job.server}/upload-file/${job.id}`, { method: 'POST', body: form, headers: { 'X-Api2convert-Token': job.token } });
@@ -141,7 +154,10 @@ async function main(): Promise<void> {
     const outDir = path.join(dir, 'bare');
     await mkdir(outDir);
     console.log(`${count} photos ${width}×${height}, concurrency ${concurrency} (HTTP jobs in flight: ${inFlight})`);
-    for (const [op, options] of [['thumbnail', { thumbnail_target: 'png', width: 300 }], ['compress', { compression_level: 'medium' }]] as const) {
+    for (const [op, options] of [
+      ['thumbnail', { thumbnail_target: 'png', width: 300 }],
+      ['compress', { compression_level: 'medium' }],
+    ] as const) {
       await timeBare(op, photos.slice(0, 4), outDir); // warm-up
       const sharpSeconds = await timeBare(op, photos, outDir);
       const converterSeconds = await timeConverter(op, options, photos, outDir);

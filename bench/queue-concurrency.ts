@@ -13,10 +13,17 @@ function arg(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-const opts = { urls: Number(arg('urls', '200')), files: Number(arg('files', '200')), latencyMs: Number(arg('latency', '30')), conversionDelayMs: Number(arg('conversion', '200')) };
+const opts = {
+  urls: Number(arg('urls', '200')),
+  files: Number(arg('files', '200')),
+  latencyMs: Number(arg('latency', '30')),
+  conversionDelayMs: Number(arg('conversion', '200')),
+};
 const levels = arg('levels', '4,8,16,32,64').split(',').map(Number);
 const rounds = Number(arg('rounds', '3'));
-console.log(`queue concurrency sweep: ${opts.urls} URL items + ${opts.files} local files, ${opts.latencyMs} ms/request, ${opts.conversionDelayMs} ms/conversion, ${rounds} rounds`);
+console.log(
+  `queue concurrency sweep: ${opts.urls} URL items + ${opts.files} local files, ${opts.latencyMs} ms/request, ${opts.conversionDelayMs} ms/conversion, ${rounds} rounds`,
+);
 const setup = await setupBench(opts);
 const walls = new Map<number, number[]>(levels.map((n) => [n, []]));
 const reqs = new Map<number, number[]>(levels.map((n) => [n, []]));
@@ -45,5 +52,7 @@ const best = Math.min(...levels.map((n) => median(walls.get(n)!)));
 console.log('\nmedian per level:');
 for (const n of levels) {
   const w = median(walls.get(n)!);
-  console.log(`  c=${String(n).padStart(2)}: ${(w / 1000).toFixed(2)} s (${(w / best).toFixed(2)}× the fastest), ${median(reqs.get(n)!).toFixed(2)} req/item, detection ${summarize(detections.get(n)!)}`);
+  console.log(
+    `  c=${String(n).padStart(2)}: ${(w / 1000).toFixed(2)} s (${(w / best).toFixed(2)}× the fastest), ${median(reqs.get(n)!).toFixed(2)} req/item, detection ${summarize(detections.get(n)!)}`,
+  );
 }

@@ -31,7 +31,9 @@ try {
       client.close();
     }
   });
-  console.log(`  official loop (${cpu} workers): ${(m1.wallMs / 1000).toFixed(1)} s, ${m1.requestsPerItem.toFixed(2)} req/item, detection ${summarize(official)}`);
+  console.log(
+    `  official loop (${cpu} workers): ${(m1.wallMs / 1000).toFixed(1)} s, ${m1.requestsPerItem.toFixed(2)} req/item, detection ${summarize(official)}`,
+  );
   for (const c of [cpu, DEFAULT_CONCURRENCY]) {
     let detection: number[] = [];
     const m = await measure(setup, `convoy c=${c}`, async (outDir) => {

@@ -88,7 +88,9 @@ async function fill(dataDir: string, items: number, unfinished: number): Promise
     for (const r of rows) store.updateItem(r.id, { unitId: store.createUnit(r.batch_id, 'file') });
   });
   db.exec(`UPDATE queue_units SET phase = 'finished' WHERE seq NOT IN (SELECT seq FROM queue_units ORDER BY seq DESC LIMIT ${unfinished})`);
-  db.exec(`UPDATE queue_items SET state = 'done', outputs = '[{"outputId":"x","path":"/out/x.png","done":true}]' WHERE unit_id IN (SELECT id FROM queue_units WHERE phase = 'finished')`);
+  db.exec(
+    `UPDATE queue_items SET state = 'done', outputs = '[{"outputId":"x","path":"/out/x.png","done":true}]' WHERE unit_id IN (SELECT id FROM queue_units WHERE phase = 'finished')`,
+  );
   db.pragma('wal_checkpoint(TRUNCATE)');
   client.close();
   db.close();
@@ -115,7 +117,9 @@ if (childIndex > 0) {
     await fill(empty, 0, 0);
     const dbMb = fs.statSync(path.join(big, 'convoy.db')).size / 1024 / 1024;
     const perAdd = addMs.sort((a, b) => a - b)[Math.floor(addMs.length / 2)];
-    console.log(`queue start-up: ${items} items on disk (${unfinished} unfinished), database ${dbMb.toFixed(1)} MB; queue.add of ${Math.ceil(items / 10)} items: median ${perAdd.toFixed(0)} ms`);
+    console.log(
+      `queue start-up: ${items} items on disk (${unfinished} unfinished), database ${dbMb.toFixed(1)} MB; queue.add of ${Math.ceil(items / 10)} items: median ${perAdd.toFixed(0)} ms`,
+    );
     const runs = (dir: string) => Array.from({ length: 5 }, () => runChild(dir)).sort((a, b) => a.totalMs - b.totalMs)[2];
     const e = runs(empty);
     const b = runs(big);
@@ -125,7 +129,9 @@ if (childIndex > 0) {
       );
     row('empty queue', e);
     row(`${items} items`, b);
-    console.log(`  (median of 5 runs each) open+resume+first calls: ${(b.openMs + b.firstCallsMs).toFixed(1)} ms vs ${(e.openMs + e.firstCallsMs).toFixed(1)} ms empty; whole process ${(b.totalMs / e.totalMs).toFixed(2)}× the empty queue's`);
+    console.log(
+      `  (median of 5 runs each) open+resume+first calls: ${(b.openMs + b.firstCallsMs).toFixed(1)} ms vs ${(e.openMs + e.firstCallsMs).toFixed(1)} ms empty; whole process ${(b.totalMs / e.totalMs).toFixed(2)}× the empty queue's`,
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

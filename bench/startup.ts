@@ -54,7 +54,9 @@ const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
 for (let i = 0; i < RUNS; i++) for (const [name, args] of cases) times.get(name)!.push(timeOnce(args));
 
 const bundled = fs.existsSync(path.join(root, 'dist', 'cli', 'convoy.mjs'));
-console.log(`CLI start-up, median of ${RUNS} (node ${process.version}, ${os.availableParallelism()} CPUs, ${bundled ? 'bundle dist/cli/convoy.mjs present' : 'no bundle: tsx from sources'})`);
+console.log(
+  `CLI start-up, median of ${RUNS} (node ${process.version}, ${os.availableParallelism()} CPUs, ${bundled ? 'bundle dist/cli/convoy.mjs present' : 'no bundle: tsx from sources'})`,
+);
 const base = median(times.get('node -e 0')!);
 const goals: Record<string, number> = { 'convoy --version': 2, 'convoy status': 3 };
 for (const [name] of cases) {

@@ -26,7 +26,7 @@ async function main() {
   await context.addInitScript('window.__name = (f) => f');
   const results: Record<string, number> = {};
   try {
-    const runs: Record<number, number[]> = { 100: [], 10_000: [] };
+    const runs: Record<number, number[]> = { 100: [], 10000: [] };
     for (let i = 0; i < 3; i++) {
       for (const n of [100, 10_000]) {
         // A fresh core per run: an empty queue each time.

@@ -35,7 +35,11 @@ async function main(): Promise<void> {
   for (const d of [staging, inbox, out]) fs.mkdirSync(d, { recursive: true });
   const bytes: Buffer[] = [];
   for (let i = 0; i < N; i++) {
-    bytes.push(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: i % 256, g: 80, b: 160 } } }).jpeg().toBuffer());
+    bytes.push(
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: i % 256, g: 80, b: 160 } } })
+        .jpeg()
+        .toBuffer(),
+    );
   }
   const apiKey = 'bench-watch-key-0123456789';
   const engine = await createEngine({ port: 0, dataDir: path.join(root, 'engine'), apiKey }, { log: () => {} });
@@ -77,7 +81,8 @@ async function main(): Promise<void> {
   const detect = names.map((n) => taken.get(n)! - lastWrite.get(n)!);
   const processing = names.map((n) => written.get(n)! - taken.get(n)!);
   const e2e = names.map((n) => written.get(n)! - lastWrite.get(n)!);
-  const row = (label: string, xs: number[]) => console.log(`${label.padEnd(30)} p50 ${String(pct(xs, 50)).padStart(6)} ms   p95 ${String(pct(xs, 95)).padStart(6)} ms`);
+  const row = (label: string, xs: number[]) =>
+    console.log(`${label.padEnd(30)} p50 ${String(pct(xs, 50)).padStart(6)} ms   p95 ${String(pct(xs, 95)).padStart(6)} ms`);
   console.log(`watch latency: ${names.length}/${N} files, settle ${settleMs} ms, one file every ${intervalMs} ms`);
   row('detection (write → taken)', detect);
   row('processing (taken → result)', processing);

@@ -18,13 +18,7 @@ import { openDb } from './store/db';
 import { JobStore } from './store/job-store';
 import { acquireDataDirLock } from './store/lock';
 import { Sweeper } from './store/sweeper';
-import {
-  defaultLimits,
-  type Engine,
-  type EngineFaults,
-  type EngineOptions,
-  type EngineStats,
-} from './types';
+import { defaultLimits, type Engine, type EngineOptions, type EngineStats } from './types';
 import { createLocalAccess } from './uploads/local-access';
 import { UploadHandler } from './uploads/upload-routes';
 import { SecretBox } from './util/secret-box';
@@ -152,12 +146,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   router.add('POST', '/upload-file/:id', (c) => uploads.post(c.req, c.res, c.params.id), uploadKey);
   router.add('GET', '/v2/dl/:server/upload-file/:id', (c) => uploads.status(c.req, c.res, c.params.id), uploadStatusKey);
   router.add('GET', '/upload-file/:id', (c) => uploads.status(c.req, c.res, c.params.id), uploadStatusKey);
-  router.add(
-    'GET',
-    '/v2/dl/:server/download-file/:id/:oid',
-    (c) => serveOutput(service, c.req, c.res, c.params.id, c.params.oid),
-    downloadKey,
-  );
+  router.add('GET', '/v2/dl/:server/download-file/:id/:oid', (c) => serveOutput(service, c.req, c.res, c.params.id, c.params.oid), downloadKey);
 
   const sweeper = new Sweeper({ service, store, uploads, outbox, jobTtlMs: limits.jobTtlMs, outputTtlMs, log });
   runner.resume(store.unfinished());

@@ -20,14 +20,7 @@ import { acquireQueueLock, type QueueLock } from './queue/lock';
 import { continueOtherApis } from './queue/other-apis';
 import { WatchManager } from './watch/manager';
 import { createDestinations, endpointsFromEnv, type Destinations } from './destinations/index';
-import {
-  API_KEY_NAME,
-  contractsKeyChecker,
-  createSecretsService,
-  createSecretStore,
-  type SafeStorageLike,
-  type SecretStore,
-} from './secrets/index';
+import { API_KEY_NAME, contractsKeyChecker, createSecretsService, createSecretStore, type SafeStorageLike, type SecretStore } from './secrets/index';
 import { createHandlers } from './service';
 import { SettingsStore } from './settings/store';
 import { version } from './version';
@@ -116,9 +109,15 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
 
 async function startCore(
   opts: CoreOptions,
-  { env, dataDir, log, events, settings, lock }: { env: NodeJS.ProcessEnv; dataDir: string; log: Logger; events: EventBus; settings: SettingsStore; lock: QueueLock },
+  {
+    env,
+    dataDir,
+    log,
+    events,
+    settings,
+    lock,
+  }: { env: NodeJS.ProcessEnv; dataDir: string; log: Logger; events: EventBus; settings: SettingsStore; lock: QueueLock },
 ): Promise<Core> {
-
   const secrets = await createSecretStore({
     log,
     dataDir,
@@ -144,7 +143,8 @@ async function startCore(
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints, env });
   const limits = answerLimitsFromEnv(env);
   // One client per key; the queue applies its own retry policy through a view of it (withOptions).
-  const makeClient = (apiKey: string) => new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) });
+  const makeClient = (apiKey: string) =>
+    new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) });
   let client = makeClient(provider.apiKey);
   let queue: Queue;
   try {
@@ -219,7 +219,20 @@ async function startCore(
   const otherApis =
     opts.shell === 'cli' || opts.queue?.autoResume === false
       ? null
-      : await continueOtherApis({ queue, db, events, dataDir, log, settings, shell: opts.shell, desktop: opts.desktop, destinations, env, secrets, queueOpts: opts.queue });
+      : await continueOtherApis({
+          queue,
+          db,
+          events,
+          dataDir,
+          log,
+          settings,
+          shell: opts.shell,
+          desktop: opts.desktop,
+          destinations,
+          env,
+          secrets,
+          queueOpts: opts.queue,
+        });
 
   // Callback server + public URL self-test; polls (and listens nowhere) without a public URL.
   const callbacks = createCallbackManager({
@@ -251,7 +264,10 @@ async function startCore(
         if (!path.isAbsolute(patch.outputDir)) throw new ContractError('invalid_argument', `Use a full path (from the root), not ${patch.outputDir}`);
         const stat = await fs.promises.stat(patch.outputDir).catch(() => null);
         if (!stat?.isDirectory()) throw new ContractError('invalid_argument', `Output folder does not exist: ${patch.outputDir}`);
-        const writable = await fs.promises.access(patch.outputDir, fs.constants.W_OK).then(() => true, () => false);
+        const writable = await fs.promises.access(patch.outputDir, fs.constants.W_OK).then(
+          () => true,
+          () => false,
+        );
         if (!writable) throw new ContractError('invalid_argument', `Convoy cannot write to this folder: ${patch.outputDir}`);
       }
       for (const key of ['ffmpegPath', 'sofficePath'] as const) {
@@ -323,7 +339,14 @@ async function startCore(
   // Watched folders of the app (the CLI has `convoy watch`): those that are on start again now.
   const watches = opts.shell === 'cli' ? null : new WatchManager({ db, queue, log, defaultOutDir: () => settings.get().outputDir ?? defaultOutputDir() });
   watches?.startAll();
-  const handlers = createHandlers(appHandlers, queue.handlers(), secretsService.handlers(), destinations.handlers(), callbacks.handlers(), watches?.handlers() ?? {});
+  const handlers = createHandlers(
+    appHandlers,
+    queue.handlers(),
+    secretsService.handlers(),
+    destinations.handlers(),
+    callbacks.handlers(),
+    watches?.handlers() ?? {},
+  );
 
   return {
     dataDir,
@@ -378,8 +401,7 @@ async function resolveProvider(
     }
     if (key) return remoteProvider('api2convert', settings.get().apiBaseUrl, key, source);
   }
-  const callbackSecret =
-    env.CONVOY_CALLBACK_SIGNING_SECRET || (await secrets.get(SIGNING_SECRET_NAME).catch(() => null)) || undefined;
+  const callbackSecret = env.CONVOY_CALLBACK_SIGNING_SECRET || (await secrets.get(SIGNING_SECRET_NAME).catch(() => null)) || undefined;
   return startLocalEngine(path.resolve(dataDir), {
     apiKey: await localEngineKey(secrets, dataDir),
     cloudEndpoints,

@@ -68,11 +68,7 @@ function databaseFile(db: Db): string {
  * area is at a version this build does not know.
  */
 export function migrate(db: Db, area: string, migrations: string[]): void {
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations WHERE area = ?').all(area) as Array<{ version: number }>).map(
-      (r) => r.version,
-    ),
-  );
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations WHERE area = ?').all(area) as Array<{ version: number }>).map((r) => r.version));
   const newest = Math.max(0, ...applied);
   if (newest > migrations.length) throw new DatabaseTooNewError(area, newest, migrations.length, databaseFile(db));
   const record = db.prepare('INSERT INTO schema_migrations (area, version) VALUES (?, ?)');

@@ -147,7 +147,12 @@ if (!app.requestSingleInstanceLock()) {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
     });
     session.defaultSession.setPermissionRequestHandler((_wc, permission, done) => done(permission === 'notifications'));
-    registerIpc(ipcMain, waitingHandlers, () => APP_PAGE_URL, (m) => shellLog.warn(m));
+    registerIpc(
+      ipcMain,
+      waitingHandlers,
+      () => APP_PAGE_URL,
+      (m) => shellLog.warn(m),
+    );
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         menuTemplate(
@@ -159,7 +164,12 @@ if (!app.requestSingleInstanceLock()) {
             openDataFolder: () => void shell.openPath(dataDir),
             openHelp: () => void shell.openExternal('https://www.api2convert.com/docs'),
             about: () =>
-              void ask({ type: 'info', message: `Convoy ${version}`, detail: `Electron ${process.versions.electron}\nData folder: ${dataDir}`, buttons: ['OK'] }),
+              void ask({
+                type: 'info',
+                message: `Convoy ${version}`,
+                detail: `Electron ${process.versions.electron}\nData folder: ${dataDir}`,
+                buttons: ['OK'],
+              }),
           },
         ),
       ),
@@ -291,7 +301,10 @@ function notifyRunEnded(ready: Core, counts: { done: number; failed: number; can
   if (counts.done + counts.failed === 0) return; // only cancellations: nothing to tell
   if (win && !win.isDestroyed() && win.isFocused()) return; // the window's result summary says it
   const parts = [`${counts.done} converted`, counts.failed ? `${counts.failed} failed` : '', counts.canceled ? `${counts.canceled} canceled` : ''];
-  const note = new Notification({ title: counts.failed ? 'Convoy: finished with errors' : 'Convoy: conversions finished', body: parts.filter(Boolean).join(' · ') });
+  const note = new Notification({
+    title: counts.failed ? 'Convoy: finished with errors' : 'Convoy: conversions finished',
+    body: parts.filter(Boolean).join(' · '),
+  });
   note.on('click', () => {
     if (!win) createWindow();
     win?.show();

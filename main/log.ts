@@ -17,9 +17,7 @@ const SECRET_FIELD = /(token|password|passwd|secret|key|keyfile|credential|passp
 export function redact(text: string): string {
   let out = text;
   for (const secret of knownSecrets) out = out.split(secret).join('***');
-  out = out.replace(/("([\w-]+)"\s*:\s*")([^"]*)(")/g, (m, a: string, name: string, _v: string, b: string) =>
-    SECRET_FIELD.test(name) ? `${a}***${b}` : m,
-  );
+  out = out.replace(/("([\w-]+)"\s*:\s*")([^"]*)(")/g, (m, a: string, name: string, _v: string, b: string) => (SECRET_FIELD.test(name) ? `${a}***${b}` : m));
   out = out.replace(/\b([\w-]+)=([^&\s"']+)/g, (m, name: string) => (SECRET_FIELD.test(name) ? `${name}=***` : m));
   return out;
 }

@@ -20,7 +20,11 @@ export async function folderSize(dir: string): Promise<number> {
     for (const e of entries) {
       const p = path.join(current, e.name);
       if (e.isDirectory()) stack.push(p);
-      else if (e.isFile()) total += await fs.promises.lstat(p).then((s) => s.size, () => 0);
+      else if (e.isFile())
+        total += await fs.promises.lstat(p).then(
+          (s) => s.size,
+          () => 0,
+        );
     }
   }
   return total;

@@ -18,17 +18,7 @@ import { z } from 'zod';
 export const ConflictPolicy = z.enum(['rename', 'overwrite', 'skip']);
 export type ConflictPolicy = z.infer<typeof ConflictPolicy>;
 
-export const ItemState = z.enum([
-  'queued',
-  'creating',
-  'uploading',
-  'converting',
-  'downloading',
-  'delivering',
-  'done',
-  'failed',
-  'canceled',
-]);
+export const ItemState = z.enum(['queued', 'creating', 'uploading', 'converting', 'downloading', 'delivering', 'done', 'failed', 'canceled']);
 export type ItemState = z.infer<typeof ItemState>;
 
 /** Option values sent with a conversion (`conversion[].options`). */
@@ -91,7 +81,10 @@ export const SourceInput = z.discriminatedUnion('kind', [
    */
   z.object({
     kind: z.literal('merge'),
-    inputs: z.array(z.discriminatedUnion('kind', [FileSource, UrlSource])).min(2).max(MAX_MERGE_INPUTS),
+    inputs: z
+      .array(z.discriminatedUnion('kind', [FileSource, UrlSource]))
+      .min(2)
+      .max(MAX_MERGE_INPUTS),
     name: z.string().min(1).max(255).optional(),
   }),
 ]);
@@ -403,9 +396,7 @@ export const methods = {
   },
   /** The secret callbacks are signed with (HMAC-SHA256); null removes it (then unsigned callbacks are accepted). */
   'settings.setCallbackSigningSecret': {
-    input: z
-      .object({ secret: z.string().trim().min(16, 'Use at least 16 characters').max(512).nullable() })
-      .strict(),
+    input: z.object({ secret: z.string().trim().min(16, 'Use at least 16 characters').max(512).nullable() }).strict(),
     output: {} as Settings,
   },
   'secrets.status': { input: Empty, output: {} as SecretsStatus },
@@ -493,7 +484,13 @@ export const methods = {
     output: {} as ConnectionTestResult,
   },
   /** JSON text of the profiles without any secret. */
-  'destinations.export': { input: z.object({ ids: z.array(Id).optional() }).strict().optional(), output: '' as string },
+  'destinations.export': {
+    input: z
+      .object({ ids: z.array(Id).optional() })
+      .strict()
+      .optional(),
+    output: '' as string,
+  },
   'destinations.import': {
     input: z.object({ json: z.string().min(2).max(5_000_000) }).strict(),
     output: {} as { imported: ProfileView[]; errors: string[] },
@@ -506,9 +503,7 @@ export const methods = {
    * bucket / container / folder), `cloud_unreachable`, `invalid_argument`.
    */
   'cloud.browse': {
-    input: z
-      .object({ profileId: Id, prefix: z.string().max(1024).default(''), recursive: z.boolean().optional() })
-      .strict(),
+    input: z.object({ profileId: Id, prefix: z.string().max(1024).default(''), recursive: z.boolean().optional() }).strict(),
     output: {} as CloudBrowseResult,
   },
 
@@ -688,7 +683,7 @@ export type Reply<T = unknown> = { ok: true; value: T } | { ok: false; error: Co
 
 /** A reply's value, or its error rebuilt as a `ContractError` (code and message intact). */
 export function unwrapReply<T>(reply: Reply<T>): T {
-  if (reply && reply.ok) return reply.value;
+  if (reply?.ok) return reply.value;
   const error = (reply as { error?: Partial<ContractErrorShape> } | null)?.error;
   throw ContractError.fromWire(error?.code, error?.message ?? 'Internal error');
 }
@@ -709,7 +704,7 @@ export function parseArgs<M extends MethodName>(method: M, raw: unknown): Method
 }
 
 export function isMethodName(name: unknown): name is MethodName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+  return typeof name === 'string' && Object.hasOwn(methods, name);
 }
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (eventNames as string[]).includes(name);

@@ -68,43 +68,173 @@ export const destinationForms: Record<DestinationType, DestinationForm> = {
     type: 'ftp',
     label: 'FTP server',
     fields: [
-      { key: 'host', label: 'Host', kind: 'text', secret: false, required: true, placeholder: 'ftp.example.com', help: 'Host name or IP address of the FTP server, without ftp://', place: 'parameters', cliFlag: '--host' },
+      {
+        key: 'host',
+        label: 'Host',
+        kind: 'text',
+        secret: false,
+        required: true,
+        placeholder: 'ftp.example.com',
+        help: 'Host name or IP address of the FTP server, without ftp://',
+        place: 'parameters',
+        cliFlag: '--host',
+      },
       { key: 'port', label: 'Port', kind: 'number', secret: false, required: false, default: 21, help: 'Usually 21', place: 'parameters', cliFlag: '--port' },
       fileField,
-      { key: 'username', label: 'Username', kind: 'text', secret: false, required: true, help: 'The FTP account name', place: 'credentials', cliFlag: '--username' },
-      { key: 'password', label: 'Password', kind: 'secret', secret: true, required: true, help: 'The FTP account password', place: 'credentials', cliFlag: '--password-stdin' },
+      {
+        key: 'username',
+        label: 'Username',
+        kind: 'text',
+        secret: false,
+        required: true,
+        help: 'The FTP account name',
+        place: 'credentials',
+        cliFlag: '--username',
+      },
+      {
+        key: 'password',
+        label: 'Password',
+        kind: 'secret',
+        secret: true,
+        required: true,
+        help: 'The FTP account password',
+        place: 'credentials',
+        cliFlag: '--password-stdin',
+      },
     ],
   },
   azure: {
     type: 'azure',
     label: 'Microsoft Azure Blob Storage',
     fields: [
-      { key: 'container', label: 'Container', kind: 'text', secret: false, required: true, help: 'Name of the blob container the results go into', place: 'parameters', cliFlag: '--container' },
+      {
+        key: 'container',
+        label: 'Container',
+        kind: 'text',
+        secret: false,
+        required: true,
+        help: 'Name of the blob container the results go into',
+        place: 'parameters',
+        cliFlag: '--container',
+      },
       fileField,
-      { key: 'accountname', label: 'Account name', kind: 'text', secret: false, required: true, help: 'The storage account name (the part before .blob.core.windows.net)', place: 'credentials', cliFlag: '--account-name' },
-      { key: 'accountkey', label: 'Account key', kind: 'secret', secret: true, required: true, help: 'One of the storage account\'s access keys (Access keys in the account dashboard)', place: 'credentials', cliFlag: '--account-key-stdin' },
+      {
+        key: 'accountname',
+        label: 'Account name',
+        kind: 'text',
+        secret: false,
+        required: true,
+        help: 'The storage account name (the part before .blob.core.windows.net)',
+        place: 'credentials',
+        cliFlag: '--account-name',
+      },
+      {
+        key: 'accountkey',
+        label: 'Account key',
+        kind: 'secret',
+        secret: true,
+        required: true,
+        help: "One of the storage account's access keys (Access keys in the account dashboard)",
+        place: 'credentials',
+        cliFlag: '--account-key-stdin',
+      },
     ],
   },
   googlecloud: {
     type: 'googlecloud',
     label: 'Google Cloud Storage',
     fields: [
-      { key: 'projectid', label: 'Project ID', kind: 'text', secret: false, required: true, placeholder: 'my-project-123', help: 'ID of the Google Cloud project', place: 'parameters', cliFlag: '--project-id' },
-      { key: 'bucket', label: 'Bucket', kind: 'text', secret: false, required: true, help: 'Name of the bucket the results go into', place: 'parameters', cliFlag: '--bucket' },
+      {
+        key: 'projectid',
+        label: 'Project ID',
+        kind: 'text',
+        secret: false,
+        required: true,
+        placeholder: 'my-project-123',
+        help: 'ID of the Google Cloud project',
+        place: 'parameters',
+        cliFlag: '--project-id',
+      },
+      {
+        key: 'bucket',
+        label: 'Bucket',
+        kind: 'text',
+        secret: false,
+        required: true,
+        help: 'Name of the bucket the results go into',
+        place: 'parameters',
+        cliFlag: '--bucket',
+      },
       fileField,
-      { key: 'keyfile', label: 'Service account key file', kind: 'keyfile', secret: true, required: true, help: 'The JSON key of a service account that may create objects in the bucket (paste it or pick the file)', place: 'credentials', cliFlag: '--keyfile' },
+      {
+        key: 'keyfile',
+        label: 'Service account key file',
+        kind: 'keyfile',
+        secret: true,
+        required: true,
+        help: 'The JSON key of a service account that may create objects in the bucket (paste it or pick the file)',
+        place: 'credentials',
+        cliFlag: '--keyfile',
+      },
     ],
   },
   amazons3: {
     type: 'amazons3',
     label: 'Amazon S3',
     fields: [
-      { key: 'bucket', label: 'Bucket', kind: 'text', secret: false, required: true, help: 'Name of the bucket the results go into', place: 'parameters', cliFlag: '--bucket' },
-      { key: 'region', label: 'Region', kind: 'text', secret: false, required: false, default: 'eu-central-1', help: 'The bucket\'s region; a wrong region makes every upload fail', place: 'parameters', cliFlag: '--region' },
+      {
+        key: 'bucket',
+        label: 'Bucket',
+        kind: 'text',
+        secret: false,
+        required: true,
+        help: 'Name of the bucket the results go into',
+        place: 'parameters',
+        cliFlag: '--bucket',
+      },
+      {
+        key: 'region',
+        label: 'Region',
+        kind: 'text',
+        secret: false,
+        required: false,
+        default: 'eu-central-1',
+        help: "The bucket's region; a wrong region makes every upload fail",
+        place: 'parameters',
+        cliFlag: '--region',
+      },
       fileField,
-      { key: 'accesskeyid', label: 'Access key ID', kind: 'text', secret: false, required: true, placeholder: 'AKIA…', help: 'Access key ID of an IAM user allowed s3:PutObject (and s3:GetObject for inputs)', place: 'credentials', cliFlag: '--access-key-id' },
-      { key: 'secretaccesskey', label: 'Secret access key', kind: 'secret', secret: true, required: true, help: 'The secret that belongs to the access key ID', place: 'credentials', cliFlag: '--secret-access-key-stdin' },
-      { key: 'sessiontoken', label: 'Session token', kind: 'secret', secret: true, required: false, help: 'Only for temporary credentials (AWS STS)', place: 'credentials', cliFlag: '--session-token-stdin' },
+      {
+        key: 'accesskeyid',
+        label: 'Access key ID',
+        kind: 'text',
+        secret: false,
+        required: true,
+        placeholder: 'AKIA…',
+        help: 'Access key ID of an IAM user allowed s3:PutObject (and s3:GetObject for inputs)',
+        place: 'credentials',
+        cliFlag: '--access-key-id',
+      },
+      {
+        key: 'secretaccesskey',
+        label: 'Secret access key',
+        kind: 'secret',
+        secret: true,
+        required: true,
+        help: 'The secret that belongs to the access key ID',
+        place: 'credentials',
+        cliFlag: '--secret-access-key-stdin',
+      },
+      {
+        key: 'sessiontoken',
+        label: 'Session token',
+        kind: 'secret',
+        secret: true,
+        required: false,
+        help: 'Only for temporary credentials (AWS STS)',
+        place: 'credentials',
+        cliFlag: '--session-token-stdin',
+      },
     ],
   },
 };
@@ -139,7 +269,10 @@ export function templateProblem(template: string): string | null {
 /** One path segment value: no separators, no control characters. */
 function cleanSegment(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[/\\]/g, '_').trim();
+  return value
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[/\\]/g, '_')
+    .trim();
 }
 
 /**
@@ -209,7 +342,7 @@ const checks: Record<string, Check> = {
   username: (v) => (/[\r\n]/.test(v) ? 'The username cannot contain line breaks' : v.length > 256 ? 'The username is too long' : null),
   password: (v) => (/[\r\n]/.test(v) ? 'FTP passwords cannot contain line breaks' : v.length > 1024 ? 'The password is too long' : null),
   container: (v) =>
-    v === '$root' || v === '$web' || (/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v))
+    v === '$root' || v === '$web' || /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(v)
       ? null
       : 'A container name has 3–63 characters: lowercase letters, digits and single hyphens, starting and ending with a letter or digit',
   accountname: (v) => (/^[a-z0-9]{3,24}$/.test(v) ? null : 'A storage account name has 3–24 lowercase letters and digits'),
@@ -250,13 +383,15 @@ export function parseKeyfile(text: string): { keyfile: string; clientEmail: stri
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { error: 'The key file must be a JSON object' };
   const k = parsed as Record<string, unknown>;
   if (k.type !== 'service_account') {
-    return { error: `This is not a service account key (type is ${JSON.stringify(k.type ?? null)}); create a key for a service account under IAM → Service accounts → Keys` };
+    return {
+      error: `This is not a service account key (type is ${JSON.stringify(k.type ?? null)}); create a key for a service account under IAM → Service accounts → Keys`,
+    };
   }
   for (const f of ['project_id', 'private_key', 'client_email'] as const) {
     if (typeof k[f] !== 'string' || !(k[f] as string).trim()) return { error: `The key file has no "${f}"; download a new key` };
   }
-  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(k.private_key as string)) return { error: 'The key file\'s private_key is not a PEM private key' };
-  if (!/^[^@\s]+@[^@\s]+$/.test(k.client_email as string)) return { error: 'The key file\'s client_email is not an e-mail address' };
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(k.private_key as string)) return { error: "The key file's private_key is not a PEM private key" };
+  if (!/^[^@\s]+@[^@\s]+$/.test(k.client_email as string)) return { error: "The key file's client_email is not an e-mail address" };
   if (k.token_uri !== undefined) {
     const problem = tokenUriProblem(String(k.token_uri));
     if (problem) return { error: problem };
@@ -270,11 +405,11 @@ function tokenUriProblem(uri: string): string | null {
   try {
     u = new URL(uri);
   } catch {
-    return 'The key file\'s token_uri is not a URL';
+    return "The key file's token_uri is not a URL";
   }
   if (u.protocol === 'https:') return null;
   if (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) return null;
-  return 'The key file\'s token_uri must be an https:// address';
+  return "The key file's token_uri must be an https:// address";
 }
 
 /**
@@ -300,7 +435,7 @@ export function validateProfile(
   }
   for (const key of Object.keys(secrets)) {
     const f = known.get(key);
-    if (!f || !f.secret) errors[key] = `${form.label} profiles have no secret "${key}"`;
+    if (!f?.secret) errors[key] = `${form.label} profiles have no secret "${key}"`;
   }
 
   for (const f of form.fields) {

@@ -21,7 +21,11 @@ const ICNS_TYPES = [
 export async function renderIcons({ buildDir = 'build', distDir = 'dist' } = {}) {
   const svg = fs.readFileSync(path.join(buildDir, 'icon.svg'));
   const png = {};
-  for (const size of SIZES) png[size] = await sharp(svg, { density: Math.max(72, (72 * size) / 1024 * 4) }).resize(size, size).png().toBuffer();
+  for (const size of SIZES)
+    png[size] = await sharp(svg, { density: Math.max(72, ((72 * size) / 1024) * 4) })
+      .resize(size, size)
+      .png()
+      .toBuffer();
   fs.mkdirSync(path.join(buildDir, 'icons'), { recursive: true });
   for (const size of SIZES) fs.writeFileSync(path.join(buildDir, 'icons', `${size}x${size}.png`), png[size]);
   fs.writeFileSync(path.join(buildDir, 'icon.png'), png[1024]);

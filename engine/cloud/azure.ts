@@ -51,7 +51,10 @@ function azureFailure(err: unknown, t: AzureTarget, action: 'download' | 'upload
     return cloudError('exists', `"${t.blobName}" already exists in container "${t.container}" and is not overwritten`);
   }
   if (code === 'InvalidResourceName' || code === 'InvalidUri') return cloudError('invalid', `"${t.blobName}" is not a valid blob name`);
-  return cloudError('error', `Azure ${action} of "${t.blobName}" in container "${t.container}" failed${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}`);
+  return cloudError(
+    'error',
+    `Azure ${action} of "${t.blobName}" in container "${t.container}" failed${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}`,
+  );
 }
 
 export async function fetchAzure(

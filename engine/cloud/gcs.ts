@@ -44,8 +44,12 @@ function open(d: CloudDescriptor, endpoints?: CloudEndpoints, signal?: AbortSign
 function gcsFailure(err: unknown, t: GcsTarget, action: 'download' | 'upload'): Error {
   if ((err as Error)?.name === 'CloudError') return err as Error;
   if (err instanceof TokenRefusedError || (err as Error)?.name === 'TokenRefusedError') {
-    if ((err as TokenRefusedError).status >= 500) return cloudError('unreachable', `the Google token endpoint failed (HTTP ${(err as TokenRefusedError).status})`);
-    return cloudError('auth', `Google refused the service account key: ${(err as Error).message.replace(/^the token endpoint refused the service account key /, '')}`);
+    if ((err as TokenRefusedError).status >= 500)
+      return cloudError('unreachable', `the Google token endpoint failed (HTTP ${(err as TokenRefusedError).status})`);
+    return cloudError(
+      'auth',
+      `Google refused the service account key: ${(err as Error).message.replace(/^the token endpoint refused the service account key /, '')}`,
+    );
   }
   const code = Number((err as { code?: unknown }).code);
   const message = String((err as Error)?.message ?? '');

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { cloudError, networkReason } from './errors';
 import { saveStream, tooLarge } from './stream-file';
@@ -74,7 +74,11 @@ function s3Failure(err: unknown, t: S3Target, action: 'download' | 'upload'): Er
   return cloudError('error', `Amazon S3 ${action} of ${t.where} failed${status ? ` (HTTP ${status}${name && name !== 'Error' ? ` ${name}` : ''})` : ''}`);
 }
 
-export async function fetchS3(d: CloudDescriptor, destPath: string, opts: { endpoints?: CloudEndpoints; signal?: AbortSignal; maxBytes?: number }): Promise<number> {
+export async function fetchS3(
+  d: CloudDescriptor,
+  destPath: string,
+  opts: { endpoints?: CloudEndpoints; signal?: AbortSignal; maxBytes?: number },
+): Promise<number> {
   const t = open(d, opts.endpoints);
   try {
     const res = await t.client.send(new GetObjectCommand({ Bucket: t.bucket, Key: t.key }), { abortSignal: opts.signal });

@@ -90,7 +90,8 @@ function checkAzure(p: Bag, c: Bag): string | null {
   }
   const problem = filePath(p) ?? requireString(c, 'credentials', 'accountname') ?? requireString(c, 'credentials', 'accountkey');
   if (problem) return problem;
-  if (!/^[a-z0-9]{3,24}$/.test(c.accountname as string)) return 'credentials.accountname is not a valid storage account name (3–24 lower-case letters and digits)';
+  if (!/^[a-z0-9]{3,24}$/.test(c.accountname as string))
+    return 'credentials.accountname is not a valid storage account name (3–24 lower-case letters and digits)';
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(c.accountkey as string)) return 'credentials.accountkey is not valid base64';
   return null;
 }

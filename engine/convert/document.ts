@@ -75,7 +75,8 @@ async function convertDocument(job: ConvertJob, t: DocTarget): Promise<Converted
     );
     // LibreOffice exits 0 even when it could not load the input: the missing output tells.
     const produced = (await readdir(outDir)).find((f) => f.toLowerCase().endsWith(`.${t.target}`));
-    if (!produced) throw new ConversionError(`LibreOffice could not convert ${display} to ${t.target} (the file is damaged or not a .${job.inputExt} document)`);
+    if (!produced)
+      throw new ConversionError(`LibreOffice could not convert ${display} to ${t.target} (the file is damaged or not a .${job.inputExt} document)`);
     const out = outputFile(job, t.target);
     await rename(path.join(outDir, produced), out.path);
     return [out];

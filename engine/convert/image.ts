@@ -22,8 +22,18 @@ const NO_ALPHA = new Set(['jpg', 'bmp']);
 const MAX_DIMENSION = 16383;
 
 const common: Record<string, OptionSpec> = {
-  width: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Width in pixels. With only width or height given, the other follows the aspect ratio.' },
-  height: { type: 'integer', minimum: 1, maximum: MAX_DIMENSION, description: 'Height in pixels. With only width or height given, the other follows the aspect ratio.' },
+  width: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_DIMENSION,
+    description: 'Width in pixels. With only width or height given, the other follows the aspect ratio.',
+  },
+  height: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_DIMENSION,
+    description: 'Height in pixels. With only width or height given, the other follows the aspect ratio.',
+  },
   fit: {
     type: 'string',
     enum: ['inside', 'cover', 'contain', 'fill', 'outside'],
@@ -46,7 +56,13 @@ const common: Record<string, OptionSpec> = {
   },
 };
 
-const quality = (def: number): OptionSpec => ({ type: 'integer', minimum: 1, maximum: 100, default: def, description: 'Compression quality, 1 (smallest) to 100 (best).' });
+const quality = (def: number): OptionSpec => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: 100,
+  default: def,
+  description: 'Compression quality, 1 (smallest) to 100 (best).',
+});
 
 const perTarget: Record<string, Record<string, OptionSpec>> = {
   jpg: {
@@ -54,7 +70,13 @@ const perTarget: Record<string, Record<string, OptionSpec>> = {
     progressive: { type: 'boolean', default: false, description: 'Write a progressive JPEG.' },
   },
   png: {
-    compression_level: { type: 'integer', minimum: 0, maximum: 9, default: 6, description: 'zlib compression level, 0 (fastest) to 9 (smallest); lossless either way.' },
+    compression_level: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 9,
+      default: 6,
+      description: 'zlib compression level, 0 (fastest) to 9 (smallest); lossless either way.',
+    },
     progressive: { type: 'boolean', default: false, description: 'Write an interlaced (Adam7) PNG.' },
     palette: { type: 'boolean', default: false, description: 'Quantise to a palette (smaller, lossy).' },
     colors: { type: 'integer', minimum: 2, maximum: 256, default: 256, description: 'Palette size when palette is on.' },
@@ -84,7 +106,10 @@ function hex(color: string): string {
 
 /** libvips messages mention our temp paths; show the user's file name instead. */
 function imageError(err: unknown, job: ConvertJob, filename: string): ConversionError {
-  let msg = String((err as Error)?.message ?? err).split(job.inputPath).join(filename).trim();
+  let msg = String((err as Error)?.message ?? err)
+    .split(job.inputPath)
+    .join(filename)
+    .trim();
   if (/unsupported image format|bad seek|not a known file format|no loader/i.test(msg)) {
     return new ConversionError(`${filename} is not a readable image (${msg})`);
   }
@@ -97,14 +122,33 @@ function imageError(err: unknown, job: ConvertJob, filename: string): Conversion
 
 async function ffmpegTranscode(job: ConvertJob, from: string, to: string, extra: string[] = []): Promise<void> {
   try {
-    await runProcess(job.tools.ffmpeg!, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...ffmpegInputGuard(from === job.inputPath ? job.inputExt : path.extname(from).slice(1)), '-i', from, ...extra, '-frames:v', '1', to], {
-      timeoutMs: job.timeoutMs,
-      signal: job.signal,
-    });
+    await runProcess(
+      job.tools.ffmpeg!,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-y',
+        ...ffmpegInputGuard(from === job.inputPath ? job.inputExt : path.extname(from).slice(1)),
+        '-i',
+        from,
+        ...extra,
+        '-frames:v',
+        '1',
+        to,
+      ],
+      {
+        timeoutMs: job.timeoutMs,
+        signal: job.signal,
+      },
+    );
   } catch (err) {
     if (err instanceof ProcessFailure) {
       const last = err.stderr.trim().split('\n').pop() ?? '';
-      throw new ConversionError(`The image could not be read or written with ffmpeg (${err.message}${last ? `: ${last.split(from).join('input').split(to).join('output')}` : ''})`);
+      throw new ConversionError(
+        `The image could not be read or written with ffmpeg (${err.message}${last ? `: ${last.split(from).join('input').split(to).join('output')}` : ''})`,
+      );
     }
     throw err;
   }

@@ -85,9 +85,7 @@ export function resetTargets(): void {
 export async function listTargets(): Promise<TargetSpec[]> {
   const defs = [...(await registryAsync()).values()];
   const order = ['image', 'document', 'audio', 'video', 'operation', 'archive', 'hash', 'metadata'];
-  return defs
-    .map((d) => structuredClone(d.spec))
-    .sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || a.target.localeCompare(b.target));
+  return defs.map((d) => structuredClone(d.spec)).sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category) || a.target.localeCompare(b.target));
 }
 
 /** The tool a target needs and this machine lacks (e.g. "ffmpeg"), or undefined. */
@@ -176,10 +174,14 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
   }
   if ((def.spec.category === 'audio' || def.spec.category === 'video') && tools.ffprobe) {
     try {
-      const { stdout } = await runProcess(tools.ffprobe, ['-v', 'error', ...ffmpegSniffGuard(), '-print_format', 'json', '-show_entries', 'format=format_name', inputPath], {
-        timeoutMs: 30_000,
-        signal,
-      });
+      const { stdout } = await runProcess(
+        tools.ffprobe,
+        ['-v', 'error', ...ffmpegSniffGuard(), '-print_format', 'json', '-show_entries', 'format=format_name', inputPath],
+        {
+          timeoutMs: 30_000,
+          signal,
+        },
+      );
       const name = (JSON.parse(stdout) as { format?: { format_name?: string } }).format?.format_name ?? '';
       return FFPROBE_FORMAT_EXT.find(([re]) => re.test(name))?.[1];
     } catch {

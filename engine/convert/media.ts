@@ -29,7 +29,11 @@ const bitrate = (min: number, max: number, def: number): OptionSpec => ({
   description: `Audio bitrate in kbit/s (${min}–${max}).`,
 });
 
-const frequency = (values: number[]): OptionSpec => ({ type: 'integer', enum: values, description: 'Sample rate in Hz (default: as the input, where the codec allows).' });
+const frequency = (values: number[]): OptionSpec => ({
+  type: 'integer',
+  enum: values,
+  description: 'Sample rate in Hz (default: as the input, where the codec allows).',
+});
 const COMMON_RATES = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000];
 
 const audioCommon: Record<string, OptionSpec> = {
@@ -47,11 +51,35 @@ interface AudioTarget {
 }
 
 const AUDIO: AudioTarget[] = [
-  { target: 'mp3', codec: 'libmp3lame', muxer: 'mp3', options: { audio_bitrate: bitrate(32, 320, 192), frequency: frequency([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]) } },
+  {
+    target: 'mp3',
+    codec: 'libmp3lame',
+    muxer: 'mp3',
+    options: { audio_bitrate: bitrate(32, 320, 192), frequency: frequency([8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]) },
+  },
   { target: 'wav', codec: 'pcm_s16le', muxer: 'wav', options: { frequency: frequency(COMMON_RATES.concat([88200, 96000])) } },
-  { target: 'flac', codec: 'flac', muxer: 'flac', options: { frequency: frequency(COMMON_RATES.concat([88200, 96000])), compression_level: { type: 'integer', minimum: 0, maximum: 12, default: 5, description: 'FLAC compression level, 0 (fastest) to 12 (smallest); lossless either way.' } } },
+  {
+    target: 'flac',
+    codec: 'flac',
+    muxer: 'flac',
+    options: {
+      frequency: frequency(COMMON_RATES.concat([88200, 96000])),
+      compression_level: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 12,
+        default: 5,
+        description: 'FLAC compression level, 0 (fastest) to 12 (smallest); lossless either way.',
+      },
+    },
+  },
   { target: 'ogg', codec: 'libvorbis', muxer: 'ogg', options: { audio_bitrate: bitrate(48, 480, 160), frequency: frequency(COMMON_RATES) } },
-  { target: 'opus', codec: 'libopus', muxer: 'opus', options: { audio_bitrate: bitrate(6, 510, 128), frequency: frequency([8000, 12000, 16000, 24000, 48000]) } },
+  {
+    target: 'opus',
+    codec: 'libopus',
+    muxer: 'opus',
+    options: { audio_bitrate: bitrate(6, 510, 128), frequency: frequency([8000, 12000, 16000, 24000, 48000]) },
+  },
   { target: 'aac', codec: 'aac', muxer: 'adts', options: { audio_bitrate: bitrate(32, 512, 160), frequency: frequency(COMMON_RATES.concat([88200, 96000])) } },
   { target: 'm4a', codec: 'aac', muxer: 'ipod', options: { audio_bitrate: bitrate(32, 512, 160), frequency: frequency(COMMON_RATES.concat([88200, 96000])) } },
   { target: 'wma', codec: 'wmav2', muxer: 'asf', options: { audio_bitrate: bitrate(32, 320, 128), frequency: frequency([22050, 32000, 44100, 48000]) } },
@@ -66,15 +94,72 @@ interface VideoCodec {
 }
 
 const SPEED = { fast: 0, medium: 1, slow: 2 } as const;
-const pick = <T,>(o: Record<string, unknown>, values: [T, T, T]): T => values[SPEED[(o.speed as keyof typeof SPEED) ?? 'medium']];
+const pick = <T>(o: Record<string, unknown>, values: [T, T, T]): T => values[SPEED[(o.speed as keyof typeof SPEED) ?? 'medium']];
 const vb = (o: Record<string, unknown>) => (o.video_bitrate ? ['-b:v', `${o.video_bitrate}k`] : []);
 
 const VIDEO_CODECS: VideoCodec[] = [
-  { name: 'h264', encoder: 'libx264', even: true, args: (o) => ['-c:v', 'libx264', '-preset', pick(o, ['veryfast', 'medium', 'slow']), ...(o.video_bitrate ? vb(o) : ['-crf', '23']), '-pix_fmt', 'yuv420p'] },
-  { name: 'h265', encoder: 'libx265', even: true, args: (o) => ['-c:v', 'libx265', '-preset', pick(o, ['veryfast', 'medium', 'slow']), ...(o.video_bitrate ? vb(o) : ['-crf', '28']), '-pix_fmt', 'yuv420p', '-x265-params', 'log-level=error'] },
-  { name: 'vp9', encoder: 'libvpx-vp9', even: true, args: (o) => ['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', pick(o, ['5', '2', '1']), '-row-mt', '1', ...(o.video_bitrate ? vb(o) : ['-crf', '32', '-b:v', '0']), '-pix_fmt', 'yuv420p'] },
-  { name: 'vp8', encoder: 'libvpx', even: true, args: (o) => ['-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', pick(o, ['5', '2', '1']), ...(o.video_bitrate ? vb(o) : ['-crf', '10', '-b:v', '2M']), '-pix_fmt', 'yuv420p'] },
-  { name: 'av1', encoder: 'libsvtav1', even: true, args: (o) => ['-c:v', 'libsvtav1', '-preset', pick(o, ['10', '8', '5']), ...(o.video_bitrate ? vb(o) : ['-crf', '35']), '-pix_fmt', 'yuv420p'] },
+  {
+    name: 'h264',
+    encoder: 'libx264',
+    even: true,
+    args: (o) => ['-c:v', 'libx264', '-preset', pick(o, ['veryfast', 'medium', 'slow']), ...(o.video_bitrate ? vb(o) : ['-crf', '23']), '-pix_fmt', 'yuv420p'],
+  },
+  {
+    name: 'h265',
+    encoder: 'libx265',
+    even: true,
+    args: (o) => [
+      '-c:v',
+      'libx265',
+      '-preset',
+      pick(o, ['veryfast', 'medium', 'slow']),
+      ...(o.video_bitrate ? vb(o) : ['-crf', '28']),
+      '-pix_fmt',
+      'yuv420p',
+      '-x265-params',
+      'log-level=error',
+    ],
+  },
+  {
+    name: 'vp9',
+    encoder: 'libvpx-vp9',
+    even: true,
+    args: (o) => [
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'good',
+      '-cpu-used',
+      pick(o, ['5', '2', '1']),
+      '-row-mt',
+      '1',
+      ...(o.video_bitrate ? vb(o) : ['-crf', '32', '-b:v', '0']),
+      '-pix_fmt',
+      'yuv420p',
+    ],
+  },
+  {
+    name: 'vp8',
+    encoder: 'libvpx',
+    even: true,
+    args: (o) => [
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'good',
+      '-cpu-used',
+      pick(o, ['5', '2', '1']),
+      ...(o.video_bitrate ? vb(o) : ['-crf', '10', '-b:v', '2M']),
+      '-pix_fmt',
+      'yuv420p',
+    ],
+  },
+  {
+    name: 'av1',
+    encoder: 'libsvtav1',
+    even: true,
+    args: (o) => ['-c:v', 'libsvtav1', '-preset', pick(o, ['10', '8', '5']), ...(o.video_bitrate ? vb(o) : ['-crf', '35']), '-pix_fmt', 'yuv420p'],
+  },
   { name: 'mpeg4', encoder: 'mpeg4', even: true, args: (o) => ['-c:v', 'mpeg4', ...(o.video_bitrate ? vb(o) : ['-q:v', '4']), '-pix_fmt', 'yuv420p'] },
 ];
 
@@ -87,11 +172,34 @@ interface VideoTarget {
 }
 
 const VIDEO: VideoTarget[] = [
-  { target: 'mp4', muxer: 'mp4', codecs: ['h264', 'h265', 'av1', 'mpeg4'], audio: { encoder: 'aac', bitrate: bitrate(32, 512, 160), rates: COMMON_RATES }, extra: (c) => ['-movflags', '+faststart', ...(c === 'h265' ? ['-tag:v', 'hvc1'] : [])] },
-  { target: 'webm', muxer: 'webm', codecs: ['vp9', 'vp8', 'av1'], audio: { encoder: 'libopus', bitrate: bitrate(6, 510, 128), rates: [8000, 12000, 16000, 24000, 48000] } },
+  {
+    target: 'mp4',
+    muxer: 'mp4',
+    codecs: ['h264', 'h265', 'av1', 'mpeg4'],
+    audio: { encoder: 'aac', bitrate: bitrate(32, 512, 160), rates: COMMON_RATES },
+    extra: (c) => ['-movflags', '+faststart', ...(c === 'h265' ? ['-tag:v', 'hvc1'] : [])],
+  },
+  {
+    target: 'webm',
+    muxer: 'webm',
+    codecs: ['vp9', 'vp8', 'av1'],
+    audio: { encoder: 'libopus', bitrate: bitrate(6, 510, 128), rates: [8000, 12000, 16000, 24000, 48000] },
+  },
   { target: 'mkv', muxer: 'matroska', codecs: ['h264', 'h265', 'vp9', 'av1'], audio: { encoder: 'aac', bitrate: bitrate(32, 512, 160), rates: COMMON_RATES } },
-  { target: 'mov', muxer: 'mov', codecs: ['h264', 'h265', 'mpeg4'], audio: { encoder: 'aac', bitrate: bitrate(32, 512, 160), rates: COMMON_RATES }, extra: (c) => ['-movflags', '+faststart', ...(c === 'h265' ? ['-tag:v', 'hvc1'] : [])] },
-  { target: 'avi', muxer: 'avi', codecs: ['mpeg4', 'h264'], audio: { encoder: 'libmp3lame', bitrate: bitrate(32, 320, 192), rates: [22050, 32000, 44100, 48000] }, extra: (c) => (c === 'mpeg4' ? ['-tag:v', 'XVID'] : []) },
+  {
+    target: 'mov',
+    muxer: 'mov',
+    codecs: ['h264', 'h265', 'mpeg4'],
+    audio: { encoder: 'aac', bitrate: bitrate(32, 512, 160), rates: COMMON_RATES },
+    extra: (c) => ['-movflags', '+faststart', ...(c === 'h265' ? ['-tag:v', 'hvc1'] : [])],
+  },
+  {
+    target: 'avi',
+    muxer: 'avi',
+    codecs: ['mpeg4', 'h264'],
+    audio: { encoder: 'libmp3lame', bitrate: bitrate(32, 320, 192), rates: [22050, 32000, 44100, 48000] },
+    extra: (c) => (c === 'mpeg4' ? ['-tag:v', 'XVID'] : []),
+  },
 ];
 
 // ─── Running ───────────────────────────────────────────────────────────────────────────────────
@@ -118,7 +226,10 @@ async function probe(job: ConvertJob, displayName: string): Promise<Probe> {
 
 /** The last meaningful ffmpeg line, without our temp paths. */
 function clean(stderr: string, job: ConvertJob): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines.slice(-2).join('; ');
   return last.split(job.inputPath).join('input').split(job.outDir).join('output').slice(0, 300);
 }
@@ -169,7 +280,25 @@ async function convertAudio(job: ConvertJob, t: AudioTarget): Promise<ConvertedF
   if (!info.hasAudio) throw new ConversionError(`${display} has no audio stream to convert to ${t.target}`);
   const trim = trimArgs(job, info);
   const out = outputFile(job, t.target);
-  return runFfmpeg(job, [...trim.before, ...ffmpegInputGuard(job.inputExt), '-i', job.inputPath, ...trim.after, '-map', '0:a:0', '-vn', '-sn', '-dn', ...audioArgs(job.options, t.codec), '-f', t.muxer], out);
+  return runFfmpeg(
+    job,
+    [
+      ...trim.before,
+      ...ffmpegInputGuard(job.inputExt),
+      '-i',
+      job.inputPath,
+      ...trim.after,
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-sn',
+      '-dn',
+      ...audioArgs(job.options, t.codec),
+      '-f',
+      t.muxer,
+    ],
+    out,
+  );
 }
 
 function even(n: number): number {
@@ -199,14 +328,43 @@ async function convertVideo(job: ConvertJob, t: VideoTarget): Promise<ConvertedF
   const out = outputFile(job, t.target);
   return runFfmpeg(
     job,
-    [...trim.before, ...ffmpegInputGuard(job.inputExt), '-i', job.inputPath, ...trim.after, '-map', '0:v:0', '-sn', '-dn', ...(filters.length ? ['-vf', filters.join(',')] : []), ...codec.args(o), ...audio, ...(t.extra?.(codec.name) ?? []), '-f', t.muxer],
+    [
+      ...trim.before,
+      ...ffmpegInputGuard(job.inputExt),
+      '-i',
+      job.inputPath,
+      ...trim.after,
+      '-map',
+      '0:v:0',
+      '-sn',
+      '-dn',
+      ...(filters.length ? ['-vf', filters.join(',')] : []),
+      ...codec.args(o),
+      ...audio,
+      ...(t.extra?.(codec.name) ?? []),
+      '-f',
+      t.muxer,
+    ],
     out,
   );
 }
 
 /** api2convert's `audio_codec` names for our encoders; the engine's old `channel` is an alias. */
-const CODEC_NAME: Record<string, string> = { libmp3lame: 'mp3', libvorbis: 'vorbis', libopus: 'opus', aac: 'aac', flac: 'flac', pcm_s16le: 'pcm_s16le', wmav2: 'wmav2' };
-const audioCodec = (encoder: string): OptionSpec => ({ type: 'string', enum: [CODEC_NAME[encoder]], default: CODEC_NAME[encoder], description: 'Audio codec.' });
+const CODEC_NAME: Record<string, string> = {
+  libmp3lame: 'mp3',
+  libvorbis: 'vorbis',
+  libopus: 'opus',
+  aac: 'aac',
+  flac: 'flac',
+  pcm_s16le: 'pcm_s16le',
+  wmav2: 'wmav2',
+};
+const audioCodec = (encoder: string): OptionSpec => ({
+  type: 'string',
+  enum: [CODEC_NAME[encoder]],
+  default: CODEC_NAME[encoder],
+  description: 'Audio codec.',
+});
 const ALIASES = { channel: 'channels' };
 
 function trimCheck(o: Record<string, unknown>): string | null {
@@ -222,7 +380,12 @@ export function mediaTargets(tools: Tools): TargetDef[] {
   for (const t of AUDIO) {
     if (!tools.encoders.has(t.codec)) continue;
     defs.push({
-      spec: { target: t.target, category: 'audio', options: { audio_codec: audioCodec(t.codec), ...t.options, ...audioCommon }, inputs: [...AUDIO_INPUTS, ...VIDEO_INPUTS].sort() },
+      spec: {
+        target: t.target,
+        category: 'audio',
+        options: { audio_codec: audioCodec(t.codec), ...t.options, ...audioCommon },
+        inputs: [...AUDIO_INPUTS, ...VIDEO_INPUTS].sort(),
+      },
       check: trimCheck,
       aliases: ALIASES,
       run: (job) => convertAudio(job, t),
@@ -234,10 +397,25 @@ export function mediaTargets(tools: Tools): TargetDef[] {
     const options: Record<string, OptionSpec> = {
       video_codec: { type: 'string', enum: codecs, default: codecs[0], description: 'Video codec.' },
       video_bitrate: { type: 'integer', minimum: 50, maximum: 200_000, description: 'Video bitrate in kbit/s (default: constant quality).' },
-      width: { type: 'integer', minimum: 16, maximum: 7680, description: 'Frame width in pixels (rounded down to even). With only width or height given, the other follows the aspect ratio.' },
-      height: { type: 'integer', minimum: 16, maximum: 4320, description: 'Frame height in pixels (rounded down to even). With only width or height given, the other follows the aspect ratio.' },
+      width: {
+        type: 'integer',
+        minimum: 16,
+        maximum: 7680,
+        description: 'Frame width in pixels (rounded down to even). With only width or height given, the other follows the aspect ratio.',
+      },
+      height: {
+        type: 'integer',
+        minimum: 16,
+        maximum: 4320,
+        description: 'Frame height in pixels (rounded down to even). With only width or height given, the other follows the aspect ratio.',
+      },
       frame_rate: { type: 'number', minimum: 1, maximum: 120, description: 'Frames per second (default: as the input).' },
-      speed: { type: 'string', enum: ['fast', 'medium', 'slow'], default: 'medium', description: 'Encoder speed: slower gives smaller files at the same quality.' },
+      speed: {
+        type: 'string',
+        enum: ['fast', 'medium', 'slow'],
+        default: 'medium',
+        description: 'Encoder speed: slower gives smaller files at the same quality.',
+      },
       no_audio: { type: 'boolean', default: false, description: 'Drop the audio track.' },
       audio_codec: audioCodec(t.audio.encoder),
       audio_bitrate: t.audio.bitrate,

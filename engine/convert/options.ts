@@ -66,7 +66,7 @@ export function validateOptions(target: string, specs: Record<string, OptionSpec
   const given = options as Record<string, unknown>;
   const out: OptionValues = {};
   for (const name of Object.keys(given)) {
-    if (given[name] !== undefined && !Object.prototype.hasOwnProperty.call(specs, name)) {
+    if (given[name] !== undefined && !Object.hasOwn(specs, name)) {
       const known = Object.keys(specs);
       throw new ConversionError(
         `Unknown option "${name}" for target ${target}` + (known.length ? ` (known options: ${known.join(', ')})` : ' (it has no options)'),

@@ -67,7 +67,10 @@ export function registerAccountRoutes(router: Router<Handler>, deps: AccountRout
     const owner = deps.requireAccount(req);
     const category = url.searchParams.get('category');
     const target = url.searchParams.get('target')?.toLowerCase();
-    const phrases = (url.searchParams.get('filter') ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+    const phrases = (url.searchParams.get('filter') ?? '')
+      .split(',')
+      .map((p) => p.trim().toLowerCase())
+      .filter(Boolean);
     const list = presets
       .list(owner)
       .filter((p) => (!category || p.category === category) && (!target || p.target === target))

@@ -107,7 +107,11 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
   // ── information ───────────────────────────────────────────────────────────────────────────
 
   router.add('GET', '/v2/statuses', ({ res }) =>
-    sendJson(res, 200, Object.entries(statusInfo).map(([code, info]) => ({ code, info }))),
+    sendJson(
+      res,
+      200,
+      Object.entries(statusInfo).map(([code, info]) => ({ code, info })),
+    ),
   );
 
   router.add('GET', '/v2/conversions', ({ res, url }) => {
@@ -152,7 +156,12 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
       total = jobs.length;
     }
     if (jobs.length === 0) return sendJson(res, 204, null, { 'X-Count': total });
-    sendJson(res, 200, jobs.map((j) => service.render(j)), { 'X-Count': total });
+    sendJson(
+      res,
+      200,
+      jobs.map((j) => service.render(j)),
+      { 'X-Count': total },
+    );
   });
 
   router.add('POST', '/v2/jobs', async ({ req, res }) => {
@@ -194,9 +203,7 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
 
   // ── conversions ───────────────────────────────────────────────────────────────────────────
 
-  router.add('GET', '/v2/jobs/:id/conversions', (c) =>
-    sendJson(c.res, 200, jobFor(c).conversions.map(renderConversion)),
-  );
+  router.add('GET', '/v2/jobs/:id/conversions', (c) => sendJson(c.res, 200, jobFor(c).conversions.map(renderConversion)));
   router.add('POST', '/v2/jobs/:id/conversions', async (c) => {
     const job = jobFor(c);
     const spec = parse(conversionSchema, await requireJsonObject(c.req, deps.maxJsonBytes));
@@ -263,10 +270,12 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
     const job = jobFor(c);
     const conversionId = c.url.searchParams.get('conversion_id');
     const inputId = c.url.searchParams.get('input_id');
-    const outputs = job.outputs.filter(
-      (o) => (!conversionId || o.conversionId === conversionId) && (!inputId || o.inputIds.includes(inputId)),
+    const outputs = job.outputs.filter((o) => (!conversionId || o.conversionId === conversionId) && (!inputId || o.inputIds.includes(inputId)));
+    sendJson(
+      c.res,
+      200,
+      outputs.map((o) => renderOutput(service.deps.ctx, job.id, o)),
     );
-    sendJson(c.res, 200, outputs.map((o) => renderOutput(service.deps.ctx, job.id, o)));
   });
   const outputOf = (c: Ctx) => {
     const job = jobFor(c);

@@ -17,7 +17,9 @@ export async function readJson(req: http.IncomingMessage, limit: number): Promis
     if (size > limit) throw new HttpError(413, `The JSON body is too large (the limit is ${limit} bytes)`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   const type = String(req.headers['content-type'] ?? '');
   if (type && !/json/i.test(type) && !/text\/plain/i.test(type)) {

@@ -10,13 +10,7 @@ import type { JobService } from '../jobs/service';
 import { contentDisposition } from '../util/filename';
 import { HttpError } from './respond';
 
-export async function serveOutput(
-  service: JobService,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  jobId: string,
-  outputId: string,
-): Promise<void> {
+export async function serveOutput(service: JobService, req: http.IncomingMessage, res: http.ServerResponse, jobId: string, outputId: string): Promise<void> {
   const job = service.get(jobId);
   const output = job?.outputs.find((o) => o.id === outputId);
   if (!job || !output) throw new HttpError(404, 'The requested output does not exist');
@@ -27,9 +21,7 @@ export async function serveOutput(
   if (!service.checkDownloadPassword(job, Array.isArray(password) ? password[0] : password)) {
     throw new HttpError(
       401,
-      password === undefined
-        ? 'This output is protected: send its download password in X-Api2convert-Download-Password'
-        : 'Wrong download password',
+      password === undefined ? 'This output is protected: send its download password in X-Api2convert-Download-Password' : 'Wrong download password',
     );
   }
   const file = service.abs(output.path);

@@ -11,12 +11,7 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string | number> = {},
-): void {
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string | number> = {}): void {
   if (res.headersSent || res.destroyed) return;
   if (status === 204) {
     res.writeHead(204, headers);

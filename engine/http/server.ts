@@ -10,7 +10,7 @@ import type { EngineStats } from '../types';
 import { sleep } from '../util/async';
 import type { Ctx, Handler } from './api';
 import { HttpError, sendError } from './respond';
-import { Router } from './router';
+import type { Router } from './router';
 
 export interface ServerDeps {
   router: Router<Handler>;
@@ -104,13 +104,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   }
 }
 
-function answerError(
-  res: http.ServerResponse,
-  req: http.IncomingMessage,
-  status: number,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
+function answerError(res: http.ServerResponse, req: http.IncomingMessage, status: number, message: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -55,7 +55,12 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
   const where = `${url.protocol}//${url.host}`;
   let res: GuardedResponse;
   try {
-    res = await guardedGet(url, { signal, allowPrivate: opts.allowPrivate ?? false, maxRedirects: opts.maxRedirects ?? 5, headers: { 'User-Agent': 'convoy-engine' } });
+    res = await guardedGet(url, {
+      signal,
+      allowPrivate: opts.allowPrivate ?? false,
+      maxRedirects: opts.maxRedirects ?? 5,
+      headers: { 'User-Agent': 'convoy-engine' },
+    });
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof BlockedAddressError) throw new InputFetchError(`The file could not be downloaded from ${where}: ${err.message}`, 403);
@@ -81,11 +86,7 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
     res.body.destroy();
     throw new InputFetchError(`The remote file is too large (${declared} bytes; the limit is ${opts.maxBytes} bytes)`, 413);
   }
-  const filename = sanitizeFilename(
-    opts.suggestedFilename ||
-      filenameFromContentDisposition(header('content-disposition')) ||
-      filenameFromUrl(res.url),
-  );
+  const filename = sanitizeFilename(opts.suggestedFilename || filenameFromContentDisposition(header('content-disposition')) || filenameFromUrl(res.url));
   const hash = createHash('sha256');
   let size = 0;
   const meter = new Transform({

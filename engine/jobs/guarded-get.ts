@@ -10,7 +10,10 @@ import https from 'node:https';
 import net from 'node:net';
 
 export class BlockedAddressError extends Error {
-  constructor(readonly host: string, readonly address: string) {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+  ) {
     super(`${host} resolves to ${address}, a loopback, link-local or private address, which this engine does not fetch from`);
     this.name = 'BlockedAddressError';
   }
@@ -101,7 +104,13 @@ export async function guardedGet(start: URL, opts: GuardedGetOptions): Promise<G
 function once(url: URL, opts: GuardedGetOptions): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.get(url, { headers: opts.headers, signal: opts.signal, agent: false, ...(opts.allowPrivate ? {} : { lookup: guardedLookup as never }) }, resolve);
-    req.on('error', (err: Error & { code?: string }) => reject(err.code === 'EBLOCKED' || err instanceof BlockedAddressError ? Object.setPrototypeOf(err, BlockedAddressError.prototype) : err));
+    const req = lib.get(
+      url,
+      { headers: opts.headers, signal: opts.signal, agent: false, ...(opts.allowPrivate ? {} : { lookup: guardedLookup as never }) },
+      resolve,
+    );
+    req.on('error', (err: Error & { code?: string }) =>
+      reject(err.code === 'EBLOCKED' || err instanceof BlockedAddressError ? Object.setPrototypeOf(err, BlockedAddressError.prototype) : err),
+    );
   });
 }

@@ -4,14 +4,7 @@
  */
 import type { CloudSource } from '../cloud/types';
 
-export type JobStatusCode =
-  | 'incomplete'
-  | 'downloading'
-  | 'queued'
-  | 'processing'
-  | 'completed'
-  | 'failed'
-  | 'canceled';
+export type JobStatusCode = 'incomplete' | 'downloading' | 'queued' | 'processing' | 'completed' | 'failed' | 'canceled';
 
 export const terminalStatuses: ReadonlySet<JobStatusCode> = new Set(['completed', 'failed', 'canceled']);
 

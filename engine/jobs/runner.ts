@@ -198,11 +198,7 @@ export class JobRunner implements RunnerHooks {
     }
   }
 
-  private async fetchCloud(
-    input: InputRecord,
-    dest: string,
-    signal: AbortSignal,
-  ): Promise<{ filename: string; size: number; checksum: string }> {
+  private async fetchCloud(input: InputRecord, dest: string, signal: AbortSignal): Promise<{ filename: string; size: number; checksum: string }> {
     const credentials = this.service.deps.box.open(input.sealedCredentials);
     if (!credentials) throw new CloudError('The credentials of this input are no longer available', 'invalid');
     const cloud = await this.cloudModule();
@@ -366,9 +362,7 @@ export class JobRunner implements RunnerHooks {
         source: 'conversion',
         id_source: conv.id,
         code: isConversionError ? ((err as ConversionError).code ?? ErrorCodes.conversionFailed) : ErrorCodes.generic,
-        message: isConversionError
-          ? (err as Error).message
-          : `Converting ${input.filename} to ${conv.target} failed unexpectedly`,
+        message: isConversionError ? (err as Error).message : `Converting ${input.filename} to ${conv.target} failed unexpectedly`,
         details: { input: group.length > 1 ? group.map((i) => i.id) : input.id, target: conv.target },
       });
       this.service.touch(job);
@@ -425,19 +419,17 @@ export class JobRunner implements RunnerHooks {
           if (!credentials) throw new CloudError('The credentials of this output target are no longer available', 'invalid');
           const parameters = { ...target.parameters };
           if (files.length > 1 && typeof parameters.file === 'string') parameters.file = numbered(parameters.file, fi);
-          const { location } = await cloud.uploadToTarget(
-            { provider: target.type, parameters, credentials },
-            file.path,
-            { endpoints: this.opts.cloudEndpoints, signal, contentType: file.contentType },
-          );
+          const { location } = await cloud.uploadToTarget({ provider: target.type, parameters, credentials }, file.path, {
+            endpoints: this.opts.cloudEndpoints,
+            signal,
+            contentType: file.contentType,
+          });
           target.locations = [...(target.locations ?? []), location];
         } catch (err) {
           if (signal.aborted || this.closing) throw signal.reason ?? err;
           target.status = 'failed';
           const message =
-            err instanceof CloudError || (err as Error)?.name === 'CloudError'
-              ? (err as Error).message
-              : 'The upload to the output target failed';
+            err instanceof CloudError || (err as Error)?.name === 'CloudError' ? (err as Error).message : 'The upload to the output target failed';
           this.service.addError(job, {
             source: 'conversion',
             id_source: conv.id,

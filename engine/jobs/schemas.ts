@@ -6,10 +6,7 @@
 import { z } from 'zod';
 
 /** PHP-backed APIs serialise an empty object as `[]`; accept it wherever an object is expected. */
-const looseObject = z.preprocess(
-  (v) => (Array.isArray(v) && v.length === 0 ? {} : v),
-  z.record(z.unknown()),
-);
+const looseObject = z.preprocess((v) => (Array.isArray(v) && v.length === 0 ? {} : v), z.record(z.unknown()));
 
 export const inputTypes = ['remote', 'upload', 'base64', 'cloud', 'output', 'input_id', 'gdrive_picker'] as const;
 export const cloudSources = ['amazons3', 'azure', 'ftp', 'googlecloud'] as const;
@@ -55,9 +52,7 @@ const callbackSchema = z.string().refine(
   { message: 'must be an http or https URL' },
 );
 
-const passwordsSchema = z.array(
-  z.string().regex(/^[ -~]{0,65000}$/, 'must be printable ASCII, at most 65000 characters'),
-).max(100);
+const passwordsSchema = z.array(z.string().regex(/^[ -~]{0,65000}$/, 'must be printable ASCII, at most 65000 characters')).max(100);
 
 export const jobCreateSchema = z.object({
   process: z.boolean().default(true),

@@ -67,13 +67,15 @@ async function preflight(url: URL, opts: CaptureOptions): Promise<URL> {
       res = await fetch(current, { redirect: 'manual', signal: AbortSignal.any(signals), headers: { 'User-Agent': 'convoy-engine' } });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      if ((err as Error)?.name === 'TimeoutError') throw new InputFetchError(`The page ${current.host} did not answer within ${Math.round(opts.connectTimeoutMs / 1000)} s`, 408);
+      if ((err as Error)?.name === 'TimeoutError')
+        throw new InputFetchError(`The page ${current.host} did not answer within ${Math.round(opts.connectTimeoutMs / 1000)} s`, 408);
       throw new InputFetchError(`The page ${current.host} could not be reached`, 503);
     }
     await res.body?.cancel().catch(() => {});
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       current = new URL(res.headers.get('location')!, current);
-      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new InputFetchError(`The page redirects to an unsupported URL scheme ${current.protocol}`, 400);
+      if (current.protocol !== 'http:' && current.protocol !== 'https:')
+        throw new InputFetchError(`The page redirects to an unsupported URL scheme ${current.protocol}`, 400);
       continue;
     }
     if (res.status >= 400) throw new InputFetchError(`The page ${url.host} answered ${res.status}`, res.status === 404 ? 404 : 502);
@@ -95,9 +97,13 @@ function captureName(url: URL, pdf: boolean, suggested?: string): string {
   return `${url.hostname.replace(/[^a-zA-Z0-9.-]/g, '_') || 'website'}.${ext}`;
 }
 
-export async function captureWebsite(source: string, dest: string, opts: CaptureOptions): Promise<{ filename: string; size: number; checksum: string; contentType: string }> {
+export async function captureWebsite(
+  source: string,
+  dest: string,
+  opts: CaptureOptions,
+): Promise<{ filename: string; size: number; checksum: string; contentType: string }> {
   const chromium = process.env.CONVOY_CHROMIUM ?? findOnPath(['chromium', 'chromium-browser', 'google-chrome']);
-  if (!chromium) throw new InputFetchError('Website capture needs Chromium (Debian package chromium), which this engine\'s machine does not have', 99);
+  if (!chromium) throw new InputFetchError("Website capture needs Chromium (Debian package chromium), which this engine's machine does not have", 99);
   let url: URL;
   try {
     url = new URL(source);
@@ -144,7 +150,12 @@ export async function captureWebsite(source: string, dest: string, opts: Capture
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (err instanceof ProcessFailure) {
-      throw new InputFetchError(err.timedOut ? `Capturing ${url.host} took longer than ${Math.round(opts.timeoutMs / 1000)} s` : `Chromium could not capture ${url.host} (${err.message})`, err.timedOut ? 408 : 502);
+      throw new InputFetchError(
+        err.timedOut
+          ? `Capturing ${url.host} took longer than ${Math.round(opts.timeoutMs / 1000)} s`
+          : `Chromium could not capture ${url.host} (${err.message})`,
+        err.timedOut ? 408 : 502,
+      );
     }
     throw err;
   } finally {
@@ -152,5 +163,10 @@ export async function captureWebsite(source: string, dest: string, opts: Capture
     await rm(rendered, { force: true });
   }
   const { size } = await stat(dest);
-  return { filename: captureName(url, opts.pdf, opts.suggestedFilename), size, checksum: await hashFile(dest), contentType: opts.pdf ? 'application/pdf' : 'image/png' };
+  return {
+    filename: captureName(url, opts.pdf, opts.suggestedFilename),
+    size,
+    checksum: await hashFile(dest),
+    contentType: opts.pdf ? 'application/pdf' : 'image/png',
+  };
 }

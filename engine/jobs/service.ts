@@ -17,24 +17,11 @@ import type { JobStore } from '../store/job-store';
 import { nowIso, stableStringify } from '../util/async';
 import { sanitizeFilename } from '../util/filename';
 import { type SecretBox, sha256Hex } from '../util/secret-box';
-import type {
-  ConversionRecord,
-  InputRecord,
-  JobRecord,
-  JobStatusCode,
-  OutputTargetRecord,
-  UserMessage,
-} from './model';
+import type { ConversionRecord, InputRecord, JobRecord, JobStatusCode, OutputTargetRecord, UserMessage } from './model';
 import { isTerminal, statusInfo } from './model';
 import type { ConvertModule } from './modules';
 import { renderJob, type RenderContext } from './render';
-import {
-  cloudSources,
-  type ConversionSpec,
-  type InputSpec,
-  type JobCreateSpec,
-  type JobPatchSpec,
-} from './schemas';
+import { cloudSources, type ConversionSpec, type InputSpec, type JobCreateSpec, type JobPatchSpec } from './schemas';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600_000;
 const activeStatuses: ReadonlySet<JobStatusCode> = new Set(['downloading', 'queued', 'processing']);
@@ -73,9 +60,7 @@ export class JobService {
       get: deps.db.prepare<[string], { job_id: string; body_hash: string; created_ms: number }>(
         'SELECT job_id, body_hash, created_ms FROM idempotency WHERE scope = ?',
       ),
-      put: deps.db.prepare(
-        'INSERT OR REPLACE INTO idempotency (scope, job_id, body_hash, created_ms) VALUES (?, ?, ?, ?)',
-      ),
+      put: deps.db.prepare('INSERT OR REPLACE INTO idempotency (scope, job_id, body_hash, created_ms) VALUES (?, ?, ?, ?)'),
       expire: deps.db.prepare('DELETE FROM idempotency WHERE created_ms < ?'),
     };
   }
@@ -112,10 +97,7 @@ export class JobService {
     const row = this.idem.get.get(`${owner}:${sha256Hex(key)}`);
     if (!row || Date.now() - row.created_ms > IDEMPOTENCY_WINDOW_MS) return undefined;
     if (row.body_hash !== sha256Hex(stableStringify(rawBody))) {
-      throw new HttpError(
-        422,
-        'This Idempotency-Key was already used with a different request body; use a new key for a different job',
-      );
+      throw new HttpError(422, 'This Idempotency-Key was already used with a different request body; use a new key for a different job');
     }
     const job = this.get(row.job_id);
     if (job) this.deps.stats.idempotentReplays++;
@@ -160,12 +142,7 @@ export class JobService {
     const tx = this.deps.db.transaction(() => {
       this.deps.store.insertNow(job);
       if (idempotency) {
-        this.idem.put.run(
-          `${owner}:${sha256Hex(idempotency.key)}`,
-          job.id,
-          sha256Hex(stableStringify(idempotency.rawBody)),
-          Date.now(),
-        );
+        this.idem.put.run(`${owner}:${sha256Hex(idempotency.key)}`, job.id, sha256Hex(stableStringify(idempotency.rawBody)), Date.now());
       }
     });
     tx();
@@ -248,10 +225,7 @@ export class JobService {
   }
 
   /** An uploaded file (already on disk, under tmp) becomes a ready input. */
-  addUploadedInput(
-    job: JobRecord,
-    file: { tmpPath: string; filename: string; size: number; checksum: string; contentType?: string },
-  ): InputRecord {
+  addUploadedInput(job: JobRecord, file: { tmpPath: string; filename: string; size: number; checksum: string; contentType?: string }): InputRecord {
     this.assertOpen(job, 'inputs');
     const id = crypto.randomUUID();
     const rel = path.join('files', job.id, 'inputs', id, file.filename);
@@ -288,7 +262,11 @@ export class JobService {
     this.touch(job);
   }
 
-  patchInput(job: JobRecord, inputId: string, patch: { credentials?: Record<string, unknown>; parameters?: Record<string, unknown>; options?: Record<string, unknown> }): InputRecord {
+  patchInput(
+    job: JobRecord,
+    inputId: string,
+    patch: { credentials?: Record<string, unknown>; parameters?: Record<string, unknown>; options?: Record<string, unknown> },
+  ): InputRecord {
     const input = job.inputs.find((i) => i.id === inputId);
     if (!input) throw new HttpError(404, 'The specified input does not exist');
     this.assertOpen(job, 'inputs');
@@ -341,9 +319,7 @@ export class JobService {
   checkDownloadPassword(job: JobRecord, given: string | undefined): boolean {
     if (!job.downloadPasswords || job.downloadPasswords.length === 0) return true;
     if (given === undefined) return false;
-    return job.downloadPasswords.some((p) =>
-      crypto.timingSafeEqual(Buffer.from(p.hash, 'hex'), Buffer.from(sha256Hex(p.salt + given), 'hex')),
-    );
+    return job.downloadPasswords.some((p) => crypto.timingSafeEqual(Buffer.from(p.hash, 'hex'), Buffer.from(sha256Hex(p.salt + given), 'hex')));
   }
 
   // ── transitions (also used by the runner) ───────────────────────────────────────────────
@@ -505,7 +481,10 @@ export class JobService {
     const options = this.normalizeOptions(target, spec.options ?? {}, `${prefix}options`);
     const outputTargets: OutputTargetRecord[] = (spec.output_target ?? []).map((t, i) => {
       if (t.type === 'youtube' || t.type === 'gdrive') {
-        throw new HttpError(400, `${prefix}output_target[${i}].type: '${t.type}' is not supported by the local engine (use amazons3, azure, ftp or googlecloud)`);
+        throw new HttpError(
+          400,
+          `${prefix}output_target[${i}].type: '${t.type}' is not supported by the local engine (use amazons3, azure, ftp or googlecloud)`,
+        );
       }
       return {
         type: t.type,
@@ -564,10 +543,7 @@ export class JobService {
         }
         return { spec };
       case 'upload':
-        throw new HttpError(
-          400,
-          `${at('type')}: upload inputs are created by uploading the file to {job.server}/upload-file/{job.id}`,
-        );
+        throw new HttpError(400, `${at('type')}: upload inputs are created by uploading the file to {job.server}/upload-file/{job.id}`);
       default:
         throw new HttpError(400, `${at('type')}: input type '${spec.type}' is not supported by the local engine`);
     }

@@ -45,7 +45,20 @@ export function periodRange(period: Period, value: string): { from: string; to: 
 }
 
 function empty(date: string): DayStats {
-  return { date, jobs: 0, completed: 0, failed: 0, canceled: 0, unfinished: 0, conversions: 0, inputs: 0, input_bytes: 0, outputs: 0, output_bytes: 0, targets: {} };
+  return {
+    date,
+    jobs: 0,
+    completed: 0,
+    failed: 0,
+    canceled: 0,
+    unfinished: 0,
+    conversions: 0,
+    inputs: 0,
+    input_bytes: 0,
+    outputs: 0,
+    output_bytes: 0,
+    targets: {},
+  };
 }
 
 export function computeStats(db: Db, period: Period, range: { from: string; to: string }, owner: string | undefined): DayStats[] {

@@ -20,7 +20,7 @@ export class JobStore {
   private stmts;
 
   constructor(
-    private db: Db,
+    db: Db,
     private onError: (err: Error) => void = () => {},
   ) {
     this.stmts = {
@@ -33,18 +33,12 @@ export class JobStore {
       ),
       del: db.prepare('DELETE FROM jobs WHERE id = ?'),
       list: db.prepare<[number, number], { id: string }>('SELECT id FROM jobs ORDER BY created_at DESC, id LIMIT ? OFFSET ?'),
-      listByStatus: db.prepare<[string, number, number], { id: string }>(
-        'SELECT id FROM jobs WHERE status = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?',
-      ),
+      listByStatus: db.prepare<[string, number, number], { id: string }>('SELECT id FROM jobs WHERE status = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM jobs'),
       countByStatus: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE status = ?'),
       byToken: db.prepare<[string], { id: string }>('SELECT id FROM jobs WHERE token = ?'),
-      unfinished: db.prepare<[], { doc: string }>(
-        "SELECT doc FROM jobs WHERE status NOT IN ('completed', 'failed', 'canceled') ORDER BY created_at, id",
-      ),
-      finishedBefore: db.prepare<[string], { id: string }>(
-        'SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?',
-      ),
+      unfinished: db.prepare<[], { doc: string }>("SELECT doc FROM jobs WHERE status NOT IN ('completed', 'failed', 'canceled') ORDER BY created_at, id"),
+      finishedBefore: db.prepare<[string], { id: string }>('SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?'),
       expiring: db.prepare<[string], { id: string }>('SELECT id FROM jobs WHERE expires_at IS NOT NULL AND expires_at <= ?'),
     };
     this.writeDirty = db.transaction(() => {

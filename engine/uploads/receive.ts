@@ -85,24 +85,18 @@ function receiveMultipart(req: http.IncomingMessage, opts: ReceiveOptions): Prom
         reject(new HttpError(400, "The multipart body has no file in the field 'file'"));
         return;
       }
-      filePromise.then(
-        (r) => {
-          if (settled) return;
-          settled = true;
-          resolve(r);
-        },
-        fail,
-      );
+      filePromise.then((r) => {
+        if (settled) return;
+        settled = true;
+        resolve(r);
+      }, fail);
     });
     req.on('aborted', () => fail(new HttpError(400, 'The upload was interrupted')));
     req.pipe(bb);
   });
 }
 
-async function writeStream(
-  source: Readable,
-  opts: ReceiveOptions,
-): Promise<{ bytes: number; checksum?: string; truncated: boolean }> {
+async function writeStream(source: Readable, opts: ReceiveOptions): Promise<{ bytes: number; checksum?: string; truncated: boolean }> {
   const hash: Hash | undefined = opts.hash ? createHash('sha256') : undefined;
   let bytes = 0;
   let overLimit = false;

@@ -46,9 +46,7 @@ export class UploadHandler {
     fs.mkdirSync(tmpDir, { recursive: true });
     this.stmts = {
       get: db.prepare<[string, string], Session>('SELECT * FROM uploads WHERE job_id = ? AND uuid = ?'),
-      insert: db.prepare(
-        'INSERT INTO uploads (job_id, uuid, filename, total, path, input_id, created_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)',
-      ),
+      insert: db.prepare('INSERT INTO uploads (job_id, uuid, filename, total, path, input_id, created_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)'),
       done: db.prepare('UPDATE uploads SET input_id = ? WHERE job_id = ? AND uuid = ?'),
       old: db.prepare<[number], Session>('SELECT * FROM uploads WHERE created_ms < ?'),
       del: db.prepare('DELETE FROM uploads WHERE job_id = ? AND uuid = ?'),
@@ -65,9 +63,7 @@ export class UploadHandler {
       const hasKey = header(req, 'x-api2convert-api-key') ?? header(req, 'x-oc-api-key');
       throw new HttpError(
         401,
-        hasKey
-          ? 'Uploads are authorised by the job token (X-Api2convert-Token), not the account key'
-          : 'Missing job token (X-Api2convert-Token)',
+        hasKey ? 'Uploads are authorised by the job token (X-Api2convert-Token), not the account key' : 'Missing job token (X-Api2convert-Token)',
       );
     }
     if (!job) throw new HttpError(404, 'The specified job does not exist');
@@ -217,12 +213,7 @@ export class UploadHandler {
       if (input) return sendJson(res, status, renderInput(input));
     }
     const received = await sizeOf(session.path);
-    sendJson(
-      res,
-      status,
-      { uuid: session.uuid, filename: session.filename, received, total: session.total, complete: false },
-      rangeHeader(received),
-    );
+    sendJson(res, status, { uuid: session.uuid, filename: session.filename, received, total: session.total, complete: false }, rangeHeader(received));
   }
 }
 

@@ -113,10 +113,13 @@ export function sleep(ms: number, signal?: AbortSignal, wake?: (listener: () => 
       done();
       reject(abortError(signal));
     };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        done();
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
     if (wake) {
       unwake = wake(() => {

@@ -44,22 +44,20 @@ export async function callJson(ctx: ApiContext, spec: CallSpec): Promise<CallRes
       const verdict = retryVerdict(err, spec.safeToRepeat, state, ctx);
       if (!verdict.retry) {
         if (err instanceof ApiError) err.attempts = attempt;
-        if (attempt > 1 && err instanceof ApiError) ctx.log(`${spec.method} ${spec.path}: giving up after ${attempt} attempts (${err.kind}${verdict.reason ? `; ${verdict.reason}` : ''})`);
+        if (attempt > 1 && err instanceof ApiError)
+          ctx.log(`${spec.method} ${spec.path}: giving up after ${attempt} attempts (${err.kind}${verdict.reason ? `; ${verdict.reason}` : ''})`);
         throw err;
       }
       countRetry(err, state);
-      ctx.log(`${spec.method} ${spec.path}: ${(err as ApiError).kind}${(err as ApiError).status ? ` ${(err as ApiError).status}` : ''}; retry ${attempt} in ${formatMs(verdict.delayMs)}`);
+      ctx.log(
+        `${spec.method} ${spec.path}: ${(err as ApiError).kind}${(err as ApiError).status ? ` ${(err as ApiError).status}` : ''}; retry ${attempt} in ${formatMs(verdict.delayMs)}`,
+      );
       await sleep(verdict.delayMs, spec.signal);
     }
   }
 }
 
-async function attemptOnce(
-  ctx: ApiContext,
-  spec: CallSpec,
-  headers: Record<string, string>,
-  body: Buffer | undefined,
-): Promise<Omit<CallResult, 'attempts'>> {
+async function attemptOnce(ctx: ApiContext, spec: CallSpec, headers: Record<string, string>, body: Buffer | undefined): Promise<Omit<CallResult, 'attempts'>> {
   const label = `${spec.method} ${spec.path}`;
   // One controller per attempt: the caller's signal or the total time limit ends it.
   const ac = new AbortController();
@@ -75,7 +73,12 @@ async function attemptOnce(
     noteResponse(ctx, spec.method, spec.path, res.status);
     if (res.status >= 300 && res.status < 400) {
       discard(res.body);
-      throw new ApiError(`${label} failed: unexpected redirect (${res.status}); API calls are not redirected`, { kind: 'http', status: res.status, method: spec.method, path: spec.path });
+      throw new ApiError(`${label} failed: unexpected redirect (${res.status}); API calls are not redirected`, {
+        kind: 'http',
+        status: res.status,
+        method: spec.method,
+        path: spec.path,
+      });
     }
     const raw = await readBody(res.body, label, ctx.maxJsonBytes);
     if (res.status >= 400) throw errorFromBody(ctx, spec, res.status, res.headers, raw);
@@ -131,7 +134,8 @@ export function apiMessageOf(raw: Buffer): { message?: string; code?: number } {
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       const b = body as Record<string, unknown>;
       const nested = b.error && typeof b.error === 'object' ? (b.error as Record<string, unknown>) : undefined;
-      let message = typeof b.message === 'string' ? b.message : typeof nested?.message === 'string' ? nested.message : typeof b.error === 'string' ? b.error : undefined;
+      let message =
+        typeof b.message === 'string' ? b.message : typeof nested?.message === 'string' ? nested.message : typeof b.error === 'string' ? b.error : undefined;
       const code = typeof b.code === 'number' ? b.code : typeof nested?.code === 'number' ? nested.code : undefined;
       if (b.errors && typeof b.errors === 'object' && Object.keys(b.errors).length > 0) {
         const detail = JSON.stringify(maskSecrets(b.errors));

@@ -14,7 +14,15 @@ export interface ExpectedChecksum {
 
 const BY_HEX_LENGTH: Record<number, ChecksumAlgorithm> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' };
 const BY_BYTES: Record<number, ChecksumAlgorithm> = { 16: 'md5', 20: 'sha1', 32: 'sha256', 64: 'sha512' };
-const NAMES: Record<string, ChecksumAlgorithm> = { md5: 'md5', sha1: 'sha1', 'sha-1': 'sha1', sha256: 'sha256', 'sha-256': 'sha256', sha512: 'sha512', 'sha-512': 'sha512' };
+const NAMES: Record<string, ChecksumAlgorithm> = {
+  md5: 'md5',
+  sha1: 'sha1',
+  'sha-1': 'sha1',
+  sha256: 'sha256',
+  'sha-256': 'sha256',
+  sha512: 'sha512',
+  'sha-512': 'sha512',
+};
 
 export function parseChecksum(value: string | undefined | null): ExpectedChecksum | undefined {
   if (!value) return undefined;

@@ -114,7 +114,12 @@ export class Api2ConvertClient {
     const headers: Record<string, string> = {};
     if (opts.idempotencyKey) headers[IDEMPOTENCY_HEADER] = opts.idempotencyKey;
     this.learnSecrets(body);
-    const job = await this.request('POST', '/jobs', { json: body, headers, safeToRepeat: Boolean(opts.idempotencyKey), signal: opts.signal, req: opts }, JobSchema);
+    const job = await this.request(
+      'POST',
+      '/jobs',
+      { json: body, headers, safeToRepeat: Boolean(opts.idempotencyKey), signal: opts.signal, req: opts },
+      JobSchema,
+    );
     return this.remember(job);
   }
 
@@ -160,20 +165,34 @@ export class Api2ConvertClient {
 
   async addConversion(jobId: string, conversion: ConversionCreate, opts: RequestOptions = {}): Promise<Conversion> {
     this.learnSecrets(conversion);
-    const res = await this.request('POST', `/jobs/${seg(jobId)}/conversions`, { json: conversion, safeToRepeat: false, signal: opts.signal, req: opts }, z.union([ConversionSchema, z.array(ConversionSchema).min(1)]));
+    const res = await this.request(
+      'POST',
+      `/jobs/${seg(jobId)}/conversions`,
+      { json: conversion, safeToRepeat: false, signal: opts.signal, req: opts },
+      z.union([ConversionSchema, z.array(ConversionSchema).min(1)]),
+    );
     return Array.isArray(res) ? res[0] : res;
   }
 
   async addInputs(jobId: string, inputs: InputCreate | InputCreate[], opts: RequestOptions = {}): Promise<InputFile[]> {
     this.learnSecrets(inputs);
-    const res = await this.request('POST', `/jobs/${seg(jobId)}/input`, { json: inputs, safeToRepeat: false, signal: opts.signal, req: opts }, z.union([InputFileSchema, z.array(InputFileSchema)]));
+    const res = await this.request(
+      'POST',
+      `/jobs/${seg(jobId)}/input`,
+      { json: inputs, safeToRepeat: false, signal: opts.signal, req: opts },
+      z.union([InputFileSchema, z.array(InputFileSchema)]),
+    );
     return Array.isArray(res) ? res : [res];
   }
 
   // ---- Files ----
 
   /** Streams a local file to the job's upload server (token auth; chunked and resumable above `chunkSize`). */
-  async uploadFile(job: { id: string; server: string; token: string }, filePath: string, opts: UploadOptions & Omit<RequestOptions, 'signal'> = {}): Promise<InputFile> {
+  async uploadFile(
+    job: { id: string; server: string; token: string },
+    filePath: string,
+    opts: UploadOptions & Omit<RequestOptions, 'signal'> = {},
+  ): Promise<InputFile> {
     addSecret(this.ctx, job.token);
     return uploadFile(contextFor(this.ctx, opts), job, filePath, opts, {
       // An upload input of this size, by name, or the only one (the server may have cleaned the name).
@@ -211,7 +230,12 @@ export class Api2ConvertClient {
       if (filter.category) query.category = filter.category;
       if (filter.target) query.target = filter.target;
       if (page > 1) query.page = String(page);
-      const { data, headers } = await this.requestWithHeaders('GET', '/conversions', { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.array(ConversionInfoSchema));
+      const { data, headers } = await this.requestWithHeaders(
+        'GET',
+        '/conversions',
+        { query, safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts },
+        z.array(ConversionInfoSchema),
+      );
       const items = data ?? [];
       all.push(...items);
       const count = Number(headers['x-count']);
@@ -222,7 +246,12 @@ export class Api2ConvertClient {
 
   /** `GET /contracts`: the cheap authenticated call used to check a key (401 → AuthError). */
   async getContracts(opts: RequestOptions = {}): Promise<unknown[]> {
-    const res = await this.request('GET', '/contracts', { safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts }, z.union([z.array(z.unknown()), z.record(z.unknown())]));
+    const res = await this.request(
+      'GET',
+      '/contracts',
+      { safeToRepeat: true, allowEmpty: true, signal: opts.signal, req: opts },
+      z.union([z.array(z.unknown()), z.record(z.unknown())]),
+    );
     if (res === null) return [];
     return Array.isArray(res) ? res : [res];
   }
@@ -243,14 +272,14 @@ export class Api2ConvertClient {
     const url = new URL(this.base.toString().replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
     const res = await callJson(contextFor(this.ctx, o.req), {
-        method,
-        url,
-        path,
-        headers: { [API_KEY_HEADER]: this.apiKey, ...o.headers },
-        json: o.json,
-        safeToRepeat: o.safeToRepeat,
-        signal: o.signal,
-      });
+      method,
+      url,
+      path,
+      headers: { [API_KEY_HEADER]: this.apiKey, ...o.headers },
+      json: o.json,
+      safeToRepeat: o.safeToRepeat,
+      signal: o.signal,
+    });
     if (res.data === null) {
       if (o.allowEmpty) return { data: null as T, headers: res.headers };
       throw new ApiError(`${method} ${path}: the API answered ${res.status} with no body`, { kind: 'http', status: res.status, method, path });
@@ -259,7 +288,13 @@ export class Api2ConvertClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-      throw new ApiError(`${method} ${path}: unexpected response from the API (${where})`, { kind: 'http', status: res.status, method, path, retryable: false });
+      throw new ApiError(`${method} ${path}: unexpected response from the API (${where})`, {
+        kind: 'http',
+        status: res.status,
+        method,
+        path,
+        retryable: false,
+      });
     }
     return { data: parsed.data, headers: res.headers };
   }

@@ -33,9 +33,17 @@ export const DEFAULT_MAX_DOWNLOAD_BYTES = 64 * 1024 ** 3;
 export const DOWNLOAD_PASSWORD_HEADER = 'X-Api2convert-Download-Password';
 const MAX_REDIRECTS = 5;
 
-export async function downloadOutput(ctx: ApiContext, output: Pick<OutputFile, 'id' | 'uri' | 'size' | 'checksum'>, destPath: string, opts: DownloadOptions = {}): Promise<{ size: number }> {
+export async function downloadOutput(
+  ctx: ApiContext,
+  output: Pick<OutputFile, 'id' | 'uri' | 'size' | 'checksum'>,
+  destPath: string,
+  opts: DownloadOptions = {},
+): Promise<{ size: number }> {
   if (!output.uri) {
-    throw new ApiError(`output ${output.id} has no download URI (outputs sent to an output target cannot be downloaded)`, { kind: 'validation', retryable: false });
+    throw new ApiError(`output ${output.id} has no download URI (outputs sent to an output target cannot be downloaded)`, {
+      kind: 'validation',
+      retryable: false,
+    });
   }
   let url: URL;
   try {
@@ -43,14 +51,23 @@ export async function downloadOutput(ctx: ApiContext, output: Pick<OutputFile, '
   } catch {
     throw new BadResponseError(`output ${output.id} has an invalid download URI`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BadResponseError(`output ${output.id}: download URI scheme ${url.protocol} is not allowed (http and https only)`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new BadResponseError(`output ${output.id}: download URI scheme ${url.protocol} is not allowed (http and https only)`);
   addSecret(ctx, opts.password);
   const dir = path.dirname(destPath);
   await fs.promises.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(destPath)}.${crypto.randomBytes(6).toString('hex')}.part`);
   const expected = parseChecksum(output.checksum);
   if (output.checksum && !expected) ctx.log(`download ${url.pathname}: checksum format not recognised; verifying size only`);
-  const run: DownloadRun = { ctx, url, label: `GET ${url.pathname}`, tmp, opts, expectedSize: typeof output.size === 'number' && output.size >= 0 ? output.size : undefined, expected };
+  const run: DownloadRun = {
+    ctx,
+    url,
+    label: `GET ${url.pathname}`,
+    tmp,
+    opts,
+    expectedSize: typeof output.size === 'number' && output.size >= 0 ? output.size : undefined,
+    expected,
+  };
   try {
     const size = await downloadWithRetries(run);
     await syncFile(tmp);
@@ -95,7 +112,10 @@ async function downloadWithRetries(run: DownloadRun): Promise<number> {
 
 async function attemptDownload(run: DownloadRun): Promise<number> {
   const { opts } = run;
-  const have = await fs.promises.stat(run.tmp).then((s) => s.size, () => 0);
+  const have = await fs.promises.stat(run.tmp).then(
+    (s) => s.size,
+    () => 0,
+  );
   const res = await getFollowingRedirects(run, have);
   let start = 0;
   let total: number | null = null;
@@ -169,7 +189,11 @@ async function attemptDownload(run: DownloadRun): Promise<number> {
     } catch (err) {
       if (opts.signal?.aborted) throw abortError(opts.signal);
       // Writing failed (disk full, permissions): a local problem, never a network one.
-      if (sinkError) throw Object.assign(sinkError, { path: (sinkError as NodeJS.ErrnoException).path ?? run.tmp, syscall: (sinkError as NodeJS.ErrnoException).syscall ?? 'write' });
+      if (sinkError)
+        throw Object.assign(sinkError, {
+          path: (sinkError as NodeJS.ErrnoException).path ?? run.tmp,
+          syscall: (sinkError as NodeJS.ErrnoException).syscall ?? 'write',
+        });
       throw asTransportError(err, run.label);
     }
   }
@@ -209,9 +233,11 @@ async function getFollowingRedirects(run: DownloadRun, rangeFrom: number): Promi
     if ([301, 302, 303, 307, 308].includes(res.status)) {
       discard(res.body);
       const location = header(res.headers, 'location');
-      if (!location || hop >= MAX_REDIRECTS) throw new ApiError(`${run.label}: ${location ? 'too many redirects' : 'redirect without a location'}`, { kind: 'http', status: res.status });
+      if (!location || hop >= MAX_REDIRECTS)
+        throw new ApiError(`${run.label}: ${location ? 'too many redirects' : 'redirect without a location'}`, { kind: 'http', status: res.status });
       const next = new URL(location, url);
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new ApiError(`${run.label}: redirect to an unsupported scheme`, { kind: 'http', status: res.status });
+      if (next.protocol !== 'https:' && next.protocol !== 'http:')
+        throw new ApiError(`${run.label}: redirect to an unsupported scheme`, { kind: 'http', status: res.status });
       if (next.origin !== run.url.origin) ctx.log(`${run.label}: redirected to ${next.host}; the download password is not forwarded`);
       url = next;
       continue;

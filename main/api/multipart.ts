@@ -34,9 +34,7 @@ export interface FilePart {
 export function multipartFileBody(part: FilePart): MultipartFileBody {
   const boundary = `----convoy${crypto.randomBytes(12).toString('hex')}`;
   const preamble = Buffer.from(
-    `--${boundary}\r\n` +
-      `Content-Disposition: form-data; ${dispositionParams(part.filename)}\r\n` +
-      `Content-Type: application/octet-stream\r\n\r\n`,
+    `--${boundary}\r\n` + `Content-Disposition: form-data; ${dispositionParams(part.filename)}\r\n` + `Content-Type: application/octet-stream\r\n\r\n`,
     'utf8',
   );
   const epilogue = Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8');

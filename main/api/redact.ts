@@ -38,9 +38,7 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
   out = out.replace(/("([\w.-]+)"\s*:\s*)("(?:[^"\\]|\\.)*"|\{[^{}]*\}|\[[^[\]]*\]|[^,}\s]+)/g, (m, head: string, name: string) =>
     isSecretName(name) ? `${head}"${MASK}"` : m,
   );
-  out = out.replace(/([?&;\s]|^)([\w.-]+)=([^&\s"',;]+)/g, (m, lead: string, name: string) =>
-    isSecretName(name) ? `${lead}${name}=${MASK}` : m,
-  );
+  out = out.replace(/([?&;\s]|^)([\w.-]+)=([^&\s"',;]+)/g, (m, lead: string, name: string) => (isSecretName(name) ? `${lead}${name}=${MASK}` : m));
   return out;
 }
 

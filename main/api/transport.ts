@@ -152,7 +152,15 @@ export function send(o: SendOptions): Promise<Sent> {
         source.once('error', (err: NodeJS.ErrnoException) => {
           // A local read failure: the request is abandoned; the file error itself (with its path) is
           // what the caller sees, so it is never mistaken for the network.
-          finish(isLocalFileError(err) ? err : new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, { maybeDelivered: connected, retryable: false, cause: err }));
+          finish(
+            isLocalFileError(err)
+              ? err
+              : new NetworkError(`${o.label}: could not read the file being sent (${err.code ?? err.message})`, {
+                  maybeDelivered: connected,
+                  retryable: false,
+                  cause: err,
+                }),
+          );
         });
         source.pipe(req);
       };

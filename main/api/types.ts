@@ -17,16 +17,11 @@ const optStr = z.preprocess((v) => (v === null ? undefined : v), z.string().opti
 const optBool = z.preprocess((v) => (v === null ? undefined : v), z.boolean().optional());
 const record = z.preprocess((v) => (v === null || Array.isArray(v) ? undefined : v), z.record(z.unknown()).optional());
 /** An array that may be null or missing (read as empty). */
-const list = <T extends z.ZodTypeAny>(item: T) =>
-  z.preprocess((v) => (v === null || v === undefined ? [] : v), z.array(item));
+const list = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === null || v === undefined ? [] : v), z.array(item));
 
-export const JobStatusSchema = z
-  .object({ code: z.string(), info: optStr })
-  .passthrough();
+export const JobStatusSchema = z.object({ code: z.string(), info: optStr }).passthrough();
 
-export const UserErrorSchema = z
-  .object({ source: optStr, id_source: optStr, code: looseInt, message: optStr, details: z.unknown().optional() })
-  .passthrough();
+export const UserErrorSchema = z.object({ source: optStr, id_source: optStr, code: looseInt, message: optStr, details: z.unknown().optional() }).passthrough();
 
 export const InputFileSchema = z
   .object({
@@ -52,8 +47,13 @@ export const InputFileSchema = z
 export const OutputFileSchema = z
   .object({
     id: z.string(),
-    source: z
-      .preprocess((v) => (v === null ? undefined : v), z.object({ conversion: optStr, input: z.array(z.string()).optional() }).passthrough().optional()),
+    source: z.preprocess(
+      (v) => (v === null ? undefined : v),
+      z
+        .object({ conversion: optStr, input: z.array(z.string()).optional() })
+        .passthrough()
+        .optional(),
+    ),
     filename: optStr,
     uri: optStr,
     size: looseInt,
@@ -66,9 +66,7 @@ export const OutputFileSchema = z
   })
   .passthrough();
 
-export const OutputTargetSchema = z
-  .object({ type: optStr, status: optStr, parameters: record, credentials: record })
-  .passthrough();
+export const OutputTargetSchema = z.object({ type: optStr, status: optStr, parameters: record, credentials: record }).passthrough();
 
 export const ConversionSchema = z
   .object({
@@ -106,9 +104,7 @@ export const JobSchema = z
   .passthrough();
 
 /** One entry of `GET /conversions`: a target and the options it takes. */
-export const ConversionInfoSchema = z
-  .object({ id: optStr, target: z.string(), category: optStr, options: z.unknown().optional() })
-  .passthrough();
+export const ConversionInfoSchema = z.object({ id: optStr, target: z.string(), category: optStr, options: z.unknown().optional() }).passthrough();
 
 export type Job = z.infer<typeof JobSchema>;
 export type JobStatus = z.infer<typeof JobStatusSchema>;

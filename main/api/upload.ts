@@ -47,7 +47,8 @@ export interface UploadHooks {
 }
 
 export async function uploadFile(ctx: ApiContext, job: UploadJob, filePath: string, opts: UploadOptions, hooks: UploadHooks): Promise<InputFile> {
-  if (!job.token) throw new ApiError('upload: the job has no token (uploads are authorised by the job token, not the account key)', { kind: 'validation', retryable: false });
+  if (!job.token)
+    throw new ApiError('upload: the job has no token (uploads are authorised by the job token, not the account key)', { kind: 'validation', retryable: false });
   if (!job.server) throw new ApiError(`upload to job ${job.id}: the job names no upload server`, { kind: 'validation', retryable: false });
   const size = await fileSize(filePath);
   const filename = uploadFilename(filePath, opts.filename);
@@ -142,7 +143,13 @@ async function chunkedUpload(up: UploadRun, chunkSize: number): Promise<InputFil
       if (isAbortError(err) || opts.signal?.aborted) throw opts.signal?.aborted ? abortError(opts.signal) : err;
       // A range the server did not expect: it says where it is.
       if (err instanceof RangeMismatch) {
-        if (err.offset === offset) throw new ApiError(`upload ${up.path}: the server keeps rejecting the chunk at byte ${offset}`, { kind: 'http', status: 416, method: 'POST', path: up.path });
+        if (err.offset === offset)
+          throw new ApiError(`upload ${up.path}: the server keeps rejecting the chunk at byte ${offset}`, {
+            kind: 'http',
+            status: 416,
+            method: 'POST',
+            path: up.path,
+          });
         ctx.log(`upload ${up.path}: the server holds ${err.offset} bytes, continuing from there`);
         offset = err.offset;
         up.progress(offset, true);
@@ -152,7 +159,9 @@ async function chunkedUpload(up: UploadRun, chunkSize: number): Promise<InputFil
       const verdict = retryVerdict(err, true, state, ctx);
       if (!verdict.retry) throw err;
       countRetry(err, state);
-      ctx.log(`upload ${up.path}: chunk at byte ${offset} failed (${(err as ApiError).kind}); resuming in ${formatMs(verdict.delayMs)} (no progress for ${formatMs(Date.now() - lastProgressAt)})`);
+      ctx.log(
+        `upload ${up.path}: chunk at byte ${offset} failed (${(err as ApiError).kind}); resuming in ${formatMs(verdict.delayMs)} (no progress for ${formatMs(Date.now() - lastProgressAt)})`,
+      );
       await sleep(verdict.delayMs, opts.signal);
       const held = await probe(up, uuid);
       if (held.input) return held.input;
@@ -191,7 +200,11 @@ function clampOffset(n: number, size: number): number {
 }
 
 /** One POST of `file[start, end)` as multipart; resolves with the parsed 2xx body. */
-async function post(up: UploadRun, range: { start: number; end: number } | null, extra: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; data: unknown }> {
+async function post(
+  up: UploadRun,
+  range: { start: number; end: number } | null,
+  extra: Record<string, string>,
+): Promise<{ headers: IncomingHttpHeaders; data: unknown }> {
   const { ctx } = up;
   const label = `POST ${up.path}`;
   const headers: Record<string, string> = {
@@ -207,12 +220,28 @@ async function post(up: UploadRun, range: { start: number; end: number } | null,
     headers['Content-Type'] = built.contentType;
     body = built.buffer;
   } else if (range) {
-    const stream = multipartFileBody({ filePath: up.filePath, filename: up.filename, start: range.start, end: range.end, onBytes: (n) => up.progress(range.start + n) });
+    const stream = multipartFileBody({
+      filePath: up.filePath,
+      filename: up.filename,
+      start: range.start,
+      end: range.end,
+      onBytes: (n) => up.progress(range.start + n),
+    });
     headers['Content-Type'] = stream.contentType;
     body = stream;
   }
   const expectContinue = body !== undefined && !small && up.expectContinue !== false;
-  const res = await send({ method: 'POST', url: up.url, headers, body, idleTimeoutMs: ctx.timeoutMs, signal: up.opts.signal, agents: ctx.agents, label, expectContinue });
+  const res = await send({
+    method: 'POST',
+    url: up.url,
+    headers,
+    body,
+    idleTimeoutMs: ctx.timeoutMs,
+    signal: up.opts.signal,
+    agents: ctx.agents,
+    label,
+    expectContinue,
+  });
   noteResponse(ctx, 'POST', up.path, res.status);
   if (res.status === 417 && expectContinue) {
     // A server that does not do `Expect: 100-continue`: send plainly from now on.
@@ -231,7 +260,13 @@ async function post(up: UploadRun, range: { start: number; end: number } | null,
     // 409 without a position: the previous (broken) chunk is still being received; try again shortly.
     if (res.status === 409) {
       const { message } = apiMessageOf(raw);
-      throw new ApiError(`POST ${up.path}: chunk not accepted yet${message ? ` — ${redactFor(ctx, message)}` : ''}`, { kind: 'server', status: 409, method: 'POST', path: up.path, retryable: true });
+      throw new ApiError(`POST ${up.path}: chunk not accepted yet${message ? ` — ${redactFor(ctx, message)}` : ''}`, {
+        kind: 'server',
+        status: 409,
+        method: 'POST',
+        path: up.path,
+        retryable: true,
+      });
     }
   }
   if (res.status >= 300) {
@@ -277,7 +312,11 @@ function headerOf(headers: IncomingHttpHeaders, name: string): string | undefine
 }
 
 function asInput(data: unknown): InputFile | undefined {
-  const candidate = Array.isArray(data) ? data[0] : data && typeof data === 'object' && 'input' in data && !('id' in data) ? (data as { input: unknown }).input : data;
+  const candidate = Array.isArray(data)
+    ? data[0]
+    : data && typeof data === 'object' && 'input' in data && !('id' in data)
+      ? (data as { input: unknown }).input
+      : data;
   const first = Array.isArray(candidate) ? candidate[0] : candidate;
   const parsed = InputFileSchema.safeParse(first);
   return parsed.success ? parsed.data : undefined;
@@ -285,7 +324,12 @@ function asInput(data: unknown): InputFile | undefined {
 
 function parseInput(data: unknown, up: UploadRun): InputFile {
   const input = asInput(data);
-  if (!input) throw new ApiError(`POST ${up.path}: the upload was accepted but the answer is not an input object (${safeUrl(up.url)})`, { kind: 'http', method: 'POST', path: up.path });
+  if (!input)
+    throw new ApiError(`POST ${up.path}: the upload was accepted but the answer is not an input object (${safeUrl(up.url)})`, {
+      kind: 'http',
+      method: 'POST',
+      path: up.path,
+    });
   return input;
 }
 

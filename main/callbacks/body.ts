@@ -48,10 +48,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: numb
     const onEnd = () => finish(null);
     const onError = () => finish(new BodyError(400, 'aborted', 'Request aborted'));
     const onAborted = onError;
-    const timer = setTimeout(
-      () => finish(new BodyError(408, 'timeout', `Body not received within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new BodyError(408, 'timeout', `Body not received within ${timeoutMs} ms`)), timeoutMs);
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);

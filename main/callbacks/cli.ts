@@ -65,9 +65,7 @@ export function callbackStatusLines(s: CallbackStatus, now = Date.now()): string
     const when = new Date(s.lastProbe.at).toISOString();
     const ago = Math.max(0, Math.round((now - s.lastProbe.at) / 1000));
     lines.push(
-      s.lastProbe.ok
-        ? `Last probe: ok at ${when} (${ago} s ago)`
-        : `Last probe: failed at ${when} (${ago} s ago): ${s.lastProbe.reason ?? 'unknown reason'}`,
+      s.lastProbe.ok ? `Last probe: ok at ${when} (${ago} s ago)` : `Last probe: failed at ${when} (${ago} s ago): ${s.lastProbe.reason ?? 'unknown reason'}`,
     );
   } else {
     lines.push('Last probe: none');
@@ -84,9 +82,7 @@ export function recordedCallbackLines(dataDir: string, now = Date.now()): string
   const state = readCallbackState(callbackStatePath(dataDir));
   if (!state) {
     const url = readSettingsUrl(dataDir);
-    return url
-      ? [`Callbacks: public URL ${url} set, not tested yet (Convoy tests it when it starts)`]
-      : ['Callbacks: off — polling (no public URL set)'];
+    return url ? [`Callbacks: public URL ${url} set, not tested yet (Convoy tests it when it starts)`] : ['Callbacks: off — polling (no public URL set)'];
   }
   const live = stateIsLive(state);
   const when = new Date(state.updatedAt).toISOString().replace('T', ' ').slice(0, 19);

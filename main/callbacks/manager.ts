@@ -116,8 +116,10 @@ export function createCallbackManager(opts: CallbackManagerOptions): CallbackMan
   };
   const pending = new Map<string, (how: 'ok' | 'tampered') => void>();
 
-  const throttle = new HintThrottle((id) => opts.queue.hintJob(id), opts.hintWindows, (id, err) =>
-    log.warn(`callback hint for job ${id} failed: ${err instanceof Error ? err.message : String(err)}`),
+  const throttle = new HintThrottle(
+    (id) => opts.queue.hintJob(id),
+    opts.hintWindows,
+    (id, err) => log.warn(`callback hint for job ${id} failed: ${err instanceof Error ? err.message : String(err)}`),
   );
 
   const status = (): CallbackStatus => ({

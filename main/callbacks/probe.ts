@@ -134,10 +134,7 @@ export async function runProbe(req: ProbeRequest): Promise<ProbeResult> {
   }
 }
 
-type Answer =
-  | { kind: 'response'; status: number; location?: string }
-  | { kind: 'error'; error: NodeJS.ErrnoException }
-  | { kind: 'timeout' };
+type Answer = { kind: 'response'; status: number; location?: string } | { kind: 'error'; error: NodeJS.ErrnoException } | { kind: 'timeout' };
 
 function post(url: URL, body: string, key: string, timeoutMs: number, lookup?: LookupFunction): Promise<Answer> {
   return new Promise<Answer>((resolve) => {

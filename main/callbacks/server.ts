@@ -85,8 +85,16 @@ export interface CallbackServer {
 /** Only the id is ever read from a callback body; everything else comes from the API. */
 const CallbackBody = z
   .object({
-    id: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/),
-    status: z.object({ code: z.string().max(64) }).passthrough().optional().catch(undefined),
+    id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_-]+$/),
+    status: z
+      .object({ code: z.string().max(64) })
+      .passthrough()
+      .optional()
+      .catch(undefined),
   })
   .passthrough();
 const ENDED = new Set(['completed', 'failed', 'canceled']);

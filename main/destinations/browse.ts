@@ -76,7 +76,10 @@ export async function listObjects(p: ResolvedProfile, opts: ListOptions): Promis
     }
   } catch (err) {
     if (err instanceof ProbeFailure) throw err;
-    throw networkFailure(err, providerName(p.type)) ?? new ProbeFailure('error', `Listing ${providerName(p.type)} failed: ${quote((err as Error)?.message ?? err, ctx, 400)}`);
+    throw (
+      networkFailure(err, providerName(p.type)) ??
+      new ProbeFailure('error', `Listing ${providerName(p.type)} failed: ${quote((err as Error)?.message ?? err, ctx, 400)}`)
+    );
   }
 }
 
@@ -159,7 +162,10 @@ async function pager(p: ResolvedProfile, prefix: string, opts: ListOptions, ctx:
             : container.listBlobsFlat(options).byPage({ maxPageSize: pageSize, continuationToken: token ?? undefined });
           const { value, done } = await iter.next();
           if (done || !value) return { objects: [], folders: [], next: null };
-          const segment = value.segment as { blobItems: Array<{ name: string; properties: { contentLength?: number } }>; blobPrefixes?: Array<{ name: string }> };
+          const segment = value.segment as {
+            blobItems: Array<{ name: string; properties: { contentLength?: number } }>;
+            blobPrefixes?: Array<{ name: string }>;
+          };
           return {
             objects: segment.blobItems.map((b) => ({ key: b.name, size: b.properties.contentLength ?? null })),
             folders: (segment.blobPrefixes ?? []).map((b) => b.name),
@@ -219,7 +225,10 @@ async function ftpPager(p: ResolvedProfile, prefix: string, opts: ListOptions, c
       await client.access({ host, port, user: String(p.fields.username), password: p.secrets.password ?? '', secure: false });
     } catch (err) {
       if (err instanceof FTPError && (err.code === 530 || err.code === 331 || err.code === 332)) {
-        throw new ProbeFailure('auth', `Login failed on ${where}: the server rejected the username or password (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`);
+        throw new ProbeFailure(
+          'auth',
+          `Login failed on ${where}: the server rejected the username or password (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`,
+        );
       }
       throw networkFailure(err, where) ?? new ProbeFailure('error', `Could not log in to ${where}: ${quote((err as Error).message, ctx)}`);
     }
@@ -229,7 +238,10 @@ async function ftpPager(p: ResolvedProfile, prefix: string, opts: ListOptions, c
         list = await client.list(folder || undefined);
       } catch (err) {
         if (err instanceof FTPError && err.code >= 500) {
-          throw new ProbeFailure('missing_container', `The folder "${folder || '/'}" cannot be listed on ${where} (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`);
+          throw new ProbeFailure(
+            'missing_container',
+            `The folder "${folder || '/'}" cannot be listed on ${where} (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`,
+          );
         }
         throw err;
       }
@@ -257,7 +269,9 @@ async function ftpPager(p: ResolvedProfile, prefix: string, opts: ListOptions, c
 // ---------------------------------------------------------------------------------------------
 
 /** What a `file` parameter asks for: one object, everything under a prefix, or a pattern. */
-export function fileSelection(file: string): { kind: 'one'; key: string } | { kind: 'prefix'; prefix: string } | { kind: 'pattern'; prefix: string; match: RegExp } {
+export function fileSelection(
+  file: string,
+): { kind: 'one'; key: string } | { kind: 'prefix'; prefix: string } | { kind: 'pattern'; prefix: string; match: RegExp } {
   const wild = file.search(/[*?[]/);
   if (wild >= 0) {
     const prefix = file.slice(0, wild);

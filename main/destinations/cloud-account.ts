@@ -32,10 +32,7 @@ export function readCredentials(ref: CloudAccountRef, env: NodeJS.ProcessEnv): R
     } catch (err) {
       if (err instanceof ContractError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ContractError(
-        'invalid_argument',
-        code === 'ENOENT' ? `Cannot read ${where}: it does not exist` : `Cannot read ${where} (${code ?? 'error'})`,
-      );
+      throw new ContractError('invalid_argument', code === 'ENOENT' ? `Cannot read ${where}: it does not exist` : `Cannot read ${where} (${code ?? 'error'})`);
     }
   } else {
     text = env[ref.credentialsFrom.name] ?? '';
@@ -71,8 +68,13 @@ export function resolveAccount(ref: CloudAccountRef, env: NodeJS.ProcessEnv, opt
   const problems: string[] = [];
   for (const [key, raw] of Object.entries(creds)) {
     const f = form.fields.find((x) => x.key === key);
-    if (!f || f.place !== 'credentials') {
-      problems.push(`${credentialsSource(ref)} has "${key}", which ${form.label} credentials do not have (expected ${form.fields.filter((x) => x.place === 'credentials').map((x) => x.key).join(', ')})`);
+    if (f?.place !== 'credentials') {
+      problems.push(
+        `${credentialsSource(ref)} has "${key}", which ${form.label} credentials do not have (expected ${form.fields
+          .filter((x) => x.place === 'credentials')
+          .map((x) => x.key)
+          .join(', ')})`,
+      );
       continue;
     }
     const value = typeof raw === 'string' ? raw : raw !== null && typeof raw === 'object' ? JSON.stringify(raw) : String(raw ?? '');

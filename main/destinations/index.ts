@@ -15,13 +15,7 @@ import {
   type ProfileInput,
   type ProfileView,
 } from '../../preload/contract';
-import {
-  describeErrors,
-  destinationForms,
-  secretFieldsOf,
-  validateProfile,
-  type TemplateVars,
-} from '../../preload/destination-forms';
+import { describeErrors, destinationForms, secretFieldsOf, validateProfile, type TemplateVars } from '../../preload/destination-forms';
 import type { Db } from '../db';
 import type { EventBus } from '../events';
 import { registerSecret, silentLogger, type Logger } from '../log';
@@ -75,10 +69,7 @@ export interface Destinations {
   /** `bucket/key` for a profile's object, or null for an unknown profile. */
   cloudLabel(profileId: string, file: string): string | null;
   /** Lists a profile's or account's objects under a prefix (one level, or every object). */
-  browse(
-    from: { profileId?: string; account?: CloudAccountRef },
-    opts: { prefix: string; recursive: boolean; limit: number },
-  ): Promise<CloudBrowseResult>;
+  browse(from: { profileId?: string; account?: CloudAccountRef }, opts: { prefix: string; recursive: boolean; limit: number }): Promise<CloudBrowseResult>;
 }
 
 /** `CONVOY_S3_ENDPOINT`, `CONVOY_AZURE_ENDPOINT`, `CONVOY_GCS_ENDPOINT` (dev/test only). */
@@ -344,7 +335,13 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
     const { listObjects } = await import('./browse');
     const { ProbeFailure } = await import('./probe/common');
     try {
-      const r = await listObjects(resolved, { prefix: o.prefix, hierarchical: !o.recursive, limit: o.limit, endpoints: opts.endpoints, timeoutMs: opts.testTimeoutMs });
+      const r = await listObjects(resolved, {
+        prefix: o.prefix,
+        hierarchical: !o.recursive,
+        limit: o.limit,
+        endpoints: opts.endpoints,
+        timeoutMs: opts.testTimeoutMs,
+      });
       return { prefix: o.prefix, entries: r.entries, truncated: r.truncated };
     } catch (err) {
       if (err instanceof ProbeFailure) {
@@ -397,7 +394,10 @@ export function createDestinations(opts: DestinationsOptions): Destinations {
     resolveCloudInput,
     locationOf,
     async resolveTarget(destination, vars) {
-      return outputTargetFor(await resolveFrom(destination.kind === 'cloud' ? { account: destination.account } : { profileId: destination.profileId }, true), vars);
+      return outputTargetFor(
+        await resolveFrom(destination.kind === 'cloud' ? { account: destination.account } : { profileId: destination.profileId }, true),
+        vars,
+      );
     },
     async resolveInput(from, file) {
       if (!file.trim()) throw new ContractError('invalid_argument', 'Enter the path of the file to read from the cloud storage');

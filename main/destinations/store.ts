@@ -55,9 +55,7 @@ export class ProfileStore {
 
   insert(p: ProfileView): void {
     this.db
-      .prepare(
-        'INSERT INTO destination_profiles (id, name, type, fields, secrets_set, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO destination_profiles (id, name, type, fields, secrets_set, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(p.id, p.name, p.type, JSON.stringify(p.fields), JSON.stringify(p.secretsSet), p.createdAt, p.updatedAt);
   }
 

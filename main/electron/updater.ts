@@ -23,12 +23,7 @@ export interface Updater {
   check(interactive: boolean): Promise<void>;
 }
 
-export function createUpdater(opts: {
-  packaged: boolean;
-  currentVersion: string;
-  ui: UpdaterUi;
-  load?: () => Promise<AutoUpdaterLike>;
-}): Updater {
+export function createUpdater(opts: { packaged: boolean; currentVersion: string; ui: UpdaterUi; load?: () => Promise<AutoUpdaterLike> }): Updater {
   const load = opts.load ?? (async () => (await import('electron-updater')).autoUpdater as unknown as AutoUpdaterLike);
   let updater: AutoUpdaterLike | null = null;
   let busy = false;

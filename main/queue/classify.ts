@@ -88,7 +88,11 @@ export function classify(err: unknown): Verdict {
       case 'bad_response':
         return {
           kind: 'permanent',
-          error: { code: 'bad_response', message: `Unusable answer from the API: ${redact(err.message)}`, action: 'Retry the item later, or report it to the service' },
+          error: {
+            code: 'bad_response',
+            message: `Unusable answer from the API: ${redact(err.message)}`,
+            action: 'Retry the item later, or report it to the service',
+          },
         };
       default:
         // conflict, or an HTTP status the API does not document
@@ -126,9 +130,7 @@ export function jobFailure(
   convId: string | null,
   inputId: string | null,
 ): ItemError {
-  const mine = errors.filter(
-    (e) => !e.id_source || e.id_source === convId || e.id_source === inputId || e.source === 'job',
-  );
+  const mine = errors.filter((e) => !e.id_source || e.id_source === convId || e.id_source === inputId || e.source === 'job');
   const first = mine[0] ?? errors[0];
   const message = first?.message ? redact(first.message) : 'The conversion failed';
   // A cloud input the provider refused (engine: details.kind 'auth'): a credentials problem, exit 3 in the CLI.

@@ -41,7 +41,6 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-
 export class Gate {
   private state: GateSnapshot = { connection: 'online', reason: null, retryAt: null, halt: null };
   private waiters = new Set<Waiter>();
@@ -123,7 +122,11 @@ export class Gate {
     const wait = this.quotaPause;
     this.quotaPause = Math.min(this.quotaPause * 2, 15 * 60_000);
     this.state.halt = { kind: 'quota', reason };
-    this.set({ connection: 'rate_limited', reason: `Quota exhausted; waiting ${Math.ceil(wait / 1000)} s before trying again (${reason})`, retryAt: this.now() + wait });
+    this.set({
+      connection: 'rate_limited',
+      reason: `Quota exhausted; waiting ${Math.ceil(wait / 1000)} s before trying again (${reason})`,
+      retryAt: this.now() + wait,
+    });
     this.schedule(wait, () => {
       this.state.halt = null;
       this.goOnline();
@@ -149,7 +152,11 @@ export class Gate {
     this.opts.log?.(`queue halted: ${reason}`);
     this.state.halt = { kind: 'disk', reason };
     this.opts.onChange();
-    const freeNow = () => fs.promises.statfs(folder).then((s) => s.bavail * s.bsize, () => null);
+    const freeNow = () =>
+      fs.promises.statfs(folder).then(
+        (s) => s.bavail * s.bsize,
+        () => null,
+      );
     void freeNow().then((atHalt) => {
       const want = (atHalt ?? 0) + Math.max(needBytes, 1024 * 1024);
       const check = () => {

@@ -17,7 +17,10 @@ const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
 /** A file or folder name that is valid on every OS Convoy runs on. */
 export function safeName(name: string, fallback = 'output'): string {
-  let out = name.replace(/[\x00-\x1f<>:"/\\|?*]/g, '_').replace(/[. ]+$/, '').trim();
+  let out = name
+    .replace(/[\x00-\x1f<>:"/\\|?*]/g, '_')
+    .replace(/[. ]+$/, '')
+    .trim();
   if (RESERVED.test(out)) out = `_${out}`;
   while (Buffer.byteLength(out) > 200) out = out.slice(0, -1);
   return out || fallback;
@@ -60,9 +63,7 @@ export function pathKey(p: string): string {
   return process.platform === 'darwin' || process.platform === 'win32' ? abs.toLowerCase() : abs;
 }
 
-export type ClaimResult =
-  | { kind: 'claimed'; path: string; before: OutputRecord['before'] }
-  | { kind: 'skipped'; path: string };
+export type ClaimResult = { kind: 'claimed'; path: string; before: OutputRecord['before'] } | { kind: 'skipped'; path: string };
 
 const exists = (p: string) => fs.existsSync(p);
 
@@ -192,7 +193,8 @@ export function outputFolderProblem(dir: string): string | null {
       if (code !== 'ENOENT') return `The output folder ${abs} cannot be used (${code})`;
     }
     if (st) {
-      if (!st.isDirectory()) return probe === abs ? `The output folder ${abs} is a file, not a folder` : `The output folder ${abs} cannot be created: ${probe} is a file`;
+      if (!st.isDirectory())
+        return probe === abs ? `The output folder ${abs} is a file, not a folder` : `The output folder ${abs} cannot be created: ${probe} is a file`;
       try {
         fs.accessSync(probe, fs.constants.W_OK | fs.constants.X_OK);
       } catch {

@@ -236,7 +236,11 @@ export class Queue {
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
       limits: opts.limits,
-      apiReachable: () => this.client.getContracts(this.request).then(() => true, (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind)),
+      apiReachable: () =>
+        this.client.getContracts(this.request).then(
+          () => true,
+          (err: unknown) => !['offline', 'unavailable', 'abort'].includes(classify(err).kind),
+        ),
       local: opts.local ?? null,
     };
     const offSettings = opts.events.on('settings', (s) => {
@@ -292,7 +296,7 @@ export class Queue {
   /** A finished item's first local result that still exists. */
   async resultPath(itemId: string): Promise<string | null> {
     const item = this.store.item(itemId);
-    if (!item || item.state !== 'done') return null;
+    if (item?.state !== 'done') return null;
     for (const rec of item.outputs) {
       if (!rec.path || !rec.done || rec.skipped) continue;
       const stat = await fs.promises.stat(rec.path).catch(() => null);
@@ -518,7 +522,9 @@ export class Queue {
         sources = [{ ...entry.source, url: entry.source.url.trim() }];
       } else if (entry.source.kind === 'merge') {
         // The parts keep their order; paths are made absolute so a resume finds them.
-        const inputs = entry.source.inputs.map((p) => (p.kind === 'file' ? { kind: 'file' as const, path: path.resolve(p.path) } : { ...p, url: p.url.trim() }));
+        const inputs = entry.source.inputs.map((p) =>
+          p.kind === 'file' ? { kind: 'file' as const, path: path.resolve(p.path) } : { ...p, url: p.url.trim() },
+        );
         sources = [{ ...entry.source, inputs }];
       }
       for (const source of sources) {
@@ -661,8 +667,13 @@ export class Queue {
     for (const id of args.itemIds) {
       const row = byId.get(id);
       if (!row) throw new ContractError('not_found', `No item ${id}`);
-      if (row.source.kind !== 'file' && row.source.kind !== 'url') throw new ContractError('invalid_argument', `${row.label} cannot be merged: only files and URLs can`);
-      inputs.push(row.source.kind === 'file' ? { kind: 'file', path: row.source.path } : { kind: 'url', url: row.source.url, ...(row.source.filename ? { filename: row.source.filename } : {}) });
+      if (row.source.kind !== 'file' && row.source.kind !== 'url')
+        throw new ContractError('invalid_argument', `${row.label} cannot be merged: only files and URLs can`);
+      inputs.push(
+        row.source.kind === 'file'
+          ? { kind: 'file', path: row.source.path }
+          : { kind: 'url', url: row.source.url, ...(row.source.filename ? { filename: row.source.filename } : {}) },
+      );
     }
     const first = byId.get(args.itemIds[0])!;
     const source: SourceInput = { kind: 'merge', inputs, ...(args.name ? { name: args.name } : {}) };
@@ -745,7 +756,10 @@ export class Queue {
         }
       }
     });
-    this.emitter.remove(items.map((i) => i.id), batches);
+    this.emitter.remove(
+      items.map((i) => i.id),
+      batches,
+    );
     return { removed: items.length };
   }
 
@@ -820,7 +834,10 @@ export class Queue {
       bytesDownTotal: p?.bytesDownTotal ?? r.bytesDownTotal,
       error: r.error,
       lastError: r.lastError,
-      outputs: r.outputs.filter((o) => o.done && !o.skipped).map((o) => (o.path ?? o.location)!).filter(Boolean),
+      outputs: r.outputs
+        .filter((o) => o.done && !o.skipped)
+        .map((o) => (o.path ?? o.location)!)
+        .filter(Boolean),
       updatedAt: r.updatedAt,
     };
   }
@@ -859,8 +876,6 @@ export class Queue {
     this.gate.ok();
     return result;
   }
-
-
 }
 
 /** Where results go when nothing else says: ~/Downloads/Convoy (or ~/Convoy without a Downloads folder). */

@@ -179,7 +179,10 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           return;
         case 'offline':
           d.gate.offline(v.reason);
-          d.touch(live.map((i) => i.id), unit.batchId);
+          d.touch(
+            live.map((i) => i.id),
+            unit.batchId,
+          );
           continue;
         case 'unavailable':
           d.gate.unavailable(v.reason);
@@ -189,7 +192,10 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
         case 'rate_limit':
           d.gate.rateLimited(v.retryAfterMs, v.reason);
           d.limiter.rateLimited();
-          d.touch(live.map((i) => i.id), unit.batchId);
+          d.touch(
+            live.map((i) => i.id),
+            unit.batchId,
+          );
           continue;
         case 'auth':
           d.gate.haltAuth(v.reason);
@@ -205,7 +211,10 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           continue;
         case 'disk_full':
           d.gate.haltDisk(v.folder, unit.phase === 'downloading' ? live.reduce((n, i) => n + Math.max(0, (i.bytesDownTotal ?? 0) - i.bytesDown), 0) : 0);
-          d.touch(live.map((i) => i.id), unit.batchId);
+          d.touch(
+            live.map((i) => i.id),
+            unit.batchId,
+          );
           continue;
         case 'transient': {
           const attempts = attempt.attempts;
@@ -217,7 +226,10 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
           }
           const delay = Math.min(d.retryBaseMs * 2 ** (attempts - 1), 60_000) * (0.8 + Math.random() * 0.4);
           d.store.endAttempt(unit.id, { kind: 'failed', error: v.reason, nextAt: d.now() + Math.round(delay) });
-          d.touch(live.map((i) => i.id), unit.batchId); // the rows show the last error
+          d.touch(
+            live.map((i) => i.id),
+            unit.batchId,
+          ); // the rows show the last error
           return; // the scheduler runs it again when due
         }
       }
@@ -277,7 +289,8 @@ export class Semaphore {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.used--;
     };
   }
@@ -288,7 +301,12 @@ export class Semaphore {
 /** Checks what can be checked locally, then records 'creating' and freezes the conversions. */
 async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<void> {
   const first = live[0];
-  const files = first.source.kind === 'file' ? [first.source.path] : first.source.kind === 'merge' ? first.source.inputs.flatMap((p) => (p.kind === 'file' ? [p.path] : [])) : [];
+  const files =
+    first.source.kind === 'file'
+      ? [first.source.path]
+      : first.source.kind === 'merge'
+        ? first.source.inputs.flatMap((p) => (p.kind === 'file' ? [p.path] : []))
+        : [];
   for (const file of files) {
     const check = await checkLocalFile(file);
     if ('problem' in check) throw new ItemFailure({ code: 'input', message: check.problem, action: check.action });
@@ -322,7 +340,10 @@ async function prepare(d: RunnerDeps, unit: UnitRow, live: ItemRow[]): Promise<v
     going.forEach((item, i) => d.store.updateItem(item.id, { convIndex: i, state: 'creating' }));
     d.store.startCreating(unit.id);
   });
-  d.touch(going.map((i) => i.id), unit.batchId);
+  d.touch(
+    going.map((i) => i.id),
+    unit.batchId,
+  );
 }
 
 async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: AbortSignal): Promise<void> {
@@ -365,7 +386,10 @@ async function create(d: RunnerDeps, unit: UnitRow, items: ItemRow[], signal: Ab
     }
   });
   d.limiter.success();
-  d.touch(convItems.map((i) => i.id), unit.batchId);
+  d.touch(
+    convItems.map((i) => i.id),
+    unit.batchId,
+  );
 }
 
 async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
@@ -399,17 +423,18 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
   const release = await d.uploads.acquire(signal);
   try {
     if (d.local?.isOpen()) await attachLocalFile(d.local, { id: job.id, token }, source.path);
-    else await d.client().uploadFile({ id: job.id, server, token }, source.path, {
-      ...d.request,
-      filename: path.basename(source.path),
-      uploadUuid: unit.uploadUuid,
-      chunkSize: d.chunkSize,
-      signal,
-      onProgress: (sent, total) => {
-        for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sent, bytesUpTotal: total });
-        d.touch(ids);
-      },
-    });
+    else
+      await d.client().uploadFile({ id: job.id, server, token }, source.path, {
+        ...d.request,
+        filename: path.basename(source.path),
+        uploadUuid: unit.uploadUuid,
+        chunkSize: d.chunkSize,
+        signal,
+        onProgress: (sent, total) => {
+          for (const id of ids) d.progress.set(id, { ...d.progress.get(id), bytesUp: sent, bytesUpTotal: total });
+          d.touch(ids);
+        },
+      });
   } finally {
     release();
   }
@@ -432,7 +457,13 @@ async function upload(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Abo
  * input list is the record of what landed (a part is added only once the previous one is there),
  * so after a crash or an error the parts already in the job are skipped and the rest follow.
  */
-async function uploadMerge(d: RunnerDeps, unit: UnitRow, live: ItemRow[], source: Extract<ItemRow['source'], { kind: 'merge' }>, signal: AbortSignal): Promise<void> {
+async function uploadMerge(
+  d: RunnerDeps,
+  unit: UnitRow,
+  live: ItemRow[],
+  source: Extract<ItemRow['source'], { kind: 'merge' }>,
+  signal: AbortSignal,
+): Promise<void> {
   const sizes: number[] = [];
   for (const part of source.inputs) {
     if (part.kind !== 'file') {
@@ -559,13 +590,23 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
           continue;
         }
         const locations = targets.flatMap((t) => locationsOf(t));
-        finishItem(d, item, 'done', locations.map((location) => ({ location, done: true })), null);
+        finishItem(
+          d,
+          item,
+          'done',
+          locations.map((location) => ({ location, done: true })),
+          null,
+        );
         continue;
       }
       const outs = outputsFor(job, item, live.length === 1 && d.store.itemsOfUnit(unit.id).length === 1);
       const maxOutputs = d.limits?.maxOutputs ?? DEFAULT_MAX_OUTPUTS;
       if (outs.length > maxOutputs) {
-        failItems(d, [item], { code: 'bad_response', message: `The API returned ${outs.length} outputs for one conversion (at most ${maxOutputs} are accepted)`, action: 'Check the conversion options' });
+        failItems(d, [item], {
+          code: 'bad_response',
+          message: `The API returned ${outs.length} outputs for one conversion (at most ${maxOutputs} are accepted)`,
+          action: 'Check the conversion options',
+        });
         continue;
       }
       if (outs.length === 0) {
@@ -583,7 +624,7 @@ async function convert(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: Ab
 
 async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: AbortSignal): Promise<void> {
   let job = d.jobs.get(unit.id);
-  if (!job || !job.output.length) {
+  if (!job?.output.length) {
     job = await d.client().getJob(unit.remoteId!, { ...d.request, signal });
     d.jobs.set(unit.id, job);
   }
@@ -605,9 +646,7 @@ async function download(d: RunnerDeps, unit: UnitRow, live: ItemRow[], signal: A
       }
       if (v.kind === 'permanent') {
         const error: ItemError =
-          v.error.code === 'not_found'
-            ? { code: 'not_found', message: 'The result is no longer available on the server', action: 'Retry the item' }
-            : v.error;
+          v.error.code === 'not_found' ? { code: 'not_found', message: 'The result is no longer available on the server', action: 'Retry the item' } : v.error;
         failItems(d, [item], error);
         continue;
       }
@@ -634,7 +673,13 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
       const ext = outputExt(item.target ?? 'out', out.filename);
       const name = outs.length > 1 ? `${stem}-${k + 1}` : stem;
       const claim = await claimOutputPath(d.store, item, dir, name, ext, item.conflict, (c) => {
-        records.push({ outputId: out.id, path: c.path, done: c.kind === 'skipped', skipped: c.kind === 'skipped' || undefined, before: c.kind === 'claimed' ? c.before : undefined });
+        records.push({
+          outputId: out.id,
+          path: c.path,
+          done: c.kind === 'skipped',
+          skipped: c.kind === 'skipped' || undefined,
+          before: c.kind === 'claimed' ? c.before : undefined,
+        });
         persist();
       });
       rec = records.find((r) => r.outputId === out.id)!;
@@ -653,15 +698,16 @@ async function downloadItem(d: RunnerDeps, job: Job, item: ItemRow, single: bool
     let got: { size: number };
     try {
       if (d.local?.isOpen()) got = await takeLocalOutput(d.local, job, out, rec.path!);
-      else got = await d.client().downloadOutput(out, rec.path!, {
-        retry: d.request.retry,
-        signal,
-        maxBytes: d.limits?.maxDownloadBytes,
-        onProgress: (n) => {
-          d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
-          d.touch([item.id]);
-        },
-      });
+      else
+        got = await d.client().downloadOutput(out, rec.path!, {
+          retry: d.request.retry,
+          signal,
+          maxBytes: d.limits?.maxDownloadBytes,
+          onProgress: (n) => {
+            d.progress.set(item.id, { ...d.progress.get(item.id), bytesDown: base + n });
+            d.touch([item.id]);
+          },
+        });
     } finally {
       release();
     }
@@ -685,14 +731,19 @@ async function conversionFor(d: RunnerDeps, item: ItemRow): Promise<ConversionCr
   const dest = item.destination;
   if (dest?.kind === 'profile' || dest?.kind === 'cloud') {
     const ext = outputExt(item.target!).slice(1);
-    const target = await resolving(() => d.destinations!.resolveTarget(dest, {
-      name: outputStem(item),
-      ext,
-      target: item.target!,
-      batch: item.batchId,
-      date: new Date(d.now()).toISOString().slice(0, 10),
-      folder: item.source.kind === 'file' ? (item.source.relDir ?? '').replace(/\\/g, '/') : '',
-    }), 'delivery', 'Check the destination and its credentials');
+    const target = await resolving(
+      () =>
+        d.destinations!.resolveTarget(dest, {
+          name: outputStem(item),
+          ext,
+          target: item.target!,
+          batch: item.batchId,
+          date: new Date(d.now()).toISOString().slice(0, 10),
+          folder: item.source.kind === 'file' ? (item.source.relDir ?? '').replace(/\\/g, '/') : '',
+        }),
+      'delivery',
+      'Check the destination and its credentials',
+    );
     conv.output_target = [target];
   }
   return conv;
@@ -730,14 +781,24 @@ function markDelivering(d: RunnerDeps, unit: UnitRow, job: Job): void {
 }
 
 /** Moves the unit on (`move`, a guarded store transition) and its live items to the phase's state. */
-function recordPhase(d: RunnerDeps, unit: UnitRow, live: ItemRow[], phase: 'starting' | 'converting', move: () => void, extra?: { bytesUp: number; bytesUpTotal: number }): void {
+function recordPhase(
+  d: RunnerDeps,
+  unit: UnitRow,
+  live: ItemRow[],
+  phase: 'starting' | 'converting',
+  move: () => void,
+  extra?: { bytesUp: number; bytesUpTotal: number },
+): void {
   const state = STATE_FOR_PHASE[phase];
   // Records what the API already said (the job's inputs or status): repeatable, no disk sync waited for.
   d.store.txAfter(() => {
     move();
     for (const item of live) if (item.state !== state || extra) d.store.updateItem(item.id, { state, ...extra });
   });
-  d.touch(live.map((i) => i.id), unit.batchId);
+  d.touch(
+    live.map((i) => i.id),
+    unit.batchId,
+  );
 }
 
 export function failItems(d: Pick<RunnerDeps, 'store' | 'touch' | 'progress' | 'log'>, items: ItemRow[], error: ItemError): void {
@@ -749,7 +810,11 @@ export function failItems(d: Pick<RunnerDeps, 'store' | 'touch' | 'progress' | '
     d.store.updateItem(item.id, { state: 'failed', error, outputs: current.outputs.filter((r) => r.done && !r.skipped) });
     d.progress.delete(item.id);
   }
-  if (items.length) d.touch(items.map((i) => i.id), items[0].batchId);
+  if (items.length)
+    d.touch(
+      items.map((i) => i.id),
+      items[0].batchId,
+    );
 }
 
 function finishItem(d: RunnerDeps, item: ItemRow, state: 'done', outputs: OutputRecord[], note: ItemError | null): void {

@@ -150,10 +150,13 @@ export class Scheduler {
     this.timer = null;
     const due = this.opts.store.nextDueAt(now, batches);
     if (due === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.pump();
-    }, Math.max(10, due - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.pump();
+      },
+      Math.max(10, due - now),
+    );
   }
 
   async close(): Promise<void> {

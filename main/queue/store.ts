@@ -8,7 +8,17 @@ import fs from 'node:fs';
 import type { BatchCounts, ItemState } from '../../preload/contract';
 import { migrate, type Db } from '../db';
 import { queueMigrations } from './schema';
-import { isTerminalItem, NEXT_PHASES, type ApiKeySource, type BatchApi, type ItemRow, type NextPhase, type OutputRecord, type UnitPhase, type UnitRow } from './types';
+import {
+  isTerminalItem,
+  NEXT_PHASES,
+  type ApiKeySource,
+  type BatchApi,
+  type ItemRow,
+  type NextPhase,
+  type OutputRecord,
+  type UnitPhase,
+  type UnitRow,
+} from './types';
 
 interface ItemDbRow {
   id: string;
@@ -61,7 +71,11 @@ interface UnitDbRow {
  */
 export class TransitionError extends Error {
   override name = 'TransitionError';
-  constructor(readonly unitId: string, readonly from: UnitPhase, readonly to: UnitPhase | 'attempt') {
+  constructor(
+    readonly unitId: string,
+    readonly from: UnitPhase,
+    readonly to: UnitPhase | 'attempt',
+  ) {
     super(`Internal error: unit ${unitId} is no longer in phase "${from}" (moving to "${to}")`);
   }
 }
@@ -69,7 +83,6 @@ export class TransitionError extends Error {
 /** Items with the last error of their unit (one query, so a list shows why an item is retried). */
 const ITEMS = 'SELECT queue_items.*, (SELECT last_error FROM queue_units WHERE queue_units.id = queue_items.unit_id) AS unit_last_error FROM queue_items';
 const ACTIVE_STATE_LIST = "('creating','uploading','converting','downloading','delivering')";
-
 
 export const newId = (): string => crypto.randomUUID();
 
@@ -180,7 +193,23 @@ function toUnit(r: UnitDbRow): UnitRow {
   };
 }
 
-export type NewItem = Omit<ItemRow, 'seq' | 'unitId' | 'state' | 'convIndex' | 'convId' | 'error' | 'outputs' | 'bytesUp' | 'bytesUpTotal' | 'bytesDown' | 'bytesDownTotal' | 'lastError' | 'createdAt' | 'updatedAt'>;
+export type NewItem = Omit<
+  ItemRow,
+  | 'seq'
+  | 'unitId'
+  | 'state'
+  | 'convIndex'
+  | 'convId'
+  | 'error'
+  | 'outputs'
+  | 'bytesUp'
+  | 'bytesUpTotal'
+  | 'bytesDown'
+  | 'bytesDownTotal'
+  | 'lastError'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
 /** Fields of an item that the runner changes (JSON fields are serialised here). */
 export interface ItemPatch {
@@ -239,14 +268,22 @@ export class QueueStore {
   /** Syncs the write-ahead log for `txDurable` (null: not in WAL mode on a file, or not synced per commit anyway). */
   private readonly walSync: WalSync | null;
 
-  constructor(readonly db: Db, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
     migrate(db, 'queue', queueMigrations);
-    const maxSeq = db.prepare('SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)').get() as { m: number | null };
+    const maxSeq = db
+      .prepare(
+        'SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM queue_items UNION ALL SELECT MAX(seq) FROM queue_units UNION ALL SELECT MAX(seq) FROM queue_batches)',
+      )
+      .get() as { m: number | null };
     this.seq = maxSeq.m ?? 0;
     this.syncLevel = Number((db.prepare('PRAGMA synchronous').get() as { synchronous?: number } | undefined)?.synchronous ?? 2);
     const journal = String((db.prepare('PRAGMA journal_mode').get() as { journal_mode?: string } | undefined)?.journal_mode ?? '');
     const file = (db as { name?: unknown }).name;
-    this.walSync = journal.toLowerCase() === 'wal' && this.syncLevel > 1 && typeof file === 'string' && file && file !== ':memory:' ? new WalSync(`${file}-wal`) : null;
+    this.walSync =
+      journal.toLowerCase() === 'wal' && this.syncLevel > 1 && typeof file === 'string' && file && file !== ':memory:' ? new WalSync(`${file}-wal`) : null;
     this.s = {
       insertBatch: db.prepare('INSERT INTO queue_batches (id, seq, created_at, api_base_url, api_key_source) VALUES (?, ?, ?, ?, ?)'),
       batch: db.prepare('SELECT id, created_at FROM queue_batches WHERE id = ?'),
@@ -266,11 +303,17 @@ export class QueueStore {
       unstartedOfBatch: db.prepare(`${ITEMS} WHERE batch_id = ? AND state = 'queued' AND unit_id IS NULL ORDER BY seq`),
       activeItemIds: db.prepare(`SELECT id FROM queue_items WHERE state IN ${ACTIVE_STATE_LIST} ORDER BY seq`),
       startedOpen: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')"),
-      startedOpenOfBatch: db.prepare("SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')"),
+      startedOpenOfBatch: db.prepare(
+        "SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ? AND unit_id IS NOT NULL AND state NOT IN ('done','failed','canceled')",
+      ),
       pathClaimed: db.prepare('SELECT 1 FROM queue_claims WHERE path = ?'),
       releaseClaim: db.prepare('DELETE FROM queue_claims WHERE path_key = ? AND item_id = ?'),
-      transition: db.prepare('UPDATE queue_units SET phase = @to, remote_id = COALESCE(@remote_id, remote_id), server = COALESCE(@server, server), updated_at = @now WHERE id = @id AND phase = @from'),
-      beginAttempt: db.prepare('UPDATE queue_units SET attempts = attempts + 1, crashes = crashes + running, running = @running, updated_at = @now WHERE id = @id AND phase = @phase'),
+      transition: db.prepare(
+        'UPDATE queue_units SET phase = @to, remote_id = COALESCE(@remote_id, remote_id), server = COALESCE(@server, server), updated_at = @now WHERE id = @id AND phase = @from',
+      ),
+      beginAttempt: db.prepare(
+        'UPDATE queue_units SET attempts = attempts + 1, crashes = crashes + running, running = @running, updated_at = @now WHERE id = @id AND phase = @phase',
+      ),
       endOk: db.prepare('UPDATE queue_units SET attempts = 0, crashes = 0, running = 0, last_error = NULL, updated_at = ? WHERE id = ?'),
       endUncounted: db.prepare('UPDATE queue_units SET attempts = MAX(attempts - 1, 0), running = 0, updated_at = ? WHERE id = ?'),
       endFailed: db.prepare('UPDATE queue_units SET running = 0, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?'),
@@ -304,7 +347,9 @@ export class QueueStore {
       claimsOf: db.prepare('SELECT path_key, path FROM queue_claims WHERE item_id = ?'),
       releaseClaims: db.prepare('DELETE FROM queue_claims WHERE item_id = ?'),
       cacheGet: db.prepare('SELECT fetched_at, doc FROM queue_cache WHERE name = ?'),
-      cacheSet: db.prepare('INSERT INTO queue_cache (name, fetched_at, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET fetched_at = excluded.fetched_at, doc = excluded.doc'),
+      cacheSet: db.prepare(
+        'INSERT INTO queue_cache (name, fetched_at, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET fetched_at = excluded.fetched_at, doc = excluded.doc',
+      ),
     };
   }
 
@@ -444,9 +489,7 @@ export class QueueStore {
   }
 
   listItems(batchId: string | undefined, offset: number, limit: number): { total: number; items: ItemRow[] } {
-    const rows = batchId
-      ? (this.s.itemsPageBatch.all(batchId, limit, offset) as ItemDbRow[])
-      : (this.s.itemsPage.all(limit, offset) as ItemDbRow[]);
+    const rows = batchId ? (this.s.itemsPageBatch.all(batchId, limit, offset) as ItemDbRow[]) : (this.s.itemsPage.all(limit, offset) as ItemDbRow[]);
     const total = batchId ? (this.s.countBatch.get(batchId) as { n: number }).n : (this.s.countAll.get() as { n: number }).n;
     return { total, items: rows.map(toItem) };
   }

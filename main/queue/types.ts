@@ -1,12 +1,5 @@
 /** The queue's internal records (what the store reads and writes). */
-import type {
-  ConflictPolicy,
-  ConversionOptions,
-  Destination,
-  ItemError,
-  ItemState,
-  SourceInput,
-} from '../../preload/contract';
+import type { ConflictPolicy, ConversionOptions, Destination, ItemError, ItemState, SourceInput } from '../../preload/contract';
 
 /**
  * A unit's phase. Each phase is recorded before its side effect runs, so a restart knows exactly

@@ -79,10 +79,7 @@ export class JobWatcher {
   }
 
   /** Resolves with the job once it is completed, failed or canceled. */
-  wait(
-    id: string,
-    opts: { signal?: AbortSignal; onUpdate?: (job: Job) => void; immediate?: boolean; viaCallback?: boolean } = {},
-  ): Promise<Job> {
+  wait(id: string, opts: { signal?: AbortSignal; onUpdate?: (job: Job) => void; immediate?: boolean; viaCallback?: boolean } = {}): Promise<Job> {
     const existing = this.watches.get(id);
     if (existing) existing.reject(abortError('replaced by a newer watch'));
     const early = this.early.get(id);

@@ -19,10 +19,7 @@ export type ApiKeyChecker = (apiKey: string) => Promise<void>;
  * says why, never containing the key. A key that is valid but out of credits (402) is accepted: it
  * is the right key, and the queue reports the missing credits where they matter.
  */
-export function contractsKeyChecker(
-  baseUrl: string | (() => string),
-  opts: { timeoutMs?: number } = {},
-): ApiKeyChecker {
+export function contractsKeyChecker(baseUrl: string | (() => string), opts: { timeoutMs?: number } = {}): ApiKeyChecker {
   return async (apiKey) => {
     const base = typeof baseUrl === 'function' ? baseUrl() : baseUrl;
     let host = base;

@@ -105,7 +105,7 @@ export function describeKeychainError(err: unknown, platform: NodeJS.Platform = 
   if (t.includes('ambiguous')) {
     return {
       code: 'ambiguous',
-      reason: 'several keychain entries match one of Convoy\'s secrets (another program wrote duplicates)',
+      reason: "several keychain entries match one of Convoy's secrets (another program wrote duplicates)",
       fix: 'Delete the duplicate "Convoy" entries in your keychain manager and enter the secret again',
     };
   }

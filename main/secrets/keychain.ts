@@ -129,11 +129,7 @@ export class KeychainBackend implements SecretBackend {
     let timer: NodeJS.Timeout | undefined;
     try {
       // The constructor itself talks to the platform (and throws when the store is missing).
-      const entry = new this.lib.AsyncEntry(
-        this.service,
-        name,
-        process.platform === 'linux' ? { linux: { store: 'secret-service' } } : undefined,
-      );
+      const entry = new this.lib.AsyncEntry(this.service, name, process.platform === 'linux' ? { linux: { store: 'secret-service' } } : undefined);
       return await Promise.race([
         fn(entry, controller.signal),
         new Promise<never>((_, reject) => {

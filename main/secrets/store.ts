@@ -41,10 +41,7 @@ export async function createSecretStore(opts: SecretStoreOptions = {}): Promise<
   return wrap(chosen.backend, chosen.status);
 }
 
-async function chooseBackend(
-  opts: SecretStoreOptions,
-  log: Logger,
-): Promise<{ backend: SecretBackend; status: SecretsStatus }> {
+async function chooseBackend(opts: SecretStoreOptions, log: Logger): Promise<{ backend: SecretBackend; status: SecretsStatus }> {
   const service = opts.service ?? DEFAULT_SERVICE;
   const safe = opts.safeStorage && opts.dataDir ? new SafeStorageBackend(opts.safeStorage, opts.dataDir) : null;
   const safeProblem = opts.safeStorage ? (opts.dataDir ? safeStorageProblem(opts.safeStorage) : 'no data folder for safeStorage') : null;
@@ -70,9 +67,7 @@ async function chooseBackend(
   }
 
   const because = safeProblem && opts.safeStorage ? `${problem.reason}, and ${safeProblem}` : problem.reason;
-  const warning =
-    `Secrets are kept in memory for this run only and must be entered again after a restart: ${because}. ` +
-    `${problem.fix}.`;
+  const warning = `Secrets are kept in memory for this run only and must be entered again after a restart: ${because}. ` + `${problem.fix}.`;
   log.warn(`secrets: memory only: ${because}`);
   return { backend: new MemoryBackend(), status: { backend: 'memory', warning } };
 }
@@ -95,11 +90,12 @@ async function moveIntoKeychain(from: SafeStorageBackend, to: SecretBackend, log
 
 function wrap(backend: SecretBackend, status: SecretsStatus): SecretStore {
   const check = (name: string) => {
-    if (!NAME_RE.test(name)) throw new SecretsError(`Invalid secret name "${name.slice(0, 60)}"`, {
-      code: 'unknown',
-      reason: 'invalid secret name',
-      fix: 'Report this as a bug',
-    });
+    if (!NAME_RE.test(name))
+      throw new SecretsError(`Invalid secret name "${name.slice(0, 60)}"`, {
+        code: 'unknown',
+        reason: 'invalid secret name',
+        fix: 'Report this as a bug',
+      });
   };
   return {
     async get(name) {

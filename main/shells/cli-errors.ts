@@ -24,7 +24,12 @@ export function classifyError(err: unknown): { code: number; type: string; messa
   if (err instanceof CliFailure) return { code: err.exitCode, type: err.type, message };
   if (err instanceof UsageError) return { code: ExitCode.usage, type: 'UsageError', message };
   if (err instanceof ContractError) {
-    const byCode: Record<string, number> = { invalid_argument: ExitCode.validation, not_found: ExitCode.validation, unauthorized: ExitCode.auth, unavailable: ExitCode.network };
+    const byCode: Record<string, number> = {
+      invalid_argument: ExitCode.validation,
+      not_found: ExitCode.validation,
+      unauthorized: ExitCode.auth,
+      unavailable: ExitCode.network,
+    };
     return { code: byCode[err.code] ?? ExitCode.failed, type: 'ContractError', message };
   }
   if (err instanceof ApiError) {

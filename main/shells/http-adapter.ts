@@ -144,7 +144,10 @@ async function readJson(req: http.IncomingMessage, limit: number, timeoutMs: num
 
 /** A file name from the client, reduced to a safe base name. */
 export function safeFileName(name: string | null): string {
-  let base = path.basename(String(name ?? '').replace(/\\/g, '/')).replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_').trim();
+  let base = path
+    .basename(String(name ?? '').replace(/\\/g, '/'))
+    .replace(/[\r\n"<>:|?*\x00-\x1f]/g, '_')
+    .trim();
   if (!base || base === '.' || base === '..') return 'upload.bin';
   // Too long for a file system: keep the extension, shorten the stem (by bytes, not characters).
   if (Buffer.byteLength(base) > MAX_NAME_BYTES) {
@@ -228,7 +231,10 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     }
     if (!isMethodName(route)) return sendError(res, 404, 'not_found', `Unknown method "${route}"`);
     // JSON only as JSON: a body without this type is what a foreign page can send without a preflight.
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') {
       return sendError(res, 415, 'unsupported_media_type', 'Send the argument as application/json');
     }
@@ -310,12 +316,7 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     await pipeline(fs.createReadStream(found), res);
   }
 
-  async function serveStatic(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    url: URL,
-    authorised: boolean,
-  ): Promise<void> {
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL, authorised: boolean): Promise<void> {
     if (!opts.staticDir) return sendError(res, 404, 'not_found', 'No renderer build to serve (run npm run build)');
     const isPage = url.pathname === '/' || url.pathname === '/index.html';
     // The page is the entry to everything: it needs the token. Assets are the app's public code.

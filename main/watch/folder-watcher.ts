@@ -66,7 +66,7 @@ export class FolderWatcher {
   private closed = false;
 
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly queue: Queue,
     private readonly spec: WatchSpec,
     private readonly timing: WatchTiming = { settleMs: 1000, pollMs: 500 },
@@ -91,7 +91,12 @@ export class FolderWatcher {
       this.batchId = queue.createEmptyBatch();
       const files = spec.existing ? [] : this.listFilesSync();
       db.transaction(() => {
-        db.prepare('INSERT OR REPLACE INTO watch_folders (key, dir, batch_id, created_at) VALUES (?, ?, ?, ?)').run(this.key, this.dir, this.batchId, Date.now());
+        db.prepare('INSERT OR REPLACE INTO watch_folders (key, dir, batch_id, created_at) VALUES (?, ?, ?, ?)').run(
+          this.key,
+          this.dir,
+          this.batchId,
+          Date.now(),
+        );
         db.prepare('DELETE FROM watch_baseline WHERE key = ?').run(this.key);
         const ins = db.prepare('INSERT OR IGNORE INTO watch_baseline (key, path) VALUES (?, ?)');
         for (const f of files) ins.run(this.key, f);

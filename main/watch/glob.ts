@@ -18,15 +18,19 @@ export function globToRegExp(pattern: string): RegExp {
       const end = pattern.indexOf('}', i);
       if (end < 0) re += '\\{';
       else {
-        re += `(?:${pattern.slice(i + 1, end).split(',').map(escape).join('|')})`;
+        re += `(?:${pattern
+          .slice(i + 1, end)
+          .split(',')
+          .map(escapeRegex)
+          .join('|')})`;
         i = end;
       }
-    } else re += escape(c);
+    } else re += escapeRegex(c);
   }
   return new RegExp(`^${re}$`, process.platform === 'win32' ? 'i' : '');
 }
 
-function escape(s: string): string {
+function escapeRegex(s: string): string {
   return s.replace(/[.+^$()|[\]\\{}]/g, '\\$&');
 }
 

@@ -116,7 +116,9 @@ export class WatchManager {
   }
 
   private row(id: string): Row | undefined {
-    return this.o.db.prepare('SELECT key, batch_id, spec, enabled FROM watch_folders WHERE key = ? AND app = 1 AND spec IS NOT NULL').get(id) as Row | undefined;
+    return this.o.db.prepare('SELECT key, batch_id, spec, enabled FROM watch_folders WHERE key = ? AND app = 1 AND spec IS NOT NULL').get(id) as
+      | Row
+      | undefined;
   }
 
   private view(r: Row): WatchView {

@@ -32,8 +32,7 @@ function Header() {
         Convoy{' '}
         {info ? (
           <span className="muted version" data-testid="app-info">
-            {info.version} · {info.shell === 'browser' ? 'browser mode' : info.shell} · provider{' '}
-            {info.provider === 'local' ? 'local engine' : 'api2convert'}
+            {info.version} · {info.shell === 'browser' ? 'browser mode' : info.shell} · provider {info.provider === 'local' ? 'local engine' : 'api2convert'}
           </span>
         ) : (
           // The desktop window opens before the core is up (the keychain check can take seconds).

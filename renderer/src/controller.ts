@@ -129,10 +129,7 @@ export function createController(deps: ControllerDeps) {
   }
 
   async function refreshStatus() {
-    const [qs, cs] = await Promise.all([
-      call('queue.status', undefined, { quiet: true }),
-      call('callbacks.status', undefined, { quiet: true }),
-    ]);
+    const [qs, cs] = await Promise.all([call('queue.status', undefined, { quiet: true }), call('callbacks.status', undefined, { quiet: true })]);
     app.setState({ ...(qs ? { queueStatus: qs } : {}), ...(cs ? { callbackStatus: cs } : {}) });
   }
 
@@ -247,9 +244,7 @@ export function createController(deps: ControllerDeps) {
         ...(into ? { batchId: into } : {}),
       });
       if (!r) break;
-      result = result
-        ? { batchId: result.batchId, itemIds: result.itemIds.concat(r.itemIds), rejected: result.rejected.concat(r.rejected) }
-        : r;
+      result = result ? { batchId: result.batchId, itemIds: result.itemIds.concat(r.itemIds), rejected: result.rejected.concat(r.rejected) } : r;
     }
     if (result) {
       if (result.rejected.length) {
@@ -273,7 +268,9 @@ export function createController(deps: ControllerDeps) {
     const next = new Map(app.getState().remembered);
     accepted.forEach((item, i) => {
       if (!item.target) return;
-      const ext = extensionOf(item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.kind === 'cloud' ? item.source.file : '');
+      const ext = extensionOf(
+        item.source.kind === 'url' ? item.source.url : item.source.kind === 'file' ? item.source.path : item.source.kind === 'cloud' ? item.source.file : '',
+      );
       const opts = item.options && Object.keys(item.options).length ? `, ${summarizeOptions(item.options)}` : '';
       next.set(result.itemIds[i], `${item.target.toUpperCase()}${opts} remembered for ${ext ? `.${ext}` : 'this kind of source'}`);
     });
@@ -311,7 +308,9 @@ export function createController(deps: ControllerDeps) {
     });
     const result = await addItems(items);
     if (!result) return 0;
-    app.getState().notify('success', `Added ${result.itemIds.length} URL${result.itemIds.length === 1 ? '' : 's'}${parts.length ? ` · ${parts.join(', ')}` : ''}`);
+    app
+      .getState()
+      .notify('success', `Added ${result.itemIds.length} URL${result.itemIds.length === 1 ? '' : 's'}${parts.length ? ` · ${parts.join(', ')}` : ''}`);
     return result.itemIds.length;
   }
 
@@ -432,7 +431,13 @@ export function createController(deps: ControllerDeps) {
 
   async function addCollected(c: Collected): Promise<void> {
     if (c.skipped.length) {
-      app.getState().notify('info', `Left out ${c.skipped.length} hidden or unreadable file${c.skipped.length === 1 ? '' : 's'} (${c.skipped.slice(0, 3).map((s) => s.name).join(', ')}${c.skipped.length > 3 ? '…' : ''})`);
+      app.getState().notify(
+        'info',
+        `Left out ${c.skipped.length} hidden or unreadable file${c.skipped.length === 1 ? '' : 's'} (${c.skipped
+          .slice(0, 3)
+          .map((s) => s.name)
+          .join(', ')}${c.skipped.length > 3 ? '…' : ''})`,
+      );
     }
     // Several lists in one drop: their unreadable lines are listed together.
     for (const [i, t] of c.texts.entries()) await addText(t.text, t.format, t.source, i > 0);
@@ -571,7 +576,10 @@ export function createController(deps: ControllerDeps) {
   /** A change to a selection: said out loud, with Undo (back to each item's target and options). */
   async function setTargetForSelection(ids: string[], target: string): Promise<boolean> {
     const { byId } = queue.getState().model;
-    const before = ids.map((id) => byId.get(id)).filter((i): i is ItemView => !!i).map((i) => ({ id: i.id, target: i.target, options: i.options }));
+    const before = ids
+      .map((id) => byId.get(id))
+      .filter((i): i is ItemView => !!i)
+      .map((i) => ({ id: i.id, target: i.target, options: i.options }));
     if (!(await setTarget(ids, target))) return false;
     const n = ids.length;
     app.getState().notify('success', `Applied to ${n.toLocaleString()} item${n === 1 ? '' : 's'} (${target.toUpperCase()})`, {
@@ -637,7 +645,7 @@ export function createController(deps: ControllerDeps) {
     const problems = new Map<string, { text: string; fix: 'options' | 'target' }>();
     for (const id of pool) {
       const item = byId.get(id);
-      if (!item || item.state !== 'queued') continue;
+      if (item?.state !== 'queued') continue;
       if (!item.target) {
         missing++;
         continue;
@@ -652,7 +660,10 @@ export function createController(deps: ControllerDeps) {
     });
     const skipped = missing + problems.size;
     if (skipped) {
-      const parts = [missing ? `${missing.toLocaleString()} need${missing === 1 ? 's' : ''} a target` : '', problems.size ? `${problems.size.toLocaleString()} would be refused (see the row${problems.size === 1 ? '' : 's'})` : '']
+      const parts = [
+        missing ? `${missing.toLocaleString()} need${missing === 1 ? 's' : ''} a target` : '',
+        problems.size ? `${problems.size.toLocaleString()} would be refused (see the row${problems.size === 1 ? '' : 's'})` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       // The rows say it too, so the notice need not stay.
@@ -711,7 +722,9 @@ export function createController(deps: ControllerDeps) {
       else return;
     }
     app.setState({ run: { ...run, endedAt: Date.now() } });
-    notifySystem(`${c.done.toLocaleString()} converted${c.failed ? ` · ${c.failed.toLocaleString()} failed` : ''}${c.canceled ? ` · ${c.canceled.toLocaleString()} canceled` : ''}${run.skipped ? ` · ${run.skipped.toLocaleString()} skipped` : ''}`);
+    notifySystem(
+      `${c.done.toLocaleString()} converted${c.failed ? ` · ${c.failed.toLocaleString()} failed` : ''}${c.canceled ? ` · ${c.canceled.toLocaleString()} canceled` : ''}${run.skipped ? ` · ${run.skipped.toLocaleString()} skipped` : ''}`,
+    );
   }
   function watchRun(): () => void {
     const off = queue.subscribe((s, prev) => {
@@ -859,8 +872,7 @@ export function createController(deps: ControllerDeps) {
     editUrl,
     replaceFile,
     setRememberChoices,
-    sourceSize: (item: ItemView): number | null =>
-      item.bytesUpTotal ?? (item.sourceKind === 'file' ? (knownSizes.get(item.label) ?? null) : null),
+    sourceSize: (item: ItemView): number | null => item.bytesUpTotal ?? (item.sourceKind === 'file' ? (knownSizes.get(item.label) ?? null) : null),
     cancel: bulk('queue.cancel'),
     remove: bulk('queue.remove'),
     open,
@@ -870,8 +882,7 @@ export function createController(deps: ControllerDeps) {
     setApiKey: (apiKey: string) => api.invoke('settings.setApiKey', { apiKey }).then((s) => (app.setState({ settings: s }), s)),
     clearApiKey: () => api.invoke('settings.clearApiKey').then((s) => (app.setState({ settings: s }), s)),
     setTunnelToken: (token: string | null) => api.invoke('settings.setTunnelToken', { token }).then((s) => (app.setState({ settings: s }), s)),
-    setSigningSecret: (secret: string | null) =>
-      api.invoke('settings.setCallbackSigningSecret', { secret }).then((s) => (app.setState({ settings: s }), s)),
+    setSigningSecret: (secret: string | null) => api.invoke('settings.setCallbackSigningSecret', { secret }).then((s) => (app.setState({ settings: s }), s)),
     probeCallbacks: () => api.invoke('callbacks.probe').then((s) => (app.setState({ callbackStatus: s }), s)),
     pickFolder: () => call('files.pickFolder', undefined, { quiet: true }),
     saveProfile: (p: ProfileInput) => api.invoke('destinations.save', p),

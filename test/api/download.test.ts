@@ -65,15 +65,18 @@ describe('downloadOutput', () => {
   it('resumes a broken transfer with a Range request and still verifies the whole file', async () => {
     const bytes = crypto.randomBytes(400_000);
     let first = true;
-    const s = await serve((req, res) => {
-      if (first) {
-        first = false;
-        res.writeHead(200, { 'Content-Length': bytes.length });
-        res.write(bytes.subarray(0, 150_000), () => setTimeout(() => req.socket.destroy(), 20));
-        return;
-      }
-      fileHandler(bytes)(req, res);
-    }, { raw: true });
+    const s = await serve(
+      (req, res) => {
+        if (first) {
+          first = false;
+          res.writeHead(200, { 'Content-Length': bytes.length });
+          res.write(bytes.subarray(0, 150_000), () => setTimeout(() => req.socket.destroy(), 20));
+          return;
+        }
+        fileHandler(bytes)(req, res);
+      },
+      { raw: true },
+    );
     const client = fastClient(`${s.url}/v2`);
     const dest = path.join(dir, 'resumed.bin');
     await client.downloadOutput({ id: 'o1', uri: `${s.url}/dl/o1`, size: bytes.length, checksum: `sha256:${sha256(bytes)}` }, dest);
@@ -152,7 +155,11 @@ describe('downloadOutput', () => {
   });
 
   it('a protected output without (or with a wrong) password is an AuthError that never shows the password', async () => {
-    const s = await serve((req, res) => json(res, 401, { message: req.headers['x-api2convert-download-password'] ? `Wrong download password ${req.headers['x-api2convert-download-password']}` : 'protected' }));
+    const s = await serve((req, res) =>
+      json(res, 401, {
+        message: req.headers['x-api2convert-download-password'] ? `Wrong download password ${req.headers['x-api2convert-download-password']}` : 'protected',
+      }),
+    );
     const client = fastClient(`${s.url}/v2`);
     const none = await client.downloadOutput({ id: 'o1', uri: `${s.url}/dl/o1` }, path.join(dir, 'p1')).catch((e) => e);
     expect(none).toBeInstanceOf(AuthError);
@@ -165,15 +172,20 @@ describe('downloadOutput', () => {
   });
 
   it('abort removes the partial temp file', async () => {
-    const s = await serve((_req, res) => {
-      res.writeHead(200, { 'Content-Length': 10_000_000 });
-      res.write(Buffer.alloc(100_000)); // then nothing more
-    }, { raw: true });
+    const s = await serve(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Length': 10_000_000 });
+        res.write(Buffer.alloc(100_000)); // then nothing more
+      },
+      { raw: true },
+    );
     const client = fastClient(`${s.url}/v2`);
     const sub = path.join(dir, 'abort');
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 150);
-    const err = await client.downloadOutput({ id: 'o1', uri: `${s.url}/dl/o1`, size: 10_000_000 }, path.join(sub, 'x.bin'), { signal: ac.signal }).catch((e) => e);
+    const err = await client
+      .downloadOutput({ id: 'o1', uri: `${s.url}/dl/o1`, size: 10_000_000 }, path.join(sub, 'x.bin'), { signal: ac.signal })
+      .catch((e) => e);
     expect(err.name).toBe('AbortError');
     expect(fs.readdirSync(sub)).toEqual([]);
     client.close();

@@ -25,8 +25,14 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-api-dynamic-'));
   const web = path.join(dir, 'web');
   fs.mkdirSync(web);
-  for (const [name, colour] of [['red', '#ff0000'], ['green', '#00ff00'], ['blue', '#0000ff']] as const) {
-    await sharp({ create: { width: 40, height: 30, channels: 3, background: colour } }).jpeg().toFile(path.join(web, `${name}.jpg`));
+  for (const [name, colour] of [
+    ['red', '#ff0000'],
+    ['green', '#00ff00'],
+    ['blue', '#0000ff'],
+  ] as const) {
+    await sharp({ create: { width: 40, height: 30, channels: 3, background: colour } })
+      .jpeg()
+      .toFile(path.join(web, `${name}.jpg`));
   }
   // The remote sources: a plain file server on loopback.
   files = http.createServer((req, res) => {

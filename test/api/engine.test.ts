@@ -26,7 +26,9 @@ beforeAll(async () => {
   engine = await createEngine({ port: 0, dataDir: path.join(dir, 'engine'), apiKey: KEY }, { log: () => {} });
   client = new Api2ConvertClient({ baseUrl: `${engine.baseUrl}/v2`, apiKey: KEY, log: (l) => logLines.push(l), retry: { baseDelayMs: 50, maxDelayMs: 400 } });
   image = path.join(dir, 'photo.jpg');
-  await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } }).jpeg({ quality: 90 }).toFile(image);
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 30, g: 120, b: 200 } } })
+    .jpeg({ quality: 90 })
+    .toFile(image);
 }, 60_000);
 
 afterAll(async () => {
@@ -140,9 +142,15 @@ describe('against the local engine', () => {
     engine.resetStats();
     engine.setFaults({ transient5xxRate: 0.4 });
     try {
-      const c = new Api2ConvertClient({ baseUrl: `${engine.baseUrl}/v2`, apiKey: KEY, retry: { retries: 8, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 100 } });
+      const c = new Api2ConvertClient({
+        baseUrl: `${engine.baseUrl}/v2`,
+        apiKey: KEY,
+        retry: { retries: 8, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 100 },
+      });
       // The engine's 503 asks for Retry-After: 1; capping the wait makes the client use its own backoff.
-      const jobs = await Promise.all(Array.from({ length: 8 }, (_, i) => c.createJob({ process: false, conversion: [{ target: 'png' }] }, { idempotencyKey: `storm-${i}` })));
+      const jobs = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => c.createJob({ process: false, conversion: [{ target: 'png' }] }, { idempotencyKey: `storm-${i}` })),
+      );
       expect(new Set(jobs.map((j) => j.id)).size).toBe(8);
       expect(engine.stats().injected5xx).toBeGreaterThan(0);
       expect(engine.stats().jobsCreated).toBe(8);
@@ -157,7 +165,9 @@ describe('against the local engine', () => {
     engine.setFaults({ maxConcurrentJobs: 2, retryAfterSeconds: 1, conversionDelayMs: 300 });
     try {
       const items = Array.from({ length: 10 }, (_, i) => i);
-      const results = await Promise.allSettled(items.map((i) => convertOne(client, image, 'png', `burst-${i}-${crypto.randomUUID()}`, path.join(dir, 'burst', `${i}.png`))));
+      const results = await Promise.allSettled(
+        items.map((i) => convertOne(client, image, 'png', `burst-${i}-${crypto.randomUUID()}`, path.join(dir, 'burst', `${i}.png`))),
+      );
       const failed = results.filter((r) => r.status === 'rejected');
       expect(failed.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
       expect(engine.stats().rejected429).toBeGreaterThan(0);
@@ -269,7 +279,9 @@ describe('chunked, resumable upload against the engine', () => {
     const server = job.server!.replace(engine.baseUrl, proxy.origin);
     const uuid = `item-${job.id}`;
     const first = new Api2ConvertClient({ baseUrl: `${engine.baseUrl}/v2`, apiKey: KEY, retry: { retries: 0 } });
-    await expect(first.uploadFile({ id: job.id, server, token: job.token! }, file, { chunkSize: 1024 * 1024, uploadUuid: uuid })).rejects.toBeInstanceOf(NetworkError);
+    await expect(first.uploadFile({ id: job.id, server, token: job.token! }, file, { chunkSize: 1024 * 1024, uploadUuid: uuid })).rejects.toBeInstanceOf(
+      NetworkError,
+    );
     first.close();
     // What the engine holds (its status endpoint, once the broken chunk's last bytes have landed),
     // and what goes over the wire from here on.

@@ -29,7 +29,10 @@ describe('waitForJob', () => {
     const client = fastClient(`${server.url}/v2`);
     const updates: string[] = [];
     const started = Date.now();
-    const job = await client.waitForJob('job-1', { poll: { initialMs: 500, factor: 1.5, maxMs: 700, jitter: 0 }, onUpdate: (j) => updates.push(j.status.code) });
+    const job = await client.waitForJob('job-1', {
+      poll: { initialMs: 500, factor: 1.5, maxMs: 700, jitter: 0 },
+      onUpdate: (j) => updates.push(j.status.code),
+    });
     expect(job.status.code).toBe('completed');
     expect(updates).toEqual(codes);
     const gaps = [times[0] - started, times[1] - times[0], times[2] - times[1], times[3] - times[2]];

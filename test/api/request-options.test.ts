@@ -12,7 +12,9 @@ afterEach(async () => {
 describe('request options', () => {
   it('a retry policy for one request: that request does not retry a 429, the client still does', async () => {
     // The first two answers are 429s.
-    server = await startServer((_req, res, _body, i) => (i < 2 ? json(res, 429, { message: 'slow down' }, { 'Retry-After': '0' }) : json(res, 200, sampleJob())));
+    server = await startServer((_req, res, _body, i) =>
+      i < 2 ? json(res, 429, { message: 'slow down' }, { 'Retry-After': '0' }) : json(res, 200, sampleJob()),
+    );
     const client = fastClient(`${server.url}/v2`);
     await expect(client.getJob('job-1', { retry: { rateLimitRetries: 0 } })).rejects.toBeInstanceOf(RateLimitError);
     expect(server.requests).toHaveLength(1);

@@ -263,7 +263,17 @@ describe('retries', () => {
 describe('response validation at the edge', () => {
   it('is tolerant: unknown fields pass through, unknown statuses are kept, numbers as strings accepted', async () => {
     server = await startServer((_req, res) =>
-      json(res, 200, sampleJob({ status: { code: 'transmogrifying' }, future_field: { a: 1 }, spent: '3', output: [{ id: 'o1', size: '12', uri: 'http://x/y', extra: true }], callback: null })),
+      json(
+        res,
+        200,
+        sampleJob({
+          status: { code: 'transmogrifying' },
+          future_field: { a: 1 },
+          spent: '3',
+          output: [{ id: 'o1', size: '12', uri: 'http://x/y', extra: true }],
+          callback: null,
+        }),
+      ),
     );
     const client = fastClient(`${server.url}/v2`);
     const job = await client.getJob('job-1');
@@ -318,7 +328,12 @@ describe('response validation at the edge', () => {
     server = await startServer((_req, res, body) => json(res, 400, { message: `bad input: ${body.toString()}` }));
     const client = fastClient(`${server.url}/v2`);
     const err = await client
-      .addInputs('job-1', { type: 'cloud', source: 'amazons3', parameters: { bucket: 'b', file: 'f' }, credentials: { accesskeyid: 'AKIAEXAMPLE', secretaccesskey: 'wJalrXUtnFEMI' } })
+      .addInputs('job-1', {
+        type: 'cloud',
+        source: 'amazons3',
+        parameters: { bucket: 'b', file: 'f' },
+        credentials: { accesskeyid: 'AKIAEXAMPLE', secretaccesskey: 'wJalrXUtnFEMI' },
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect(err.message).toContain('bad input');

@@ -16,7 +16,12 @@ if (!hasSpec) console.warn(`spec.test.ts skipped: missing ${specPath}`);
 type Schema = Record<string, unknown>;
 
 describe.skipIf(!hasSpec)(`client vs. the official spec (${specPath})`, () => {
-  const spec = hasSpec ? (JSON.parse(fs.readFileSync(specPath, 'utf8')) as { paths: Record<string, Record<string, { parameters?: Array<{ name?: string; in?: string }> }>>; components: { schemas: Record<string, Schema> } }) : null!;
+  const spec = hasSpec
+    ? (JSON.parse(fs.readFileSync(specPath, 'utf8')) as {
+        paths: Record<string, Record<string, { parameters?: Array<{ name?: string; in?: string }> }>>;
+        components: { schemas: Record<string, Schema> };
+      })
+    : null!;
 
   /** An instance of a schema, from its examples/defaults (every property filled). */
   function sample(schema: Schema, depth = 0): unknown {

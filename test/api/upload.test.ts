@@ -88,7 +88,8 @@ describe('single upload', () => {
   it('after a broken connection, asks the job whether the file arrived instead of uploading twice', async () => {
     const { file, bytes } = makeFile('landed.bin', 50_000);
     server = await startServer((req, res) => {
-      if (req.method === 'POST') req.socket.destroy(); // the server kept the file, the answer was lost
+      if (req.method === 'POST')
+        req.socket.destroy(); // the server kept the file, the answer was lost
       else json(res, 200, sampleJob({ input: [uploadedInput('landed.bin', bytes.length)] }));
     });
     const client = fastClient(`${server.url}/v2`);
@@ -130,9 +131,12 @@ describe('single upload', () => {
   it('abort stops a streaming upload promptly', async () => {
     const { file } = makeFile('abort.bin', 4_000_000);
     // A server that reads very slowly, so the upload is still streaming when aborted.
-    server = await startServer((req) => {
-      req.pause();
-    }, { raw: true });
+    server = await startServer(
+      (req) => {
+        req.pause();
+      },
+      { raw: true },
+    );
     const client = fastClient(`${server.url}/v2`);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
@@ -147,16 +151,19 @@ describe('single upload', () => {
   it('a stalled upload times out on inactivity, not on total duration', async () => {
     const { file } = makeFile('slow.bin', 3_000_000);
     // Reads 64 KiB every 30 ms: slow (≈2 MB/s) but never idle for the 250 ms limit.
-    server = await startServer(async (req, res) => {
-      let n = 0;
-      for await (const c of req) {
-        n += (c as Buffer).length;
-        req.pause();
-        await new Promise((r) => setTimeout(r, 30));
-        req.resume();
-      }
-      json(res, 201, uploadedInput('slow.bin', n));
-    }, { raw: true });
+    server = await startServer(
+      async (req, res) => {
+        let n = 0;
+        for await (const c of req) {
+          n += (c as Buffer).length;
+          req.pause();
+          await new Promise((r) => setTimeout(r, 30));
+          req.resume();
+        }
+        json(res, 201, uploadedInput('slow.bin', n));
+      },
+      { raw: true },
+    );
     const client = fastClient(`${server.url}/v2`, { timeoutMs: 250 });
     const started = Date.now();
     const input = await client.uploadFile({ id: 'j', server: server.url, token: 't-123456' }, file);
@@ -241,7 +248,11 @@ function chunkServer(total: number, script: { breakAt?: (n: number) => number | 
   const state = { received: () => received, held, chunkHeaders: [] as Array<Record<string, string | undefined>> };
   const handler = async (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     const range = String(req.headers['content-range'] ?? '');
-    state.chunkHeaders.push({ range, uuid: req.headers['x-oc-upload-uuid'] as string | undefined, token: req.headers['x-api2convert-token'] as string | undefined });
+    state.chunkHeaders.push({
+      range,
+      uuid: req.headers['x-oc-upload-uuid'] as string | undefined,
+      token: req.headers['x-api2convert-token'] as string | undefined,
+    });
     const star = /^bytes \*\/(\d+)$/.exec(range);
     if (star) {
       req.resume();
@@ -349,5 +360,5 @@ describe('chunked, resumable upload', () => {
       'bytes 170000-199999/200000',
     ]);
     client.close();
-});
+  });
 });

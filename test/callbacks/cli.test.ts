@@ -55,7 +55,20 @@ describe('convoy convert --public-url / convoy status', () => {
     await proxy.start();
     cleanups.push(() => proxy.stop());
 
-    const r = await cli(['convert', ws.src, '--to', 'png', '--out-dir', ws.out, '--data-dir', ws.data, '--public-url', proxy.url, '--callback-port', String(port)]);
+    const r = await cli([
+      'convert',
+      ws.src,
+      '--to',
+      'png',
+      '--out-dir',
+      ws.out,
+      '--data-dir',
+      ws.data,
+      '--public-url',
+      proxy.url,
+      '--callback-port',
+      String(port),
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Callbacks: on — Callbacks arrive through ${proxy.url} (self-test passed)`);
@@ -68,8 +81,8 @@ describe('convoy convert --public-url / convoy status', () => {
     expect(st.code).toBe(0);
     expect(st.out).toMatch(/Callbacks \(as last recorded, .* UTC; that Convoy has ended\):/);
     expect(st.out).toContain('  Mode: callback');
-    expect(st.out).toMatch(/  Last probe: ok at \d{4}-\d\d-\d\dT/);
-    expect(st.out).toMatch(/  Callbacks received: [3-9]\d*, rejected: 0/);
+    expect(st.out).toMatch(/ {2}Last probe: ok at \d{4}-\d\d-\d\dT/);
+    expect(st.out).toMatch(/ {2}Callbacks received: [3-9]\d*, rejected: 0/);
     const json = JSON.parse((await cli(['status', '--data-dir', ws.data, '--json'])).out);
     expect(json.callbacks).toMatchObject({ mode: 'callback', publicUrl: proxy.url, lastProbe: { ok: true } });
   });
@@ -94,14 +107,27 @@ describe('convoy convert --public-url / convoy status', () => {
     fs.mkdirSync(ws.out);
     const port = await freePort();
     const dead = await freePort(); // nothing listens there
-    const r = await cli(['convert', ws.src, '--to', 'png', '--out-dir', ws.out, '--data-dir', ws.data, '--public-url', `http://127.0.0.2:${dead}`, '--callback-port', String(port)]);
+    const r = await cli([
+      'convert',
+      ws.src,
+      '--to',
+      'png',
+      '--out-dir',
+      ws.out,
+      '--data-dir',
+      ws.data,
+      '--public-url',
+      `http://127.0.0.2:${dead}`,
+      '--callback-port',
+      String(port),
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Callbacks: off, polling — Self-test failed: Connection refused by 127\.0\.0\.2:\d+/);
     // the dropped folder's structure is kept
     expect(fs.readdirSync(ws.out).sort()).toEqual(['p0.png', 'p1.png']);
     const st = await cli(['status', '--data-dir', ws.data]);
     expect(st.out).toContain('  Mode: polling');
-    expect(st.out).toMatch(/  Last probe: failed at .*: Connection refused/);
+    expect(st.out).toMatch(/ {2}Last probe: failed at .*: Connection refused/);
   });
 
   it('rejects a bad --public-url as a usage error', async () => {

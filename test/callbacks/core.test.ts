@@ -41,7 +41,9 @@ describe('callbacks in the core', () => {
     expect(seen.at(-1)).toMatchObject({ mode: 'callback', publicUrl: proxy.url, lastProbe: { ok: true } });
 
     const src = path.join(dir, 'a.jpg');
-    await sharp({ create: { width: 24, height: 24, channels: 3, background: '#336699' } }).jpeg().toFile(src);
+    await sharp({ create: { width: 24, height: 24, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toFile(src);
     const out = path.join(dir, 'out');
     fs.mkdirSync(out);
     const before = proxy.forwarded;

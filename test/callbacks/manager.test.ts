@@ -349,9 +349,7 @@ describe('CLI helpers', () => {
     await expect(startCallbacksForCli({ publicUrl: 'ftp://x', queue, secrets, settings, events, log })).rejects.toThrow(
       /--public-url: The public URL must start with http:\/\/ or https:\/\//,
     );
-    await expect(startCallbacksForCli({ publicUrl: 'not a url', queue, secrets, settings, events, log })).rejects.toBeInstanceOf(
-      CallbackOptionError,
-    );
+    await expect(startCallbacksForCli({ publicUrl: 'not a url', queue, secrets, settings, events, log })).rejects.toBeInstanceOf(CallbackOptionError);
     expect(() => parseCallbackPort('70000')).toThrow(/--callback-port must be a port number/);
     expect(() => parseCallbackPort('12a')).toThrow(CallbackOptionError);
     expect(parseCallbackPort('0')).toBe(0);

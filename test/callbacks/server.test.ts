@@ -236,11 +236,15 @@ describe('idle connections', () => {
       const closedAt: number[] = [];
       const t0 = Date.now();
       const sockets = await Promise.all(
-        Array.from({ length: 256 }, () => new Promise<import('node:net').Socket>((resolve) => {
-          const s = net.connect(ownLimits.port, '127.0.0.1', () => resolve(s));
-          s.on('error', () => {});
-          s.on('close', () => closedAt.push(Date.now() - t0));
-        })),
+        Array.from(
+          { length: 256 },
+          () =>
+            new Promise<import('node:net').Socket>((resolve) => {
+              const s = net.connect(ownLimits.port, '127.0.0.1', () => resolve(s));
+              s.on('error', () => {});
+              s.on('close', () => closedAt.push(Date.now() - t0));
+            }),
+        ),
       );
       // Over the per-address limit: closed at once (well before the first-byte timeout).
       for (let i = 0; i < 50 && closedAt.length < 256 - 64; i++) await new Promise((r) => setTimeout(r, 50));

@@ -24,14 +24,20 @@ it('prefers a fresh bundle and falls back to the sources when it is missing or s
   fs.writeFileSync(path.join(root, 'package.json'), '{ "type": "module" }\n');
   fs.mkdirSync(path.join(root, 'main', 'shells'), { recursive: true });
   const source = path.join(root, 'main', 'shells', 'cli.ts');
-  fs.writeFileSync(source, "export async function runCli(argv: string[], io: { stdout: NodeJS.WritableStream }): Promise<number> { io.stdout.write(`sources ${argv.join(' ')}\\n`); return 0; }\n");
+  fs.writeFileSync(
+    source,
+    "export async function runCli(argv: string[], io: { stdout: NodeJS.WritableStream }): Promise<number> { io.stdout.write(`sources ${argv.join(' ')}\\n`); return 0; }\n",
+  );
   const past = new Date(Date.now() - 60_000);
   fs.utimesSync(source, past, past);
 
   expect(run(root)).toBe('sources hello');
 
   fs.mkdirSync(path.join(root, 'dist', 'cli'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'dist', 'cli', 'convoy.mjs'), "export async function runCli(argv, io) { io.stdout.write(`bundle ${argv.join(' ')}\\n`); return 0; }\n");
+  fs.writeFileSync(
+    path.join(root, 'dist', 'cli', 'convoy.mjs'),
+    "export async function runCli(argv, io) { io.stdout.write(`bundle ${argv.join(' ')}\\n`); return 0; }\n",
+  );
   const manifest = path.join(root, 'dist', 'cli', 'inputs.json');
   fs.writeFileSync(manifest, JSON.stringify({ builtAt: Date.now(), inputs: ['main/shells/cli.ts'] }));
   expect(run(root)).toBe('bundle hello');

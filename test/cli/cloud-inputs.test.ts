@@ -125,10 +125,13 @@ function expectNowhere(dir: string, secret: string): void {
 }
 
 const inputArgs = (p: Provider, file: string, creds: string) => [
-  '--input-cloud', p.name,
+  '--input-cloud',
+  p.name,
   ...p.params().flatMap((kv) => ['--input-param', kv]),
-  '--input-param', file,
-  '--input-credentials-file', creds,
+  '--input-param',
+  file,
+  '--input-credentials-file',
+  creds,
 ];
 
 describe.each(providers)('convoy convert --input-cloud $name', (p) => {
@@ -137,14 +140,20 @@ describe.each(providers)('convoy convert --input-cloud $name', (p) => {
     const data = path.join(work, 'data');
     const creds = credsFile(work, 'creds.json', p.credentials());
 
-    const one = await runCli(['convert', ...inputArgs(p, 'file=one.jpg', creds), '--to', 'png', '--out-dir', path.join(work, 'one'), '--data-dir', data, '--json'], { env });
+    const one = await runCli(
+      ['convert', ...inputArgs(p, 'file=one.jpg', creds), '--to', 'png', '--out-dir', path.join(work, 'one'), '--data-dir', data, '--json'],
+      { env },
+    );
     expect(one.code, one.stderr + one.stdout).toBe(0);
     expect(await isPng(path.join(work, 'one', 'one.png'))).toBe(true);
     const doc = JSON.parse(one.stdout);
     expect(doc.items[0].source).toMatch(/(inbox|box|gbucket|127\.0\.0\.1)\/one\.jpg$/);
 
     const prefixFlag = p.name === 'ftp' ? 'prefix=batch/' : p.name === 'azure' ? 'file=batch/*.jpg' : 'file=batch/';
-    const many = await runCli(['convert', ...inputArgs(p, prefixFlag, creds), '--to', 'png', '--out-dir', path.join(work, 'many'), '--data-dir', data, '--json'], { env });
+    const many = await runCli(
+      ['convert', ...inputArgs(p, prefixFlag, creds), '--to', 'png', '--out-dir', path.join(work, 'many'), '--data-dir', data, '--json'],
+      { env },
+    );
     const manyDoc = JSON.parse(many.stdout);
     const images = manyDoc.items.filter((i: { source: string }) => i.source.endsWith('.jpg'));
     expect(images).toHaveLength(5);
@@ -153,7 +162,9 @@ describe.each(providers)('convoy convert --input-cloud $name', (p) => {
     expect(many.code, many.stderr).toBe(p.name === 'amazons3' ? 6 : 0);
 
     const wrong = credsFile(work, 'wrong.json', p.wrong());
-    const refused = await runCli(['convert', ...inputArgs(p, 'file=one.jpg', wrong), '--to', 'png', '--out-dir', path.join(work, 'x'), '--data-dir', data], { env });
+    const refused = await runCli(['convert', ...inputArgs(p, 'file=one.jpg', wrong), '--to', 'png', '--out-dir', path.join(work, 'x'), '--data-dir', data], {
+      env,
+    });
     expect(refused.code, refused.stderr + refused.stdout).toBe(3);
     expect(refused.stderr).toMatch(p.words);
 
@@ -168,20 +179,45 @@ describe('cloud.browse (what "Add from cloud…" lists) for every provider', () 
     const core = await createCore({ shell: 'browser', dataDir: tmpDir('cloud-browse'), env });
     try {
       const forms = {
-        amazons3: { fields: { bucket: 'inbox', region: 'eu-central-1', accesskeyid: s3.credentials.accesskeyid }, secrets: { secretaccesskey: s3.credentials.secretaccesskey } },
+        amazons3: {
+          fields: { bucket: 'inbox', region: 'eu-central-1', accesskeyid: s3.credentials.accesskeyid },
+          secrets: { secretaccesskey: s3.credentials.secretaccesskey },
+        },
         azure: { fields: { container: 'box', accountname: azure.accountName }, secrets: { accountkey: azure.accountKey } },
         googlecloud: { fields: { projectid: gcs.projectId, bucket: 'gbucket' }, secrets: { keyfile: JSON.stringify(gcs.credentials.keyfile) } },
         ftp: { fields: { host: ftp.host, port: ftp.port, username: ftp.credentials.username }, secrets: { password: ftp.credentials.password } },
       } as const;
       for (const [type, form] of Object.entries(forms)) {
-        const p = await core.handlers['destinations.save']({ name: type, type: type as keyof typeof forms, fields: { ...form.fields }, secrets: { ...form.secrets } });
+        const p = await core.handlers['destinations.save']({
+          name: type,
+          type: type as keyof typeof forms,
+          fields: { ...form.fields },
+          secrets: { ...form.secrets },
+        });
         const top = await core.handlers['cloud.browse']({ profileId: p.id, prefix: '' });
-        expect(top.entries.slice(0, 2).map((e) => [e.key, e.folder]), type).toEqual([['batch/', true], ['one.jpg', false]]);
+        expect(
+          top.entries.slice(0, 2).map((e) => [e.key, e.folder]),
+          type,
+        ).toEqual([
+          ['batch/', true],
+          ['one.jpg', false],
+        ]);
         const inside = await core.handlers['cloud.browse']({ profileId: p.id, prefix: 'batch/', recursive: true });
-        expect(inside.entries.filter((e) => e.key.endsWith('.jpg')).map((e) => e.name), type).toEqual(['p0.jpg', 'p1.jpg', 'p2.jpg', 'p3.jpg', 'p4.jpg']);
+        expect(
+          inside.entries.filter((e) => e.key.endsWith('.jpg')).map((e) => e.name),
+          type,
+        ).toEqual(['p0.jpg', 'p1.jpg', 'p2.jpg', 'p3.jpg', 'p4.jpg']);
       }
-      const wrong = await core.handlers['destinations.save']({ name: 'wrong', type: 'ftp', fields: { ...forms.ftp.fields }, secrets: { password: 'nope-nope' } });
-      await expect(core.handlers['cloud.browse']({ profileId: wrong.id, prefix: '' })).rejects.toMatchObject({ code: 'cloud_auth', message: expect.stringMatching(/Login incorrect/) });
+      const wrong = await core.handlers['destinations.save']({
+        name: 'wrong',
+        type: 'ftp',
+        fields: { ...forms.ftp.fields },
+        secrets: { password: 'nope-nope' },
+      });
+      await expect(core.handlers['cloud.browse']({ profileId: wrong.id, prefix: '' })).rejects.toMatchObject({
+        code: 'cloud_auth',
+        message: expect.stringMatching(/Login incorrect/),
+      });
     } finally {
       await core.close();
     }
@@ -197,11 +233,28 @@ describe.skipIf(Boolean(keyringToolsMissing()))('convoy convert --input-profile 
       delete penv.CONVOY_SECRETS;
       const { spawn } = await import('node:child_process');
       const { repoRoot } = await import('../queue/helpers');
-      const add = spawn(process.execPath, [path.join(repoRoot, 'bin/convoy.mjs'), 'destinations', 'add', 'amazons3', 'Inbox', '--bucket', 'inbox', '--access-key-id', s3.credentials.accesskeyid, '--secret-access-key-stdin'], { env: penv, stdio: ['pipe', 'ignore', 'pipe'] });
+      const add = spawn(
+        process.execPath,
+        [
+          path.join(repoRoot, 'bin/convoy.mjs'),
+          'destinations',
+          'add',
+          'amazons3',
+          'Inbox',
+          '--bucket',
+          'inbox',
+          '--access-key-id',
+          s3.credentials.accesskeyid,
+          '--secret-access-key-stdin',
+        ],
+        { env: penv, stdio: ['pipe', 'ignore', 'pipe'] },
+      );
       add.stdin!.end(`${s3.credentials.secretaccesskey}\n`);
       expect(await new Promise((r) => add.once('exit', r))).toBe(0);
       const out = path.join(home, 'out');
-      const r = await runCli(['convert', '--input-profile', 'inbox', '--input-param', 'file=batch/*.jpg', '--to', 'png', '--out-dir', out, '--json'], { env: penv });
+      const r = await runCli(['convert', '--input-profile', 'inbox', '--input-param', 'file=batch/*.jpg', '--to', 'png', '--out-dir', out, '--json'], {
+        env: penv,
+      });
       expect(r.code, r.stderr + r.stdout).toBe(0);
       const doc = JSON.parse(r.stdout);
       expect(doc.items.map((i: { source: string }) => i.source)).toEqual([0, 1, 2, 3, 4].map((i) => `inbox/batch/p${i}.jpg`));
@@ -223,10 +276,25 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
     const outCreds = credsFile(work, 'out.json', s3.credentials);
     const run = startCli(
       [
-        'convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=batch/p*.jpg',
-        '--to', 'webp', '--data-dir', data,
-        '--output-target', 'amazons3', '--output-param', 'bucket=outbox', '--output-param', 'file=results/{batch}/{name}.{ext}',
-        '--output-credentials-file', outCreds,
+        'convert',
+        '--input-cloud',
+        'amazons3',
+        '--input-param',
+        'bucket=inbox',
+        '--input-param',
+        'file=batch/p*.jpg',
+        '--to',
+        'webp',
+        '--data-dir',
+        data,
+        '--output-target',
+        'amazons3',
+        '--output-param',
+        'bucket=outbox',
+        '--output-param',
+        'file=results/{batch}/{name}.{ext}',
+        '--output-credentials-file',
+        outCreds,
       ],
       { env: { ...env, A2C_INPUT_CREDENTIALS: JSON.stringify(s3.credentials) } },
     );
@@ -251,7 +319,11 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
     const { waitFor } = await import('../queue/helpers');
     const data = tmpDir('cloud-cli-resume');
     const out = path.join(data, 'out');
-    const account = { type: 'amazons3' as const, parameters: { bucket: 'inbox' }, credentialsFrom: { kind: 'env' as const, name: 'A2C_INPUT_CREDENTIALS' as const } };
+    const account = {
+      type: 'amazons3' as const,
+      parameters: { bucket: 'inbox' },
+      credentialsFrom: { kind: 'env' as const, name: 'A2C_INPUT_CREDENTIALS' as const },
+    };
     const items = ['batch/p0.jpg', 'batch/p1.jpg'].map((file) => ({ source: { kind: 'cloud' as const, account, file } }));
 
     // The variable is gone when the jobs are built (e.g. a resume in another shell): a clear failure per item.
@@ -282,18 +354,55 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
 
   it('explains missing credentials, unknown parameters, a missing object and stray flags (exit 2 or 5)', async () => {
     const data = tmpDir('cloud-cli-usage');
-    const noCreds = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=one.jpg', '--to', 'png', '--data-dir', data], { env });
+    const noCreds = await runCli(
+      ['convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=one.jpg', '--to', 'png', '--data-dir', data],
+      { env },
+    );
     expect(noCreds.code).toBe(2);
     expect(noCreds.stderr).toMatch(/--input-credentials-file <json>, env A2C_INPUT_CREDENTIALS, or --input-profile <name>/);
     const creds = credsFile(data, 'c.json', s3.credentials);
-    const badParam = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bukket=inbox', '--input-param', 'file=one.jpg', '--input-credentials-file', creds, '--to', 'png', '--data-dir', data], { env });
+    const badParam = await runCli(
+      [
+        'convert',
+        '--input-cloud',
+        'amazons3',
+        '--input-param',
+        'bukket=inbox',
+        '--input-param',
+        'file=one.jpg',
+        '--input-credentials-file',
+        creds,
+        '--to',
+        'png',
+        '--data-dir',
+        data,
+      ],
+      { env },
+    );
     expect(badParam.code).toBe(2);
     expect(badParam.stderr).toMatch(/--input-param bukket: Amazon S3 inputs take bucket, region, file, prefix/);
     const s3url = await runCli(['convert', 's3://inbox/one.jpg', '--to', 'png', '--data-dir', data], { env });
     expect(s3url.stdout).toMatch(/Not an http\(s\) URL \(s3\); read cloud storage with "Add from cloud…" or convoy convert --input-cloud/);
     const gdrive = await runCli(['convert', '--input-cloud', 'gdrive', '--to', 'png', '--data-dir', data], { env });
     expect(gdrive.code).toBe(2);
-    const missing = await runCli(['convert', '--input-cloud', 'amazons3', '--input-param', 'bucket=inbox', '--input-param', 'file=batch', '--input-credentials-file', creds, '--to', 'png', '--data-dir', data], { env });
+    const missing = await runCli(
+      [
+        'convert',
+        '--input-cloud',
+        'amazons3',
+        '--input-param',
+        'bucket=inbox',
+        '--input-param',
+        'file=batch',
+        '--input-credentials-file',
+        creds,
+        '--to',
+        'png',
+        '--data-dir',
+        data,
+      ],
+      { env },
+    );
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/"batch" was not found; it is a folder: end it with \/ to convert every object in it/);
   }, 90_000);
@@ -304,7 +413,10 @@ describe('cloud inputs: credentials sources, outputs, suggested names', () => {
     const server = await serveFolder(src);
     try {
       const out = tmpDir('cloud-cli-url-out');
-      const r = await runCli(['convert', `${server.url}/pic.jpg`, '--filename', '../../evil name.png', '--to', 'webp', '--out-dir', out, '--data-dir', tmpDir('cloud-cli-url-data')], { env });
+      const r = await runCli(
+        ['convert', `${server.url}/pic.jpg`, '--filename', '../../evil name.png', '--to', 'webp', '--out-dir', out, '--data-dir', tmpDir('cloud-cli-url-data')],
+        { env },
+      );
       expect(r.code, r.stderr + r.stdout).toBe(0);
       expect(fs.readdirSync(out)).toEqual(['evil name.webp']);
     } finally {

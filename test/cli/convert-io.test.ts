@@ -65,7 +65,29 @@ it('stdin in, the result on stdout (progress on stderr); -o <file> names the res
 it('--options-file, overridden by --option; key:=value stays a string', async () => {
   const optsFile = path.join(tmpDir('io-opts'), 'opts.json');
   fs.writeFileSync(optsFile, JSON.stringify({ quality: 50, grayscale: true }));
-  await runCli(['convert', files[1], '--to', 'webp', '--options-file', optsFile, '--option', 'quality=70', '--option', 'background:=0123', '--out-dir', tmpDir('io-out'), '--engine', proxy.api, '--api-key', te.apiKey, '--data-dir', tmpDir('io-data')], { env });
+  await runCli(
+    [
+      'convert',
+      files[1],
+      '--to',
+      'webp',
+      '--options-file',
+      optsFile,
+      '--option',
+      'quality=70',
+      '--option',
+      'background:=0123',
+      '--out-dir',
+      tmpDir('io-out'),
+      '--engine',
+      proxy.api,
+      '--api-key',
+      te.apiKey,
+      '--data-dir',
+      tmpDir('io-data'),
+    ],
+    { env },
+  );
   const body = proxy.requests.filter((q) => q.method === 'POST' && /\/jobs$/.test(q.path)).map((q) => JSON.parse(q.body))[0];
   expect(body.conversion[0].options).toEqual({ quality: 70, grayscale: true, background: '0123' });
   const bad = await runCli(['convert', files[1], '--to', 'webp', '--options-file', path.join(tmpDir('io-opts'), 'none.json'), ...api()], { env });

@@ -52,8 +52,18 @@ describe('convert', () => {
     await makeImages(path.join(folder, 'pics', 'sub'), 1, { prefix: 'deep' });
     await makeImages(path.join(folder, 'pics'), 1, { prefix: 'top' });
     const r = await runCli([
-      'convert', files[0], files[1], path.join(folder, 'pics'), `${server.url}/img-002.jpg`,
-      '--to', 'png', '--recursive', '--out-dir', out, '--json', ...engineArgs(data),
+      'convert',
+      files[0],
+      files[1],
+      path.join(folder, 'pics'),
+      `${server.url}/img-002.jpg`,
+      '--to',
+      'png',
+      '--recursive',
+      '--out-dir',
+      out,
+      '--json',
+      ...engineArgs(data),
     ]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -89,8 +99,20 @@ describe('convert', () => {
     const empty = path.join(tmpDir('cli-empty'), 'empty.jpg');
     fs.writeFileSync(empty, '');
     const r = await runCli([
-      'convert', files[0], files[1], path.join(src, 'nope.jpg'), empty, 'ftp://example.com/x.jpg', `${server.url}/missing/x.jpg`,
-      '--to', 'png', '--on-conflict', 'skip', '--out-dir', out, ...engineArgs(data),
+      'convert',
+      files[0],
+      files[1],
+      path.join(src, 'nope.jpg'),
+      empty,
+      'ftp://example.com/x.jpg',
+      `${server.url}/missing/x.jpg`,
+      '--to',
+      'png',
+      '--on-conflict',
+      'skip',
+      '--out-dir',
+      out,
+      ...engineArgs(data),
     ]);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stdout).toMatch(/✓ img-000\.jpg → .*img-000\.png/);
@@ -113,7 +135,21 @@ describe('convert', () => {
   it('exit 3 when the API refuses the key; the items stay resumable and the key is never printed', async () => {
     const data = tmpDir('cli-data');
     const wrong = 'wrong-key-0123456789abcdef';
-    const r = await runCli(['convert', files[0], '--to', 'png', '--out-dir', tmpDir('cli-out'), '--json', '--engine', te.api, '--api-key', wrong, '--data-dir', data]);
+    const r = await runCli([
+      'convert',
+      files[0],
+      '--to',
+      'png',
+      '--out-dir',
+      tmpDir('cli-out'),
+      '--json',
+      '--engine',
+      te.api,
+      '--api-key',
+      wrong,
+      '--data-dir',
+      data,
+    ]);
     expect(r.code).toBe(3);
     const doc = JSON.parse(r.stdout);
     expect(doc.stopped).toMatchObject({ reason: 'auth', message: expect.stringMatching(/refused the key/) });

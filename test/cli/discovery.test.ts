@@ -26,7 +26,11 @@ describe('formats and options', () => {
     expect(list.stdout).toMatch(/image\s+webp/);
     expect(list.stdout).not.toMatch(/audio/);
     const search = await runCli(['formats', 'search', 'we', '--json', ...api()]);
-    expect(JSON.parse(search.stdout).map((c: { target: string }) => c.target).sort()).toEqual(['webm', 'webp']);
+    expect(
+      JSON.parse(search.stdout)
+        .map((c: { target: string }) => c.target)
+        .sort(),
+    ).toEqual(['webm', 'webp']);
     const cats = await runCli(['formats', 'categories', '--json', ...api()]);
     expect(JSON.parse(cats.stdout)).toEqual(expect.arrayContaining(['audio', 'document', 'image', 'video']));
     const none = await runCli(['formats', 'frobnicate', ...api()]);
@@ -51,10 +55,18 @@ describe('completion', () => {
     const script = path.join(tmpDir('compl'), 'convoy.bash');
     fs.writeFileSync(script, r.stdout);
     const complete = (words: string[]) =>
-      execFileSync('bash', ['-c', `source "$0"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _convoy; printf '%s\\n' "\${COMPREPLY[@]}"`, script], {
-        encoding: 'utf8',
-        env: cliEnv(),
-      })
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source "$0"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _convoy; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          script,
+        ],
+        {
+          encoding: 'utf8',
+          env: cliEnv(),
+        },
+      )
         .split('\n')
         .filter(Boolean);
     expect(complete(['convoy', 'convert', 'a.png', '--to', 'w'])).toEqual(['wav', 'webm', 'webp', 'wma']);
@@ -63,12 +75,16 @@ describe('completion', () => {
     expect(complete(['convoy', 'form'])).toEqual(['formats']);
   }, 240_000);
 
-  it.each(['zsh', 'fish', 'powershell'])('%s: a script with the catalog', async (shell) => {
-    const r = await runCli(['completion', shell, ...api()]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/webp/);
-    expect(r.stdout).toMatch(/quality/);
-  }, 240_000);
+  it.each(['zsh', 'fish', 'powershell'])(
+    '%s: a script with the catalog',
+    async (shell) => {
+      const r = await runCli(['completion', shell, ...api()]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/webp/);
+      expect(r.stdout).toMatch(/quality/);
+    },
+    240_000,
+  );
 
   it('an unknown shell is a usage error', async () => {
     const r = await runCli(['completion', 'tcsh', ...api()]);

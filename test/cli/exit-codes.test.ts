@@ -70,7 +70,26 @@ it('6 conversion failed: a file that is not the image its name says', async () =
 }, 240_000);
 
 it('8 network: the API cannot be reached (the items stay resumable)', async () => {
-  const r = await runCli(['convert', files[0], '--to', 'png', '--out-dir', tmpDir('exit-out'), '--engine', 'http://127.0.0.1:1/v2', '--api-key', 'k-123', '--offline-timeout', '1', '--json', '--data-dir', tmpDir('exit-data')], { env });
+  const r = await runCli(
+    [
+      'convert',
+      files[0],
+      '--to',
+      'png',
+      '--out-dir',
+      tmpDir('exit-out'),
+      '--engine',
+      'http://127.0.0.1:1/v2',
+      '--api-key',
+      'k-123',
+      '--offline-timeout',
+      '1',
+      '--json',
+      '--data-dir',
+      tmpDir('exit-data'),
+    ],
+    { env },
+  );
   expect(r.code).toBe(8);
   const doc = JSON.parse(r.stdout);
   expect(doc.stopped).toMatchObject({ reason: 'offline', message: expect.stringContaining('http://127.0.0.1:1/v2') });

@@ -64,7 +64,10 @@ describe.skipIf(Boolean(missing))(`convoy login / config${missing ? ` (skipped: 
   }, 240_000);
 
   it('without a keychain, login refuses and points to API2CONVERT_API_KEY', async () => {
-    const r = await runCli(['login', '--base-url', te.api, '--data-dir', tmpDir('login-none')], { env: { ...env(), CONVOY_SECRETS: 'memory' }, stdin: `${te.apiKey}\n` });
+    const r = await runCli(['login', '--base-url', te.api, '--data-dir', tmpDir('login-none')], {
+      env: { ...env(), CONVOY_SECRETS: 'memory' },
+      stdin: `${te.apiKey}\n`,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/never writes the key to a file: set API2CONVERT_API_KEY/);
   }, 120_000);

@@ -23,7 +23,10 @@ const env = cliEnv({ CONVOY_SECRETS: 'memory' });
 async function pageColors(pdf: string): Promise<number[][]> {
   const dir = tmpDir('merge-pages');
   execFileSync('pdftoppm', ['-r', '20', '-png', pdf, path.join(dir, 'p')]);
-  const pages = fs.readdirSync(dir).filter((n) => n.endsWith('.png')).sort();
+  const pages = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.png'))
+    .sort();
   const out: number[][] = [];
   for (const p of pages) {
     const img = sharp(path.join(dir, p));
@@ -66,7 +69,10 @@ it('merges 10 images into one 10-page PDF in the given order, as one job', async
   const files = await makeImages(tmpDir('merge-src'), 10, { size: 48 });
   const order = [3, 7, 0, 9, 1, 5, 2, 8, 6, 4].map((i) => files[i]);
   const out = tmpDir('merge-out');
-  const r = await runCli(['merge', ...order, '--out-dir', out, '--json', '--engine', te.api, '--api-key', te.apiKey, '--data-dir', tmpDir('merge-data')], { env, timeoutMs: 200_000 });
+  const r = await runCli(['merge', ...order, '--out-dir', out, '--json', '--engine', te.api, '--api-key', te.apiKey, '--data-dir', tmpDir('merge-data')], {
+    env,
+    timeoutMs: 200_000,
+  });
   expect(r.code, r.stderr + r.stdout).toBe(0);
   const doc = JSON.parse(r.stdout);
   expect(doc.summary).toMatchObject({ total: 1, done: 1, failed: 0 });
@@ -82,7 +88,10 @@ it('a merge killed with -9 mid-upload resumes to one job and one PDF, pages in o
   const order = [...files].reverse();
   const out = tmpDir('mergek-out');
   const common = ['--engine', te.api, '--api-key', te.apiKey, '--data-dir', tmpDir('mergek-data')];
-  const uploads = () => Object.entries(te.engine.stats().byRoute).filter(([k]) => /upload-file/.test(k)).reduce((n, [, v]) => n + v, 0);
+  const uploads = () =>
+    Object.entries(te.engine.stats().byRoute)
+      .filter(([k]) => /upload-file/.test(k))
+      .reduce((n, [, v]) => n + v, 0);
   const first = startCli(['merge', ...order, '-o', path.join(out, 'album.pdf'), ...common], { env });
   await waitFor(() => uploads() >= 4 || first.child.exitCode !== null, 120_000, 'four uploads');
   expect(first.child.exitCode, first.stderr()).toBeNull();

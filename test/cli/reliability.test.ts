@@ -49,7 +49,11 @@ describe('convoy convert', () => {
     const notDir = path.join(tmpDir('cli-rel-out'), 'taken');
     fs.writeFileSync(notDir, 'a file');
     const before = te.engine.stats().jobsCreated;
-    const r = await runWithStdin(['convert', images[0], '--to', 'png', '--out-dir', notDir, '--engine', te.api, '--api-key-stdin'], `${te.apiKey}\n`, cliEnv({ CONVOY_HOME: home }));
+    const r = await runWithStdin(
+      ['convert', images[0], '--to', 'png', '--out-dir', notDir, '--engine', te.api, '--api-key-stdin'],
+      `${te.apiKey}\n`,
+      cliEnv({ CONVOY_HOME: home }),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--out-dir: The output folder ${notDir} is a file, not a folder`);
     expect(te.engine.stats().jobsCreated).toBe(before);
@@ -59,7 +63,11 @@ describe('convoy convert', () => {
   it('--api-key-stdin converts with the piped key; --help warns about --api-key', async () => {
     const home = tmpDir('cli-rel-home');
     const out = tmpDir('cli-rel-out');
-    const r = await runWithStdin(['convert', images[1], '--to', 'png', '--out-dir', out, '--engine', te.api, '--api-key-stdin'], `${te.apiKey}\n`, cliEnv({ CONVOY_HOME: home }));
+    const r = await runWithStdin(
+      ['convert', images[1], '--to', 'png', '--out-dir', out, '--engine', te.api, '--api-key-stdin'],
+      `${te.apiKey}\n`,
+      cliEnv({ CONVOY_HOME: home }),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(fs.readdirSync(out)).toEqual(['img-001.png']);
     const help = await runCli(['convert', '--help']);
@@ -90,33 +98,44 @@ const mounted = mountSmallFs(12);
 const small = 'dir' in mounted ? (mounted as SmallFs) : null;
 afterAll(() => small?.unmount());
 
-it.skipIf(!small)(`a full disk stops the run with exit 6 and the message; "convoy resume" completes after space is freed (${'unavailable' in mounted ? mounted.unavailable : 'tmpfs'})`, async () => {
-  const sharp = (await import('sharp')).default;
-  const src = tmpDir('cli-rel-noise');
-  const files: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const raw = Buffer.alloc(800 * 800 * 3);
-    for (let k = 0; k < raw.length; k++) raw[k] = (Math.random() * 256) | 0;
-    const f = path.join(src, `noise-${i}.jpg`);
-    await sharp(raw, { raw: { width: 800, height: 800, channels: 3 } }).jpeg({ quality: 90 }).toFile(f);
-    files.push(f);
-  }
-  const out = path.join(small!.dir, 'out');
-  fs.mkdirSync(out);
-  const filler = small!.fill('filler.bin', 2 * 1024 * 1024);
-  const home = tmpDir('cli-rel-home');
-  const env = cliEnv({ CONVOY_HOME: home });
-  const r = await runCli(['convert', ...files, '--to', 'png', '--out-dir', out], { env, timeoutMs: 80_000 });
-  expect(r.code, r.stdout + r.stderr).toBe(6);
-  expect(r.stdout).toContain(`Stopped: Disk full at ${out}: free space and resume`);
-  expect(r.stdout).toContain('Run "convoy resume" to continue');
-  for (const name of fs.readdirSync(out).filter((n) => !n.startsWith('.'))) {
-    const size = fs.statSync(path.join(out, name)).size;
-    if (size > 0) await expect(sharp(path.join(out, name)).stats()).resolves.toBeTruthy();
-  }
-  fs.rmSync(filler);
-  const resumed = await runCli(['resume'], { env, timeoutMs: 80_000 });
-  expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
-  expect(fs.readdirSync(out).filter((n) => !n.startsWith('.')).sort()).toEqual(['noise-0.png', 'noise-1.png', 'noise-2.png']);
-  expect(fs.readdirSync(out).filter((n) => n.endsWith('.part'))).toEqual([]);
-}, 180_000);
+it.skipIf(!small)(
+  `a full disk stops the run with exit 6 and the message; "convoy resume" completes after space is freed (${'unavailable' in mounted ? mounted.unavailable : 'tmpfs'})`,
+  async () => {
+    const sharp = (await import('sharp')).default;
+    const src = tmpDir('cli-rel-noise');
+    const files: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const raw = Buffer.alloc(800 * 800 * 3);
+      for (let k = 0; k < raw.length; k++) raw[k] = (Math.random() * 256) | 0;
+      const f = path.join(src, `noise-${i}.jpg`);
+      await sharp(raw, { raw: { width: 800, height: 800, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(f);
+      files.push(f);
+    }
+    const out = path.join(small!.dir, 'out');
+    fs.mkdirSync(out);
+    const filler = small!.fill('filler.bin', 2 * 1024 * 1024);
+    const home = tmpDir('cli-rel-home');
+    const env = cliEnv({ CONVOY_HOME: home });
+    const r = await runCli(['convert', ...files, '--to', 'png', '--out-dir', out], { env, timeoutMs: 80_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(6);
+    expect(r.stdout).toContain(`Stopped: Disk full at ${out}: free space and resume`);
+    expect(r.stdout).toContain('Run "convoy resume" to continue');
+    for (const name of fs.readdirSync(out).filter((n) => !n.startsWith('.'))) {
+      const size = fs.statSync(path.join(out, name)).size;
+      if (size > 0) await expect(sharp(path.join(out, name)).stats()).resolves.toBeTruthy();
+    }
+    fs.rmSync(filler);
+    const resumed = await runCli(['resume'], { env, timeoutMs: 80_000 });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(
+      fs
+        .readdirSync(out)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual(['noise-0.png', 'noise-1.png', 'noise-2.png']);
+    expect(fs.readdirSync(out).filter((n) => n.endsWith('.part'))).toEqual([]);
+  },
+  180_000,
+);

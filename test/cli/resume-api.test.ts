@@ -22,7 +22,7 @@ afterAll(async () => {
 it('resume with no flags continues on the batch’s own engine, waits without its key, and never asks another host', async () => {
   te = await startEngine({ faults: { latencyMs: 5, conversionDelayMs: 150 } });
   let decoyHits = 0;
-  decoy = http.createServer((req, res) => {
+  decoy = http.createServer((_req, res) => {
     decoyHits++;
     res.writeHead(500).end();
   });
@@ -71,7 +71,7 @@ it('resume with no flags continues on the batch’s own engine, waits without it
 
 it('a batch of the local engine resumes on the local engine, even with a key in the environment', async () => {
   let decoyHits = 0;
-  const decoy2 = http.createServer((req, res) => {
+  const decoy2 = http.createServer((_req, res) => {
     decoyHits++;
     res.writeHead(500).end();
   });
@@ -83,18 +83,28 @@ it('a batch of the local engine resumes on the local engine, even with a key in 
     const data = tmpDir('rloc-data');
     const out = tmpDir('rloc-out');
     fs.writeFileSync(path.join(data, 'settings.json'), JSON.stringify({ apiBaseUrl: decoyUrl }));
-    const first = startCli(['convert', src, '--to', 'png', '--out-dir', out, '--data-dir', data, '--concurrency', '2'], { env: cliEnv({ CONVOY_SECRETS: 'memory' }) });
+    const first = startCli(['convert', src, '--to', 'png', '--out-dir', out, '--data-dir', data, '--concurrency', '2'], {
+      env: cliEnv({ CONVOY_SECRETS: 'memory' }),
+    });
     await waitFor(() => fs.readdirSync(out).some((n) => n.endsWith('.png')) || first.child.exitCode !== null, 120_000, 'a first result');
     expect(first.child.exitCode, 'the run ended before it could be killed').toBeNull();
     first.child.kill('SIGKILL');
     await first.done;
     expect(fs.readdirSync(out).filter((n) => n.endsWith('.png')).length).toBeLessThan(30);
 
-    const last = await runCli(['resume', '--data-dir', data, '--json'], { env: cliEnv({ CONVOY_SECRETS: 'memory', API2CONVERT_API_KEY: 'sk-some-account-key-000000' }), timeoutMs: 200_000 });
+    const last = await runCli(['resume', '--data-dir', data, '--json'], {
+      env: cliEnv({ CONVOY_SECRETS: 'memory', API2CONVERT_API_KEY: 'sk-some-account-key-000000' }),
+      timeoutMs: 200_000,
+    });
     expect(last.code, last.stderr).toBe(0);
     expect(JSON.parse(last.stdout).summary).toMatchObject({ total: 30, done: 30, unfinished: 0 });
     expect(decoyHits).toBe(0);
-    expect(fs.readdirSync(out).filter((n) => n.endsWith('.png')).sort()).toEqual(files.map((f) => path.basename(f).replace('.jpg', '.png')).sort());
+    expect(
+      fs
+        .readdirSync(out)
+        .filter((n) => n.endsWith('.png'))
+        .sort(),
+    ).toEqual(files.map((f) => path.basename(f).replace('.jpg', '.png')).sort());
   } finally {
     decoy2.closeAllConnections();
     await new Promise((r) => decoy2.close(r));

@@ -36,12 +36,42 @@ it('keeps the key, job tokens and URL passwords out of the database, logs, stder
   const outputs: string[] = [];
 
   // A run with a wrong key (refused), then the real key from the flag, then from the environment.
-  const refused = await runCli(['convert', files[0], '--to', 'png', '--out-dir', out, '--engine', te.api, '--api-key', wrongKey, '--data-dir', data, '--json', '--verbose']);
+  const refused = await runCli([
+    'convert',
+    files[0],
+    '--to',
+    'png',
+    '--out-dir',
+    out,
+    '--engine',
+    te.api,
+    '--api-key',
+    wrongKey,
+    '--data-dir',
+    data,
+    '--json',
+    '--verbose',
+  ]);
   expect(refused.code).toBe(3);
   outputs.push(refused.stdout, refused.stderr);
   const ok = await runCli([
-    'convert', files[1], path.join(src, 'missing.jpg'), `http://user:${urlPassword}@127.0.0.1:1/a.jpg`, `${server.url}/img-000.jpg`,
-    '--to', 'png', '--out-dir', out, '--engine', te.api, '--api-key', apiKey, '--data-dir', data, '--json', '--verbose',
+    'convert',
+    files[1],
+    path.join(src, 'missing.jpg'),
+    `http://user:${urlPassword}@127.0.0.1:1/a.jpg`,
+    `${server.url}/img-000.jpg`,
+    '--to',
+    'png',
+    '--out-dir',
+    out,
+    '--engine',
+    te.api,
+    '--api-key',
+    apiKey,
+    '--data-dir',
+    data,
+    '--json',
+    '--verbose',
   ]);
   expect(ok.code).toBe(5); // sources not found
   outputs.push(ok.stdout, ok.stderr);

@@ -33,7 +33,8 @@ async function withOperations(target: string): Promise<{ server: http.Server; ap
         r.on('data', (c: Buffer) => body.push(c));
         r.on('end', () => {
           const list = JSON.parse(Buffer.concat(body).toString());
-          if (!/page=/.test(req.url ?? '')) for (const t of ['compress', 'thumbnail', 'resize-image']) list.push({ id: `operation-${t}`, category: 'operation', target: t, options: {} });
+          if (!/page=/.test(req.url ?? ''))
+            for (const t of ['compress', 'thumbnail', 'resize-image']) list.push({ id: `operation-${t}`, category: 'operation', target: t, options: {} });
           res.writeHead(200, { 'content-type': 'application/json', 'x-count': String(list.length) }).end(JSON.stringify(list));
         });
       });
@@ -65,14 +66,18 @@ it.each([
   ['compress', 'compress'],
   ['thumbnail', 'thumbnail'],
   ['resize', 'resize-image'],
-])('%s creates a job converting to "%s" with the given options', async (verb, target) => {
-  const before = jobBodies().length;
-  const r = await runCli([verb, files[0], '--option', 'width=32', '--out-dir', tmpDir('verbs-out'), '--json', ...api()], { env });
-  expect(r.stdout + r.stderr).not.toMatch(/Usage:/);
-  const bodies = jobBodies().slice(before);
-  expect(bodies).toHaveLength(1);
-  expect(bodies[0].conversion).toEqual([{ target, options: { width: 32 } }]);
-}, 240_000);
+])(
+  '%s creates a job converting to "%s" with the given options',
+  async (verb, target) => {
+    const before = jobBodies().length;
+    const r = await runCli([verb, files[0], '--option', 'width=32', '--out-dir', tmpDir('verbs-out'), '--json', ...api()], { env });
+    expect(r.stdout + r.stderr).not.toMatch(/Usage:/);
+    const bodies = jobBodies().slice(before);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0].conversion).toEqual([{ target, options: { width: 32 } }]);
+  },
+  240_000,
+);
 
 it('merge makes one job with every input, in the given order, with the merge operation', async () => {
   const before = jobBodies().length;

@@ -22,7 +22,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
 }
 
 it('200 files over 20 s, two kill -9: exactly 200 correct outputs and 200 jobs', async () => {
@@ -33,7 +36,23 @@ it('200 files over 20 s, two kill -9: exactly 200 correct outputs and 200 jobs',
   const out = path.join(inbox, 'converted'); // inside the watched folder: must never be taken
   const data = tmpDir('watch-data');
   const env = cliEnv({ CONVOY_SECRETS: 'memory' });
-  const args = ['watch', inbox, '--to', 'png', '--out-dir', out, '--recursive', '--exclude', '*.tmp', '--engine', te.api, '--api-key', te.apiKey, '--data-dir', data];
+  const args = [
+    'watch',
+    inbox,
+    '--to',
+    'png',
+    '--out-dir',
+    out,
+    '--recursive',
+    '--exclude',
+    '*.tmp',
+    '--engine',
+    te.api,
+    '--api-key',
+    te.apiKey,
+    '--data-dir',
+    data,
+  ];
   const start = async (): Promise<CliRun> => {
     const run = startCli(args, { env });
     await waitFor(() => /Watching/.test(run.stderr()) || run.child.exitCode !== null, 60_000, 'the watcher to start');
@@ -106,7 +125,9 @@ it('200 files over 20 s, two kill -9: exactly 200 correct outputs and 200 jobs',
 
   expect(dropMs).toBeGreaterThan(15_000);
   expect(te.engine.stats().jobsCreated).toBe(N);
-  const rels = outputs().map((f) => path.relative(out, f)).sort();
+  const rels = outputs()
+    .map((f) => path.relative(out, f))
+    .sort();
   expect(rels).toEqual([...expected.keys()].sort());
   const firstPixel = async (file: string) => [...(await sharp(file).raw().toBuffer()).subarray(0, 3)];
   for (const rel of rels) {

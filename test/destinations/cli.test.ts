@@ -96,7 +96,20 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
 
   it('adds an FTP profile with the password from stdin, and "test" exits 0 after a probe write', async () => {
     const add = await convoy(
-      ['add', 'ftp', 'Office FTP', '--host', '127.0.0.1', '--port', String(ftp.port), '--path', 'convoy/{batch}/{name}.{ext}', '--username', ftp.credentials.username, '--password-stdin'],
+      [
+        'add',
+        'ftp',
+        'Office FTP',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(ftp.port),
+        '--path',
+        'convoy/{batch}/{name}.{ext}',
+        '--username',
+        ftp.credentials.username,
+        '--password-stdin',
+      ],
       `${ftp.credentials.password}\n`,
     );
     expect(add.stderr).toBe('');
@@ -110,7 +123,10 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
   });
 
   it('"test" exits 3 when the password is wrong, 8 when the server is unreachable', async () => {
-    await convoy(['add', 'ftp', 'Bad FTP', '--host', '127.0.0.1', '--port', String(ftp.port), '--username', 'convoy', '--password-stdin'], 'not-the-password\n');
+    await convoy(
+      ['add', 'ftp', 'Bad FTP', '--host', '127.0.0.1', '--port', String(ftp.port), '--username', 'convoy', '--password-stdin'],
+      'not-the-password\n',
+    );
     const bad = await convoy(['test', 'Bad FTP']);
     expect(bad.status).toBe(3);
     expect(bad.stderr).toMatch(/^Failed \(auth\): Login failed/);
@@ -123,11 +139,25 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
 
   it('adds S3 (secret from stdin), Azure (account key from stdin) and Google Cloud (--keyfile) profiles that test OK', async () => {
     const s3add = await convoy(
-      ['add', 'amazons3', 'S3 results', '--bucket', 'results', '--region', 'eu-central-1', '--access-key-id', s3.credentials.accesskeyid, '--secret-access-key-stdin'],
+      [
+        'add',
+        'amazons3',
+        'S3 results',
+        '--bucket',
+        'results',
+        '--region',
+        'eu-central-1',
+        '--access-key-id',
+        s3.credentials.accesskeyid,
+        '--secret-access-key-stdin',
+      ],
       `${s3.credentials.secretaccesskey}\n`,
     );
     expect(s3add.status).toBe(0);
-    const az = await convoy(['add', 'azure', 'Azure results', '--container', 'results', '--account-name', azurite.accountName, '--account-key-stdin'], azurite.accountKey);
+    const az = await convoy(
+      ['add', 'azure', 'Azure results', '--container', 'results', '--account-name', azurite.accountName, '--account-key-stdin'],
+      azurite.accountKey,
+    );
     expect(az.status).toBe(0);
     const g = await convoy(['add', 'googlecloud', 'GCS results', '--project-id', gcs.projectId, '--bucket', 'convoy-results', '--keyfile', keyfilePath]);
     expect(g.status).toBe(0);
@@ -139,7 +169,10 @@ describe.skipIf(Boolean(missing))(`convoy destinations (CLI)${missing ? ` (skipp
   });
 
   it('a missing bucket exits 1 with the reason; an invalid profile is refused with per-field messages (exit 5)', async () => {
-    await convoy(['add', 'amazons3', 'No bucket', '--bucket', 'does-not-exist', '--access-key-id', s3.credentials.accesskeyid, '--secret-access-key-stdin'], `${s3.credentials.secretaccesskey}\n`);
+    await convoy(
+      ['add', 'amazons3', 'No bucket', '--bucket', 'does-not-exist', '--access-key-id', s3.credentials.accesskeyid, '--secret-access-key-stdin'],
+      `${s3.credentials.secretaccesskey}\n`,
+    );
     const r = await convoy(['test', 'No bucket']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^Failed \(missing_container\): The bucket "does-not-exist" does not exist/);

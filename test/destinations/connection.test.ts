@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('FTP (ftp-srv)', () => {
-  it('logs in, writes and deletes a probe in the template\'s folder, and leaves nothing behind', async () => {
+  it("logs in, writes and deletes a probe in the template's folder, and leaves nothing behind", async () => {
     const r = await dest.test(ftpProfile({ file: 'incoming/convoy/{batch}/{name}.{ext}' }));
     expect(r).toMatchObject({ ok: true, code: 'ok' });
     expect(r.message).toMatch(/stored and deleted a test file in "\/incoming\/convoy"/);
@@ -190,7 +190,7 @@ describe('Amazon S3 (s3rver)', () => {
   });
 });
 
-describe('Google Cloud Storage (our stand-in, not Google\'s service)', () => {
+describe("Google Cloud Storage (our stand-in, not Google's service)", () => {
   const profile = (over: { bucket?: string; keyfile?: object } = {}): ProfileInput => ({
     name: 'gcs test',
     type: 'googlecloud',
@@ -227,9 +227,29 @@ describe('Google Cloud Storage (our stand-in, not Google\'s service)', () => {
 describe('TLS', () => {
   it('an endpoint whose certificate is not trusted → tls (S3 and Azure)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-tls-'));
-    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { encoding: 'utf8' });
+    const gen = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(gen.status, `openssl (Debian package openssl) is needed to make a self-signed certificate: ${gen.stderr}`).toBe(0);
-    const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
+    const server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (_req, res) =>
+      res.end('{}'),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
     try {
@@ -240,10 +260,20 @@ describe('TLS', () => {
         endpoints: { amazons3: url, azure: `${url}/{account}` },
         testTimeoutMs: 5000,
       });
-      const s3r = await tlsDest.test({ name: 's3', type: 'amazons3', fields: { bucket: 'results', accesskeyid: s3.credentials.accesskeyid }, secrets: { secretaccesskey: s3.credentials.secretaccesskey } });
+      const s3r = await tlsDest.test({
+        name: 's3',
+        type: 'amazons3',
+        fields: { bucket: 'results', accesskeyid: s3.credentials.accesskeyid },
+        secrets: { secretaccesskey: s3.credentials.secretaccesskey },
+      });
       expect(s3r).toMatchObject({ ok: false, code: 'tls' });
       expect(s3r.message).toMatch(/^TLS failed with the S3 endpoint 127\.0\.0\.1:\d+ \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
-      const az = await tlsDest.test({ name: 'az', type: 'azure', fields: { container: 'results', accountname: azurite.accountName }, secrets: { accountkey: azurite.accountKey } });
+      const az = await tlsDest.test({
+        name: 'az',
+        type: 'azure',
+        fields: { container: 'results', accountname: azurite.accountName },
+        secrets: { accountkey: azurite.accountKey },
+      });
       expect(az).toMatchObject({ ok: false, code: 'tls' });
     } finally {
       server.closeAllConnections();
@@ -275,6 +305,8 @@ describe('testing saved profiles', () => {
     const { imported } = await dest.importJson(dest.exportJson([dest.byName('Saved FTP')!.id]));
     const r = await dest.test({ id: imported[0]!.id });
     expect(r).toMatchObject({ ok: false, code: 'invalid' });
-    expect(r.message).toMatch(/Destination "Saved FTP \(2\)" has no password stored \(secrets are kept in memory only this run\); edit the profile and enter it/);
+    expect(r.message).toMatch(
+      /Destination "Saved FTP \(2\)" has no password stored \(secrets are kept in memory only this run\); edit the profile and enter it/,
+    );
   });
 });

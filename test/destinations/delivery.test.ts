@@ -52,7 +52,9 @@ describe.skipIf(Boolean(missing))(`delivery to destination profiles${missing ? `
 
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-delivery-'));
     srcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-delivery-src-'));
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 90 } } }).jpeg().toFile(path.join(srcDir, 'photo.jpg'));
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 200, g: 30, b: 90 } } })
+      .jpeg()
+      .toFile(path.join(srcDir, 'photo.jpg'));
 
     const log = createLogger(dataDir);
     // As the core does: the local engine keeps its state inside Convoy's data folder.

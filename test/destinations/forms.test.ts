@@ -3,14 +3,7 @@
  * Cloud key file check, and the file path template.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_FILE_TEMPLATE,
-  destinationForms,
-  expandTemplate,
-  parseKeyfile,
-  templateProblem,
-  validateProfile,
-} from '../../preload/destination-forms';
+import { DEFAULT_FILE_TEMPLATE, destinationForms, expandTemplate, parseKeyfile, templateProblem, validateProfile } from '../../preload/destination-forms';
 
 const keyfile = {
   type: 'service_account',
@@ -21,9 +14,12 @@ const keyfile = {
 };
 
 describe('provider forms follow the api2convert guide', () => {
-  it('has the guide\'s fields, with the secret ones marked and the documented defaults', () => {
+  it("has the guide's fields, with the secret ones marked and the documented defaults", () => {
     const shape = Object.fromEntries(
-      Object.values(destinationForms).map((f) => [f.type, f.fields.map((x) => `${x.place}.${x.key}${x.secret ? '*' : ''}${x.default !== undefined ? `=${x.default}` : ''}`)]),
+      Object.values(destinationForms).map((f) => [
+        f.type,
+        f.fields.map((x) => `${x.place}.${x.key}${x.secret ? '*' : ''}${x.default !== undefined ? `=${x.default}` : ''}`),
+      ]),
     );
     expect(shape).toEqual({
       ftp: ['parameters.host', 'parameters.port=21', `parameters.file=${DEFAULT_FILE_TEMPLATE}`, 'credentials.username', 'credentials.password*'],
@@ -63,8 +59,15 @@ describe('validateProfile', () => {
   it('a stored secret may be omitted on edit; a required one may not be emptied; an optional one may', () => {
     expect(validateProfile('ftp', { host: 'h.example', username: 'u' }, {}, { storedSecrets: ['password'] }).ok).toBe(true);
     expect(validateProfile('ftp', { host: 'h.example', username: 'u' }, {}).errors).toEqual({ password: 'Enter the password' });
-    expect(validateProfile('ftp', { host: 'h.example', username: 'u' }, { password: '' }, { storedSecrets: ['password'] }).errors).toEqual({ password: 'Enter the password' });
-    const s3 = validateProfile('amazons3', { bucket: 'b-1x', accesskeyid: 'AKIAIOSFODNN7EXAMPLE' }, { sessiontoken: '' }, { storedSecrets: ['secretaccesskey', 'sessiontoken'] });
+    expect(validateProfile('ftp', { host: 'h.example', username: 'u' }, { password: '' }, { storedSecrets: ['password'] }).errors).toEqual({
+      password: 'Enter the password',
+    });
+    const s3 = validateProfile(
+      'amazons3',
+      { bucket: 'b-1x', accesskeyid: 'AKIAIOSFODNN7EXAMPLE' },
+      { sessiontoken: '' },
+      { storedSecrets: ['secretaccesskey', 'sessiontoken'] },
+    );
     expect(s3).toMatchObject({ ok: true, secrets: { sessiontoken: '' } });
   });
 
@@ -81,9 +84,21 @@ describe('validateProfile', () => {
   it('S3: bucket, region and key id rules (underscores are S3-invalid but fine for Google Cloud)', () => {
     const bad = validateProfile('amazons3', { bucket: 'my_bucket', region: 'Frankfurt', accesskeyid: 'akia123' }, { secretaccesskey: 'short' });
     expect(Object.keys(bad.errors).sort()).toEqual(['accesskeyid', 'bucket', 'region', 'secretaccesskey']);
-    expect(validateProfile('amazons3', { bucket: '192.168.1.1', accesskeyid: 'AKIAIOSFODNN7EXAMPLE' }, { secretaccesskey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }).errors.bucket).toBeDefined();
+    expect(
+      validateProfile(
+        'amazons3',
+        { bucket: '192.168.1.1', accesskeyid: 'AKIAIOSFODNN7EXAMPLE' },
+        { secretaccesskey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+      ).errors.bucket,
+    ).toBeDefined();
     for (const region of ['eu-central-1', 'us-east-1', 'ap-southeast-2', 'us-gov-west-1', 'cn-north-1']) {
-      expect(validateProfile('amazons3', { bucket: 'b-1x', region, accesskeyid: 'AKIAIOSFODNN7EXAMPLE' }, { secretaccesskey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }).errors).toEqual({});
+      expect(
+        validateProfile(
+          'amazons3',
+          { bucket: 'b-1x', region, accesskeyid: 'AKIAIOSFODNN7EXAMPLE' },
+          { secretaccesskey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+        ).errors,
+      ).toEqual({});
     }
     expect(validateProfile('googlecloud', { projectid: 'demo-project-1', bucket: 'my_bucket' }, { keyfile: JSON.stringify(keyfile) }).errors).toEqual({});
   });
@@ -111,7 +126,9 @@ describe('Google Cloud key files', () => {
     });
     expect(parseKeyfile(JSON.stringify({ ...keyfile, private_key: undefined }))).toEqual({ error: 'The key file has no "private_key"; download a new key' });
     expect(parseKeyfile(JSON.stringify({ ...keyfile, private_key: 'abc' }))).toEqual({ error: "The key file's private_key is not a PEM private key" });
-    expect(parseKeyfile(JSON.stringify({ ...keyfile, token_uri: 'http://evil.example/token' }))).toEqual({ error: "The key file's token_uri must be an https:// address" });
+    expect(parseKeyfile(JSON.stringify({ ...keyfile, token_uri: 'http://evil.example/token' }))).toEqual({
+      error: "The key file's token_uri must be an https:// address",
+    });
     expect('keyfile' in parseKeyfile(JSON.stringify({ ...keyfile, token_uri: 'http://127.0.0.1:9/token' }))).toBe(true);
     expect(parseKeyfile('[1,2]')).toEqual({ error: 'The key file must be a JSON object' });
   });

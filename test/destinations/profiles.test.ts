@@ -143,7 +143,13 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
     expect(s3.fields.region).toBe('eu-central-1');
     expect(s3.secretsSet).toEqual(['secretaccesskey', 'sessiontoken']);
 
-    const edited = await call('destinations.save', { id: s3.id, name: 'S3 results', type: 'amazons3', fields: { ...s3.fields, region: 'us-east-1' }, secrets: { sessiontoken: '' } });
+    const edited = await call('destinations.save', {
+      id: s3.id,
+      name: 'S3 results',
+      type: 'amazons3',
+      fields: { ...s3.fields, region: 'us-east-1' },
+      secrets: { sessiontoken: '' },
+    });
     expect(edited).toMatchObject({ id: s3.id, name: 'S3 results', fields: { region: 'us-east-1' }, secretsSet: ['secretaccesskey'], createdAt: s3.createdAt });
     expect(await secrets.get(`profile:${s3.id}:secretaccesskey`)).toBe(S3_SECRET);
     expect(await secrets.get(`profile:${s3.id}:sessiontoken`)).toBeNull();
@@ -177,7 +183,9 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
 
   it('resolves --destination <name> case-insensitively, and names the saved profiles when it cannot', () => {
     expect(dest.destinationByName('office ftp')).toEqual({ kind: 'profile', profileId: dest.byName('Office FTP')!.id });
-    expect(() => dest.destinationByName('nope')).toThrow(/^No destination profile named "nope"; saved profiles: "Now Azure", "Office FTP", "Office FTP \(copy\)"$/);
+    expect(() => dest.destinationByName('nope')).toThrow(
+      /^No destination profile named "nope"; saved profiles: "Now Azure", "Office FTP", "Office FTP \(copy\)"$/,
+    );
   });
 
   it('removing a profile removes its secrets; removing an unknown id answers removed: false', async () => {
@@ -218,7 +226,9 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
       expect.stringMatching(/^Profile 4 \("Broken"\): Host: Enter only the host name, without ftp:\/\//),
     ]);
     expect(await secrets.get(`profile:${r.imported[2]!.id}:password`)).toBeNull();
-    await expect(dest.resolveOutputTarget(r.imported[2]!.id, vars)).rejects.toThrow(/Destination "Office FTP \(2\)" has no password stored; edit the profile and enter it/);
+    await expect(dest.resolveOutputTarget(r.imported[2]!.id, vars)).rejects.toThrow(
+      /Destination "Office FTP \(2\)" has no password stored; edit the profile and enter it/,
+    );
 
     expect(await call('destinations.import', { json: '{"profiles": []}' })).toEqual({
       imported: [],
@@ -229,7 +239,7 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
 
   const vars = { name: 'holiday photo', ext: 'png', target: 'png', batch: 'b-42', date: '2026-11-28', folder: 'trips/rome' };
 
-  it('builds the guide\'s output_target entries with credentials from the keychain', async () => {
+  it("builds the guide's output_target entries with credentials from the keychain", async () => {
     expect(await dest.resolveOutputTarget(dest.byName('Office FTP')!.id, vars)).toEqual({
       type: 'ftp',
       parameters: { host: 'ftp.example.com', port: 21, file: 'convoy/2026-11-28/b-42/trips/rome/holiday photo.png' },
@@ -261,7 +271,7 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
     expect(dest.locationOf(target)).toBe('s3://convoy-results/exports/png/holiday photo.png');
   });
 
-  it('builds the guide\'s cloud inputs from the same profiles', async () => {
+  it("builds the guide's cloud inputs from the same profiles", async () => {
     expect(await dest.resolveCloudInput(dest.byName('S3')!.id, '/pictures/mountains.jpg')).toEqual({
       type: 'cloud',
       source: 'amazons3',
@@ -299,7 +309,9 @@ describe.skipIf(Boolean(missing))(`destination profiles${missing ? ` (skipped: $
     const err = await call('destinations.save', { ...ftp(), id: before.id, secrets: { password: 'new-password-1' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContractError);
     expect((err as ContractError).code).toBe('unavailable');
-    expect((err as ContractError).message).toMatch(/^Could not read "profile:.*:password" in the keychain: no Secret Service provider \(GNOME Keyring, KWallet, KeePassXC\) is running\. Install and start/);
+    expect((err as ContractError).message).toMatch(
+      /^Could not read "profile:.*:password" in the keychain: no Secret Service provider \(GNOME Keyring, KWallet, KeePassXC\) is running\. Install and start/,
+    );
     expect(dest.byName('Office FTP')).toEqual(before);
     await expect(dest.resolveOutputTarget(before.id, vars)).rejects.toMatchObject({ code: 'unavailable' });
   });

@@ -61,7 +61,12 @@ describe.skipIf(!hasChromium)('browser mode: a leaked token does not let another
     await own.goto(running.url); // the victim's tab: the session cookie exists in this browser
     const base = new URL(running.url).origin;
     const token = new URL(running.url).searchParams.get('token')!;
-    const read = async () => JSON.parse(await (await fetch(`${base}/api/settings.get`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Convoy-Token': token }, body: '{}' })).text()) as { concurrency: number };
+    const read = async () =>
+      JSON.parse(
+        await (
+          await fetch(`${base}/api/settings.get`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Convoy-Token': token }, body: '{}' })
+        ).text(),
+      ) as { concurrency: number };
     const before = (await read()).concurrency;
     const wanted = before === 3 ? 5 : 3;
 

@@ -138,7 +138,10 @@ describe.skipIf(!hasChromium)('Add from cloud… (browser mode, Chromium, s3rver
     await expect(
       core.handlers['queue.setDestination']({
         itemIds: [items.items[0]!.id],
-        destination: { kind: 'cloud', account: { type: 'amazons3', parameters: { bucket: 'photos' }, credentialsFrom: { kind: 'env', name: 'A2C_OUTPUT_CREDENTIALS' } } },
+        destination: {
+          kind: 'cloud',
+          account: { type: 'amazons3', parameters: { bucket: 'photos' }, credentialsFrom: { kind: 'env', name: 'A2C_OUTPUT_CREDENTIALS' } },
+        },
       }),
     ).rejects.toThrow(/command line only/);
   });

@@ -27,10 +27,20 @@ async function axe(page: Page, what: string): Promise<string[]> {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(400);
     const violations = await page.evaluate(async (src) => {
-      const w = window as unknown as { axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+      const w = window as unknown as {
+        axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
+      };
       if (!w.axe) (0, eval)(src);
       const r = await w.axe!.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.id} (${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')})`,
+        );
     }, axeSource);
     found.push(...violations.map((v) => `${what} [${scheme}]: ${v}`));
   }
@@ -60,7 +70,10 @@ async function drop(page: Page, files: Array<{ name: string; bytes: Buffer; type
 async function pageColors(pdf: string, dir: string): Promise<number[][]> {
   execFileSync('pdftoppm', ['-r', '20', '-png', pdf, path.join(dir, 'page')]);
   const out: number[][] = [];
-  for (const p of fs.readdirSync(dir).filter((n) => n.startsWith('page') && n.endsWith('.png')).sort()) {
+  for (const p of fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith('page') && n.endsWith('.png'))
+    .sort()) {
     const img = sharp(path.join(dir, p));
     const { width, height } = await img.metadata();
     const raw = await img.removeAlpha().raw().toBuffer();
@@ -130,7 +143,9 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
       Object.entries(COLORS).map(async ([name, background]) => ({
         name,
         type: 'image/jpeg',
-        bytes: await sharp({ create: { width: 60, height: 40, channels: 3, background } }).jpeg({ quality: 95 }).toBuffer(),
+        bytes: await sharp({ create: { width: 60, height: 40, channels: 3, background } })
+          .jpeg({ quality: 95 })
+          .toBuffer(),
       })),
     );
     await drop(page, files);
@@ -149,7 +164,16 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     expect(await combo.locator('option[value="merge"]').count()).toBe(0);
 
     // The local engine answers /v2/contracts: unlimited.
-    await expect.poll(() => page.getByTestId('credits').textContent().catch(() => null), { timeout: 20_000 }).toBe('Credits: unlimited');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('credits')
+            .textContent()
+            .catch(() => null),
+        { timeout: 20_000 },
+      )
+      .toBe('Credits: unlimited');
 
     // Select the three rows, Merge into one…
     // Selected bottom-up: the dialog still starts in the list's order.
@@ -159,7 +183,7 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     await dialog.waitFor();
     expect(await axe(page, 'Merge dialog')).toEqual([]);
     const entries = dialog.getByRole('list', { name: 'Merge order' }).getByRole('listitem');
-    const orderNow = async () => (await entries.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^\d+\. /, ''))));
+    const orderNow = async () => await entries.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.replace(/^\d+\. /, '')));
     expect(await orderNow()).toEqual(['red.jpg', 'green.jpg', 'blue.jpg']);
     // Drag blue to the top…
     await entries.nth(2).dragTo(entries.nth(0));
@@ -205,7 +229,10 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     const results = path.join(tmp, 'watched-out');
     fs.mkdirSync(watched);
     fs.mkdirSync(results);
-    const jpg = (background: { r: number; g: number; b: number }) => sharp({ create: { width: 30, height: 20, channels: 3, background } }).jpeg().toBuffer();
+    const jpg = (background: { r: number; g: number; b: number }) =>
+      sharp({ create: { width: 30, height: 20, channels: 3, background } })
+        .jpeg()
+        .toBuffer();
     const open = async () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -240,7 +267,17 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
     // A file arrives: converted once, to the folder's destination; its row is in the queue.
     fs.writeFileSync(path.join(watched, 'first.jpg'), await jpg({ r: 200, g: 0, b: 0 }));
     await expect.poll(() => fs.existsSync(path.join(results, 'first.png')), { timeout: 30_000 }).toBe(true);
-    await expect.poll(async () => (await sharp(path.join(results, 'first.png')).metadata().catch(() => ({ width: 0 }))).width, { timeout: 10_000 }).toBe(15);
+    await expect
+      .poll(
+        async () =>
+          (
+            await sharp(path.join(results, 'first.png'))
+              .metadata()
+              .catch(() => ({ width: 0 }))
+          ).width,
+        { timeout: 10_000 },
+      )
+      .toBe(15);
     await expect.poll(() => entry.getByTestId('watch-produced').textContent(), { timeout: 10_000 }).toBe('1 converted');
     const queueRow = page.getByRole('list', { name: 'Queue' }).getByRole('listitem', { name: 'first.jpg', exact: true });
     await expect.poll(() => queueRow.getByTestId('row-status').textContent(), { timeout: 10_000 }).toBe('Done');

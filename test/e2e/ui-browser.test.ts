@@ -41,7 +41,9 @@ async function startSourceServer(files: Record<string, Buffer>) {
 }
 
 const image = (w: number, h: number, color: { r: number; g: number; b: number }, format: 'jpeg' | 'png') =>
-  sharp({ create: { width: w, height: h, channels: 3, background: color } })[format]().toBuffer();
+  sharp({ create: { width: w, height: h, channels: 3, background: color } })
+    [format]()
+    .toBuffer();
 
 /** Drops onto the drop zone the way a browser does: one DataTransfer through dragenter/over/drop. */
 async function drop(page: Page, payload: { uriList?: string; text?: string; files?: Array<{ name: string; base64: string; type: string }> }) {
@@ -177,7 +179,13 @@ describe.skipIf(!hasChromium)('the renderer in browser mode (Chromium, real core
     expect(meta).toMatchObject({ format: 'png', width: 64, height: 48 });
     await popup.close();
     // The finished image shows as a thumbnail from the host.
-    await expect.poll(() => row(page, red).locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(64);
+    await expect
+      .poll(() =>
+        row(page, red)
+          .locator('img')
+          .evaluate((img) => (img as HTMLImageElement).naturalWidth),
+      )
+      .toBe(64);
     expect(fs.readdirSync(path.join(tmp, 'out')).sort()).toEqual(expect.arrayContaining(['green.webp', 'red.png']));
     await page.close();
   }, 120_000);

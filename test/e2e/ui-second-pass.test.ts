@@ -25,7 +25,9 @@ const SMALL = { width: 800, height: 600 };
 const LARGE = { width: 1280, height: 800 };
 
 const image = (w: number, h: number, color: { r: number; g: number; b: number }, format: 'jpeg' | 'png') =>
-  sharp({ create: { width: w, height: h, channels: 3, background: color } })[format]().toBuffer();
+  sharp({ create: { width: w, height: h, channels: 3, background: color } })
+    [format]()
+    .toBuffer();
 
 /** The "internet": any img-*.jpg is a picture, slow-* answers late, everything else is a 404. */
 async function startSourceServer(jpg: Buffer) {
@@ -67,10 +69,20 @@ async function axe(page: Page, what: string): Promise<string[]> {
     // Let colour transitions (the drop zone's) finish before contrast is measured.
     await page.waitForTimeout(500);
     const violations = await page.evaluate(async (src) => {
-      const w = window as unknown as { axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } };
+      const w = window as unknown as {
+        axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
+      };
       if (!w.axe) (0, eval)(src);
       const r = await w.axe!.run(document, { resultTypes: ['violations'] });
-      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+      return r.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+          (v) =>
+            `${v.id} (${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')})`,
+        );
     }, axeSource);
     found.push(...violations.map((v) => `${what} [${scheme}]: ${v}`));
   }
@@ -162,7 +174,9 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     await page.getByRole('textbox', { name: 'URLs' }).fill(urls.join('\n'));
     await page.getByRole('button', { name: 'Add URLs' }).click();
     try {
-      await expect.poll(() => core.handlers['queue.list']({ offset: 0, limit: 1 }).then((r) => r.total), { timeout: 15_000 }).toBeGreaterThanOrEqual(before + urls.length);
+      await expect
+        .poll(() => core.handlers['queue.list']({ offset: 0, limit: 1 }).then((r) => r.total), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(before + urls.length);
     } catch (err) {
       await page.screenshot({ path: path.join(shots, 'ui12-debug-addurls.png') });
       throw err;
@@ -438,7 +452,12 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     expect(await page.getByRole('radio', { name: /^Done/ }).textContent()).toBe('Done 3');
     expect(await page.getByRole('radio', { name: /^Canceled/ }).textContent()).toBe('Canceled 1');
     // One result, no per-batch toasts.
-    expect(await page.locator('.notices').getByText(/Batch finished/).count()).toBe(0);
+    expect(
+      await page
+        .locator('.notices')
+        .getByText(/Batch finished/)
+        .count(),
+    ).toBe(0);
     // …and one system notification with the same counts.
     expect(await page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications)).toEqual([
       'Convoy: conversions finished: 3 converted · 2 failed · 1 canceled · 1 skipped',
@@ -478,14 +497,16 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
 
     // 5: "Retry failed" starts the failed ones again, as a Start of its own.
     await page.getByRole('button', { name: 'Retry failed' }).click();
-    await expect.poll(async () => (await page.getByRole('group', { name: /^(Result|Progress)$/ }).textContent()) ?? '', { timeout: 30_000 }).toMatch(
-      /Finished.*0 converted.*1 failed/,
-    );
+    await expect
+      .poll(async () => (await page.getByRole('group', { name: /^(Result|Progress)$/ }).textContent()) ?? '', { timeout: 30_000 })
+      .toMatch(/Finished.*0 converted.*1 failed/);
 
     // 10: sizes: the source before, the output and the saving after.
     expect(await row(page, 'fine.jpg').locator('.row-size').textContent()).toMatch(/B → .*B/);
     // 10: every icon action has a name and a tooltip.
-    const unnamed = await page.locator('.row .icon-button').evaluateAll((els) => els.filter((e) => !e.getAttribute('aria-label') || !e.getAttribute('title')).length);
+    const unnamed = await page
+      .locator('.row .icon-button')
+      .evaluateAll((els) => els.filter((e) => !e.getAttribute('aria-label') || !e.getAttribute('title')).length);
     expect(unnamed).toBe(0);
     await page.close();
   }, 180_000);

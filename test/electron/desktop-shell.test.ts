@@ -136,7 +136,9 @@ describe('start-up failures', () => {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'convoy.db');
     const db = openSqlite(file);
-    db.exec("CREATE TABLE schema_migrations (area TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (area, version)); INSERT INTO schema_migrations VALUES ('queue', 999);");
+    db.exec(
+      "CREATE TABLE schema_migrations (area TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (area, version)); INSERT INTO schema_migrations VALUES ('queue', 999);",
+    );
     db.close();
     const before = fs.readFileSync(file);
     const run = start({ dataDir, node, noAddon });
@@ -207,7 +209,11 @@ describe('the running app', () => {
     expect((await run.invoke('settings.update', { outputDir: out, notifyOnBatchEnd: true, concurrency: 1 })).ok).toBe(true);
     await run.waitForEvent('settings', (s) => s.outputDir === out);
     const inputs = [...later, ...(await slowImages(path.join(dataDir, 'slow'), 4))];
-    const added = (await run.invoke('queue.add', { items: inputs.map((p) => ({ source: { kind: 'file', path: p } })), target: 'webp', options: { quality: 95 } })) as any;
+    const added = (await run.invoke('queue.add', {
+      items: inputs.map((p) => ({ source: { kind: 'file', path: p } })),
+      target: 'webp',
+      options: { quality: 95 },
+    })) as any;
     expect(added.ok).toBe(true);
     await run.waitForEvent('items');
     await run.invoke('queue.start');
@@ -224,7 +230,16 @@ describe('the running app', () => {
 
     await run.invoke('callbacks.probe');
     await run.waitForEvent('callbackStatus');
-    expect((await run.invoke('destinations.save', { name: 'ftp one', type: 'ftp', fields: { host: '127.0.0.1', port: 2121, username: 'u', file: '{batch}/{name}' }, secrets: { password: 'pw-x' } })).ok).toBe(true);
+    expect(
+      (
+        await run.invoke('destinations.save', {
+          name: 'ftp one',
+          type: 'ftp',
+          fields: { host: '127.0.0.1', port: 2121, username: 'u', file: '{batch}/{name}' },
+          secrets: { password: 'pw-x' },
+        })
+      ).ok,
+    ).toBe(true);
     await run.waitForEvent('destinations');
     const seen = new Set(run.events.map((e) => e.event));
     expect([...eventNames].filter((e) => !seen.has(e))).toEqual([]);

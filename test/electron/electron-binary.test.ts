@@ -22,7 +22,9 @@ const electronBinary = (() => {
 })();
 
 if (!electronBinary) {
-  console.warn('Skipping the Electron-binary test: no Electron binary installed (ELECTRON_SKIP_BINARY_DOWNLOAD=1; the download needs GitHub, unreachable here).');
+  console.warn(
+    'Skipping the Electron-binary test: no Electron binary installed (ELECTRON_SKIP_BINARY_DOWNLOAD=1; the download needs GitHub, unreachable here).',
+  );
 }
 
 describe.skipIf(!electronBinary)('the desktop app in Electron', () => {

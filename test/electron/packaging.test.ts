@@ -91,13 +91,35 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   it('holds only runtime files: the built bundles and production dependencies', () => {
     const files = asarFiles();
     // The CLI comes as its built bundle, never as TypeScript run through tsx.
-    for (const f of ['/dist/main/index.js', '/dist/preload/index.cjs', '/dist/renderer/index.html', '/dist/icons/drag.png', '/dist/cli/convoy.mjs', '/package.json']) {
+    for (const f of [
+      '/dist/main/index.js',
+      '/dist/preload/index.cjs',
+      '/dist/renderer/index.html',
+      '/dist/icons/drag.png',
+      '/dist/cli/convoy.mjs',
+      '/package.json',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => /^\/(main|engine|preload|renderer|lib|test|bench|scripts)\//.test(f))).toEqual([]);
     const modules = new Set(files.map((f) => /^\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter(Boolean));
-    for (const devOnly of ['tsx', 'esbuild', 'react', 'react-dom', 'zustand', 'vite', 'vitest', 'typescript', 'electron', 'electron-builder', 'playwright-core', 'azurite', 's3rver', 'ftp-srv']) {
+    for (const devOnly of [
+      'tsx',
+      'esbuild',
+      'react',
+      'react-dom',
+      'zustand',
+      'vite',
+      'vitest',
+      'typescript',
+      'electron',
+      'electron-builder',
+      'playwright-core',
+      'azurite',
+      's3rver',
+      'ftp-srv',
+    ]) {
       expect(modules.has(devOnly), devOnly).toBe(false);
     }
     // Electron reads SQLite through node:sqlite: the Node-ABI addon stays out.
@@ -118,7 +140,7 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   });
 
   it('flips the fuses in the binary: no run-as-node, no NODE_OPTIONS or --inspect, encrypted cookies, asar-only with integrity, no file:// privileges', async () => {
-      const { getCurrentFuseWire } = require(path.join(root, 'node_modules', '@electron', 'fuses')) as {
+    const { getCurrentFuseWire } = require(path.join(root, 'node_modules', '@electron', 'fuses')) as {
       getCurrentFuseWire(p: string): Promise<Record<string, number | string>>;
     };
     const wire = await getCurrentFuseWire(path.join(unpacked, 'convoy-desktop'));
@@ -129,46 +151,61 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   it('ships the update feed for electron-updater, and stays small', () => {
     expect(fs.readFileSync(path.join(unpacked, 'resources', 'app-update.yml'), 'utf8')).toMatch(/provider: (github|generic)/);
     const bytes = sizeOf(path.join(unpacked, 'resources'));
-    console.log(`package size: resources ${(bytes / 1024 ** 2).toFixed(1)} MiB (app.asar ${(fs.statSync(path.join(unpacked, 'resources', 'app.asar')).size / 1024 ** 2).toFixed(1)} MiB + unpacked natives), Electron itself not counted`);
+    console.log(
+      `package size: resources ${(bytes / 1024 ** 2).toFixed(1)} MiB (app.asar ${(fs.statSync(path.join(unpacked, 'resources', 'app.asar')).size / 1024 ** 2).toFixed(1)} MiB + unpacked natives), Electron itself not counted`,
+    );
     expect(bytes).toBeLessThan(60 * 1024 ** 2);
   });
 
-  it.skipIf(!hasElectronNode)('starts from its own files under Electron\u2019s Node and converts (webp, pdf, tar): nothing it needs was left out', async () => {
-    const app = path.join(stage, 'extracted');
-    require(path.join(root, 'node_modules', '@electron', 'asar')).extractAll(path.join(unpacked, 'resources', 'app.asar'), app);
-    expect(fs.existsSync(path.join(app, 'node_modules', 'better-sqlite3'))).toBe(false);
-    const dataDir = path.join(stage, 'data');
-    const src = path.join(stage, 'in.png');
-    await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 50, b: 50 } } }).png().toFile(src);
-    const run = startApp({ build: path.join(app, 'dist'), dataDir, node: electronNode, cwd: app });
-    try {
-      await run.ready();
-      const out = path.join(stage, 'out');
-      fs.mkdirSync(out);
-      await run.invoke('settings.update', { outputDir: out });
-      for (const target of ['webp', 'pdf', 'tar']) {
-        const added = (await run.invoke('queue.add', { items: [{ source: { kind: 'file', path: src } }], target })) as { ok: true; value: { itemIds: string[] } };
-        await run.invoke('queue.start', { itemIds: added.value.itemIds });
-      }
-      for (let i = 0; ; i++) {
-        const st = (await run.invoke('queue.status')) as { ok: true; value: { totals: { done: number; failed: number } } };
-        if (st.value.totals.done + st.value.totals.failed === 3) {
-          expect(st.value.totals.failed, run.stderr()).toBe(0);
-          break;
+  it.skipIf(!hasElectronNode)(
+    'starts from its own files under Electron\u2019s Node and converts (webp, pdf, tar): nothing it needs was left out',
+    async () => {
+      const app = path.join(stage, 'extracted');
+      require(path.join(root, 'node_modules', '@electron', 'asar')).extractAll(path.join(unpacked, 'resources', 'app.asar'), app);
+      expect(fs.existsSync(path.join(app, 'node_modules', 'better-sqlite3'))).toBe(false);
+      const dataDir = path.join(stage, 'data');
+      const src = path.join(stage, 'in.png');
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 50, b: 50 } } })
+        .png()
+        .toFile(src);
+      const run = startApp({ build: path.join(app, 'dist'), dataDir, node: electronNode, cwd: app });
+      try {
+        await run.ready();
+        const out = path.join(stage, 'out');
+        fs.mkdirSync(out);
+        await run.invoke('settings.update', { outputDir: out });
+        for (const target of ['webp', 'pdf', 'tar']) {
+          const added = (await run.invoke('queue.add', { items: [{ source: { kind: 'file', path: src } }], target })) as {
+            ok: true;
+            value: { itemIds: string[] };
+          };
+          await run.invoke('queue.start', { itemIds: added.value.itemIds });
         }
-        if (i > 600) throw new Error(`not finished: ${JSON.stringify(st)}\n${run.stderr()}`);
-        await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; ; i++) {
+          const st = (await run.invoke('queue.status')) as { ok: true; value: { totals: { done: number; failed: number } } };
+          if (st.value.totals.done + st.value.totals.failed === 3) {
+            expect(st.value.totals.failed, run.stderr()).toBe(0);
+            break;
+          }
+          if (i > 600) throw new Error(`not finished: ${JSON.stringify(st)}\n${run.stderr()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(fs.readdirSync(out).sort()).toEqual(['in.pdf', 'in.tar', 'in.webp']);
+      } finally {
+        run.kill();
       }
-      expect(fs.readdirSync(out).sort()).toEqual(['in.pdf', 'in.tar', 'in.webp']);
-    } finally {
-      run.kill();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
   if (!hasElectronNode) console.warn(NO_ELECTRON_NODE_MESSAGE);
 
   it('leaves node_modules as Node needs it: the Node build of better-sqlite3 is untouched and still loads', () => {
     expect(sha(addon)).toBe(addonBefore);
-    const out = execFileSync(process.execPath, ['-e', "const D=require('better-sqlite3');const d=new D(':memory:');console.log(d.prepare('select 41+1 as n').get().n)"], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      ['-e', "const D=require('better-sqlite3');const d=new D(':memory:');console.log(d.prepare('select 41+1 as n').get().n)"],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('42');
   });
 });

@@ -115,7 +115,10 @@ describe('taskbar progress and the run\u2019s outcome', () => {
     const run = new RunTracker();
     expect(run.state(online, 0)).toEqual({ progress: -1, mode: 'normal', badge: 0 });
     expect(run.takeEnded(0)).toBeNull(); // nothing ran
-    run.noteItems([{ id: 'a', state: 'converting' }, { id: 'b', state: 'queued' }]);
+    run.noteItems([
+      { id: 'a', state: 'converting' },
+      { id: 'b', state: 'queued' },
+    ]);
     expect(run.state(online, 2)).toEqual({ progress: 0, mode: 'normal', badge: 2 });
     run.noteItems([{ id: 'a', state: 'done' }]);
     expect(run.state(online, 1)).toEqual({ progress: 0.5, mode: 'normal', badge: 1 });
@@ -125,7 +128,13 @@ describe('taskbar progress and the run\u2019s outcome', () => {
     expect(run.takeEnded(1)).toBeNull(); // still in flight
     expect(run.takeEnded(0)).toEqual({ done: 1, failed: 1, canceled: 0 });
     expect(run.takeEnded(0)).toBeNull(); // said once
-    run.noteItems([{ id: 'c', state: 'canceled' }, { id: 'd', state: 'done' }], ['d']);
+    run.noteItems(
+      [
+        { id: 'c', state: 'canceled' },
+        { id: 'd', state: 'done' },
+      ],
+      ['d'],
+    );
     expect(run.takeEnded(0)).toEqual({ done: 0, failed: 0, canceled: 1 });
   });
 });
@@ -142,7 +151,13 @@ describe('window bounds', () => {
   it('a position on an unplugged monitor is dropped; a size larger than any screen is capped', () => {
     const screens = [{ x: 0, y: 0, width: 1280, height: 800 }];
     expect(fitToDisplays({ x: 2500, y: 100, width: 900, height: 700, maximized: false }, screens)).toEqual({ width: 900, height: 700, maximized: false });
-    expect(fitToDisplays({ x: 100, y: 50, width: 3000, height: 2000, maximized: false }, screens)).toEqual({ x: 100, y: 50, width: 1280, height: 800, maximized: false });
+    expect(fitToDisplays({ x: 100, y: 50, width: 3000, height: 2000, maximized: false }, screens)).toEqual({
+      x: 100,
+      y: 50,
+      width: 1280,
+      height: 800,
+      maximized: false,
+    });
     expect(fitToDisplays({ x: -500, y: 0, width: 900, height: 600, maximized: false }, screens)).toMatchObject({ x: -500 });
   });
 });
@@ -162,7 +177,13 @@ describe('the convoy:// scheme', () => {
     expect(resolveAppRequest('convoy://app/index.html', 'POST', dir)).toEqual({ kind: 'error', status: 405 });
     expect(resolveAppRequest('convoy://evil/index.html', 'GET', dir)).toEqual({ kind: 'error', status: 403 });
     expect(resolveAppRequest('https://app/index.html', 'GET', dir)).toEqual({ kind: 'error', status: 403 });
-    for (const bad of ['convoy://app/%2e%2e/secret.txt', 'convoy://app/assets/..%2f..%2fsecret.txt', 'convoy://app/%00', 'convoy://app/a%5c..%5csecret.txt', 'convoy://app/%E0%A4%A']) {
+    for (const bad of [
+      'convoy://app/%2e%2e/secret.txt',
+      'convoy://app/assets/..%2f..%2fsecret.txt',
+      'convoy://app/%00',
+      'convoy://app/a%5c..%5csecret.txt',
+      'convoy://app/%E0%A4%A',
+    ]) {
       expect(resolveAppRequest(bad, 'GET', dir).kind, bad).toBe('error');
     }
     expect(resolveAppRequest('convoy://app/escape', 'GET', dir)).toEqual({ kind: 'error', status: 404 });

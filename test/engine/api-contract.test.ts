@@ -98,7 +98,9 @@ describe.skipIf(!!missing)('engine /v2 API contract', () => {
   });
 
   it('supports ranged downloads of an output', async () => {
-    const job = (await t.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64'), filename: 'r.jpg' }], conversion: [{ target: 'jpg' }] })).body;
+    const job = (
+      await t.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64'), filename: 'r.jpg' }], conversion: [{ target: 'jpg' }] })
+    ).body;
     const done = await t.api.waitFor(job.id);
     const uri = done.output[0].uri;
     const full = await t.api.download(uri);

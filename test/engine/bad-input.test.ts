@@ -31,12 +31,16 @@ describe.skipIf(!!missing)('engine bad input', () => {
 
   beforeAll(async () => {
     s3 = await startS3rver({ buckets: ['photos'] });
-    t = await startTestEngine({ cloudEndpoints: { amazons3: s3.endpoint }, limits: { maxJsonBytes: 1024 * 1024, maxInputBytes: 5 * 1024 * 1024, remoteTimeoutMs: 1500, remoteConnectTimeoutMs: 1000 } });
+    t = await startTestEngine({
+      cloudEndpoints: { amazons3: s3.endpoint },
+      limits: { maxJsonBytes: 1024 * 1024, maxInputBytes: 5 * 1024 * 1024, remoteTimeoutMs: 1500, remoteConnectTimeoutMs: 1000 },
+    });
     files = await startFileServer();
     jpg = await photo(60, 40);
     // A job that runs while everything below goes wrong.
     t.engine.setFaults({ conversionDelayMs: 1500 });
-    bystander = (await t.api.post('/v2/jobs', { input: [{ type: 'remote', source: files.set('/bystander.jpg', jpg) }], conversion: [{ target: 'png' }] })).body.id;
+    bystander = (await t.api.post('/v2/jobs', { input: [{ type: 'remote', source: files.set('/bystander.jpg', jpg) }], conversion: [{ target: 'png' }] })).body
+      .id;
   });
   afterAll(async () => {
     await t?.stop();
@@ -45,7 +49,10 @@ describe.skipIf(!!missing)('engine bad input', () => {
   });
 
   const expect400 = async (body: unknown, pattern: RegExp, opts: { raw?: string; status?: number; headers?: Record<string, string> } = {}) => {
-    const res = opts.raw !== undefined ? await t.api.request('POST', '/v2/jobs', { raw: opts.raw, headers: opts.headers }) : await t.api.post('/v2/jobs', body, { headers: opts.headers });
+    const res =
+      opts.raw !== undefined
+        ? await t.api.request('POST', '/v2/jobs', { raw: opts.raw, headers: opts.headers })
+        : await t.api.post('/v2/jobs', body, { headers: opts.headers });
     expect(res.status, JSON.stringify(res.body)).toBe(opts.status ?? 400);
     expect(res.body.message).toMatch(pattern);
     return res;
@@ -65,7 +72,9 @@ describe.skipIf(!!missing)('engine bad input', () => {
       let data = '';
       socket.on('data', (d) => (data += d));
       socket.on('close', () => resolve(data));
-      socket.write(`POST /v2/jobs HTTP/1.1\r\nHost: x\r\nX-Api2convert-Api-Key: ${t.api.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 ** 3}\r\n\r\n{"process":`);
+      socket.write(
+        `POST /v2/jobs HTTP/1.1\r\nHost: x\r\nX-Api2convert-Api-Key: ${t.api.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${5 * 1024 ** 3}\r\n\r\n{"process":`,
+      );
     });
     expect(answer).toMatch(/^HTTP\/1.1 413/);
   });
@@ -147,7 +156,14 @@ describe.skipIf(!!missing)('engine bad input', () => {
     await s3.put('photos', 'a.jpg', jpg);
     const secret = 'wJalrXUtnFEMI-DO-NOT-ECHO';
     const res = await t.api.post('/v2/jobs', {
-      input: [{ type: 'cloud', source: 'amazons3', parameters: { bucket: 'photos', file: 'a.jpg' }, credentials: { accesskeyid: s3.credentials.accesskeyid, secretaccesskey: secret } }],
+      input: [
+        {
+          type: 'cloud',
+          source: 'amazons3',
+          parameters: { bucket: 'photos', file: 'a.jpg' },
+          credentials: { accesskeyid: s3.credentials.accesskeyid, secretaccesskey: secret },
+        },
+      ],
       conversion: [{ target: 'png' }],
     });
     expect(res.status).toBe(201);

@@ -61,11 +61,13 @@ describe.skipIf(!!missing)('engine callbacks', () => {
 
   it('posts a failure, and with notify_status a cancel', async () => {
     cb = await startCallbackReceiver();
-    const bad = (await t.api.post('/v2/jobs', {
-      input: [{ type: 'base64', source: Buffer.from('not an image').toString('base64'), filename: 'x.jpg' }],
-      conversion: [{ target: 'png' }],
-      callback: cb.url,
-    })).body;
+    const bad = (
+      await t.api.post('/v2/jobs', {
+        input: [{ type: 'base64', source: Buffer.from('not an image').toString('base64'), filename: 'x.jpg' }],
+        conversion: [{ target: 'png' }],
+        callback: cb.url,
+      })
+    ).body;
     await cb.waitFor((l) => l.length >= 1);
     expect(cb.received[0].body).toMatchObject({ id: bad.id, status: { code: 'failed' } });
     expect(cb.received[0].body.errors.length).toBeGreaterThan(0);

@@ -66,7 +66,11 @@ describe('engine CLI', () => {
       expect(r.lines().filter((l) => /http:\/\//.test(l))).toHaveLength(1);
       const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
       const started = Date.now();
-      const res = await fetchChecked(`${baseUrl}/v2/jobs`, { method: 'POST', headers: { 'X-Oc-Api-Key': 'cli-key', 'Content-Type': 'application/json' }, body: '{"process":false}' });
+      const res = await fetchChecked(`${baseUrl}/v2/jobs`, {
+        method: 'POST',
+        headers: { 'X-Oc-Api-Key': 'cli-key', 'Content-Type': 'application/json' },
+        body: '{"process":false}',
+      });
       expect(res.status).toBe(201);
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
       expect((await fetchChecked(`${baseUrl}/v2/jobs`, { headers: { 'X-Oc-Api-Key': 'other' } })).status).toBe(401);
@@ -104,7 +108,11 @@ describe('engine CLI', () => {
     try {
       const line = await waitForLine(r, /http:\/\/127\.0\.0\.1:\d+/);
       const baseUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1];
-      const res = await fetch(`${baseUrl}/v2/jobs`, { method: 'POST', headers: { 'X-Oc-Api-Key': 'cli-key', 'Content-Type': 'application/json' }, body: '{"process":false}' });
+      const res = await fetch(`${baseUrl}/v2/jobs`, {
+        method: 'POST',
+        headers: { 'X-Oc-Api-Key': 'cli-key', 'Content-Type': 'application/json' },
+        body: '{"process":false}',
+      });
       expect(res.status).toBe(201);
       const job = (await res.json()) as { server: string };
       expect(job.server.startsWith('https://convoy.example.test/engine/v2/')).toBe(true);

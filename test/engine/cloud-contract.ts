@@ -192,7 +192,9 @@ export function cloudContract(getFixture: () => ProviderFixture): void {
     it('wrong credentials are auth errors', async () => {
       const local = await localFile(100);
       for (const wrong of f.wrongCredentials) {
-        const err = await failure(uploadToTarget(f.descriptor(`denied-${wrong.label}.bin`, { credentials: wrong.credentials }), local.path, { endpoints: f.endpoints }));
+        const err = await failure(
+          uploadToTarget(f.descriptor(`denied-${wrong.label}.bin`, { credentials: wrong.credentials }), local.path, { endpoints: f.endpoints }),
+        );
         expect(err.kind, wrong.label).toBe('auth');
         expect(await f.get(`denied-${wrong.label}.bin`)).toBeNull();
       }

@@ -30,7 +30,12 @@ describe('cloud input errors and endpoints', () => {
   it('gives a failed cloud input details.kind (auth for a wrong secret, not_found for a missing file)', async () => {
     const res = await t.api.post('/v2/jobs', {
       input: [
-        { type: 'cloud', source: 'amazons3', parameters: { bucket: 'inbox', file: 'a.jpg' }, credentials: { ...s3.credentials, secretaccesskey: 'wrong-secret-0123456789' } },
+        {
+          type: 'cloud',
+          source: 'amazons3',
+          parameters: { bucket: 'inbox', file: 'a.jpg' },
+          credentials: { ...s3.credentials, secretaccesskey: 'wrong-secret-0123456789' },
+        },
       ],
       conversion: [{ target: 'png' }],
     });

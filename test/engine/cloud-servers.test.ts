@@ -208,9 +208,17 @@ describe('startGcsStandIn — the smallest faithful stand-in of Google Cloud Sto
     const storage = storageFor(gcs.credentials.keyfile);
     await gcs.put('bucket', 'exists.txt', 'old');
     await expect(
-      storage.bucket('bucket').file('exists.txt').save('new', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
+      storage
+        .bucket('bucket')
+        .file('exists.txt')
+        .save('new', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
     ).rejects.toMatchObject({ code: 412 });
-    await expect(storage.bucket('bucket').file('exists.txt').createResumableUpload({ preconditionOpts: { ifGenerationMatch: 0 } })).rejects.toMatchObject({
+    await expect(
+      storage
+        .bucket('bucket')
+        .file('exists.txt')
+        .createResumableUpload({ preconditionOpts: { ifGenerationMatch: 0 } }),
+    ).rejects.toMatchObject({
       code: 412,
     });
     expect((await gcs.get('bucket', 'exists.txt'))?.toString()).toBe('old');

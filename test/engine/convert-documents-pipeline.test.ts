@@ -92,7 +92,9 @@ describe('document conversion pipeline (stand-in soffice)', () => {
   it('gives concurrent runs separate profiles', async () => {
     await writeFile(log, '');
     const src = await input('slow.odt', 'SLOW');
-    await Promise.all([1, 2, 3].map(async () => convert({ inputPath: src, inputFilename: 'slow.odt', target: 'docx', options: {}, outDir: await tmp.sub('c') })));
+    await Promise.all(
+      [1, 2, 3].map(async () => convert({ inputPath: src, inputFilename: 'slow.odt', target: 'docx', options: {}, outDir: await tmp.sub('c') })),
+    );
     const profiles = (await readFile(log, 'utf8'))
       .trim()
       .split('\n')

@@ -84,12 +84,16 @@ describe('image targets', () => {
   it('grayscale gives one channel in jpg/png and equal R=G=B in webp', async () => {
     expect((await sharp((await run(png, 'jpg', { grayscale: true })).path).metadata()).channels).toBe(1);
     expect((await sharp((await run(png, 'png', { grayscale: true })).path).metadata()).channels).toBe(1);
-    const { data, info } = await sharp((await run(png, 'webp', { grayscale: true, lossless: true })).path).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp((await run(png, 'webp', { grayscale: true, lossless: true })).path)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     for (let i = 0; i < data.length; i += info.channels * 97) {
       expect(data[i]).toBe(data[i + 1]);
       expect(data[i + 1]).toBe(data[i + 2]);
     }
-    const colour = await sharp((await run(png, 'png')).path).raw().toBuffer();
+    const colour = await sharp((await run(png, 'png')).path)
+      .raw()
+      .toBuffer();
     expect(colour[0] !== colour[1] || colour[1] !== colour[2]).toBe(true);
   });
 
@@ -145,14 +149,19 @@ describe('image targets', () => {
     expect([upright.width, upright.height]).toEqual([200, 320]);
     expect(upright.orientation ?? 1).toBe(1);
 
-    const flopped = await sharp((await run(png, 'png', { flop: true })).path).raw().toBuffer();
+    const flopped = await sharp((await run(png, 'png', { flop: true })).path)
+      .raw()
+      .toBuffer();
     const original = await sharp(png).raw().toBuffer();
     expect([...flopped.subarray(0, 3)]).toEqual([...original.subarray((320 - 1) * 3, 320 * 3)]);
   });
 
   it('keeps EXIF by default, strips it on request, records dpi', async () => {
     const withExif = path.join(tmp.dir, 'exif.jpg');
-    await sharp(png).jpeg().withExif({ IFD0: { Copyright: 'Convoy test', Artist: 'Tester' } }).toFile(withExif);
+    await sharp(png)
+      .jpeg()
+      .withExif({ IFD0: { Copyright: 'Convoy test', Artist: 'Tester' } })
+      .toFile(withExif);
     const kept = await sharp((await run(withExif, 'jpg')).path).metadata();
     expect(kept.exif?.toString('latin1')).toContain('Convoy test');
     const stripped = await sharp((await run(withExif, 'jpg', { strip_metadata: true })).path).metadata();
@@ -163,10 +172,16 @@ describe('image targets', () => {
 
   it('keeps animation from GIF to WebP', async () => {
     const frames = await Promise.all(
-      [255, 0].map((r) => sharp({ create: { width: 40, height: 30, channels: 3, background: { r, g: 0, b: 255 - r } } }).png().toBuffer()),
+      [255, 0].map((r) =>
+        sharp({ create: { width: 40, height: 30, channels: 3, background: { r, g: 0, b: 255 - r } } })
+          .png()
+          .toBuffer(),
+      ),
     );
     const gif = path.join(tmp.dir, 'anim.gif');
-    await sharp(frames, { join: { animated: true } }).gif({ delay: [100, 100], loop: 0 }).toFile(gif);
+    await sharp(frames, { join: { animated: true } })
+      .gif({ delay: [100, 100], loop: 0 })
+      .toFile(gif);
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const webp = await sharp((await run(gif, 'webp')).path).metadata();
     expect(webp.pages).toBe(2);
@@ -196,7 +211,9 @@ describe('image conversion errors', () => {
   it('a corrupt image fails with a ConversionError naming the file, not our temp path', async () => {
     const bad = path.join(tmp.dir, 'corrupt-data.bin');
     await writeFile(bad, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 7)]));
-    const err = await convert({ inputPath: bad, inputFilename: 'holiday.jpg', target: 'png', options: {}, outDir: await tmp.sub('bad') }).catch((e: unknown) => e);
+    const err = await convert({ inputPath: bad, inputFilename: 'holiday.jpg', target: 'png', options: {}, outDir: await tmp.sub('bad') }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConversionError);
     expect((err as Error).message).toContain('holiday.jpg');
     expect((err as Error).message).not.toContain(tmp.dir);
@@ -213,10 +230,14 @@ describe('image conversion errors', () => {
   it('text content named .png is not an image', async () => {
     const text = path.join(tmp.dir, 'fake.png');
     await writeFile(text, 'this is not a png');
-    await expect(convert({ inputPath: text, inputFilename: 'fake.png', target: 'webp', options: {}, outDir: await tmp.sub('f') })).rejects.toBeInstanceOf(ConversionError);
+    await expect(convert({ inputPath: text, inputFilename: 'fake.png', target: 'webp', options: {}, outDir: await tmp.sub('f') })).rejects.toBeInstanceOf(
+      ConversionError,
+    );
   });
 
   it('an unknown target fails with the list of targets', async () => {
-    await expect(convert({ inputPath: png, inputFilename: 'photo.png', target: 'psd', options: {}, outDir: await tmp.sub('u') })).rejects.toThrow(/Unknown target "psd".*jpg/);
+    await expect(convert({ inputPath: png, inputFilename: 'photo.png', target: 'psd', options: {}, outDir: await tmp.sub('u') })).rejects.toThrow(
+      /Unknown target "psd".*jpg/,
+    );
   });
 });

@@ -31,9 +31,56 @@ describe.runIf(haveFfmpeg)('audio and video with ffmpeg', () => {
     clip = path.join(tmp.dir, 'clip.mp4');
     silentClip = path.join(tmp.dir, 'silent.mp4');
     tone = path.join(tmp.dir, 'tone.wav');
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2:sample_rate=44100', '-ac', '2', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip]);
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', silentClip]);
-    await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3:sample_rate=44100', '-f', 'lavfi', '-i', 'anoisesrc=duration=3:amplitude=0.3:sample_rate=44100', '-filter_complex', 'amerge=inputs=2', '-ac', '2', tone]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=10:duration=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=2:sample_rate=44100',
+      '-ac',
+      '2',
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      clip,
+    ]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=10:duration=1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      silentClip,
+    ]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=3:sample_rate=44100',
+      '-f',
+      'lavfi',
+      '-i',
+      'anoisesrc=duration=3:amplitude=0.3:sample_rate=44100',
+      '-filter_complex',
+      'amerge=inputs=2',
+      '-ac',
+      '2',
+      tone,
+    ]);
   });
   afterAll(async () => {
     await tmp?.cleanup();
@@ -157,7 +204,8 @@ describe.runIf(haveFfmpeg)('audio and video with ffmpeg', () => {
     await ffmpeg(['-f', 'lavfi', '-i', 'anoisesrc=duration=600:sample_rate=48000', '-ac', '1', long]);
     const controller = new AbortController();
     const outDir = await tmp.sub('abort');
-    const ffmpegRunning = async () => (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').some((l) => l.startsWith('/') && l.includes('ffmpeg') && l.includes(long));
+    const ffmpegRunning = async () =>
+      (await promisify(execFile)('ps', ['-eo', 'args'])).stdout.split('\n').some((l) => l.startsWith('/') && l.includes('ffmpeg') && l.includes(long));
     const pending = convert({ inputPath: long, inputFilename: 'long.wav', target: 'opus', options: { normalize: true }, outDir, signal: controller.signal });
     pending.catch(() => undefined);
     // Abort only once ffmpeg is really converting.

@@ -38,7 +38,10 @@ describe.runIf(haveFfmpeg)('ffmpeg reads only the input it is given', () => {
     await writeFile(evil, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1,\n${secret}\n#EXT-X-ENDLIST\n`);
     // Without the guard this ffmpeg would turn the playlist into the host file's audio:
     const raw = path.join(tmp.dir, 'unguarded.mp3');
-    const unguarded = await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-i', evil, '-f', 'mp3', raw]).then(() => true, () => false);
+    const unguarded = await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-i', evil, '-f', 'mp3', raw]).then(
+      () => true,
+      () => false,
+    );
     await expect(convertFile(evil, 'evil.mp4', 'mp3')).rejects.toThrow(ConversionError);
     await expect(convertFile(evil, 'evil.mp4', 'mp3')).rejects.toThrow(/not a readable audio or video file/);
     console.info(`convert-sandbox: unguarded ffmpeg ${unguarded ? 'DID read the host file (the attack is real here)' : 'refused by itself'}`);
@@ -54,7 +57,26 @@ describe.runIf(haveFfmpeg)('ffmpeg reads only the input it is given', () => {
 
   it('real media still converts under the guard', async () => {
     const clip = path.join(tmp.dir, 'clip.mp4');
-    await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip]);
+    await ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=5:duration=1',
+      '-shortest',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      clip,
+    ]);
     const [out] = await convertFile(clip, 'clip.mp4', 'mp3');
     expect(out.path.endsWith('.mp3')).toBe(true);
   });
@@ -92,10 +114,14 @@ describe.runIf(canIsolateNetwork() && havePython)('LibreOffice runs without netw
     }
   });
 
-  it.runIf(haveSoffice)('documents still convert in the sandbox (HTML → PDF)', async () => {
-    const doc = path.join(tmp.dir, 'hello.html');
-    await writeFile(doc, '<!doctype html><html><body><p>Hello</p></body></html>');
-    const [out] = await convertFile(doc, 'hello.html', 'pdf');
-    expect(out.path.endsWith('.pdf')).toBe(true);
-  }, 120_000);
+  it.runIf(haveSoffice)(
+    'documents still convert in the sandbox (HTML → PDF)',
+    async () => {
+      const doc = path.join(tmp.dir, 'hello.html');
+      await writeFile(doc, '<!doctype html><html><body><p>Hello</p></body></html>');
+      const [out] = await convertFile(doc, 'hello.html', 'pdf');
+      expect(out.path.endsWith('.pdf')).toBe(true);
+    },
+    120_000,
+  );
 });

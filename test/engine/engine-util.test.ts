@@ -1,12 +1,7 @@
 /** Small pure helpers of the engine: file names, Content-Range, Content-Disposition, backoff-free bits. */
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../engine/uploads/upload-routes';
-import {
-  contentDisposition,
-  filenameFromContentDisposition,
-  filenameFromUrl,
-  sanitizeFilename,
-} from '../../engine/util/filename';
+import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
 import { stableStringify } from '../../engine/util/async';
 
 describe('sanitizeFilename', () => {

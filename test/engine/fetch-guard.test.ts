@@ -44,7 +44,20 @@ const opts = (extra: Partial<Parameters<typeof fetchRemote>[2]> = {}) => ({ maxB
 
 describe('address ranges', () => {
   it('knows loopback, link-local, private, mapped and unspecified addresses from public ones', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+    ]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
     for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isPrivateAddress(a), a).toBe(false);
@@ -54,7 +67,11 @@ describe('address ranges', () => {
 describe('fetchRemote without private addresses', () => {
   it('refuses a literal loopback address, a name that resolves to loopback, and never connects', async () => {
     const before = hits;
-    for (const url of [`${base}/file.txt`, base.replace('127.0.0.1', 'localhost') + '/file.txt', base.replace('127.0.0.1', '[::ffff:127.0.0.1]') + '/file.txt']) {
+    for (const url of [
+      `${base}/file.txt`,
+      base.replace('127.0.0.1', 'localhost') + '/file.txt',
+      base.replace('127.0.0.1', '[::ffff:127.0.0.1]') + '/file.txt',
+    ]) {
       const err = await fetchRemote(url, path.join(tmp, 'a'), opts({ allowPrivate: false })).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(InputFetchError);
       expect((err as InputFetchError).message, url).toMatch(/loopback, link-local or private address/);
@@ -71,9 +88,15 @@ describe('fetchRemote without private addresses', () => {
   it('checks every redirect hop: a redirect to a loopback name is refused', async () => {
     const { guardedGet } = await import('../../engine/jobs/guarded-get');
     // The first hop is allowed here only so that a local server can play the public one.
-    const first = await guardedGet(new URL(`${base}/to-localhost`), { allowPrivate: true, maxRedirects: 0, signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e);
+    const first = await guardedGet(new URL(`${base}/to-localhost`), { allowPrivate: true, maxRedirects: 0, signal: AbortSignal.timeout(5000) }).catch(
+      (e: unknown) => e,
+    );
     expect((first as Error).message).toMatch(/more than 0 redirects/);
-    const blocked = await guardedGet(new URL(base.replace('127.0.0.1', 'localhost') + '/file.txt'), { allowPrivate: false, maxRedirects: 5, signal: AbortSignal.timeout(5000) }).catch((e: unknown) => e);
+    const blocked = await guardedGet(new URL(base.replace('127.0.0.1', 'localhost') + '/file.txt'), {
+      allowPrivate: false,
+      maxRedirects: 5,
+      signal: AbortSignal.timeout(5000),
+    }).catch((e: unknown) => e);
     expect(blocked).toBeInstanceOf(BlockedAddressError);
   });
 });
@@ -98,7 +121,10 @@ describe('the engine', () => {
     });
     const job = (await res.json()) as { id: string };
     for (let i = 0; i < 200; i++) {
-      const j = (await (await fetch(`${engine.baseUrl}/v2/jobs/${job.id}`, { headers: { 'X-Api2convert-Api-Key': key } })).json()) as { status: { code: string }; errors: Array<{ message: string }> };
+      const j = (await (await fetch(`${engine.baseUrl}/v2/jobs/${job.id}`, { headers: { 'X-Api2convert-Api-Key': key } })).json()) as {
+        status: { code: string };
+        errors: Array<{ message: string }>;
+      };
       if (['completed', 'failed', 'canceled'].includes(j.status.code)) return j;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -126,9 +152,13 @@ describe('website capture without private addresses', () => {
     const before = hits;
     for (const url of [`${base}/page.html`, base.replace('127.0.0.1', 'localhost') + '/page.html']) {
       const workDir = fs.mkdtempSync(path.join(tmp, 'shot-'));
-      const err = await captureWebsite(url, path.join(workDir, 'out.png'), { pdf: false, connectTimeoutMs: 5_000, timeoutMs: 30_000, workDir, allowPrivate: false }).catch(
-        (e: unknown) => e,
-      );
+      const err = await captureWebsite(url, path.join(workDir, 'out.png'), {
+        pdf: false,
+        connectTimeoutMs: 5_000,
+        timeoutMs: 30_000,
+        workDir,
+        allowPrivate: false,
+      }).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(InputFetchError);
       expect((err as InputFetchError).message, url).toMatch(/cannot be captured: .*loopback, link-local or private address/);
       expect(fs.existsSync(path.join(workDir, 'chromium-profile')), 'Chromium never started').toBe(false);

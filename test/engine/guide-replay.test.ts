@@ -131,9 +131,7 @@ describe.skipIf(!!missing)('replay of the api2convert guide examples', () => {
     // What the guide's PHP endpoint does: needs `id`, files it under `{id}_{status}`.
     const names = cb.received.map((c) => `${c.body.id}_${c.body.status.code}`);
     const id = done.id;
-    expect(names).toEqual(
-      notify ? [`${id}_downloading`, `${id}_queued`, `${id}_processing`, `${id}_completed`] : [`${id}_completed`],
-    );
+    expect(names).toEqual(notify ? [`${id}_downloading`, `${id}_queued`, `${id}_processing`, `${id}_completed`] : [`${id}_completed`]);
     const out = await t.api.download(done.output[0].uri);
     expect(await sharp(out.data).metadata()).toMatchObject({ format: 'png', width: 96, height: 64 });
   });

@@ -42,41 +42,47 @@ afterAll(() => {
   child?.kill('SIGTERM');
 });
 
-it.runIf(process.platform === 'linux')('a 16000×16000 PNG fails cleanly with RSS under 1 GiB; the engine stays up', async () => {
-  const src = tmpDir('bomb-src');
-  const bomb = path.join(src, 'bomb.png');
-  await sharp({ create: { width: 16000, height: 16000, channels: 3, background: { r: 10, g: 200, b: 30 } } })
-    .png({ compressionLevel: 9 })
-    .toFile(bomb);
-  expect(fs.statSync(bomb).size).toBeLessThan(2 * 1024 * 1024);
-  expect(16000 * 16000).toBeGreaterThan(maxImagePixels()); // this machine's limit refuses it
-  const [small] = await makeImages(src, 1, { prefix: 'small' });
+it.runIf(process.platform === 'linux')(
+  'a 16000×16000 PNG fails cleanly with RSS under 1 GiB; the engine stays up',
+  async () => {
+    const src = tmpDir('bomb-src');
+    const bomb = path.join(src, 'bomb.png');
+    await sharp({ create: { width: 16000, height: 16000, channels: 3, background: { r: 10, g: 200, b: 30 } } })
+      .png({ compressionLevel: 9 })
+      .toFile(bomb);
+    expect(fs.statSync(bomb).size).toBeLessThan(2 * 1024 * 1024);
+    expect(16000 * 16000).toBeGreaterThan(maxImagePixels()); // this machine's limit refuses it
+    const [small] = await makeImages(src, 1, { prefix: 'small' });
 
-  const data = tmpDir('bomb-data');
-  const client = new Api2ConvertClient({ baseUrl: api, apiKey, timeoutMs: 30_000, retry: { rateLimitRetries: 0 } });
-  const q = openQueue({ api, apiKey } as never, data, { client });
-  try {
-    const r = await q.queue.add({ items: [{ source: { kind: 'file', path: bomb } }], target: 'webp' });
-    q.queue.start({ batchId: r.batchId });
-    await waitForBatches(q.queue, [r.batchId], 60_000);
-    q.queue.flushEvents();
-    const item = q.queue.list({ batchId: r.batchId, offset: 0, limit: 10 }).items[0];
-    expect(item.state).toBe('failed');
-    expect(item.error?.message).toMatch(/bomb\.png is 16000×16000 \(256 megapixels\); this engine converts images up to \d+ megapixels \(set by its memory\)/);
-    const peak = peakRss(child!.pid!);
-    console.info(`image-memory: engine peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (bound ${RSS_BOUND / 1024 / 1024} MB)`);
-    expect(peak).toBeLessThan(RSS_BOUND);
+    const data = tmpDir('bomb-data');
+    const client = new Api2ConvertClient({ baseUrl: api, apiKey, timeoutMs: 30_000, retry: { rateLimitRetries: 0 } });
+    const q = openQueue({ api, apiKey } as never, data, { client });
+    try {
+      const r = await q.queue.add({ items: [{ source: { kind: 'file', path: bomb } }], target: 'webp' });
+      q.queue.start({ batchId: r.batchId });
+      await waitForBatches(q.queue, [r.batchId], 60_000);
+      q.queue.flushEvents();
+      const item = q.queue.list({ batchId: r.batchId, offset: 0, limit: 10 }).items[0];
+      expect(item.state).toBe('failed');
+      expect(item.error?.message).toMatch(
+        /bomb\.png is 16000×16000 \(256 megapixels\); this engine converts images up to \d+ megapixels \(set by its memory\)/,
+      );
+      const peak = peakRss(child!.pid!);
+      console.info(`image-memory: engine peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (bound ${RSS_BOUND / 1024 / 1024} MB)`);
+      expect(peak).toBeLessThan(RSS_BOUND);
 
-    // Still up, still converting.
-    const r2 = await q.queue.add({ items: [{ source: { kind: 'file', path: small } }], target: 'png' });
-    q.queue.start({ batchId: r2.batchId });
-    await waitForBatches(q.queue, [r2.batchId], 60_000);
-    q.queue.flushEvents();
-    expect(q.queue.list({ batchId: r2.batchId, offset: 0, limit: 10 }).items[0].state).toBe('done');
-  } finally {
-    await q.close();
-  }
-}, 120_000);
+      // Still up, still converting.
+      const r2 = await q.queue.add({ items: [{ source: { kind: 'file', path: small } }], target: 'png' });
+      q.queue.start({ batchId: r2.batchId });
+      await waitForBatches(q.queue, [r2.batchId], 60_000);
+      q.queue.flushEvents();
+      expect(q.queue.list({ batchId: r2.batchId, offset: 0, limit: 10 }).items[0].state).toBe('done');
+    } finally {
+      await q.close();
+    }
+  },
+  120_000,
+);
 
 it('admits conversions by estimated memory: two that do not fit together run one after the other', async () => {
   const { MemoryBudget } = await import('../../engine/convert/memory-budget');

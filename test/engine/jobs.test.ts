@@ -96,7 +96,15 @@ describe.skipIf(!!missing)('engine job semantics', () => {
 
   it('fails the job on a bad input by default, and converts the rest with fail_on_input_error:false', async () => {
     const bad = `${files.url}/missing.jpg`;
-    const strict = (await t.api.post('/v2/jobs', { input: [{ type: 'remote', source: good }, { type: 'remote', source: bad }], conversion: [{ target: 'png' }] })).body;
+    const strict = (
+      await t.api.post('/v2/jobs', {
+        input: [
+          { type: 'remote', source: good },
+          { type: 'remote', source: bad },
+        ],
+        conversion: [{ target: 'png' }],
+      })
+    ).body;
     const failed = await t.api.waitFor(strict.id);
     expect(failed.status.code).toBe('failed');
     const badInput = failed.input.find((i: any) => i.source === bad);
@@ -109,11 +117,16 @@ describe.skipIf(!!missing)('engine job semantics', () => {
       details: expect.any(Object),
     });
 
-    const lenient = (await t.api.post('/v2/jobs', {
-      fail_on_input_error: false,
-      input: [{ type: 'remote', source: good }, { type: 'remote', source: bad }],
-      conversion: [{ target: 'png' }],
-    })).body;
+    const lenient = (
+      await t.api.post('/v2/jobs', {
+        fail_on_input_error: false,
+        input: [
+          { type: 'remote', source: good },
+          { type: 'remote', source: bad },
+        ],
+        conversion: [{ target: 'png' }],
+      })
+    ).body;
     const done = await t.api.waitFor(lenient.id);
     expect(done.status.code).toBe('completed');
     expect(done.output).toHaveLength(1);
@@ -129,11 +142,13 @@ describe.skipIf(!!missing)('engine job semantics', () => {
     expect(failed.errors[0]).toMatchObject({ source: 'conversion', id_source: failed.conversion[0].id, message: expect.any(String) });
     expect(failed.errors[0].details.input).toBe(failed.input[0].id);
 
-    const lenient = (await t.api.post('/v2/jobs', {
-      fail_on_conversion_error: false,
-      input: [b64(garbage, 'broken.jpg'), b64(jpg, 'fine.jpg')],
-      conversion: [{ target: 'png' }],
-    })).body;
+    const lenient = (
+      await t.api.post('/v2/jobs', {
+        fail_on_conversion_error: false,
+        input: [b64(garbage, 'broken.jpg'), b64(jpg, 'fine.jpg')],
+        conversion: [{ target: 'png' }],
+      })
+    ).body;
     const done = await t.api.waitFor(lenient.id);
     expect(done.status.code).toBe('completed');
     expect(done.output.map((o: any) => o.filename)).toEqual(['fine.png']);
@@ -142,29 +157,33 @@ describe.skipIf(!!missing)('engine job semantics', () => {
 
   it('names a remote input by the suggested filename, else Content-Disposition, else the URL path', async () => {
     const cd = files.set('/download', { body: jpg, headers: { 'Content-Disposition': `attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.jpg` } });
-    const job = (await t.api.post('/v2/jobs', {
-      process: false,
-      input: [
-        { type: 'remote', source: cd, filename: 'chosen.jpg' },
-        { type: 'remote', source: cd },
-        { type: 'remote', source: good },
-        { type: 'remote', source: cd, filename: '../../escape.jpg' },
-      ],
-    })).body;
+    const job = (
+      await t.api.post('/v2/jobs', {
+        process: false,
+        input: [
+          { type: 'remote', source: cd, filename: 'chosen.jpg' },
+          { type: 'remote', source: cd },
+          { type: 'remote', source: good },
+          { type: 'remote', source: cd, filename: '../../escape.jpg' },
+        ],
+      })
+    ).body;
     const ready = await t.api.waitFor(job.id, { until: (j) => j.input.every((i: any) => i.status === 'ready') });
     expect(ready.input.map((i: any) => i.filename)).toEqual(['chosen.jpg', 'résumé.jpg', 'good.jpg', 'escape.jpg']);
   });
 
   it('converts for real: format, size, resize, grayscale and the effect of quality', async () => {
-    const job = (await t.api.post('/v2/jobs', {
-      input: [b64(jpg, 'p.jpg')],
-      conversion: [
-        { target: 'jpg', options: { quality: 10 } },
-        { target: 'jpg', options: { quality: 95 } },
-        { target: 'webp', options: { width: 100 } },
-        { target: 'png', options: { grayscale: true } },
-      ],
-    })).body;
+    const job = (
+      await t.api.post('/v2/jobs', {
+        input: [b64(jpg, 'p.jpg')],
+        conversion: [
+          { target: 'jpg', options: { quality: 10 } },
+          { target: 'jpg', options: { quality: 95 } },
+          { target: 'webp', options: { width: 100 } },
+          { target: 'png', options: { grayscale: true } },
+        ],
+      })
+    ).body;
     const done = await t.api.waitFor(job.id);
     expect(done.status.code).toBe('completed');
     const byConv = new Map<string, Buffer>();

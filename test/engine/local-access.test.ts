@@ -43,7 +43,9 @@ async function rejection(p: Promise<unknown> | (() => unknown)): Promise<{ statu
 
 it('attaches a file by path as an upload input, checked like the upload route, and keeps its own copy', async () => {
   const src = path.join(dir, 'photo.jpg');
-  await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3366cc' } }).jpeg().toFile(src);
+  await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3366cc' } })
+    .jpeg()
+    .toFile(src);
   const bytes = fs.readFileSync(src);
   const { json: job } = await api('POST', '/jobs', { process: false, conversion: [{ target: 'png' }] });
 
@@ -57,7 +59,9 @@ it('attaches a file by path as an upload input, checked like the upload route, a
   expect(input).toMatchObject({ type: 'upload', status: 'ready', filename: 'photo.jpg', size: bytes.length });
   expect(input.checksum).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
   // The job holds a copy: changing the source now does not change what is converted.
-  await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000000' } }).jpeg().toFile(src);
+  await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000000' } })
+    .jpeg()
+    .toFile(src);
 
   const read = await api('GET', `/jobs/${job.id}`);
   expect(read.json.input).toHaveLength(1);
@@ -85,7 +89,9 @@ it('attaches a file by path as an upload input, checked like the upload route, a
 it('refuses outputs protected by a download password (the route checks it)', async () => {
   const { json: job } = await api('POST', '/jobs', { process: false, conversion: [{ target: 'png' }], download_passwords: ['s3cret'] });
   const src = path.join(dir, 'locked.jpg');
-  await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } }).jpeg().toFile(src);
+  await sharp({ create: { width: 4, height: 4, channels: 3, background: '#ff0000' } })
+    .jpeg()
+    .toFile(src);
   await local.attachFile(job.id, job.token, src, 'locked.jpg');
   await api('PATCH', `/jobs/${job.id}`, { process: true });
   await expect.poll(async () => (await api('GET', `/jobs/${job.id}`)).json.status.code, { timeout: 20_000 }).toBe('completed');

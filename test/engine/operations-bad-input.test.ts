@@ -36,7 +36,12 @@ function bombPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 1; // bit depth 1
   ihdr[9] = 0; // grayscale
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe.skipIf(!!missing)('operations: bad input', () => {
@@ -45,7 +50,9 @@ describe.skipIf(!!missing)('operations: bad input', () => {
 
   beforeAll(async () => {
     t = await startTestEngine();
-    badCrc = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } }).png().toBuffer();
+    badCrc = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } })
+      .png()
+      .toBuffer();
     const idat = badCrc.indexOf(Buffer.from('IDAT'));
     badCrc[idat + 4 + badCrc.readUInt32BE(idat - 4)] ^= 0xff; // the IDAT chunk's CRC
   });
@@ -68,7 +75,15 @@ describe.skipIf(!!missing)('operations: bad input', () => {
     expect(message).toContain('holiday.png');
     expect(message).not.toContain(t.dataDir);
     expect(message).not.toMatch(/\/(tmp|files|inputs)\//);
-    const merge = await runJob(t.api, [{ name: 'scan.png', data: Buffer.from('not a png at all') }, { name: 'b.png', data: badCrc }], { target: 'merge' }, { expect: 'failed' });
+    const merge = await runJob(
+      t.api,
+      [
+        { name: 'scan.png', data: Buffer.from('not a png at all') },
+        { name: 'b.png', data: badCrc },
+      ],
+      { target: 'merge' },
+      { expect: 'failed' },
+    );
     expect(merge.job.errors[0].message).toMatch(/^scan\.png is not a readable image/);
     expect(merge.job.errors[0].message).not.toContain(t.dataDir);
   });
@@ -82,7 +97,15 @@ describe.skipIf(!!missing)('operations: bad input', () => {
       expect(job.errors[0].message, target).toMatch(/bomb\.png/);
       expect(job.errors[0].message, target).toMatch(/pixel limit|too large|this engine converts images up to \d+ megapixels/i);
     }
-    const compare = await runJob(t.api, [{ name: 'bomb.png', data: bomb }, { name: 'b.png', data: badCrc }], { target: 'compare-image' }, { expect: 'failed' });
+    const compare = await runJob(
+      t.api,
+      [
+        { name: 'bomb.png', data: bomb },
+        { name: 'b.png', data: badCrc },
+      ],
+      { target: 'compare-image' },
+      { expect: 'failed' },
+    );
     expect(compare.job.errors[0].message).toMatch(/bomb\.png.*(pixel limit|too large to compare|this engine converts images up to)/);
     expect((await t.api.get('/v2/statuses')).status).toBe(200);
   });
@@ -128,4 +151,3 @@ describe.skipIf(!!missing)('operations: bad input', () => {
     }
   });
 });
-

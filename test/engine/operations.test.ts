@@ -137,7 +137,15 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('zips several inputs into one archive (the SDK example: a PDF and a PNG)', async () => {
-    const { job, outputs } = await runJob(t.api, [{ name: 'example.pdf', data: pdf }, { name: 'example.png', data: png }, { name: 'example.png', data: jpg }], { category: 'archive', target: 'zip' });
+    const { job, outputs } = await runJob(
+      t.api,
+      [
+        { name: 'example.pdf', data: pdf },
+        { name: 'example.png', data: png },
+        { name: 'example.png', data: jpg },
+      ],
+      { category: 'archive', target: 'zip' },
+    );
     expect(outputs).toHaveLength(1);
     expect(outputs[0].filename).toBe('archive.zip');
     expect(outputs[0].meta.source.input).toEqual(job.input.map((i: any) => i.id));
@@ -156,7 +164,14 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('writes tar archives (entries read back with tar-stream)', async () => {
-    const { outputs } = await runJob(t.api, [{ name: 'a.png', data: png }, { name: 'b.pdf', data: pdf }], { target: 'tar' });
+    const { outputs } = await runJob(
+      t.api,
+      [
+        { name: 'a.png', data: png },
+        { name: 'b.pdf', data: pdf },
+      ],
+      { target: 'tar' },
+    );
     const extract = tarStream.extract();
     const seen = new Map<string, Buffer>();
     extract.on('entry', async (header, stream, next) => {
@@ -176,7 +191,16 @@ describe.skipIf(!!missing)('operations through the API', () => {
 
   it.skipIf(!findOnPath(['7z', '7za']))('writes 7z archives (listed by 7z itself)', async () => {
     // Names that look like 7z syntax (a list file, a switch) are stored as names.
-    const { outputs } = await runJob(t.api, [{ name: 'a.png', data: png }, { name: 'b.pdf', data: pdf }, { name: '@list.txt', data: Buffer.from('x') }, { name: '-sdel.txt', data: Buffer.from('y') }], { target: '7z' });
+    const { outputs } = await runJob(
+      t.api,
+      [
+        { name: 'a.png', data: png },
+        { name: 'b.pdf', data: pdf },
+        { name: '@list.txt', data: Buffer.from('x') },
+        { name: '-sdel.txt', data: Buffer.from('y') },
+      ],
+      { target: '7z' },
+    );
     const file = path.join(work, 'out.7z');
     await writeFile(file, outputs[0].data);
     const { stdout } = await run('7z', ['l', '-slt', file]);
@@ -185,7 +209,10 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('reports metadata as json: image size and EXIF, PDF pages, media duration', async () => {
-    const withExif = await sharp(jpg).withExif({ IFD0: { Make: 'ConvoyCam', Model: 'T1' } }).jpeg().toBuffer();
+    const withExif = await sharp(jpg)
+      .withExif({ IFD0: { Make: 'ConvoyCam', Model: 'T1' } })
+      .jpeg()
+      .toBuffer();
     const img = await runJob(t.api, [{ name: 'example.jpg', data: withExif }], { category: 'metadata', target: 'json' });
     const report = JSON.parse(img.outputs[0].data.toString('utf8'));
     expect(img.outputs[0].filename).toBe('example.json');
@@ -204,51 +231,91 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('makes thumbnails of an image, the first page of a PDF and a video frame (the SDK example options)', async () => {
-    const img = await runJob(t.api, [{ name: 'big.jpg', data: jpg }], { category: 'operation', target: 'thumbnail', options: { thumbnail_target: 'png', width: 300 } });
+    const img = await runJob(t.api, [{ name: 'big.jpg', data: jpg }], {
+      category: 'operation',
+      target: 'thumbnail',
+      options: { thumbnail_target: 'png', width: 300 },
+    });
     const meta = await sharp(img.outputs[0].data).metadata();
     expect([img.outputs[0].filename, meta.format, meta.width, meta.height]).toEqual(['big.png', 'png', 300, 225]);
 
-    const page = await runJob(t.api, [{ name: 'example.pdf', data: pdf }], { category: 'operation', target: 'thumbnail', options: { thumbnail_target: 'png', width: 300, pages: 'first', dpi: 150 } });
+    const page = await runJob(t.api, [{ name: 'example.pdf', data: pdf }], {
+      category: 'operation',
+      target: 'thumbnail',
+      options: { thumbnail_target: 'png', width: 300, pages: 'first', dpi: 150 },
+    });
     const pm = await sharp(page.outputs[0].data).metadata();
     expect([pm.format, pm.width, pm.height]).toEqual(['png', 300, 400]); // 300×400 pt page, aspect kept
 
     const mp4 = path.join(work, 'clip.mp4');
     await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10:duration=2', '-pix_fmt', 'yuv420p', mp4]);
-    const frame = await runJob(t.api, [{ name: 'clip.mp4', data: await readFile(mp4) }], { target: 'thumbnail', options: { thumbnail_target: 'jpg', width: 160 } });
+    const frame = await runJob(t.api, [{ name: 'clip.mp4', data: await readFile(mp4) }], {
+      target: 'thumbnail',
+      options: { thumbnail_target: 'jpg', width: 160 },
+    });
     const fm = await sharp(frame.outputs[0].data).metadata();
     expect([frame.outputs[0].filename, fm.format, fm.width, fm.height]).toEqual(['clip.jpg', 'jpeg', 160, 120]);
   }, 60_000);
 
-  it.skipIf(!findOnPath(['soffice', 'libreoffice']))('makes a thumbnail of the first page of an office document (LibreOffice, then pdftoppm)', async () => {
-    const { outputs } = await runJob(t.api, [{ name: 'notes.txt', data: Buffer.from('Hello thumbnail\n'.repeat(20)) }], { target: 'thumbnail', options: { width: 200 } }, { timeoutMs: 120_000 });
-    const meta = await sharp(outputs[0].data).metadata();
-    expect([outputs[0].filename, meta.format, meta.width]).toEqual(['notes.png', 'png', 200]);
-    expect(meta.height!).toBeGreaterThan(250); // a portrait page
-  }, 130_000);
+  it.skipIf(!findOnPath(['soffice', 'libreoffice']))(
+    'makes a thumbnail of the first page of an office document (LibreOffice, then pdftoppm)',
+    async () => {
+      const { outputs } = await runJob(
+        t.api,
+        [{ name: 'notes.txt', data: Buffer.from('Hello thumbnail\n'.repeat(20)) }],
+        { target: 'thumbnail', options: { width: 200 } },
+        { timeoutMs: 120_000 },
+      );
+      const meta = await sharp(outputs[0].data).metadata();
+      expect([outputs[0].filename, meta.format, meta.width]).toEqual(['notes.png', 'png', 200]);
+      expect(meta.height!).toBeGreaterThan(250); // a portrait page
+    },
+    130_000,
+  );
 
-  it.skipIf(!findOnPath(['soffice', 'libreoffice']))('writes PDF/A from an office document (the SDK README: target pdf, pdf_a: true)', async () => {
-    const { outputs } = await runJob(t.api, [{ name: 'contract.txt', data: Buffer.from('Archive me\n') }], { target: 'pdf', options: { pdf_a: true } }, { timeoutMs: 120_000 });
-    const text = outputs[0].data.toString('latin1');
-    expect(text).toMatch(/pdfaid:part(>|=")2/);
-    const plain = await runJob(t.api, [{ name: 'x.png', data: png }], { target: 'pdf', options: { pdf_a: true } }, { expect: 'failed' });
-    expect(plain.job.errors[0].message).toMatch(/pdf_a is made from office documents/);
-  }, 130_000);
+  it.skipIf(!findOnPath(['soffice', 'libreoffice']))(
+    'writes PDF/A from an office document (the SDK README: target pdf, pdf_a: true)',
+    async () => {
+      const { outputs } = await runJob(
+        t.api,
+        [{ name: 'contract.txt', data: Buffer.from('Archive me\n') }],
+        { target: 'pdf', options: { pdf_a: true } },
+        { timeoutMs: 120_000 },
+      );
+      const text = outputs[0].data.toString('latin1');
+      expect(text).toMatch(/pdfaid:part(>|=")2/);
+      const plain = await runJob(t.api, [{ name: 'x.png', data: png }], { target: 'pdf', options: { pdf_a: true } }, { expect: 'failed' });
+      expect(plain.job.errors[0].message).toMatch(/pdf_a is made from office documents/);
+    },
+    130_000,
+  );
 
   it('resizes images by px or percent with resize_handling (the SDK example: 800×600 crop)', async () => {
-    const crop = await runJob(t.api, [{ name: 'example.jpg', data: jpg }], { category: 'operation', target: 'resize-image', options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' } });
+    const crop = await runJob(t.api, [{ name: 'example.jpg', data: jpg }], {
+      category: 'operation',
+      target: 'resize-image',
+      options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' },
+    });
     const cm = await sharp(crop.outputs[0].data).metadata();
     expect([crop.outputs[0].filename, cm.format, cm.width, cm.height]).toEqual(['example.jpg', 'jpeg', 800, 600]);
     const pct = await runJob(t.api, [{ name: 'small.png', data: png }], { target: 'resize-image', options: { width: 50, resize_by: 'percent' } });
     const pm = await sharp(pct.outputs[0].data).metadata();
     expect([pm.format, pm.width, pm.height]).toEqual(['png', 100, 50]);
-    const bad = await t.api.post('/v2/jobs', { input: [{ type: 'base64', source: png.toString('base64'), filename: 'x.png' }], conversion: [{ target: 'resize-image', options: { resize_handling: 'squash' } }] });
+    const bad = await t.api.post('/v2/jobs', {
+      input: [{ type: 'base64', source: png.toString('base64'), filename: 'x.png' }],
+      conversion: [{ target: 'resize-image', options: { resize_handling: 'squash' } }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/resize_handling/);
   });
 
   it('compresses a JPEG and a PDF to smaller files that still read back', async () => {
     const big = await sharp(jpg).jpeg({ quality: 98 }).toBuffer();
-    const { outputs } = await runJob(t.api, [{ name: 'example.jpg', data: big }], { category: 'operation', target: 'compress', options: { compression_level: 'high' } });
+    const { outputs } = await runJob(t.api, [{ name: 'example.jpg', data: big }], {
+      category: 'operation',
+      target: 'compress',
+      options: { compression_level: 'high' },
+    });
     expect(outputs[0].filename).toBe('example.jpg');
     expect(outputs[0].data.length).toBeLessThan(big.length * 0.6);
     expect((await sharp(outputs[0].data).metadata()).width).toBe(640);
@@ -286,14 +353,31 @@ describe.skipIf(!!missing)('operations through the API', () => {
   }, 60_000);
 
   it('compares images: identical ones score 1, a changed one less, with a diff image (the SDK example options)', async () => {
-    const same = await runJob(t.api, [{ name: 'a.jpg', data: jpg }, { name: 'b.jpg', data: jpg }], { category: 'operation', target: 'compare-image', options: { method: 'ssim', threshold: 5, diff_color: 'red' } });
+    const same = await runJob(
+      t.api,
+      [
+        { name: 'a.jpg', data: jpg },
+        { name: 'b.jpg', data: jpg },
+      ],
+      { category: 'operation', target: 'compare-image', options: { method: 'ssim', threshold: 5, diff_color: 'red' } },
+    );
     expect(same.outputs.map((o) => o.filename)).toEqual(['a-diff.png', 'a-compare.json']);
     const r1 = JSON.parse(same.outputs[1].data.toString('utf8'));
     expect(r1).toMatchObject({ identical: true, similarity: 1, different_pixels: 0, width: 640, height: 480, resized: false });
     expect((await sharp(same.outputs[0].data).metadata()).width).toBe(640);
 
-    const changed = await sharp(jpg).composite([{ input: { create: { width: 100, height: 100, channels: 3, background: '#00ff00' } }, left: 10, top: 10 }]).jpeg().toBuffer();
-    const diff = await runJob(t.api, [{ name: 'a.jpg', data: jpg }, { name: 'b.jpg', data: changed }], { target: 'compare-image', options: { diff_color: 'red' } });
+    const changed = await sharp(jpg)
+      .composite([{ input: { create: { width: 100, height: 100, channels: 3, background: '#00ff00' } }, left: 10, top: 10 }])
+      .jpeg()
+      .toBuffer();
+    const diff = await runJob(
+      t.api,
+      [
+        { name: 'a.jpg', data: jpg },
+        { name: 'b.jpg', data: changed },
+      ],
+      { target: 'compare-image', options: { diff_color: 'red' } },
+    );
     const r2 = JSON.parse(diff.outputs[1].data.toString('utf8'));
     expect(r2.identical).toBe(false);
     expect(r2.similarity).toBeLessThan(0.99);
@@ -304,7 +388,14 @@ describe.skipIf(!!missing)('operations through the API', () => {
 
     // Different sizes: the second is scaled to the first, and the report says so.
     const smaller = await sharp(jpg).resize(320, 240).jpeg().toBuffer();
-    const sized = await runJob(t.api, [{ name: 'a.jpg', data: jpg }, { name: 'b.jpg', data: smaller }], { target: 'compare-image', options: { method: 'pixel', threshold: 20 } });
+    const sized = await runJob(
+      t.api,
+      [
+        { name: 'a.jpg', data: jpg },
+        { name: 'b.jpg', data: smaller },
+      ],
+      { target: 'compare-image', options: { method: 'pixel', threshold: 20 } },
+    );
     const r3 = JSON.parse(sized.outputs[1].data.toString('utf8'));
     expect(r3.resized).toEqual({ from: [320, 240], to: [640, 480] });
     expect(r3.similarity).toBeGreaterThan(0.8);
@@ -315,7 +406,12 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('extracts the images of a DOCX (its media folder) and of a PDF, one output each', async () => {
-    const docx = await zipOf({ '[Content_Types].xml': Buffer.from('<Types/>'), 'word/document.xml': Buffer.from('<w:document/>'), 'word/media/image1.png': png, 'word/media/image2.jpeg': jpg });
+    const docx = await zipOf({
+      '[Content_Types].xml': Buffer.from('<Types/>'),
+      'word/document.xml': Buffer.from('<w:document/>'),
+      'word/media/image1.png': png,
+      'word/media/image2.jpeg': jpg,
+    });
     const d = await runJob(t.api, [{ name: 'example.docx', data: docx }], { category: 'operation', target: 'extract-assets' });
     expect(d.outputs.map((o) => o.filename)).toEqual(['example-image1.png', 'example-image2.jpeg']);
     expect(d.outputs[0].data.equals(png)).toBe(true);
@@ -326,12 +422,25 @@ describe.skipIf(!!missing)('operations through the API', () => {
     const first = await sharp(p.outputs[0].data).metadata();
     expect([first.width, first.height]).toEqual([640, 480]);
 
-    const none = await runJob(t.api, [{ name: 'empty.docx', data: await zipOf({ 'word/document.xml': Buffer.from('<x/>') }) }], { target: 'extract-assets' }, { expect: 'failed' });
+    const none = await runJob(
+      t.api,
+      [{ name: 'empty.docx', data: await zipOf({ 'word/document.xml': Buffer.from('<x/>') }) }],
+      { target: 'extract-assets' },
+      { expect: 'failed' },
+    );
     expect(none.job.errors[0].message).toBe('empty.docx has no embedded images to extract');
   });
 
   it('merges images and PDFs into one PDF with one page per image and every PDF page', async () => {
-    const { outputs } = await runJob(t.api, [{ name: 'a.jpg', data: jpg }, { name: 'b.pdf', data: pdf }, { name: 'c.png', data: png }], { category: 'operation', target: 'merge' });
+    const { outputs } = await runJob(
+      t.api,
+      [
+        { name: 'a.jpg', data: jpg },
+        { name: 'b.pdf', data: pdf },
+        { name: 'c.png', data: png },
+      ],
+      { category: 'operation', target: 'merge' },
+    );
     expect(outputs).toHaveLength(1);
     expect(outputs[0].filename).toBe('merged.pdf');
     const doc = await PDFDocument.load(outputs[0].data);
@@ -341,14 +450,23 @@ describe.skipIf(!!missing)('operations through the API', () => {
   });
 
   it('merges 1,000 inputs into a 1,000-page PDF', async () => {
-    const dot = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#336699' } }).png().toBuffer();
+    const dot = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const files = Array.from({ length: 1000 }, (_, i) => ({ name: `p${i}.png`, data: dot }));
     const { outputs } = await runJob(t.api, files, { target: 'merge' }, { timeoutMs: 120_000 });
     expect((await PDFDocument.load(outputs[0].data)).getPageCount()).toBe(1000);
   }, 150_000);
 
   it('stamps a PNG onto every page of a PDF (the SDK watermark example: two inputs, stamp, alignment)', async () => {
-    const { job, outputs } = await runJob(t.api, [{ name: 'example.pdf', data: pdf }, { name: 'example.png', data: png }], { category: 'document', target: 'pdf', options: { stamp: true, alignment: 'center' } });
+    const { job, outputs } = await runJob(
+      t.api,
+      [
+        { name: 'example.pdf', data: pdf },
+        { name: 'example.png', data: png },
+      ],
+      { category: 'document', target: 'pdf', options: { stamp: true, alignment: 'center' } },
+    );
     expect(outputs).toHaveLength(1);
     expect(outputs[0].filename).toBe('example.pdf');
     expect(outputs[0].meta.source.input).toHaveLength(2);
@@ -367,7 +485,11 @@ describe.skipIf(!!missing)('operations through the API', () => {
   it('accepts the official audio option names (the SDK example: audio_codec, audio_bitrate, channels, frequency) and the old alias', async () => {
     const wav = path.join(work, 'mono.wav');
     await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ac', '1', '-ar', '22050', wav]);
-    const { job, outputs } = await runJob(t.api, [{ name: 'example.wav', data: await readFile(wav) }], { category: 'audio', target: 'aac', options: { audio_codec: 'aac', audio_bitrate: 192, channels: 'stereo', frequency: 44100 } });
+    const { job, outputs } = await runJob(t.api, [{ name: 'example.wav', data: await readFile(wav) }], {
+      category: 'audio',
+      target: 'aac',
+      options: { audio_codec: 'aac', audio_bitrate: 192, channels: 'stereo', frequency: 44100 },
+    });
     const out = path.join(work, 'out.aac');
     await writeFile(out, outputs[0].data);
     const probe = await ffprobe(out);

@@ -61,8 +61,18 @@ describe.skipIf(!!missing)('presets, statistics and request ids', () => {
   it('computes day, month and year statistics from the job records', async () => {
     const jpg = await photo(64, 48);
     await runJob(t.api, [{ name: 'a.jpg', data: jpg }], { target: 'png' });
-    await runJob(t.api, [{ name: 'b.jpg', data: jpg }, { name: 'c.jpg', data: jpg }], { target: 'zip' });
-    const broken = await t.api.post('/v2/jobs', { input: [{ type: 'base64', source: Buffer.from('not an image').toString('base64'), filename: 'd.jpg' }], conversion: [{ target: 'png' }] });
+    await runJob(
+      t.api,
+      [
+        { name: 'b.jpg', data: jpg },
+        { name: 'c.jpg', data: jpg },
+      ],
+      { target: 'zip' },
+    );
+    const broken = await t.api.post('/v2/jobs', {
+      input: [{ type: 'base64', source: Buffer.from('not an image').toString('base64'), filename: 'd.jpg' }],
+      conversion: [{ target: 'png' }],
+    });
     await t.api.waitFor(broken.body.id);
     const today = new Date().toISOString().slice(0, 10);
     const day = await t.api.get(`/v2/stats/day/${today}/single`);
@@ -106,7 +116,12 @@ describe.skipIf(!!missing)('presets, statistics and request ids', () => {
     const dataDir = tempDir();
     const logs: string[] = [];
     // A converter that breaks unexpectedly (not a ConversionError): the request answers 500 and is logged.
-    const broken = { ...realConvert, normalizeOptions: () => { throw new Error('converter exploded'); } };
+    const broken = {
+      ...realConvert,
+      normalizeOptions: () => {
+        throw new Error('converter exploded');
+      },
+    };
     const engine = await createEngine({ port: 0, apiKey: TEST_KEY, dataDir }, { convert: broken, log: (m) => logs.push(m) });
     try {
       const api = new Api(engine.baseUrl, TEST_KEY);

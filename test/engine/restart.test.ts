@@ -50,7 +50,9 @@ describe.skipIf(!!missing)('engine restart and crash recovery', () => {
   it('finishes a job that was processing when the engine was killed', async () => {
     const dir = newDir();
     const first = await start(dir, ['--conversion-delay-ms', '5000']);
-    const job = (await first.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64'), filename: 'k.jpg' }], conversion: [{ target: 'webp' }] })).body;
+    const job = (
+      await first.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64'), filename: 'k.jpg' }], conversion: [{ target: 'webp' }] })
+    ).body;
     await first.api.waitFor(job.id, { until: (j) => j.status.code === 'processing' });
     await first.c.kill9();
 
@@ -138,7 +140,9 @@ describe.skipIf(!!missing)('engine restart and crash recovery', () => {
     try {
       cb.respond = 503;
       const first = await start(dir);
-      const job = (await first.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64') }], conversion: [{ target: 'png' }], callback: cb.url })).body;
+      const job = (
+        await first.api.post('/v2/jobs', { input: [{ type: 'base64', source: jpg.toString('base64') }], conversion: [{ target: 'png' }], callback: cb.url })
+      ).body;
       await cb.waitFor((l) => l.length >= 1);
       await first.c.kill9();
       cb.respond = 200;
@@ -173,7 +177,9 @@ describe.skipIf(!!missing)('engine restart and crash recovery', () => {
     await first.api.post('/v2/jobs', {
       process: false,
       input: [{ type: 'cloud', source: 'amazons3', parameters: { bucket: 'b', file: 'f.jpg' }, credentials: { accesskeyid: 'AKIA', secretaccesskey: secret } }],
-      conversion: [{ target: 'png', output_target: [{ type: 'ftp', parameters: { host: '127.0.0.1', file: 'x.png' }, credentials: { username: 'u', password: secret } }] }],
+      conversion: [
+        { target: 'png', output_target: [{ type: 'ftp', parameters: { host: '127.0.0.1', file: 'x.png' }, credentials: { username: 'u', password: secret } }] },
+      ],
     });
     await first.c.kill9(); // the WAL file is left as it was
     for (const name of fs.readdirSync(dir)) {

@@ -58,16 +58,91 @@ describe.skipIf(!!missing)('the SDK examples, replayed raw', () => {
   });
 
   const cases: Array<[string, () => Record<string, unknown>, (outputs: any[]) => void]> = [
-    ['add-watermark', () => ({ process: true, input: [{ type: 'remote', source: url.pdf }, { type: 'remote', source: url.png }], conversion: [{ category: 'document', target: 'pdf', options: { stamp: true, alignment: 'center' } }] }), (o) => expect(o.map((x) => x.filename)).toEqual(['example.pdf'])],
-    ['audio-operations', () => ({ input: [{ type: 'remote', source: url.wav }], conversion: [{ category: 'audio', target: 'aac', options: { audio_codec: 'aac', audio_bitrate: 192, channels: 'stereo', frequency: 44100 } }] }), (o) => expect(o[0].filename).toBe('example.aac')],
-    ['compare-files', () => ({ process: true, input: [{ type: 'remote', source: url.jpgSmall }, { type: 'remote', source: url.jpg }], conversion: [{ category: 'operation', target: 'compare-image', options: { method: 'ssim', threshold: 5, diff_color: 'red' } }] }), (o) => expect(o.map((x) => x.filename)).toEqual(['example_small-diff.png', 'example_small-compare.json'])],
-    ['compress-files', () => ({ input: [{ type: 'remote', source: url.jpg }], conversion: [{ category: 'operation', target: 'compress', options: { compression_level: 'high' } }] }), (o) => expect(o[0].filename).toBe('example.jpg')],
-    ['create-archives', () => ({ process: true, input: [{ type: 'remote', source: url.pdf }, { type: 'remote', source: url.png }], conversion: [{ category: 'archive', target: 'zip' }] }), (o) => expect(o.map((x) => x.filename)).toEqual(['archive.zip'])],
-    ['create-hashes', () => ({ input: [{ type: 'remote', source: url.zip }], conversion: [{ category: 'hash', target: 'sha256' }] }), (o) => expect(o[0].filename).toBe('example.sha256')],
-    ['create-thumbnails', () => ({ input: [{ type: 'remote', source: url.pdf }], conversion: [{ category: 'operation', target: 'thumbnail', options: { thumbnail_target: 'png', width: 300, pages: 'first', dpi: 150 } }] }), (o) => expect(o[0].filename).toBe('example.png')],
-    ['extract-assets', () => ({ input: [{ type: 'remote', source: url.docx }], conversion: [{ category: 'operation', target: 'extract-assets' }] }), (o) => expect(o.map((x) => x.filename)).toEqual(['example-image1.png'])],
-    ['file-analysis', () => ({ input: [{ type: 'remote', source: url.jpg }], conversion: [{ category: 'metadata', target: 'json' }] }), (o) => expect(o[0].filename).toBe('example.json')],
-    ['image-operations', () => ({ input: [{ type: 'remote', source: url.jpg }], conversion: [{ category: 'operation', target: 'resize-image', options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' } }] }), (o) => expect(o[0].filename).toBe('example.jpg')],
+    [
+      'add-watermark',
+      () => ({
+        process: true,
+        input: [
+          { type: 'remote', source: url.pdf },
+          { type: 'remote', source: url.png },
+        ],
+        conversion: [{ category: 'document', target: 'pdf', options: { stamp: true, alignment: 'center' } }],
+      }),
+      (o) => expect(o.map((x) => x.filename)).toEqual(['example.pdf']),
+    ],
+    [
+      'audio-operations',
+      () => ({
+        input: [{ type: 'remote', source: url.wav }],
+        conversion: [{ category: 'audio', target: 'aac', options: { audio_codec: 'aac', audio_bitrate: 192, channels: 'stereo', frequency: 44100 } }],
+      }),
+      (o) => expect(o[0].filename).toBe('example.aac'),
+    ],
+    [
+      'compare-files',
+      () => ({
+        process: true,
+        input: [
+          { type: 'remote', source: url.jpgSmall },
+          { type: 'remote', source: url.jpg },
+        ],
+        conversion: [{ category: 'operation', target: 'compare-image', options: { method: 'ssim', threshold: 5, diff_color: 'red' } }],
+      }),
+      (o) => expect(o.map((x) => x.filename)).toEqual(['example_small-diff.png', 'example_small-compare.json']),
+    ],
+    [
+      'compress-files',
+      () => ({
+        input: [{ type: 'remote', source: url.jpg }],
+        conversion: [{ category: 'operation', target: 'compress', options: { compression_level: 'high' } }],
+      }),
+      (o) => expect(o[0].filename).toBe('example.jpg'),
+    ],
+    [
+      'create-archives',
+      () => ({
+        process: true,
+        input: [
+          { type: 'remote', source: url.pdf },
+          { type: 'remote', source: url.png },
+        ],
+        conversion: [{ category: 'archive', target: 'zip' }],
+      }),
+      (o) => expect(o.map((x) => x.filename)).toEqual(['archive.zip']),
+    ],
+    [
+      'create-hashes',
+      () => ({ input: [{ type: 'remote', source: url.zip }], conversion: [{ category: 'hash', target: 'sha256' }] }),
+      (o) => expect(o[0].filename).toBe('example.sha256'),
+    ],
+    [
+      'create-thumbnails',
+      () => ({
+        input: [{ type: 'remote', source: url.pdf }],
+        conversion: [{ category: 'operation', target: 'thumbnail', options: { thumbnail_target: 'png', width: 300, pages: 'first', dpi: 150 } }],
+      }),
+      (o) => expect(o[0].filename).toBe('example.png'),
+    ],
+    [
+      'extract-assets',
+      () => ({ input: [{ type: 'remote', source: url.docx }], conversion: [{ category: 'operation', target: 'extract-assets' }] }),
+      (o) => expect(o.map((x) => x.filename)).toEqual(['example-image1.png']),
+    ],
+    [
+      'file-analysis',
+      () => ({ input: [{ type: 'remote', source: url.jpg }], conversion: [{ category: 'metadata', target: 'json' }] }),
+      (o) => expect(o[0].filename).toBe('example.json'),
+    ],
+    [
+      'image-operations',
+      () => ({
+        input: [{ type: 'remote', source: url.jpg }],
+        conversion: [
+          { category: 'operation', target: 'resize-image', options: { width: 800, height: 600, resize_by: 'px', resize_handling: 'keep_aspect_ratio_crop' } },
+        ],
+      }),
+      (o) => expect(o[0].filename).toBe('example.jpg'),
+    ],
   ];
 
   it.each(cases)('%s', async (_name, body, check) => {

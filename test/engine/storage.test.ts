@@ -64,7 +64,10 @@ describe('engine storage', () => {
     const files = await makeImages(tmpDir('storage-src'), 3, { size: 64 });
     const dir = tmpDir('storage-engine');
     const te = await engineFor(dir, true);
-    const downloads = () => Object.entries(te.engine.stats().byRoute).filter(([route]) => /download/i.test(route)).reduce((n, [, c]) => n + c, 0);
+    const downloads = () =>
+      Object.entries(te.engine.stats().byRoute)
+        .filter(([route]) => /download/i.test(route))
+        .reduce((n, [, c]) => n + c, 0);
     await convertAll(te, files, true);
     expect(downloads()).toBe(0);
     await new Promise((r) => setTimeout(r, 300));

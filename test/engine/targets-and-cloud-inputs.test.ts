@@ -31,12 +31,7 @@ describe.skipIf(!!missing)('cloud inputs and output targets in jobs', () => {
   let jpg: Buffer;
 
   beforeAll(async () => {
-    [s3, azure, ftp, gcs] = await Promise.all([
-      startS3rver({ buckets: ['inbox', 'outbox'] }),
-      startAzurite(),
-      startFtpServer(),
-      startGcsStandIn(),
-    ]);
+    [s3, azure, ftp, gcs] = await Promise.all([startS3rver({ buckets: ['inbox', 'outbox'] }), startAzurite(), startFtpServer(), startGcsStandIn()]);
     jpg = await photo(90, 60);
     await azure.createContainer('box');
     gcs.createBucket('gbucket');
@@ -130,7 +125,9 @@ describe.skipIf(!!missing)('cloud inputs and output targets in jobs', () => {
       conversion: [
         {
           target: 'png',
-          output_target: [{ type: 'googlecloud', parameters: { projectid: gcs.projectId, bucket: 'gbucket', file: 'denied/x.png' }, credentials: gcs.wrongKeyCredentials }],
+          output_target: [
+            { type: 'googlecloud', parameters: { projectid: gcs.projectId, bucket: 'gbucket', file: 'denied/x.png' }, credentials: gcs.wrongKeyCredentials },
+          ],
         },
       ],
     });

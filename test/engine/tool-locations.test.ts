@@ -12,7 +12,13 @@ function lookup(platform: NodeJS.Platform, env: Record<string, string>, files: s
 }
 
 describe('Windows', () => {
-  const env = { PATH: 'C:\\Windows\\system32;C:\\tools', PATHEXT: '.COM;.EXE;.BAT;.CMD', ProgramFiles: 'C:\\Program Files', LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local', USERPROFILE: 'C:\\Users\\me' };
+  const env = {
+    PATH: 'C:\\Windows\\system32;C:\\tools',
+    PATHEXT: '.COM;.EXE;.BAT;.CMD',
+    ProgramFiles: 'C:\\Program Files',
+    LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local',
+    USERPROFILE: 'C:\\Users\\me',
+  };
   it('tries every PATHEXT extension', () => {
     expect(executableNames('ffmpeg', { platform: 'win32', env })).toEqual(['ffmpeg.com', 'ffmpeg.exe', 'ffmpeg.bat', 'ffmpeg.cmd']);
     expect(findTool('ffmpeg', lookup('win32', env, ['C:\\tools\\ffmpeg.exe']))).toBe('C:\\tools\\ffmpeg.exe');
@@ -37,7 +43,9 @@ describe('macOS (an app started from Finder has PATH=/usr/bin:/bin:/usr/sbin:/sb
 
 describe('Linux', () => {
   it('PATH first, then versioned /opt/libreoffice folders (newest first) and the libreoffice launcher name', () => {
-    const l = lookup('linux', { PATH: '/usr/bin' }, ['/opt/libreoffice7.6/program/soffice', '/opt/libreoffice24.2/program/soffice'], { '/opt': ['libreoffice7.6', 'libreoffice24.2', 'google'] });
+    const l = lookup('linux', { PATH: '/usr/bin' }, ['/opt/libreoffice7.6/program/soffice', '/opt/libreoffice24.2/program/soffice'], {
+      '/opt': ['libreoffice7.6', 'libreoffice24.2', 'google'],
+    });
     expect(findTool('soffice', l)).toBe('/opt/libreoffice7.6/program/soffice');
     expect(findTool('soffice', lookup('linux', { PATH: '/usr/bin' }, ['/usr/bin/libreoffice']))).toBe('/usr/bin/libreoffice');
     expect(findTool('ffmpeg', lookup('linux', { PATH: '' }, []))).toBeUndefined();

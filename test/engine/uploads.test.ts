@@ -83,8 +83,7 @@ describe.skipIf(!!missing)('engine uploads', () => {
     await t?.stop();
   });
 
-  const newJob = async (body: object = { process: false, conversion: [{ target: 'png' }] }) =>
-    (await t.api.post('/v2/jobs', body)).body;
+  const newJob = async (body: object = { process: false, conversion: [{ target: 'png' }] }) => (await t.api.post('/v2/jobs', body)).body;
 
   it('accepts a multipart upload authorised by the job token and converts it', async () => {
     const job = await newJob();

@@ -36,4 +36,6 @@ const nested = (db.prepare('SELECT v FROM log ORDER BY rowid').all() as Array<{ 
 const missing = db.prepare('SELECT * FROM t WHERE id = ?').get(999) ?? null;
 db.exec('DELETE FROM log');
 db.close();
-console.log(JSON.stringify({ driver: db.driver, name: db.name === process.argv[2], wal, inserted, named: { ...(named as object) }, rolledBack, nested, missing, inTx }));
+console.log(
+  JSON.stringify({ driver: db.driver, name: db.name === process.argv[2], wal, inserted, named: { ...(named as object) }, rolledBack, nested, missing, inTx }),
+);

@@ -45,7 +45,14 @@ describe('lib/sqlite', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 2 });
     db.exec("INSERT INTO t (name) VALUES ('from-node-20')");
     db.close();
-    const reread = execFileSync(electronNode, ['-e', `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(path.join(dir, 'b.db'))});console.log(d.prepare('SELECT name FROM t ORDER BY id DESC LIMIT 1').get().name)`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const reread = execFileSync(
+      electronNode,
+      [
+        '-e',
+        `const {DatabaseSync}=require('node:sqlite');const d=new DatabaseSync(${JSON.stringify(path.join(dir, 'b.db'))});console.log(d.prepare('SELECT name FROM t ORDER BY id DESC LIMIT 1').get().name)`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     expect(reread.trim()).toBe('from-node-20');
   });
   if (!hasElectronNode) console.warn(NO_ELECTRON_NODE_MESSAGE);

@@ -25,7 +25,11 @@ afterAll(async () => {
 });
 
 const remoteIdOf = (q: ReturnType<typeof openQueue>, itemId: string) =>
-  (q.db.prepare('SELECT u.remote_id AS r FROM queue_items i JOIN queue_units u ON u.id = i.unit_id WHERE i.id = ?').get(itemId) as { r: string | null } | undefined)?.r ?? null;
+  (
+    q.db.prepare('SELECT u.remote_id AS r FROM queue_items i JOIN queue_units u ON u.id = i.unit_id WHERE i.id = ?').get(itemId) as
+      | { r: string | null }
+      | undefined
+  )?.r ?? null;
 
 it('cancel stops a converting item and cancels its job on the server; remove drops items and says so', async () => {
   te.engine.setFaults({ conversionDelayMs: 5000 });
@@ -75,10 +79,14 @@ it('with a callback target, jobs carry it and completion comes from hints, not f
     await waitFor(() => remoteIdOf(q, r.itemIds[0]), 5000, 'the job to be created');
     const remoteId = remoteIdOf(q, r.itemIds[0])!;
     const client = new Api2ConvertClient({ baseUrl: te.api, apiKey: te.apiKey });
-    const job = await waitFor(async () => {
-      const j = await client.getJob(remoteId);
-      return j.status.code === 'completed' ? j : null;
-    }, 5000, 'the engine to finish');
+    const job = await waitFor(
+      async () => {
+        const j = await client.getJob(remoteId);
+        return j.status.code === 'completed' ? j : null;
+      },
+      5000,
+      'the engine to finish',
+    );
     client.close();
     expect(job.callback).toBe('http://127.0.0.1:9/convoy/callback');
     expect(job.notify_status).toBe(true);
@@ -139,8 +147,19 @@ it('follows the settings: a concurrency change applies to the running queue', as
   try {
     expect(q.queue.status().concurrency).toBe(3);
     q.events.emit('settings', {
-      provider: 'local', concurrency: 12, outputDir: null, conflictPolicy: 'rename', callbackPublicUrl: null,
-      callbackPort: 0, liveStatus: true, notifyOnBatchEnd: true, ffmpegPath: null, sofficePath: null, apiKeyMasked: null, hasTunnelToken: false, hasCallbackSigningSecret: false,
+      provider: 'local',
+      concurrency: 12,
+      outputDir: null,
+      conflictPolicy: 'rename',
+      callbackPublicUrl: null,
+      callbackPort: 0,
+      liveStatus: true,
+      notifyOnBatchEnd: true,
+      ffmpegPath: null,
+      sofficePath: null,
+      apiKeyMasked: null,
+      hasTunnelToken: false,
+      hasCallbackSigningSecret: false,
     });
     expect(q.queue.status().concurrency).toBe(12);
   } finally {

@@ -113,7 +113,20 @@ describe('crash-loop guard', () => {
     try {
       const store = new QueueStore(db);
       const batch = store.createBatch().id;
-      store.insertItems(batch, [{ id: 'item-1', batchId: batch, source: { kind: 'url', url: 'https://example.com/a.jpg' }, label: 'a.jpg', sourceExt: 'jpg', target: 'png', options: {}, destination: null, outDir: dir, conflict: 'rename' }]);
+      store.insertItems(batch, [
+        {
+          id: 'item-1',
+          batchId: batch,
+          source: { kind: 'url', url: 'https://example.com/a.jpg' },
+          label: 'a.jpg',
+          sourceExt: 'jpg',
+          target: 'png',
+          options: {},
+          destination: null,
+          outDir: dir,
+          conflict: 'rename',
+        },
+      ]);
       const unit = store.createUnit(batch, 'url');
       store.updateItem('item-1', { unitId: unit });
       store.beginAttempt(unit, 'pending', true);

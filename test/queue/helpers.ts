@@ -35,7 +35,9 @@ export interface TestEngine {
   api: string;
 }
 
-export async function startEngine(opts: { faults?: Partial<EngineFaults>; dataDir?: string; apiKey?: string; port?: number; maxConcurrentConversions?: number } = {}): Promise<TestEngine> {
+export async function startEngine(
+  opts: { faults?: Partial<EngineFaults>; dataDir?: string; apiKey?: string; port?: number; maxConcurrentConversions?: number } = {},
+): Promise<TestEngine> {
   const apiKey = opts.apiKey ?? `test-key-${crypto.randomBytes(12).toString('hex')}`;
   const dataDir = opts.dataDir ?? tmpDir('engine');
   const engine = await createEngine(
@@ -149,7 +151,9 @@ export function waitForBatches(q: Queue, batchIds: string[], timeoutMs = 45_000)
 }
 
 export async function isPng(file: string): Promise<boolean> {
-  const meta = await sharp(file).metadata().catch(() => null);
+  const meta = await sharp(file)
+    .metadata()
+    .catch(() => null);
   return meta?.format === 'png';
 }
 

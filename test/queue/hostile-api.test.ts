@@ -36,7 +36,13 @@ async function closedPort(): Promise<number> {
 async function runOne(lie: Lie, opts: { limits?: { maxOutputs?: number; maxDownloadBytes?: number }; maxJsonBytes?: number } = {}) {
   liar.lie = lie;
   const data = tmpDir('hostile-data');
-  const client = new Api2ConvertClient({ baseUrl: liar.api, apiKey: te.apiKey, timeoutMs: 10_000, maxJsonBytes: opts.maxJsonBytes, retry: { rateLimitRetries: 0, baseDelayMs: 20, maxDelayMs: 100 } });
+  const client = new Api2ConvertClient({
+    baseUrl: liar.api,
+    apiKey: te.apiKey,
+    timeoutMs: 10_000,
+    maxJsonBytes: opts.maxJsonBytes,
+    retry: { rateLimitRetries: 0, baseDelayMs: 20, maxDelayMs: 100 },
+  });
   const q = openQueue({ ...te, api: liar.api }, data, { client, retry: { baseMs: 50, maxAttempts: 3 }, limits: opts.limits });
   const statuses: QueueStatus[] = [];
   q.events.on('queueStatus', (s) => statuses.push(s));

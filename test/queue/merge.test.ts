@@ -28,7 +28,9 @@ it('merges files and a URL, in the given order, into one job and one PDF; the wa
   const q = openQueue(te, data);
   try {
     const url = `${server.url}/${path.basename(files[3])}`;
-    const added = await q.queue.add({ items: [{ source: { kind: 'file', path: files[0] } }, { source: { kind: 'url', url } }, { source: { kind: 'file', path: files[1] } }] });
+    const added = await q.queue.add({
+      items: [{ source: { kind: 'file', path: files[0] } }, { source: { kind: 'url', url } }, { source: { kind: 'file', path: files[1] } }],
+    });
     const [a, u, b] = added.itemIds;
     const h = q.queue.handlers();
     await expect(h['queue.merge']!({ itemIds: [a, a] })).rejects.toThrow(/twice/);
@@ -63,7 +65,20 @@ it('a merge whose file is gone fails with a clear input error, before any job', 
   try {
     const gone = path.join(tmpDir('qmerge-gone-src'), 'gone.jpg');
     fs.copyFileSync(files[0], gone);
-    const r = await q.queue.add({ items: [{ source: { kind: 'merge', inputs: [{ kind: 'file', path: files[2] }, { kind: 'file', path: gone }] } }], target: 'merge' });
+    const r = await q.queue.add({
+      items: [
+        {
+          source: {
+            kind: 'merge',
+            inputs: [
+              { kind: 'file', path: files[2] },
+              { kind: 'file', path: gone },
+            ],
+          },
+        },
+      ],
+      target: 'merge',
+    });
     fs.rmSync(gone);
     const created = te.engine.stats().jobsCreated;
     q.queue.start({ batchId: r.batchId });

@@ -116,7 +116,9 @@ it('the queue lock keeps a second process off a running queue, and a stale lock 
 it('an upload interrupted half-way resumes where it broke off (chunked, stable upload uuid)', async () => {
   const src = tmpDir('resume-big');
   const big = path.join(src, 'noise.jpg');
-  await sharp(crypto.randomBytes(900 * 900 * 3), { raw: { width: 900, height: 900, channels: 3 } }).jpeg({ quality: 95 }).toFile(big);
+  await sharp(crypto.randomBytes(900 * 900 * 3), { raw: { width: 900, height: 900, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toFile(big);
   const size = fs.statSync(big).size;
   const chunk = 64 * 1024;
   const chunks = Math.ceil(size / chunk);

@@ -103,7 +103,9 @@ describe('adding work', () => {
     paths.set(f, '/home/me/report.docx');
     const { fake, uploads } = renderApp({}, { pathForFile: (file) => paths.get(file) ?? '' });
     const zone = screen.getByRole('region', { name: 'Drop files or URLs' });
-    fireEvent.drop(zone, { dataTransfer: { types: ['Files'], items: [{ kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => f }], files: [f], getData: () => '' } });
+    fireEvent.drop(zone, {
+      dataTransfer: { types: ['Files'], items: [{ kind: 'file', webkitGetAsEntry: () => null, getAsFile: () => f }], files: [f], getData: () => '' },
+    });
     await waitFor(() => expect(rows()).toHaveLength(1));
     expect(uploads).toHaveLength(0);
     expect(fake.calls.find((c) => c.method === 'queue.add')!.args).toMatchObject({ items: [{ source: { kind: 'file', path: '/home/me/report.docx' } }] });
@@ -113,9 +115,16 @@ describe('adding work', () => {
     const folder = new File([], 'Photos');
     const { fake } = renderApp({}, { pathForFile: (file) => (file === folder ? '/home/me/Photos' : '') });
     const walked: string[] = [];
-    const entry = { isFile: false, isDirectory: true, name: 'Photos', createReader: () => (walked.push('Photos'), { readEntries: (ok: (e: unknown[]) => void) => ok([]) }) };
+    const entry = {
+      isFile: false,
+      isDirectory: true,
+      name: 'Photos',
+      createReader: () => (walked.push('Photos'), { readEntries: (ok: (e: unknown[]) => void) => ok([]) }),
+    };
     const zone = screen.getByRole('region', { name: 'Drop files or URLs' });
-    fireEvent.drop(zone, { dataTransfer: { types: ['Files'], items: [{ kind: 'file', webkitGetAsEntry: () => entry, getAsFile: () => folder }], files: [folder], getData: () => '' } });
+    fireEvent.drop(zone, {
+      dataTransfer: { types: ['Files'], items: [{ kind: 'file', webkitGetAsEntry: () => entry, getAsFile: () => folder }], files: [folder], getData: () => '' },
+    });
     await waitFor(() => expect(fake.calls.some((c) => c.method === 'queue.add')).toBe(true));
     expect(fake.calls.find((c) => c.method === 'queue.add')!.args).toMatchObject({ items: [{ source: { kind: 'file', path: '/home/me/Photos' } }] });
     expect(walked).toEqual([]);
@@ -125,7 +134,12 @@ describe('adding work', () => {
     renderApp();
     await screen.findByText(/Nothing queued yet/);
     const event = new Event('paste', { bubbles: true, cancelable: true }) as Event & { clipboardData: unknown };
-    event.clipboardData = { types: ['text/plain'], items: [], files: [], getData: (t: string) => (t === 'text/plain' ? 'https://p.example/1.jpg https://p.example/2.jpg' : '') };
+    event.clipboardData = {
+      types: ['text/plain'],
+      items: [],
+      files: [],
+      getData: (t: string) => (t === 'text/plain' ? 'https://p.example/1.jpg https://p.example/2.jpg' : ''),
+    };
     act(() => void document.body.dispatchEvent(event));
     await waitFor(() => expect(rows()).toHaveLength(2));
   });
@@ -150,7 +164,9 @@ describe('targets', () => {
     expect(values(mp3Select)).not.toContain('png');
 
     await user.selectOptions(jpgSelect, 'webp');
-    await waitFor(() => expect((within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement).value).toBe('webp'));
+    await waitFor(() =>
+      expect((within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement).value).toBe('webp'),
+    );
     // Options follow the target: always sent, so main never keeps options of the old target (issue 12).
     expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp', options: {} });
 
@@ -271,7 +287,15 @@ describe('queue view', () => {
   it('shows the disk-full banner while the queue is halted for space', async () => {
     const { fake } = renderApp({ seedItems: 2 });
     await waitFor(() => expect(rows()).toHaveLength(2));
-    const base = { running: true, connection: 'online' as const, retryAt: null, waitingItems: 2, concurrency: 4, totals: { total: 2, queued: 0, active: 2, done: 0, failed: 0, canceled: 0 }, credits: null };
+    const base = {
+      running: true,
+      connection: 'online' as const,
+      retryAt: null,
+      waitingItems: 2,
+      concurrency: 4,
+      totals: { total: 2, queued: 0, active: 2, done: 0, failed: 0, canceled: 0 },
+      credits: null,
+    };
     act(() => fake.emit('queueStatus', { ...base, halt: 'disk', reason: 'Disk full at /media/out: free space and resume' }));
     const banner = await screen.findByTestId('disk-full-banner');
     expect(banner.getAttribute('role')).toBe('alert');

@@ -32,7 +32,10 @@ describe('collectFileList (pickers)', () => {
   });
 
   it('reads a picked .txt of URLs as a list, but converts a .txt that is prose', async () => {
-    const c = await collectFileList([file('urls.txt', 'https://a.example/1.jpg\nhttps://a.example/2.jpg'), file('notes.txt', 'Meeting notes\nsee https://a.example\nthanks\nbye')]);
+    const c = await collectFileList([
+      file('urls.txt', 'https://a.example/1.jpg\nhttps://a.example/2.jpg'),
+      file('notes.txt', 'Meeting notes\nsee https://a.example\nthanks\nbye'),
+    ]);
     expect(c.texts).toEqual([{ text: 'https://a.example/1.jpg\nhttps://a.example/2.jpg', format: 'text', source: 'urls.txt' }]);
     expect(c.files.map((f) => f.file.name)).toEqual(['notes.txt']);
   });

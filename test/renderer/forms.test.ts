@@ -72,7 +72,14 @@ describe('settings form', () => {
   it('sends only what changed', () => {
     const d = draftFromSettings(settings);
     expect(settingsPatch(d, settings)).toEqual({});
-    const changed = { ...d, concurrency: '4', outputDir: ' /tmp/out ', callbackPublicUrl: 'https://hook.example', callbackPort: '8123', notifyOnBatchEnd: false };
+    const changed = {
+      ...d,
+      concurrency: '4',
+      outputDir: ' /tmp/out ',
+      callbackPublicUrl: 'https://hook.example',
+      callbackPort: '8123',
+      notifyOnBatchEnd: false,
+    };
     expect(settingsPatch(changed, settings)).toEqual({
       concurrency: 4,
       callbackPort: 8123,
@@ -90,7 +97,9 @@ describe('settings form', () => {
       callbackPublicUrl: 'Use an https:// URL',
       provider: 'Save a valid API key first',
     });
-    expect(validateSettings({ ...d, concurrency: '64', callbackPublicUrl: '', callbackPort: '8123', provider: 'api2convert' }, { apiKeyMasked: '••••abcd' })).toEqual({});
+    expect(
+      validateSettings({ ...d, concurrency: '64', callbackPublicUrl: '', callbackPort: '8123', provider: 'api2convert' }, { apiKeyMasked: '••••abcd' }),
+    ).toEqual({});
   });
 
   it('checks the API key before sending it', () => {

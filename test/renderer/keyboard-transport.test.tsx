@@ -35,7 +35,24 @@ describe('keyboard', () => {
       seen.push(`${el.getAttribute('role') ?? el.tagName.toLowerCase()}:${accessibleName(el)}`);
     }
     const order = (needle: string) => seen.findIndex((s) => s.includes(needle));
-    for (const needle of ['Destinations', 'Settings', 'region:Drop files or URLs', 'Add files', 'Add folder', 'textarea:URLs', 'Add URLs', 'Open output folder', 'New items go to', 'Select all', 'radio:All', 'button:Start', 'Select holiday-0.jpg', 'select:Target format', 'Options', 'Remove']) {
+    for (const needle of [
+      'Destinations',
+      'Settings',
+      'region:Drop files or URLs',
+      'Add files',
+      'Add folder',
+      'textarea:URLs',
+      'Add URLs',
+      'Open output folder',
+      'New items go to',
+      'Select all',
+      'radio:All',
+      'button:Start',
+      'Select holiday-0.jpg',
+      'select:Target format',
+      'Options',
+      'Remove',
+    ]) {
       expect(order(needle), `${needle} not reached by Tab; got ${seen.join(' | ')}`).toBeGreaterThanOrEqual(0);
     }
     expect(order('region:Drop files or URLs')).toBeLessThan(order('textarea:URLs'));
@@ -87,9 +104,7 @@ describe('transport selection', () => {
   it('uses the Electron bridge when present: replies unwrapped, errors rebuilt with their code', async () => {
     const bridge = {
       invoke: async (method: string) =>
-        method === 'app.info'
-          ? ({ ok: true, value: { version: '1' } } as never)
-          : ({ ok: false, error: { code: 'unavailable', message: 'Not yet' } } as never),
+        method === 'app.info' ? ({ ok: true, value: { version: '1' } } as never) : ({ ok: false, error: { code: 'unavailable', message: 'Not yet' } } as never),
       on: () => () => {},
       pathForFile: (f: File) => `/picked/${f.name}`,
     };

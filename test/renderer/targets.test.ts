@@ -79,8 +79,16 @@ describe('groupByCategory', () => {
 describe('menuGroups (the target menu)', () => {
   it('puts conversions first, then Compress · Thumbnail · Resize · Metadata · Archive · Hash; multi-input operations are left out', () => {
     const g = menuGroups([
-      t('sha256', 'hash'), t('zip', 'archive'), t('json', 'metadata'), t('resize-image', 'operation'), t('merge', 'operation'),
-      t('thumbnail', 'operation'), t('compress', 'operation'), t('png', 'image'), t('mp3', 'audio'), t('compare-image', 'operation'),
+      t('sha256', 'hash'),
+      t('zip', 'archive'),
+      t('json', 'metadata'),
+      t('resize-image', 'operation'),
+      t('merge', 'operation'),
+      t('thumbnail', 'operation'),
+      t('compress', 'operation'),
+      t('png', 'image'),
+      t('mp3', 'audio'),
+      t('compare-image', 'operation'),
     ]);
     expect(g.map((x) => x.category)).toEqual(['Convert to audio', 'Convert to image', 'Compress', 'Thumbnail', 'Resize', 'Metadata', 'Archive', 'Hash']);
     expect(g.flatMap((x) => x.targets.map((y) => y.target))).not.toContain('merge');
@@ -102,7 +110,12 @@ describe('target memory', () => {
     expect(b.get('ext:png')).toBeNull();
   });
   it('survives broken or missing storage', () => {
-    const broken = { getItem: () => '{not json', setItem: () => { throw new Error('quota'); } };
+    const broken = {
+      getItem: () => '{not json',
+      setItem: () => {
+        throw new Error('quota');
+      },
+    };
     const m = createTargetMemory(broken);
     expect(m.get('ext:jpg')).toBeNull();
     m.remember('ext:jpg', 'webp');

@@ -99,7 +99,17 @@ describe.skipIf(Boolean(missing))(`secret store on a real Secret Service${missin
     const run = await runTool(session.env, {
       service,
       dataDir,
-      ops: [['status'], ['get', 'profile:p1:password'], ['set', 'profile:p1:password', a], ['get', 'profile:p1:password'], ['set', 'profile:p1:password', b], ['get', 'profile:p1:password'], ['delete', 'profile:p1:password'], ['get', 'profile:p1:password'], ['delete', 'profile:p1:password']],
+      ops: [
+        ['status'],
+        ['get', 'profile:p1:password'],
+        ['set', 'profile:p1:password', a],
+        ['get', 'profile:p1:password'],
+        ['set', 'profile:p1:password', b],
+        ['get', 'profile:p1:password'],
+        ['delete', 'profile:p1:password'],
+        ['get', 'profile:p1:password'],
+        ['delete', 'profile:p1:password'],
+      ],
     });
     expect(run.results).toEqual([{ backend: 'keychain', warning: null }, null, 'ok', a, 'ok', b, 'ok', null, 'ok']);
     expect(keyringItems(session, service)).toEqual([]);
@@ -109,7 +119,14 @@ describe.skipIf(Boolean(missing))(`secret store on a real Secret Service${missin
     const value = secret('api-key');
     await runTool(session.env, { service, dataDir, ops: [['set', 'api-key', value]] });
     expect(keyringItems(session, service)).toEqual(['api-key']);
-    const later = await runTool(session.env, { service, dataDir, ops: [['get', 'api-key'], ['delete', 'api-key']] });
+    const later = await runTool(session.env, {
+      service,
+      dataDir,
+      ops: [
+        ['get', 'api-key'],
+        ['delete', 'api-key'],
+      ],
+    });
     expect(later.results).toEqual([value, 'ok']);
     expect(allBytes(dataDir).includes(Buffer.from(value))).toBe(false);
     // The probe entry written at start-up to prove the keychain works is gone again.
@@ -124,16 +141,34 @@ describe.skipIf(Boolean(missing))(`secret store on a real Secret Service${missin
       client_email: 'a@p.iam.gserviceaccount.com',
     });
     expect(keyfile.length).toBeGreaterThan(2000);
-    const run = await runTool(session.env, { service, ops: [['set', 'profile:g:keyfile', keyfile], ['get', 'profile:g:keyfile']] });
+    const run = await runTool(session.env, {
+      service,
+      ops: [
+        ['set', 'profile:g:keyfile', keyfile],
+        ['get', 'profile:g:keyfile'],
+      ],
+    });
     expect(run.results).toEqual(['ok', keyfile]);
     const items = keyringItems(session, service);
     expect(items[0]).toBe('profile:g:keyfile');
     expect(items.length).toBeGreaterThanOrEqual(4); // header + parts of at most 1000 characters
     const short = secret('short');
-    const again = await runTool(session.env, { service, ops: [['set', 'profile:g:keyfile', short], ['get', 'profile:g:keyfile']] });
+    const again = await runTool(session.env, {
+      service,
+      ops: [
+        ['set', 'profile:g:keyfile', short],
+        ['get', 'profile:g:keyfile'],
+      ],
+    });
     expect(again.results).toEqual(['ok', short]);
     expect(keyringItems(session, service)).toEqual(['profile:g:keyfile']);
-    await runTool(session.env, { service, ops: [['set', 'profile:g:keyfile', keyfile], ['delete', 'profile:g:keyfile']] });
+    await runTool(session.env, {
+      service,
+      ops: [
+        ['set', 'profile:g:keyfile', keyfile],
+        ['delete', 'profile:g:keyfile'],
+      ],
+    });
     expect(keyringItems(session, service)).toEqual([]);
   });
 
@@ -227,7 +262,16 @@ describe.skipIf(Boolean(missing))('secret store without a keychain: clear reason
       const file = path.join(dir, 'secrets.safestorage.json');
       expect(fs.statSync(file).mode & 0o777).toBe(0o600);
       expect(allBytes(dir).includes(Buffer.from(value))).toBe(false);
-      const next = await runTool(env, { service, dataDir: dir, safeStorage: 'real', ops: [['get', 'profile:a:accountkey'], ['delete', 'profile:a:accountkey'], ['get', 'profile:a:accountkey']] });
+      const next = await runTool(env, {
+        service,
+        dataDir: dir,
+        safeStorage: 'real',
+        ops: [
+          ['get', 'profile:a:accountkey'],
+          ['delete', 'profile:a:accountkey'],
+          ['get', 'profile:a:accountkey'],
+        ],
+      });
       expect(next.results).toEqual([value, 'ok', null]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -120,7 +120,15 @@ async function start(withKeyring: boolean, locked = false): Promise<KeyringSessi
     for (;;) {
       const r = spawnSync(
         'dbus-send',
-        ['--session', '--dest=org.freedesktop.DBus', '--type=method_call', '--print-reply', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+        [
+          '--session',
+          '--dest=org.freedesktop.DBus',
+          '--type=method_call',
+          '--print-reply',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus.NameHasOwner',
+          'string:org.freedesktop.secrets',
+        ],
         { env, encoding: 'utf8' },
       );
       if (r.stdout?.includes('boolean true')) break;

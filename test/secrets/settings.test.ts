@@ -88,7 +88,9 @@ describe('API key', () => {
     const err = await call('settings.setApiKey', { apiKey: WRONG_KEY }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContractError);
     expect(err).toMatchObject({ code: 'unauthorized' });
-    expect((err as Error).message).toMatch(/^127\.0\.0\.1:\d+ rejected this API key \(HTTP 401\)\. Copy it again from your api2convert account; it was not saved\.$/);
+    expect((err as Error).message).toMatch(
+      /^127\.0\.0\.1:\d+ rejected this API key \(HTTP 401\)\. Copy it again from your api2convert account; it was not saved\.$/,
+    );
     expect((err as Error).message).not.toContain(WRONG_KEY);
     expect(await store.get('api-key')).toBe(ENGINE_KEY);
     expect(service.apiKeyMasked()).toBe('••••4567');
@@ -103,7 +105,10 @@ describe('API key', () => {
     baseUrl = `http://127.0.0.1:${port}/v2`;
     try {
       const err = await call('settings.setApiKey', { apiKey: WRONG_KEY }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'unavailable', message: `Could not reach 127.0.0.1:${port} to check the API key. The key was not saved; try again when online.` });
+      expect(err).toMatchObject({
+        code: 'unavailable',
+        message: `Could not reach 127.0.0.1:${port} to check the API key. The key was not saved; try again when online.`,
+      });
     } finally {
       baseUrl = saved;
     }

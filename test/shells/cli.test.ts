@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import pkg from '../../package.json' with { type: 'json' };
 
 const root = path.resolve(__dirname, '../..');
-const convoy = (...args: string[]) =>
-  spawnSync(process.execPath, [path.join(root, 'bin/convoy.mjs'), ...args], { encoding: 'utf8', timeout: 60_000 });
+const convoy = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/convoy.mjs'), ...args], { encoding: 'utf8', timeout: 60_000 });
 
 describe('convoy CLI shell', () => {
   it('--version prints the package version', () => {

@@ -54,7 +54,12 @@ describe('IPC adapter', () => {
     const ipc: IpcMainLike = { handle: (channel, fn) => void registered.set(channel, fn) };
     const logs: string[] = [];
     const handlers = createHandlers({ 'settings.update': async (patch) => ({ echoed: patch }) as never });
-    registerIpc(ipc, handlers, () => app, (m) => logs.push(m));
+    registerIpc(
+      ipc,
+      handlers,
+      () => app,
+      (m) => logs.push(m),
+    );
     return { registered, logs };
   }
 
@@ -100,4 +105,3 @@ describe('the preload', () => {
     expect(src).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer/);
   });
 });
-

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QueueStatus, Settings } from '../../preload/contract';
+import type { Settings } from '../../preload/contract';
 import { EventBus } from '../../main/events';
 import { createHandlers } from '../../main/service';
 import { isLoopbackHost, safeFileName, safeRelDir, startHttpAdapter } from '../../main/shells/http-adapter';
@@ -32,14 +32,11 @@ function request(
   opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      },
-    );
+    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -66,6 +63,7 @@ describe('browser-mode HTTP adapter', () => {
   let close: () => Promise<void>;
   let files: Record<string, string>;
 
+  let cookie = '';
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-adapter-'));
     staticDir = path.join(tmp, 'static');
@@ -85,16 +83,12 @@ describe('browser-mode HTTP adapter', () => {
     port = started.port;
     close = started.close;
     expect(started.url).toBe(`http://127.0.0.1:${port}/?token=${token}`);
+    const load = await request(port, { path: `/?token=${token}` });
+    cookie = (load.headers['set-cookie']?.[0] ?? '').split(';')[0];
   });
   afterAll(async () => {
     await close();
     fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  let cookie = '';
-  beforeAll(async () => {
-    const load = await request(port, { path: `/?token=${token}` });
-    cookie = (load.headers['set-cookie']?.[0] ?? '').split(';')[0];
   });
 
   const call = (method: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -234,7 +228,12 @@ describe('browser-mode HTTP adapter', () => {
     expect(set).not.toContain(token);
     expect((await request(port, { path: '/?token=wrong' })).status).toBe(401);
     // ?token= no longer opens /api/: not for calls, events or files.
-    const viaQuery = await request(port, { method: 'POST', path: `/api/settings.get?token=${token}`, headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const viaQuery = await request(port, {
+      method: 'POST',
+      path: `/api/settings.get?token=${token}`,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(viaQuery.status).toBe(401);
     expect((await request(port, { path: `/api/events?token=${token}` })).status).toBe(401);
     expect((await request(port, { path: `/api/files/item1?token=${token}` })).status).toBe(401);
@@ -263,7 +262,12 @@ describe('browser-mode HTTP adapter', () => {
     const name = path.basename(JSON.parse(res.body).path as string);
     expect(name.endsWith('.png')).toBe(true);
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
-    const longDir = await request(port, { method: 'POST', path: `/api/upload?name=a.png&relDir=${'d'.repeat(400)}`, headers: { 'X-Convoy-Token': token }, body: 'x' });
+    const longDir = await request(port, {
+      method: 'POST',
+      path: `/api/upload?name=a.png&relDir=${'d'.repeat(400)}`,
+      headers: { 'X-Convoy-Token': token },
+      body: 'x',
+    });
     expect(longDir.status).toBe(400);
   });
 });
@@ -289,7 +293,9 @@ describe('browser-mode HTTP adapter: slow clients', () => {
     try {
       const [slowHeaders, slowBody] = await Promise.all([
         closedAfter('POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1\r\n'),
-        closedAfter(`POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Convoy-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`),
+        closedAfter(
+          `POST /api/settings.get HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Convoy-Token: ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        ),
       ]);
       expect(slowHeaders).toBeLessThan(8000);
       expect(slowBody).toBeLessThan(8000);

@@ -55,25 +55,19 @@ export async function startAzurite(opts: { startTimeoutMs?: number } = {}): Prom
   const main = path.join(repoRoot, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js');
   const child = spawn(
     process.execPath,
-    [
-      main,
-      '--blobHost', '127.0.0.1',
-      '--blobPort', '0',
-      '--location', location,
-      '--disableTelemetry',
-      '--silent',
-      '--skipApiVersionCheck',
-      '--loose',
-    ],
+    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', location, '--disableTelemetry', '--silent', '--skipApiVersionCheck', '--loose'],
     { cwd: location, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURITE_ACCOUNTS: '' } },
   );
   liveChildren.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => liveChildren.delete(child));
+  void exited.then(() => liveChildren.delete(child));
 
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 30000} ms:\n${output}`)), opts.startTimeoutMs ?? 30000);
+    const timer = setTimeout(
+      () => reject(new Error(`Azurite did not start within ${opts.startTimeoutMs ?? 30000} ms:\n${output}`)),
+      opts.startTimeoutMs ?? 30000,
+    );
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
@@ -302,9 +296,8 @@ export async function startS3rver(opts: { buckets?: string[] } = {}): Promise<Ru
   // s3rver does not check V4 signatures; verify them first so a wrong secret key fails as on S3.
   s3rver.middleware.unshift(async (ctx, next) => {
     const id = /Credential=([^/]+)\//.exec(String(ctx.req.headers.authorization ?? ''))?.[1] ?? '';
-    const mismatch = sigV4Mismatch(
-      { method: ctx.req.method ?? 'GET', url: ctx.req.url ?? '/', headers: ctx.req.headers },
-      (keyId) => AWSAccount.registry.get(keyId)?.accessKeys.get(keyId),
+    const mismatch = sigV4Mismatch({ method: ctx.req.method ?? 'GET', url: ctx.req.url ?? '/', headers: ctx.req.headers }, (keyId) =>
+      AWSAccount.registry.get(keyId)?.accessKeys.get(keyId),
     );
     if (!mismatch) return next();
     ctx.status = 403;

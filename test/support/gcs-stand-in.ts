@@ -419,13 +419,24 @@ export async function startGcsStandIn(opts: { projectId?: string } = {}): Promis
     if ((m = /^\/storage\/v1\/b\/([^/]+)$/.exec(p)) && req.method === 'GET') {
       const name = decodeURIComponent(m[1]);
       bucketOf(name);
-      return sendJson(res, 200, { kind: 'storage#bucket', id: name, name, projectNumber: '123456789012', location: 'EU', storageClass: 'STANDARD', metageneration: '1' });
+      return sendJson(res, 200, {
+        kind: 'storage#bucket',
+        id: name,
+        name,
+        projectNumber: '123456789012',
+        location: 'EU',
+        storageClass: 'STANDARD',
+        metageneration: '1',
+      });
     }
 
     if ((m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(p)) && req.method === 'GET') {
       const bucket = bucketOf(decodeURIComponent(m[1]));
       const prefix = q.get('prefix') ?? '';
-      const items = [...bucket.values()].filter((o) => o.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name)).map(objectResource);
+      const items = [...bucket.values()]
+        .filter((o) => o.name.startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map(objectResource);
       return sendJson(res, 200, { kind: 'storage#objects', items });
     }
 

@@ -26,8 +26,19 @@ const COLORS: Record<string, [number, number, number]> = {
 };
 
 const options: Record<string, OptionSpec> = {
-  method: { type: 'string', enum: ['ssim', 'pixel'], default: 'ssim', description: 'Similarity measure: ssim (structural similarity) or pixel (share of equal pixels).' },
-  threshold: { type: 'number', minimum: 0, maximum: 100, default: 5, description: 'How different (in percent of the colour range) a pixel may be and still count as equal.' },
+  method: {
+    type: 'string',
+    enum: ['ssim', 'pixel'],
+    default: 'ssim',
+    description: 'Similarity measure: ssim (structural similarity) or pixel (share of equal pixels).',
+  },
+  threshold: {
+    type: 'number',
+    minimum: 0,
+    maximum: 100,
+    default: 5,
+    description: 'How different (in percent of the colour range) a pixel may be and still count as equal.',
+  },
   diff_color: {
     type: 'string',
     pattern: `${Object.keys(COLORS).join('|')}|#?[0-9a-fA-F]{6}`,
@@ -50,16 +61,29 @@ export function ssim(a: Uint8Array, b: Uint8Array, width: number, height: number
   let windows = 0;
   for (let y0 = 0; y0 < height; y0 += 8) {
     for (let x0 = 0; x0 < width; x0 += 8) {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = 0;
+      let sa = 0,
+        sb = 0,
+        saa = 0,
+        sbb = 0,
+        sab = 0,
+        n = 0;
       for (let y = y0; y < Math.min(y0 + 8, height); y++) {
         for (let x = x0; x < Math.min(x0 + 8, width); x++) {
           const va = a[y * width + x];
           const vb = b[y * width + x];
-          sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb; n++;
+          sa += va;
+          sb += vb;
+          saa += va * va;
+          sbb += vb * vb;
+          sab += va * vb;
+          n++;
         }
       }
-      const ma = sa / n, mb = sb / n;
-      const va = saa / n - ma * ma, vb = sbb / n - mb * mb, cov = sab / n - ma * mb;
+      const ma = sa / n,
+        mb = sb / n;
+      const va = saa / n - ma * ma,
+        vb = sbb / n - mb * mb,
+        cov = sab / n - ma * mb;
       total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
       windows++;
     }
@@ -84,7 +108,12 @@ async function compare(job: ConvertJob): Promise<ConvertedFile[]> {
     if (widthB * heightB > MAX_PIXELS) throw new ConversionError(`${second.filename} is too large to compare (more than ${MAX_PIXELS / 1e6} megapixels)`);
     const resized = widthB !== width || heightB !== height;
     const raw = (file: string) =>
-      sharp(file, { failOn: 'none', autoOrient: true }).resize(width, height, { fit: 'fill' }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer();
+      sharp(file, { failOn: 'none', autoOrient: true })
+        .resize(width, height, { fit: 'fill' })
+        .flatten({ background: '#ffffff' })
+        .removeAlpha()
+        .raw()
+        .toBuffer();
     const [a, b] = await Promise.all([raw(first.path), raw(second.path)]);
     const tolerance = ((o.threshold as number) / 100) * 255;
     const [dr, dg, db] = rgb(o.diff_color as string);
@@ -110,7 +139,9 @@ async function compare(job: ConvertJob): Promise<ConvertedFile[]> {
     const total = width * height;
     const similarity = o.method === 'pixel' ? 1 - differing / total : ssim(grayA, grayB, width, height);
     const diffOut = outputFile(job, 'png', `${first.baseName}-diff`);
-    await sharp(diff, { raw: { width, height, channels: 3 } }).png().toFile(diffOut.path);
+    await sharp(diff, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(diffOut.path);
     const report = outputFile(job, 'json', `${first.baseName}-compare`);
     await writeFile(
       report.path,

@@ -34,7 +34,10 @@ async function compressImage(job: ConvertJob, out: ConvertedFile): Promise<void>
   let img = sharp(job.inputPath, { failOn: 'none', animated: ['gif', 'webp'].includes(job.inputExt) });
   switch (job.inputExt) {
     case 'png':
-      img = q >= 85 ? img.png({ compressionLevel: 9, adaptiveFiltering: true }) : img.png({ compressionLevel: 9, palette: true, quality: q, colours: q >= 70 ? 256 : 128 });
+      img =
+        q >= 85
+          ? img.png({ compressionLevel: 9, adaptiveFiltering: true })
+          : img.png({ compressionLevel: 9, palette: true, quality: q, colours: q >= 70 ? 256 : 128 });
       break;
     case 'webp':
       img = img.webp({ quality: q });
@@ -89,8 +92,23 @@ async function compressMedia(job: ConvertJob, out: ConvertedFile): Promise<void>
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', job.inputPath, '-map', '0:v:0?', '-map', '0:a:0?', '-sn', '-dn'];
   if (isVideo) {
     const crf = byLevel(level, { low: 26, medium: 30, high: 35 });
-    if (job.inputExt === 'webm') args.push('-c:v', 'libvpx-vp9', '-crf', String(crf + 6), '-b:v', '0', '-row-mt', '1', '-deadline', 'good', '-cpu-used', '4', '-c:a', 'libopus');
-    else args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf), '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', '-c:a', 'aac');
+    if (job.inputExt === 'webm')
+      args.push('-c:v', 'libvpx-vp9', '-crf', String(crf + 6), '-b:v', '0', '-row-mt', '1', '-deadline', 'good', '-cpu-used', '4', '-c:a', 'libopus');
+    else
+      args.push(
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        String(crf),
+        '-pix_fmt',
+        'yuv420p',
+        '-vf',
+        'scale=trunc(iw/2)*2:trunc(ih/2)*2',
+        '-c:a',
+        'aac',
+      );
   } else {
     const codec: Record<string, string> = { mp3: 'libmp3lame', ogg: 'libvorbis', oga: 'libvorbis', opus: 'libopus', m4a: 'aac', aac: 'aac', wma: 'wmav2' };
     args.push('-vn', '-c:a', codec[job.inputExt] ?? 'libmp3lame');

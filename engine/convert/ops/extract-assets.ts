@@ -31,7 +31,10 @@ async function fromPdf(job: ConvertJob): Promise<ConvertedFile[]> {
   await mkdir(work, { recursive: true });
   try {
     // -all keeps JPEGs as JPEG and writes the rest as PNG.
-    await runProcess(job.tools.pdfimages!, ['-all', job.inputPath, path.join(work, 'img')], { timeoutMs: Math.min(job.timeoutMs, 10 * 60_000), signal: job.signal });
+    await runProcess(job.tools.pdfimages!, ['-all', job.inputPath, path.join(work, 'img')], {
+      timeoutMs: Math.min(job.timeoutMs, 10 * 60_000),
+      signal: job.signal,
+    });
     const files = (await readdir(work)).sort().slice(0, MAX_ASSETS);
     const out: ConvertedFile[] = [];
     for (const [i, f] of files.entries()) {
@@ -77,7 +80,8 @@ async function fromOffice(job: ConvertJob): Promise<ConvertedFile[]> {
           const limit = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               total += chunk.length;
-              if (total > MAX_TOTAL_BYTES) cb(new ConversionError(`The embedded files of ${job.inputs[0].filename} unpack to more than ${MAX_TOTAL_BYTES / 1024 ** 3} GiB`));
+              if (total > MAX_TOTAL_BYTES)
+                cb(new ConversionError(`The embedded files of ${job.inputs[0].filename} unpack to more than ${MAX_TOTAL_BYTES / 1024 ** 3} GiB`));
               else cb(null, chunk);
             },
           });

@@ -33,7 +33,11 @@ export async function embedImage(doc: PDFDocument, input: JobInput): Promise<PDF
     return await doc.embedPng(png);
   } catch (err) {
     if (err instanceof ConversionError) throw err;
-    throw new ConversionError(`${input.filename} is not a readable image (${String((err as Error)?.message ?? err).split(input.path).join(input.filename)})`);
+    throw new ConversionError(
+      `${input.filename} is not a readable image (${String((err as Error)?.message ?? err)
+        .split(input.path)
+        .join(input.filename)})`,
+    );
   }
 }
 
@@ -49,7 +53,8 @@ export async function loadPdf(input: JobInput): Promise<PDFDocument> {
 export async function checkTotalSize(inputs: JobInput[], what: string): Promise<void> {
   let total = 0;
   for (const input of inputs) total += (await stat(input.path)).size;
-  if (total > MAX_PDF_INPUT_BYTES) throw new ConversionError(`The inputs are too large to ${what} (${Math.round(total / 1024 ** 2)} MiB; limit ${MAX_PDF_INPUT_BYTES / 1024 ** 2} MiB)`);
+  if (total > MAX_PDF_INPUT_BYTES)
+    throw new ConversionError(`The inputs are too large to ${what} (${Math.round(total / 1024 ** 2)} MiB; limit ${MAX_PDF_INPUT_BYTES / 1024 ** 2} MiB)`);
 }
 
 /** Appends each input to `doc`: a PDF's pages, or an image as a page of its own size (72 dpi). */

@@ -35,7 +35,7 @@ async function stamp(job: ConvertJob): Promise<ConvertedFile[]> {
   const margin = 18;
   for (const page of doc.getPages()) {
     const { width: pw, height: ph } = page.getSize();
-    const scale = Math.min(((o.stamp_size as number) / 100) * pw / image.width, ((o.stamp_size as number) / 100) * ph / image.height);
+    const scale = Math.min((((o.stamp_size as number) / 100) * pw) / image.width, (((o.stamp_size as number) / 100) * ph) / image.height);
     const w = image.width * scale;
     const h = image.height * scale;
     const x = align.includes('left') ? margin : align.includes('right') ? pw - w - margin : (pw - w) / 2;

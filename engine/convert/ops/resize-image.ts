@@ -16,14 +16,20 @@ const HANDLING: Record<string, keyof FitEnum> = {
 };
 
 const options: Record<string, OptionSpec> = {
-  width: { type: 'number', minimum: 1, maximum: 16383, description: 'New width, in pixels or percent (see resize_by). Without width and height the size stays.' },
+  width: {
+    type: 'number',
+    minimum: 1,
+    maximum: 16383,
+    description: 'New width, in pixels or percent (see resize_by). Without width and height the size stays.',
+  },
   height: { type: 'number', minimum: 1, maximum: 16383, description: 'New height, in pixels or percent (see resize_by).' },
   resize_by: { type: 'string', enum: ['px', 'percent'], default: 'px', description: 'Whether width and height are pixels or percent of the original.' },
   resize_handling: {
     type: 'string',
     enum: Object.keys(HANDLING),
     default: 'keep_aspect_ratio',
-    description: 'keep_aspect_ratio (fit inside the box), keep_aspect_ratio_crop (fill the box, crop the overflow), keep_aspect_ratio_fill (fit inside, pad with background), stretch.',
+    description:
+      'keep_aspect_ratio (fit inside the box), keep_aspect_ratio_crop (fill the box, crop the overflow), keep_aspect_ratio_fill (fit inside, pad with background), stretch.',
   },
   background: { type: 'string', pattern: '#?[0-9a-fA-F]{6}', default: '#ffffff', description: 'Padding colour for keep_aspect_ratio_fill.' },
 };
@@ -39,7 +45,8 @@ async function resize(job: ConvertJob): Promise<ConvertedFile[]> {
     const ext = WRITE_AS[meta.format ?? ''] ?? 'png';
     const srcW = meta.autoOrient?.width ?? meta.width ?? 0;
     const srcH = meta.autoOrient?.height ?? meta.height ?? 0;
-    const scale = (v: unknown, of: number) => (v === undefined ? undefined : Math.max(1, Math.round(o.resize_by === 'percent' ? (of * (v as number)) / 100 : (v as number))));
+    const scale = (v: unknown, of: number) =>
+      v === undefined ? undefined : Math.max(1, Math.round(o.resize_by === 'percent' ? (of * (v as number)) / 100 : (v as number)));
     const width = scale(o.width, srcW);
     const height = scale(o.height, srcH);
     if ((width ?? 0) > 16383 || (height ?? 0) > 16383) throw new ConversionError(`The new size of ${name} is larger than 16383 pixels`);

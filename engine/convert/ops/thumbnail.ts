@@ -45,10 +45,14 @@ async function videoFrame(job: ConvertJob, work: string): Promise<string> {
     });
     duration = Number(stdout.trim()) || 0;
     const at = Math.min(5, duration * 0.1);
-    await runProcess(job.tools.ffmpeg!, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-ss', at.toFixed(3), '-i', job.inputPath, '-frames:v', '1', '-an', frame], {
-      timeoutMs: Math.min(job.timeoutMs, 5 * 60_000),
-      signal: job.signal,
-    });
+    await runProcess(
+      job.tools.ffmpeg!,
+      ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-ss', at.toFixed(3), '-i', job.inputPath, '-frames:v', '1', '-an', frame],
+      {
+        timeoutMs: Math.min(job.timeoutMs, 5 * 60_000),
+        signal: job.signal,
+      },
+    );
   } catch (err) {
     throw toolError(err, job, 'ffmpeg', `take a frame of ${job.inputs[0].filename}`);
   }

@@ -64,20 +64,24 @@ export function errorCodes(err: unknown): string[] {
 export function networkFailure(err: unknown, where: string): ProbeFailure | null {
   const codes = errorCodes(err);
   const tls = codes.find((c) => TLS_CODE.test(c));
-  if (tls) return new ProbeFailure('tls', `TLS failed with ${where} (${tls}): the server's certificate is not trusted or the secure connection could not be set up`);
+  if (tls)
+    return new ProbeFailure('tls', `TLS failed with ${where} (${tls}): the server's certificate is not trusted or the secure connection could not be set up`);
   const net = codes.find((c) => NET_CODES[c]);
   if (net) return new ProbeFailure('unreachable', `Cannot reach ${where}: ${NET_CODES[net]}`);
   const msg = err instanceof Error ? err.message : String(err);
   if (/timed? ?out/i.test(msg) || (err as { name?: string })?.name === 'TimeoutError') {
     return new ProbeFailure('unreachable', `Cannot reach ${where}: no answer within the time limit`);
   }
-  if (/certificate|self[- ]signed|ssl|tls/i.test(msg)) return new ProbeFailure('tls', `TLS failed with ${where}: the server's certificate is not trusted or the secure connection could not be set up`);
+  if (/certificate|self[- ]signed|ssl|tls/i.test(msg))
+    return new ProbeFailure('tls', `TLS failed with ${where}: the server's certificate is not trusted or the secure connection could not be set up`);
   return null;
 }
 
 /** A server's own words, shortened and with this profile's secrets masked. */
 export function quote(text: unknown, ctx: ProbeContext, max = 200): string {
-  let s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  let s = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   for (const secret of ctx.secrets) if (secret && secret.length >= 4) s = s.split(secret).join('***');
   s = redact(s);
   return s.length > max ? `${s.slice(0, max)}…` : s;

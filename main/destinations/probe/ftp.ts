@@ -23,7 +23,10 @@ export async function probeFtp(p: FtpProbeInput, ctx: ProbeContext): Promise<str
       await client.access({ host: p.host, port: p.port, user: p.username, password: p.password, secure: false });
     } catch (err) {
       if (err instanceof FTPError && (err.code === 530 || err.code === 331 || err.code === 332)) {
-        throw new ProbeFailure('auth', `Login failed on ${where}: the server rejected the username or password (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`);
+        throw new ProbeFailure(
+          'auth',
+          `Login failed on ${where}: the server rejected the username or password (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`,
+        );
       }
       throw networkFailure(err, where) ?? new ProbeFailure('error', `Could not log in to ${where}: ${quote((err as Error).message, ctx)}`);
     }
@@ -40,7 +43,10 @@ export async function probeFtp(p: FtpProbeInput, ctx: ProbeContext): Promise<str
           await client.send(`MKD ${segment}`);
         } catch (mkErr) {
           if (mkErr instanceof FTPError) {
-            throw new ProbeFailure('permission', `Logged in, but may not create the folder "${segment}" on ${where} (${mkErr.code} ${quote(mkErr.message.replace(/^\d+\s*/, ''), ctx)})`);
+            throw new ProbeFailure(
+              'permission',
+              `Logged in, but may not create the folder "${segment}" on ${where} (${mkErr.code} ${quote(mkErr.message.replace(/^\d+\s*/, ''), ctx)})`,
+            );
           }
           throw mkErr;
         }
@@ -68,7 +74,10 @@ async function writeAndDelete(client: Client, dir: string, name: string, where: 
     await client.uploadFrom(Readable.from([PROBE_BODY]), name);
   } catch (err) {
     if (err instanceof FTPError && err.code >= 450) {
-      throw new ProbeFailure('permission', `Logged in, but may not store files in "${dir}" on ${where} (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`);
+      throw new ProbeFailure(
+        'permission',
+        `Logged in, but may not store files in "${dir}" on ${where} (${err.code} ${quote(err.message.replace(/^\d+\s*/, ''), ctx)})`,
+      );
     }
     throw networkFailure(err, where) ?? err;
   }

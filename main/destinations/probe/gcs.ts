@@ -7,7 +7,7 @@
  * Google endpoint instead, so it gets the token through an OAuth2Client.
  */
 import crypto from 'node:crypto';
-import { ApiError, Storage } from '@google-cloud/storage';
+import { type ApiError, Storage } from '@google-cloud/storage';
 import { OAuth2Client } from 'google-auth-library';
 import { networkFailure, PROBE_BODY, probeFileName, ProbeFailure, quote, staticPrefix, type ProbeContext } from './common';
 
@@ -40,7 +40,7 @@ export async function serviceAccountToken(keyfile: Keyfile, ctx: ProbeContext): 
   try {
     signature = crypto.sign('sha256', Buffer.from(unsigned), keyfile.private_key).toString('base64url');
   } catch {
-    throw new ProbeFailure('invalid', 'The key file\'s private key cannot be used to sign (damaged or not an RSA key); download a new key');
+    throw new ProbeFailure('invalid', "The key file's private key cannot be used to sign (damaged or not an RSA key); download a new key");
   }
   const where = `Google's token service (${hostOf(tokenUri)})`;
   let res: Response;
@@ -59,7 +59,10 @@ export async function serviceAccountToken(keyfile: Keyfile, ctx: ProbeContext): 
   if (!res.ok || !body.access_token) {
     if (res.status === 400 || res.status === 401) {
       const why = body.error_description ? `: ${quote(body.error_description, ctx)}` : '';
-      throw new ProbeFailure('auth', `Google refused the service account key (${body.error ?? res.status})${why}; the key may be deleted or disabled: create a new one`);
+      throw new ProbeFailure(
+        'auth',
+        `Google refused the service account key (${body.error ?? res.status})${why}; the key may be deleted or disabled: create a new one`,
+      );
     }
     throw new ProbeFailure('error', `${where} answered HTTP ${res.status}`);
   }

@@ -14,10 +14,7 @@ export interface CloudEndpoints {
   googlecloud?: string;
 }
 
-export async function testConnection(
-  p: ResolvedProfile,
-  opts: { endpoints?: CloudEndpoints; timeoutMs?: number } = {},
-): Promise<ConnectionTestResult> {
+export async function testConnection(p: ResolvedProfile, opts: { endpoints?: CloudEndpoints; timeoutMs?: number } = {}): Promise<ConnectionTestResult> {
   const ctx: ProbeContext = { timeoutMs: opts.timeoutMs ?? 20_000, secrets: Object.values(p.secrets) };
   const f = p.fields;
   const s = p.secrets;

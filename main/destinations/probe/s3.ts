@@ -37,10 +37,9 @@ export async function probeS3(p: S3ProbeInput, ctx: ProbeContext, endpoint?: str
   const key = `${prefix ? `${prefix}/` : ''}${probeFileName()}`;
   try {
     try {
-      await client.send(
-        new PutObjectCommand({ Bucket: p.bucket, Key: key, Body: PROBE_BODY, ContentType: 'text/plain' }),
-        { abortSignal: AbortSignal.timeout(ctx.timeoutMs) },
-      );
+      await client.send(new PutObjectCommand({ Bucket: p.bucket, Key: key, Body: PROBE_BODY, ContentType: 'text/plain' }), {
+        abortSignal: AbortSignal.timeout(ctx.timeoutMs),
+      });
     } catch (err) {
       throw classify(err, where, p, 'write', ctx);
     }
@@ -77,12 +76,18 @@ export function classify(err: unknown, where: string, p: S3ProbeInput, action: s
         return new ProbeFailure('auth', `${where} rejected the session token (${name}); temporary credentials expire, create new ones`);
       case 'AccessDenied':
       case 'AllAccessDisabled':
-        return new ProbeFailure('permission', `These credentials may not ${action} objects in bucket "${p.bucket}" (AccessDenied); allow s3:PutObject, s3:PutObjectAcl and s3:GetObject`);
+        return new ProbeFailure(
+          'permission',
+          `These credentials may not ${action} objects in bucket "${p.bucket}" (AccessDenied); allow s3:PutObject, s3:PutObjectAcl and s3:GetObject`,
+        );
       case 'PermanentRedirect':
       case 'AuthorizationHeaderMalformed':
       case 'IllegalLocationConstraintException': {
         const region = (err as { Region?: string; $response?: { headers?: Record<string, string> } }).Region;
-        return new ProbeFailure('invalid', `The bucket "${p.bucket}" is not in region ${p.region}${region ? ` but in ${region}` : ''}; set the bucket's region`);
+        return new ProbeFailure(
+          'invalid',
+          `The bucket "${p.bucket}" is not in region ${p.region}${region ? ` but in ${region}` : ''}; set the bucket's region`,
+        );
       }
       case 'InvalidBucketName':
         return new ProbeFailure('invalid', `"${p.bucket}" is not a valid bucket name`);

@@ -73,7 +73,12 @@ export function parseCloudParams(flag: string, list: string[] | undefined): Reco
   return out;
 }
 
-function credentialsFrom(fileFlag: string, file: string | undefined, envName: 'A2C_INPUT_CREDENTIALS' | 'A2C_OUTPUT_CREDENTIALS', io: CliIO): CloudAccountRef['credentialsFrom'] | null {
+function credentialsFrom(
+  fileFlag: string,
+  file: string | undefined,
+  envName: 'A2C_INPUT_CREDENTIALS' | 'A2C_OUTPUT_CREDENTIALS',
+  io: CliIO,
+): CloudAccountRef['credentialsFrom'] | null {
   if (file !== undefined) {
     if (!file.trim()) throw new UsageError(`${fileFlag} is empty`);
     // Absolute, so that "convoy resume" from another folder finds it again.
@@ -114,7 +119,8 @@ export function planCloud(values: CloudValues, positionals: string[], io: CliIO)
 
   const inputParams = parseCloudParams('--input-param', values['input-param']);
   if (values['input-cloud'] !== undefined || values['input-profile'] !== undefined) {
-    if (values['input-cloud'] !== undefined && values['input-profile'] !== undefined) throw new UsageError('Use either --input-cloud or --input-profile, not both');
+    if (values['input-cloud'] !== undefined && values['input-profile'] !== undefined)
+      throw new UsageError('Use either --input-cloud or --input-profile, not both');
     if (positionals.length) throw new UsageError('--input-cloud/--input-profile take no file or URL arguments (the source is the cloud location)');
     const { file: fileParam, prefix: prefixParam, ...rest } = inputParams;
     if (fileParam !== undefined && prefixParam !== undefined) throw new UsageError('Give --input-param file=… or prefix=…, not both');
@@ -123,13 +129,15 @@ export function planCloud(values: CloudValues, positionals: string[], io: CliIO)
     const prefix = prefixParam !== undefined;
     if (values['input-profile'] !== undefined) {
       if (Object.keys(rest).length) throw new UsageError(`With --input-profile only file= or prefix= are taken (got ${Object.keys(rest).join(', ')})`);
-      if (values['input-credentials-file'] !== undefined) throw new UsageError('--input-profile brings its own credentials; leave out --input-credentials-file');
+      if (values['input-credentials-file'] !== undefined)
+        throw new UsageError('--input-profile brings its own credentials; leave out --input-credentials-file');
       plan.input = { profileName: values['input-profile'], file, prefix };
     } else {
       const type = provider('--input-cloud', values['input-cloud']!);
       const known = destinationForms[type].fields.filter((f) => f.place === 'parameters' && f.key !== 'file').map((f) => f.key);
       for (const key of Object.keys(rest)) {
-        if (!known.includes(key)) throw new UsageError(`--input-param ${key}: ${destinationForms[type].label} inputs take ${[...known, 'file', 'prefix'].join(', ')}`);
+        if (!known.includes(key))
+          throw new UsageError(`--input-param ${key}: ${destinationForms[type].label} inputs take ${[...known, 'file', 'prefix'].join(', ')}`);
       }
       const from = credentialsFrom('--input-credentials-file', values['input-credentials-file'], 'A2C_INPUT_CREDENTIALS', io);
       if (!from) throw new UsageError('Cloud credentials are needed: --input-credentials-file <json>, env A2C_INPUT_CREDENTIALS, or --input-profile <name>');
@@ -177,7 +185,10 @@ export async function cloudItems(core: Core, input: NonNullable<CloudPlan['input
   if (input.profileName !== undefined) {
     const p = core.destinations.byName(input.profileName);
     if (!p) {
-      const names = core.destinations.list().map((x) => `"${x.name}"`).join(', ');
+      const names = core.destinations
+        .list()
+        .map((x) => `"${x.name}"`)
+        .join(', ');
       throw new UsageError(`--input-profile: no profile named "${input.profileName}"${names ? ` (saved: ${names})` : ' (none saved)'}`);
     }
     from = { profileId: p.id };
@@ -191,8 +202,7 @@ export async function cloudItems(core: Core, input: NonNullable<CloudPlan['input
       return await core.destinations.browse(from, { prefix, recursive: true, limit });
     } catch (err) {
       if (!(err instanceof ContractError)) throw err;
-      const code =
-        err.code === 'cloud_auth' ? ExitCode.auth : err.code === 'cloud_unreachable' ? ExitCode.network : ExitCode.validation;
+      const code = err.code === 'cloud_auth' ? ExitCode.auth : err.code === 'cloud_unreachable' ? ExitCode.network : ExitCode.validation;
       // Reading without listing is a valid set-up: a single object is then left to the API.
       if (sel.kind === 'one' && /\(AccessDenied\)|HTTP 403|may not list/i.test(err.message) && code !== ExitCode.auth) return null;
       throw new CloudListingError(err.message, code);
@@ -203,14 +213,19 @@ export async function cloudItems(core: Core, input: NonNullable<CloudPlan['input
     const wanted = new Set([sel.key, sel.key.replace(/^\/+/, '')]);
     if (found && !found.entries.some((e) => !e.folder && wanted.has(e.key))) {
       const more = found.entries.some((e) => e.key.startsWith(`${sel.key.replace(/\/+$/, '')}/`));
-      throw new CloudListingError(`"${sel.key}" was not found${more ? `; it is a folder: end it with / to convert every object in it` : ''}`, ExitCode.validation);
+      throw new CloudListingError(
+        `"${sel.key}" was not found${more ? `; it is a folder: end it with / to convert every object in it` : ''}`,
+        ExitCode.validation,
+      );
     }
     return [item(sel.key)];
   }
   const found = (await list(sel.prefix, MAX_LISTED))!;
   const keys = found.entries.filter((e) => !e.folder && (sel.kind === 'prefix' || sel.match.test(e.key))).map((e) => e.key);
-  if (found.truncated) throw new CloudListingError(`More than ${MAX_LISTED} objects under "${sel.prefix}"; narrow the prefix or the wildcard`, ExitCode.validation);
-  if (keys.length === 0) throw new CloudListingError(`No objects ${sel.kind === 'prefix' ? `under "${sel.prefix || '/'}"` : `match "${input.file}"`}`, ExitCode.validation);
+  if (found.truncated)
+    throw new CloudListingError(`More than ${MAX_LISTED} objects under "${sel.prefix}"; narrow the prefix or the wildcard`, ExitCode.validation);
+  if (keys.length === 0)
+    throw new CloudListingError(`No objects ${sel.kind === 'prefix' ? `under "${sel.prefix || '/'}"` : `match "${input.file}"`}`, ExitCode.validation);
   return keys.map(item);
 }
 

@@ -28,8 +28,26 @@ ${apiFlagsHelp}`;
 
 /** Flags worth completing (the union over the commands; each command checks its own). */
 const FLAGS = [
-  '--to', '--option', '--options-file', '--out-dir', '--out', '--recursive', '--concurrency', '--on-conflict', '--engine', '--api-key',
-  '--data-dir', '--destination', '--json', '--verbose', '--async', '--category', '--include', '--exclude', '--help', '--timeout',
+  '--to',
+  '--option',
+  '--options-file',
+  '--out-dir',
+  '--out',
+  '--recursive',
+  '--concurrency',
+  '--on-conflict',
+  '--engine',
+  '--api-key',
+  '--data-dir',
+  '--destination',
+  '--json',
+  '--verbose',
+  '--async',
+  '--category',
+  '--include',
+  '--exclude',
+  '--help',
+  '--timeout',
 ];
 
 export interface CompletionData {
@@ -80,15 +98,24 @@ export function fishScript(d: CompletionData): string {
 complete -c convoy -f -n "__fish_use_subcommand" -a "${words(d.commands)}"
 complete -c convoy -l to -s t -x -a "${words(d.targets)}" -d "Target format"
 complete -c convoy -l category -x -a "${words(d.categories)}"
-complete -c convoy -l option -x -a "${d.optionKeys.filter((k) => /^[\w.-]+$/.test(k)).map((k) => `${k}=`).join(' ')}" -d "Conversion option"
+complete -c convoy -l option -x -a "${d.optionKeys
+    .filter((k) => /^[\w.-]+$/.test(k))
+    .map((k) => `${k}=`)
+    .join(' ')}" -d "Conversion option"
 complete -c convoy -f -n "__fish_seen_subcommand_from completion" -a "bash zsh fish powershell"
 complete -c convoy -f -n "__fish_seen_subcommand_from options" -a "${words(d.targets)}"
-${FLAGS.filter((f) => !['--to', '--category', '--option'].includes(f)).map((f) => `complete -c convoy -l ${f.slice(2)}`).join('\n')}
+${FLAGS.filter((f) => !['--to', '--category', '--option'].includes(f))
+  .map((f) => `complete -c convoy -l ${f.slice(2)}`)
+  .join('\n')}
 `;
 }
 
 export function powershellScript(d: CompletionData): string {
-  const arr = (list: string[]) => list.filter((w) => /^[\w.:-]+$/.test(w)).map((w) => `'${w}'`).join(',');
+  const arr = (list: string[]) =>
+    list
+      .filter((w) => /^[\w.:-]+$/.test(w))
+      .map((w) => `'${w}'`)
+      .join(',');
   return `# convoy completion for PowerShell (made by "convoy completion powershell")
 Register-ArgumentCompleter -Native -CommandName convoy -ScriptBlock {
   param($wordToComplete, $commandAst, $cursorPosition)

@@ -108,7 +108,8 @@ export async function coreForCli(
   if (values['api-key'] !== undefined && !values['api-key'].trim()) throw new UsageError('--api-key is empty');
   const dataDir = resolveDataDir(values['data-dir'] ?? null, io.env);
   if (values['api-key'] !== undefined && values['api-key-stdin']) throw new UsageError('Use either --api-key or --api-key-stdin, not both');
-  if (values['api-key'] !== undefined) io.stderr.write('convoy: warning: --api-key shows the key to other users of this machine (ps); use --api-key-stdin or API2CONVERT_API_KEY\n');
+  if (values['api-key'] !== undefined)
+    io.stderr.write('convoy: warning: --api-key shows the key to other users of this machine (ps); use --api-key-stdin or API2CONVERT_API_KEY\n');
   const given = values['api-key-stdin'] ? await apiKeyFromStdin(io) : values['api-key']?.trim() || undefined;
   let found = given ? { key: given, source: extra.apiKeySource ?? ('flag' as const) } : null;
   if (engine && !found) {
@@ -193,9 +194,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (problem) throw new UsageError(`--public-url: ${problem}`);
   }
   if (values['out-dir'] !== undefined && values.destination !== undefined) throw new UsageError('Use either --out-dir or --destination, not both');
-  if (values['api-key-stdin'] && positionals.includes('-')) throw new UsageError('Standard input can carry either the API key (--api-key-stdin) or the input file (-), not both');
+  if (values['api-key-stdin'] && positionals.includes('-'))
+    throw new UsageError('Standard input can carry either the API key (--api-key-stdin) or the input file (-), not both');
   const cloud = planCloud(values, positionals, io);
-  if (cloud.output && (values['out-dir'] !== undefined || values.destination !== undefined)) throw new UsageError('Use one of --out-dir, --destination or --output-target');
+  if (cloud.output && (values['out-dir'] !== undefined || values.destination !== undefined))
+    throw new UsageError('Use one of --out-dir, --destination or --output-target');
   const rawIo = io; // stdin in, a result on stdout: see convert-io.ts
   const plan = await planIo(positionals, values.out, values['out-dir'], io, resolveDataDir(values['data-dir'] ?? null, io.env));
   io = plan.io;
@@ -223,12 +226,17 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
   let core: Core;
   try {
-    core = await coreForCli(values, io, {
-      concurrency,
-      conflictPolicy: conflict as ConflictPolicy | undefined,
-      outputDir: outDir,
-      autoResume: false,
-    }, { publicUrl, port: callbackPort });
+    core = await coreForCli(
+      values,
+      io,
+      {
+        concurrency,
+        conflictPolicy: conflict as ConflictPolicy | undefined,
+        outputDir: outDir,
+        autoResume: false,
+      },
+      { publicUrl, port: callbackPort },
+    );
   } catch (err) {
     if (err instanceof UsageError) throw err;
     return startupError(err, io);

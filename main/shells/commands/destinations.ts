@@ -225,7 +225,8 @@ async function add(parsed: Parsed, io: CliIO): Promise<number> {
   if (keyfileArg === '-' && parsed.secretFlags.length) throw new UsageError('--keyfile - reads standard input, which cannot also carry other secrets');
   if (parsed.secretFlags.length || keyfileArg === '-') {
     if (io.stdin.isTTY) {
-      const names = keyfileArg === '-' ? 'the key file' : parsed.secretFlags.map((fl) => form.fields.find((f) => f.cliFlag === fl)!.label.toLowerCase()).join(', then ');
+      const names =
+        keyfileArg === '-' ? 'the key file' : parsed.secretFlags.map((fl) => form.fields.find((f) => f.cliFlag === fl)!.label.toLowerCase()).join(', then ');
       io.stderr.write(`Enter ${names} (one per line), then press Ctrl-D:\n`);
     }
     const input = await readAll(io.stdin);
@@ -345,7 +346,8 @@ async function importCmd(parsed: Parsed, io: CliIO): Promise<number> {
   const env = await openEnv(parsed, io);
   try {
     const r = await env.destinations.importJson(json);
-    for (const p of r.imported) io.stdout.write(`Imported "${p.name}" (${p.type}); enter its secrets with: convoy destinations add ${p.type} "${p.name}" --replace …\n`);
+    for (const p of r.imported)
+      io.stdout.write(`Imported "${p.name}" (${p.type}); enter its secrets with: convoy destinations add ${p.type} "${p.name}" --replace …\n`);
     for (const e of r.errors) io.stderr.write(`${e}\n`);
     return r.errors.length && !r.imported.length ? ExitCode.validation : ExitCode.ok;
   } finally {

@@ -40,7 +40,12 @@ function table(rows: string[][], headers: string[]): string {
 
 function parse(argv: string[]) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...apiFlagOptions, json: { type: 'boolean' }, category: { type: 'string' } } });
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { ...apiFlagOptions, json: { type: 'boolean' }, category: { type: 'string' } },
+    });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -77,9 +82,22 @@ async function formats(argv: string[], io: CliIO): Promise<number> {
       const word = rest[0].toLowerCase();
       list = list.filter((c) => c.target.toLowerCase().includes(word) || (c.category ?? '').toLowerCase().includes(word));
     }
-    if (json) io.stdout.write(`${JSON.stringify(list.map((c) => ({ id: c.id ?? `${c.category}-${c.target}`, category: c.category, target: c.target })), null, 2)}\n`);
+    if (json)
+      io.stdout.write(
+        `${JSON.stringify(
+          list.map((c) => ({ id: c.id ?? `${c.category}-${c.target}`, category: c.category, target: c.target })),
+          null,
+          2,
+        )}\n`,
+      );
     else if (list.length === 0) io.stdout.write(sub === 'search' ? `No target or category matches "${rest[0]}".\n` : 'No targets.\n');
-    else io.stdout.write(table(list.map((c) => [c.category ?? '', c.target]), ['CATEGORY', 'TARGET']));
+    else
+      io.stdout.write(
+        table(
+          list.map((c) => [c.category ?? '', c.target]),
+          ['CATEGORY', 'TARGET'],
+        ),
+      );
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -98,7 +116,11 @@ async function options(argv: string[], io: CliIO): Promise<number> {
     const catalog = await loadCatalog(values, io);
     let found = catalog.filter((c) => c.target === target && (!values.category || c.category === values.category.toLowerCase()));
     if (found.length === 0) {
-      throw new CliFailure(`No conversion to "${target}"${values.category ? ` in ${values.category}` : ''}. See "convoy formats search ${target}".`, ExitCode.validation, 'NotFoundError');
+      throw new CliFailure(
+        `No conversion to "${target}"${values.category ? ` in ${values.category}` : ''}. See "convoy formats search ${target}".`,
+        ExitCode.validation,
+        'NotFoundError',
+      );
     }
     if (found.length > 1) {
       const cats = found.map((c) => c.category).join(', ');
@@ -130,5 +152,10 @@ async function options(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export const formatsCommand: CliCommand = { name: 'formats', summary: 'Explore the target formats: list, search <word>, categories', usage: formatsUsage, run: formats };
+export const formatsCommand: CliCommand = {
+  name: 'formats',
+  summary: 'Explore the target formats: list, search <word>, categories',
+  usage: formatsUsage,
+  run: formats,
+};
 export const optionsCommand: CliCommand = { name: 'options', summary: 'Show the options a target format accepts', usage: optionsUsage, run: options };

@@ -8,7 +8,7 @@ export const commandLoaders: Record<string, () => Promise<CliCommand>> = {
   resume: async () => (await import('./resume')).command,
   status: async () => (await import('./status')).command,
   destinations: async () => (await import('./destinations')).command,
-  batch: async () => ({ ...(await import('./convert')).command, name: 'batch', summary: 'The same as convert (the official CLI\'s name for many inputs)' }),
+  batch: async () => ({ ...(await import('./convert')).command, name: 'batch', summary: "The same as convert (the official CLI's name for many inputs)" }),
   formats: async () => (await import('./discovery')).formatsCommand,
   options: async () => (await import('./discovery')).optionsCommand,
   completion: async () => (await import('./completion')).command,

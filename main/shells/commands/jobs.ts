@@ -77,7 +77,14 @@ async function jobs(argv: string[], io: CliIO): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { ...apiFlagOptions, json: { type: 'boolean' }, status: { type: 'string' }, page: { type: 'string' }, timeout: { type: 'string' }, out: { type: 'string', short: 'o' } },
+      options: {
+        ...apiFlagOptions,
+        json: { type: 'boolean' },
+        status: { type: 'string' },
+        page: { type: 'string' },
+        timeout: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -87,7 +94,8 @@ async function jobs(argv: string[], io: CliIO): Promise<number> {
   const [sub, ...args] = positionals;
   const subs = ['list', 'status', 'wait', 'download', 'cancel'];
   if (!sub || !subs.includes(sub)) throw new UsageError(`Give a subcommand: ${subs.join(', ')}`);
-  if (sub === 'list' ? args.length !== 0 : args.length !== 1) throw new UsageError(sub === 'list' ? `Unexpected argument '${args[0]}'` : `jobs ${sub} takes one job id`);
+  if (sub === 'list' ? args.length !== 0 : args.length !== 1)
+    throw new UsageError(sub === 'list' ? `Unexpected argument '${args[0]}'` : `jobs ${sub} takes one job id`);
   const page = parseCount('--page', values.page, 1, 100_000) ?? 1;
   const timeout = parseCount('--timeout', values.timeout, 1, 7 * 24 * 3600);
   const out = (s: string) => io.stdout.write(s);
@@ -102,8 +110,18 @@ async function jobs(argv: string[], io: CliIO): Promise<number> {
   try {
     if (sub === 'list') {
       const list = await client.listJobs({ page, status: values.status });
-      if (json) out(`${JSON.stringify(list.map((j) => ({ id: j.id, status: j.status?.code, outputs: (j.output ?? []).length })), null, 2)}\n`);
-      else out(`${['ID                                    STATUS      OUTPUTS', ...list.map((j) => `${j.id.padEnd(38)}${String(j.status?.code ?? '').padEnd(12)}${(j.output ?? []).length}`)].join('\n')}\n`);
+      if (json)
+        out(
+          `${JSON.stringify(
+            list.map((j) => ({ id: j.id, status: j.status?.code, outputs: (j.output ?? []).length })),
+            null,
+            2,
+          )}\n`,
+        );
+      else
+        out(
+          `${['ID                                    STATUS      OUTPUTS', ...list.map((j) => `${j.id.padEnd(38)}${String(j.status?.code ?? '').padEnd(12)}${(j.output ?? []).length}`)].join('\n')}\n`,
+        );
       return ExitCode.ok;
     }
     const id = args[0];
@@ -125,7 +143,12 @@ async function jobs(argv: string[], io: CliIO): Promise<number> {
         job = await client.waitForJob(id, { signal: ctrl.signal });
       } catch (err) {
         if (ctrl.signal.aborted) {
-          throw new CliFailure(`Still processing after ${timeout} s. Job ${id} runs on; check "convoy jobs status ${id}" later.`, ExitCode.timeout, 'TimeoutError', { job_id: id });
+          throw new CliFailure(
+            `Still processing after ${timeout} s. Job ${id} runs on; check "convoy jobs status ${id}" later.`,
+            ExitCode.timeout,
+            'TimeoutError',
+            { job_id: id },
+          );
         }
         throw err;
       } finally {
@@ -175,7 +198,8 @@ async function credits(argv: string[], io: CliIO): Promise<number> {
     else {
       const lines = [`API: ${session.name}`];
       for (const c of contracts as Array<Record<string, unknown>>) {
-        for (const [k, v] of Object.entries(c).sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${k.padEnd(14)}${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+        for (const [k, v] of Object.entries(c).sort(([a], [b]) => a.localeCompare(b)))
+          lines.push(`  ${k.padEnd(14)}${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
         lines.push('');
       }
       io.stdout.write(`${lines.join('\n')}\n`);

@@ -69,9 +69,13 @@ async function readKey(io: CliIO): Promise<string> {
 
 async function keychain(dataDir: string, io: CliIO) {
   const store = await cliSecretStore(dataDir, io.env).catch(() => null);
-  if (!store || store.status().backend !== 'keychain') {
+  if (store?.status().backend !== 'keychain') {
     const why = store?.status().warning ?? 'the keychain could not be opened';
-    throw new CliFailure(`No keychain to keep the key in (${why}). Convoy never writes the key to a file: set API2CONVERT_API_KEY instead.`, ExitCode.failed, 'KeychainError');
+    throw new CliFailure(
+      `No keychain to keep the key in (${why}). Convoy never writes the key to a file: set API2CONVERT_API_KEY instead.`,
+      ExitCode.failed,
+      'KeychainError',
+    );
   }
   return store;
 }
@@ -79,7 +83,12 @@ async function keychain(dataDir: string, io: CliIO) {
 async function login(argv: string[], io: CliIO): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, allowPositionals: false, strict: true, options: { 'base-url': { type: 'string' }, 'data-dir': { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: { 'base-url': { type: 'string' }, 'data-dir': { type: 'string' } },
+    }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -175,7 +184,13 @@ async function config(argv: string[], io: CliIO): Promise<number> {
         if (sub === 'set' && value === undefined) throw new UsageError(`config set ${k} needs a value`);
         if (sub === 'unset' && value !== undefined) throw new UsageError(`Unexpected argument '${value}'`);
         const v = sub === 'unset' ? undefined : value!;
-        const defaults = { 'base-url': 'https://api.api2convert.com/v2', provider: 'local', concurrency: '64', 'out-dir': null, 'on-conflict': 'rename' } as const;
+        const defaults = {
+          'base-url': 'https://api.api2convert.com/v2',
+          provider: 'local',
+          concurrency: '64',
+          'out-dir': null,
+          'on-conflict': 'rename',
+        } as const;
         const val = v ?? defaults[k];
         if (k === 'base-url') settings.update({ apiBaseUrl: normalizeEngineUrl(val!) });
         else if (k === 'provider') {
@@ -203,4 +218,9 @@ async function config(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const loginCommand: CliCommand = { name: 'login', summary: 'Check your API key and keep it in the OS keychain', usage: loginUsage, run: login };
-export const configCommand: CliCommand = { name: 'config', summary: 'Settings (set, get, unset, list, path); the key stays in the keychain', usage: configUsage, run: config };
+export const configCommand: CliCommand = {
+  name: 'config',
+  summary: 'Settings (set, get, unset, list, path); the key stays in the keychain',
+  usage: configUsage,
+  run: config,
+};

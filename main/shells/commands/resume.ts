@@ -157,7 +157,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       // Items added but never started (e.g. killed between adding and starting) start now.
       for (const batchId of group.batchIds) await dispatch(core.handlers, 'queue.start', { batchId });
       const pending = core.queue.unfinishedCount(group.batchIds);
-      say(`Resuming ${plural(pending, 'unfinished item', 'unfinished items')} in ${plural(group.batchIds.length, 'batch', 'batches')} on ${describeApi(api ?? null).replace('the API of this run', core.provider.kind === 'local' ? 'the local engine' : core.provider.baseUrl)}`);
+      say(
+        `Resuming ${plural(pending, 'unfinished item', 'unfinished items')} in ${plural(group.batchIds.length, 'batch', 'batches')} on ${describeApi(api ?? null).replace('the API of this run', core.provider.kind === 'local' ? 'the local engine' : core.provider.baseUrl)}`,
+      );
       const outcome = await runToEnd(core, group.batchIds, io, { json, offlineTimeoutMs: offlineTimeout * 1000 });
       outcomes.push(outcome);
       ran.push(...group.batchIds);

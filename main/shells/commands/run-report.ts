@@ -128,13 +128,17 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
       }
       if (conn.connection === 'offline') offlineSince ??= Date.now();
       if (offlineSince !== null && opts.offlineTimeoutMs > 0 && Date.now() - offlineSince > opts.offlineTimeoutMs) {
-        stopped = { reason: 'offline', message: `No progress for more than ${fmtSecs(opts.offlineTimeoutMs)} while ${apiName(core)} was unreachable: ${conn.reason ?? lastOfflineReason}` };
+        stopped = {
+          reason: 'offline',
+          message: `No progress for more than ${fmtSecs(opts.offlineTimeoutMs)} while ${apiName(core)} was unreachable: ${conn.reason ?? lastOfflineReason}`,
+        };
         break;
       }
       if (conn.connection === 'offline' && conn.reason) lastOfflineReason = conn.reason;
       if (conn.connection !== lastConnection) {
         lastConnection = conn.connection;
-        if (!tty) write(conn.connection === 'online' ? 'Connection: back online' : `Connection: ${apiName(core)} ${conn.connection} — ${conn.reason ?? ''}; waiting`);
+        if (!tty)
+          write(conn.connection === 'online' ? 'Connection: back online' : `Connection: ${apiName(core)} ${conn.connection} — ${conn.reason ?? ''}; waiting`);
       }
       if (tty) {
         statusLine = progressLine([...views.values()], conn, Date.now() - started, io.stdout.columns ?? 100);

@@ -26,7 +26,6 @@ Options:
   --data-dir <dir>   Data folder (default CONVOY_HOME or the app folder)
   --json             Print one JSON document`;
 
-
 function itemDoc(r: ItemRow) {
   return {
     id: r.id,
@@ -84,9 +83,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     const items: ItemRow[] = [];
     let more = 0;
     for (const b of batches) {
-      const rows = values.all || values.batch
-        ? store.itemsOfBatch(b.id)
-        : store.openItemsOfBatch(b.id);
+      const rows = values.all || values.batch ? store.itemsOfBatch(b.id) : store.openItemsOfBatch(b.id);
       for (const r of rows) {
         if (items.length < limit) items.push(r);
         else more++;
@@ -94,7 +91,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     }
     if (values.json) {
       const callbacks = readCallbackState(callbackStatePath(dataDir))?.status ?? null;
-      io.stdout.write(`${JSON.stringify({ dataDir, dataDirBytes: await folderSize(dataDir), batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ dataDir, dataDirBytes: await folderSize(dataDir), batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`,
+      );
       return ExitCode.ok;
     }
     const lines: string[] = [`Queue in ${dataDir} (data folder: ${formatBytes(await folderSize(dataDir))})`];
@@ -106,7 +105,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       if (c.canceled) parts.push(`${c.canceled} canceled`);
       if (c.active) parts.push(`${c.active} active`);
       if (c.queued) parts.push(`${c.queued} queued`);
-      lines.push(`  ${b.id.slice(0, 8)}  ${new Date(b.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${parts.join(' · ')}${b.api ? `  on ${describeApi(b.api)}` : ''}`);
+      lines.push(
+        `  ${b.id.slice(0, 8)}  ${new Date(b.createdAt).toISOString().replace('T', ' ').slice(0, 19)}  ${parts.join(' · ')}${b.api ? `  on ${describeApi(b.api)}` : ''}`,
+      );
     }
     if (items.length) {
       lines.push('', values.all || values.batch ? 'Items:' : 'Unfinished and failed items:');

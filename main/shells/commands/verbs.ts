@@ -33,7 +33,8 @@ with --option key=value ("convoy options ${target}" lists them).`;
     name,
     summary,
     usage,
-    run: (argv: string[], io: CliIO) => convert.run(argv.some((a) => a === '--to' || a === '-t' || a.startsWith('--to=')) ? argv : ['--to', target, ...argv], io),
+    run: (argv: string[], io: CliIO) =>
+      convert.run(argv.some((a) => a === '--to' || a === '-t' || a.startsWith('--to=')) ? argv : ['--to', target, ...argv], io),
   };
 }
 
@@ -93,7 +94,9 @@ async function merge(argv: string[], io: CliIO): Promise<number> {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(target)) throw new UsageError(`--to: "${values.to}" is not a format name`);
   const options = collectOptions(values.option, values['options-file']);
   const inputs = positionals.map((p) => (looksLikeUrl(p) ? p : path.resolve(p)));
-  for (const p of inputs) if (!looksLikeUrl(p) && !fs.statSync(p, { throwIfNoEntry: false })?.isFile()) throw new CliFailure(`File not found: ${p}`, ExitCode.validation, 'NotFoundError');
+  for (const p of inputs)
+    if (!looksLikeUrl(p) && !fs.statSync(p, { throwIfNoEntry: false })?.isFile())
+      throw new CliFailure(`File not found: ${p}`, ExitCode.validation, 'NotFoundError');
   const outDir = values.out ? path.dirname(path.resolve(values.out)) : path.resolve(values['out-dir'] ?? '.');
   const outDirProblem = outputFolderProblem(outDir);
   if (outDirProblem) throw new UsageError(`${values.out ? '--out' : '--out-dir'}: ${outDirProblem}`);
@@ -106,12 +109,19 @@ async function merge(argv: string[], io: CliIO): Promise<number> {
     return startupError(err, io);
   }
   try {
-    const source = { kind: 'merge' as const, name, inputs: inputs.map((p) => (looksLikeUrl(p) ? { kind: 'url' as const, url: p } : { kind: 'file' as const, path: p })) };
+    const source = {
+      kind: 'merge' as const,
+      name,
+      inputs: inputs.map((p) => (looksLikeUrl(p) ? { kind: 'url' as const, url: p } : { kind: 'file' as const, path: p })),
+    };
     const added = await dispatch(core.handlers, 'queue.add', { items: [{ source }], target, options, destination: { kind: 'folder', path: outDir } });
     const rejected: Rejected[] = [...added.rejected];
     const batchIds = added.batchId ? [added.batchId] : [];
     if (batchIds.length) await dispatch(core.handlers, 'queue.start', { batchId: added.batchId });
-    if (!json) io.stdout.write(`Merging ${inputs.length} inputs (${target}) (${core.provider.kind === 'local' ? 'local engine' : core.provider.baseUrl.replace(/\/v2$/, '')})\n`);
+    if (!json)
+      io.stdout.write(
+        `Merging ${inputs.length} inputs (${target}) (${core.provider.kind === 'local' ? 'local engine' : core.provider.baseUrl.replace(/\/v2$/, '')})\n`,
+      );
     const outcome = await runToEnd(core, batchIds, io, { json, offlineTimeoutMs: 600_000 });
     const code = exitCodeFor(outcome, rejected);
     if (json) io.stdout.write(jsonReport(outcome, rejected, batchIds, code));
@@ -125,4 +135,9 @@ async function merge(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-export const mergeCommand: CliCommand = { name: 'merge', summary: 'Merge several inputs, in order, into one file (one job, resumable)', usage: mergeUsage, run: merge };
+export const mergeCommand: CliCommand = {
+  name: 'merge',
+  summary: 'Merge several inputs, in order, into one file (one job, resumable)',
+  usage: mergeUsage,
+  run: merge,
+};

@@ -84,7 +84,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (!values['out-dir']) throw new UsageError('--out-dir <dir> is required');
   const outDir = path.resolve(values['out-dir']);
   const conflict = values['on-conflict'];
-  if (conflict !== undefined && !['rename', 'overwrite', 'skip'].includes(conflict)) throw new UsageError(`--on-conflict must be rename, overwrite or skip (got "${conflict}")`);
+  if (conflict !== undefined && !['rename', 'overwrite', 'skip'].includes(conflict))
+    throw new UsageError(`--on-conflict must be rename, overwrite or skip (got "${conflict}")`);
   const options = collectOptions(values.option, values['options-file']);
   const settleMs = parseCount('--settle', values.settle, 100, 600_000) ?? 1000;
   const concurrency = parseCount('--concurrency', values.concurrency, 1, 64);
@@ -103,7 +104,16 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     watcher = new FolderWatcher(
       core.db,
       core.queue,
-      { dir, target, options, outDir, recursive: Boolean(values.recursive), include: values.include ?? [], exclude: values.exclude ?? [], existing: values.existing },
+      {
+        dir,
+        target,
+        options,
+        outDir,
+        recursive: Boolean(values.recursive),
+        include: values.include ?? [],
+        exclude: values.exclude ?? [],
+        existing: values.existing,
+      },
       { settleMs, pollMs: Math.min(500, settleMs) },
       core.log,
     );
@@ -113,7 +123,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       for (const v of e.items) {
         if (v.batchId !== batchId || !['done', 'failed', 'canceled'].includes(v.state) || reported.has(v.id)) continue;
         reported.add(v.id);
-        if (json) io.stdout.write(`${JSON.stringify({ ok: v.state === 'done', input: v.label, output_path: v.outputs[0] ?? null, error: v.error?.message ?? null })}\n`);
+        if (json)
+          io.stdout.write(
+            `${JSON.stringify({ ok: v.state === 'done', input: v.label, output_path: v.outputs[0] ?? null, error: v.error?.message ?? null })}\n`,
+          );
         else io.stdout.write(`${itemLine(v)}\n`);
       }
     });

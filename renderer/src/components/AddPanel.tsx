@@ -219,7 +219,14 @@ export function AddPanel() {
           Sending {staging.files} file{staging.files === 1 ? '' : 's'} to Convoy: {staging.done} of {staging.files}
           {staging.bytesTotal > 0 && ` · ${formatBytes(staging.bytes)} of ${formatBytes(staging.bytesTotal)}`}
           {staging.failed > 0 && ` · ${staging.failed} failed`}
-          <div className="bar up" role="progressbar" aria-label="Sending files" aria-valuemin={0} aria-valuemax={100} aria-valuenow={staging.bytesTotal ? Math.round((staging.bytes / staging.bytesTotal) * 100) : 0}>
+          <div
+            className="bar up"
+            role="progressbar"
+            aria-label="Sending files"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={staging.bytesTotal ? Math.round((staging.bytes / staging.bytesTotal) * 100) : 0}
+          >
             <div className="bar-fill" style={{ width: `${staging.bytesTotal ? (staging.bytes / staging.bytesTotal) * 100 : 0}%` }} />
           </div>
         </div>

@@ -53,8 +53,8 @@ export function Banners() {
       )}
       {qs?.connection === 'offline' && (
         <Banner id={`offline:${qs.reason ?? ''}`} kind="warn" role="alert" testId="offline-banner">
-          <strong>Offline.</strong> {qs.waitingItems.toLocaleString()} item{qs.waitingItems === 1 ? '' : 's'} waiting; they will resume by
-          themselves when the API is reachable again
+          <strong>Offline.</strong> {qs.waitingItems.toLocaleString()} item{qs.waitingItems === 1 ? '' : 's'} waiting; they will resume by themselves when the
+          API is reachable again
           {retryIn !== null ? ` (next try in ${formatDuration(retryIn)})` : ''}.{qs.reason ? ` ${qs.reason}` : ''}
         </Banner>
       )}

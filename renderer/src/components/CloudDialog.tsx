@@ -31,7 +31,9 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const profile = profiles.find((p) => p.id === profileId);
-  const root = profile ? String(profile.type === 'azure' ? profile.fields.container : profile.type === 'ftp' ? profile.fields.host : profile.fields.bucket) : '';
+  const root = profile
+    ? String(profile.type === 'azure' ? profile.fields.container : profile.type === 'ftp' ? profile.fields.host : profile.fields.bucket)
+    : '';
 
   // Profiles may arrive after the dialog opened.
   useEffect(() => {

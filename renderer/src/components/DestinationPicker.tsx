@@ -22,7 +22,14 @@ export function DestinationPicker({
   const profiles = useApp((s) => s.profiles);
   const folder = useApp((s) => s.outputFolder);
   const id = useId();
-  const mode = !value || (value.kind === 'folder' && !value.path) ? 'default' : value.kind === 'folder' ? 'folder' : value.kind === 'profile' ? `profile:${value.profileId}` : 'cloud';
+  const mode =
+    !value || (value.kind === 'folder' && !value.path)
+      ? 'default'
+      : value.kind === 'folder'
+        ? 'folder'
+        : value.kind === 'profile'
+          ? `profile:${value.profileId}`
+          : 'cloud';
   const [choosingFolder, setChoosingFolder] = useState(mode === 'folder');
   const [path, setPath] = useState(value?.kind === 'folder' ? (value.path ?? '') : '');
   useEffect(() => {

@@ -97,7 +97,13 @@ export function MergeDialog({ itemIds }: { itemIds: string[] }) {
             <button type="button" className="link-button" aria-label={`Move ${nameOf(id)} up`} disabled={i === 0} onClick={() => move(i, i - 1)}>
               ↑
             </button>
-            <button type="button" className="link-button" aria-label={`Move ${nameOf(id)} down`} disabled={i === order.length - 1} onClick={() => move(i, i + 1)}>
+            <button
+              type="button"
+              className="link-button"
+              aria-label={`Move ${nameOf(id)} down`}
+              disabled={i === order.length - 1}
+              onClick={() => move(i, i + 1)}
+            >
               ↓
             </button>
           </li>

@@ -5,17 +5,7 @@ import { Icon } from './Icon';
  * An accessible modal: labelled dialog, focus moves in and is kept inside, Escape closes, focus
  * returns to where it was.
  */
-export function Modal({
-  title,
-  onClose,
-  children,
-  wide,
-}: {
-  title: string;
-  onClose: () => void;
-  children: ReactNode;
-  wide?: boolean;
-}) {
+export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -48,15 +38,7 @@ export function Modal({
   };
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div
-        ref={ref}
-        className={`modal${wide ? ' modal-wide' : ''}`}
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={id}
-        tabIndex={-1}
-        onKeyDown={onKeyDown}
-      >
+      <div ref={ref} className={`modal${wide ? ' modal-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={id} tabIndex={-1} onKeyDown={onKeyDown}>
         <header className="modal-header">
           <h2 id={id}>{title}</h2>
           <button type="button" className="icon-button modal-close" aria-label="Close" onClick={onClose}>

@@ -56,13 +56,7 @@ export function OptionsForm({
       <div key={f.name} className={`field${err ? ' invalid' : ''}`}>
         {f.kind === 'boolean' ? (
           <label className="check">
-            <input
-              id={id}
-              type="checkbox"
-              checked={raw[f.name] === true}
-              aria-describedby={described}
-              onChange={(e) => set(f.name, e.target.checked)}
-            />
+            <input id={id} type="checkbox" checked={raw[f.name] === true} aria-describedby={described} onChange={(e) => set(f.name, e.target.checked)} />
             {f.label}
           </label>
         ) : (
@@ -138,9 +132,7 @@ export function OptionsForm({
     >
       {submitted && !result.valid && (
         <div className="error-summary">
-          <strong>
-            Fix {Object.keys(result.errors).length === 1 ? 'this field' : `these ${Object.keys(result.errors).length} fields`} to apply:
-          </strong>
+          <strong>Fix {Object.keys(result.errors).length === 1 ? 'this field' : `these ${Object.keys(result.errors).length} fields`} to apply:</strong>
           <ul>
             {fields
               .filter((f) => result.errors[f.name])
@@ -162,7 +154,6 @@ export function OptionsForm({
         </details>
       )}
       <div className="form-actions sticky-actions">
-
         <button type="submit" className="primary" onMouseDown={keepFocus}>
           {submitLabel}
         </button>

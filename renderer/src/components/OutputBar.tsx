@@ -32,7 +32,13 @@ export function OutputBar() {
         Open output folder
       </button>
       <span className="output-new">
-        <DestinationPicker label="New items go to" value={addDestination} onChange={(d) => app.setState({ addDestination: d })} allowDefault defaultText="Output folder" />
+        <DestinationPicker
+          label="New items go to"
+          value={addDestination}
+          onChange={(d) => app.setState({ addDestination: d })}
+          allowDefault
+          defaultText="Output folder"
+        />
       </span>
     </div>
   );
@@ -77,8 +83,8 @@ export function OutputFolderDialog() {
             onChange={(e) => setPath(e.target.value)}
           />
           <small id="output-folder-hint" className="hint">
-            A full path on the computer Convoy runs on. Default: {folder?.defaultPath ?? '~/Downloads/Convoy'}. Files and URLs without a
-            folder of their own go here.
+            A full path on the computer Convoy runs on. Default: {folder?.defaultPath ?? '~/Downloads/Convoy'}. Files and URLs without a folder of their own go
+            here.
           </small>
           {error && (
             <small className="error" role="alert">

@@ -19,15 +19,7 @@ function errText(e: unknown): string {
 }
 
 /** One profile's form: per-field validation, Test connection with the result inline, Save. */
-export function ProfileForm({
-  profile,
-  onSaved,
-  onCancel,
-}: {
-  profile: ProfileView | null;
-  onSaved?: (p: ProfileView) => void;
-  onCancel?: () => void;
-}) {
+export function ProfileForm({ profile, onSaved, onCancel }: { profile: ProfileView | null; onSaved?: (p: ProfileView) => void; onCancel?: () => void }) {
   const { controller } = useConvoy();
   const [draft, setDraft] = useState<ProfileDraft>(() => (profile ? draftFromProfile(profile) : emptyDraft('ftp')));
   const [submitted, setSubmitted] = useState(false);
@@ -244,7 +236,9 @@ export function ProfilesDialog({ editId }: { editId: string | null }) {
     try {
       const r = await controller.importProfiles(await file.text());
       await controller.reloadProfiles();
-      setMessage(`Imported ${r.imported.length} profile${r.imported.length === 1 ? '' : 's'}${r.errors.length ? `; ${r.errors.join('; ')}` : ''}. Enter their secrets before use.`);
+      setMessage(
+        `Imported ${r.imported.length} profile${r.imported.length === 1 ? '' : 's'}${r.errors.length ? `; ${r.errors.join('; ')}` : ''}. Enter their secrets before use.`,
+      );
     } catch (e) {
       setMessage(errText(e));
     }
@@ -264,7 +258,12 @@ export function ProfilesDialog({ editId }: { editId: string | null }) {
                   <button type="button" className="link-button" onClick={() => setEditing(p.id)} aria-label={`Edit ${p.name}`}>
                     Edit
                   </button>
-                  <button type="button" className="link-button" onClick={() => void act(() => controller.duplicateProfile(p.id), 'Duplicated')} aria-label={`Duplicate ${p.name}`}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => void act(() => controller.duplicateProfile(p.id), 'Duplicated')}
+                    aria-label={`Duplicate ${p.name}`}
+                  >
                     Duplicate
                   </button>
                   <button

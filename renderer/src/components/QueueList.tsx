@@ -18,10 +18,7 @@ export function QueueList() {
   // Heights are known, not measured: a row is taller only while it shows its whole error.
   const idsRef = useRef(ids);
   idsRef.current = ids;
-  const estimateRow = useCallback(
-    (index: number) => (expanded.size && expanded.has(idsRef.current[index]) ? ROW_HEIGHT_EXPANDED : ROW_HEIGHT),
-    [expanded],
-  );
+  const estimateRow = useCallback((index: number) => (expanded.size && expanded.has(idsRef.current[index]) ? ROW_HEIGHT_EXPANDED : ROW_HEIGHT), [expanded]);
   // Stable callbacks: a new getItemKey makes the virtualizer re-measure all 10,000 rows per render.
   const getItemKey = useCallback((index: number) => ids[index], [ids]);
   const virtualizer = useVirtualizer({
@@ -46,9 +43,7 @@ export function QueueList() {
     return (
       <div className="queue-empty" role="status">
         {queueUnavailable || (!loaded && loadError) ? (
-          <p>
-            The queue is not available yet{loadError ? ` (${loadError})` : ''}. Added work will show up here once it is.
-          </p>
+          <p>The queue is not available yet{loadError ? ` (${loadError})` : ''}. Added work will show up here once it is.</p>
         ) : loaded ? (
           <p>Nothing queued yet. Drop files, folders or URLs above, paste with Ctrl+V, or use Add files.</p>
         ) : (

@@ -227,15 +227,13 @@ export const Row = memo(function Row({
           : undefined
       }
     >
-      <input
-        type="checkbox"
-        className="row-check"
-        aria-label={`Select ${name}`}
-        checked={selected}
-        onChange={() => queue.getState().toggle(id, true)}
-      />
+      <input type="checkbox" className="row-check" aria-label={`Select ${name}`} checked={selected} onChange={() => queue.getState().toggle(id, true)} />
       <div className={`thumb cat-${categoryOf(item.sourceExt) ?? 'other'}`} aria-hidden="true">
-        {thumb ? <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} /> : <span>{ext || (item.sourceKind === 'url' ? 'URL' : '?')}</span>}
+        {thumb ? (
+          <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} />
+        ) : (
+          <span>{ext || (item.sourceKind === 'url' ? 'URL' : '?')}</span>
+        )}
       </div>
       <div className="row-main">
         <div className="row-name" title={item.label}>
@@ -315,7 +313,13 @@ export const Row = memo(function Row({
             <Icon name="destination" />
           </button>
         )}
-        <button type="button" className="icon-button" aria-label="Remove from list" title="Remove from the list (the source file stays)" onClick={() => void controller.remove([id])}>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Remove from list"
+          title="Remove from the list (the source file stays)"
+          onClick={() => void controller.remove([id])}
+        >
           <Icon name="remove" />
         </button>
       </div>

@@ -151,8 +151,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
         {activeProvider && draft.provider !== activeProvider && (
           // Jobs in flight belong to the API that created them, so the switch waits for a restart.
           <small className="hint" role="status">
-            Convoy uses {activeProvider === 'local' ? 'the local engine' : 'api2convert'} until it restarts; the new provider applies from
-            the next start.
+            Convoy uses {activeProvider === 'local' ? 'the local engine' : 'api2convert'} until it restarts; the new provider applies from the next start.
           </small>
         )}
         <div className="field">
@@ -231,7 +230,9 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
               </button>
             )}
           </div>
-          <small className="hint">Every result without a folder of its own goes here. Empty: {outputFolder?.defaultPath ?? 'the default folder (Downloads/Convoy)'}.</small>
+          <small className="hint">
+            Every result without a folder of its own goes here. Empty: {outputFolder?.defaultPath ?? 'the default folder (Downloads/Convoy)'}.
+          </small>
         </div>
         <div className="field">
           <label htmlFor="conflict">When a file with that name exists</label>
@@ -265,17 +266,11 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
           </p>
         )}
       </fieldset>
-      <button
-        type="button"
-        className="disclosure"
-        aria-expanded={advanced}
-        aria-controls="settings-advanced"
-        onClick={() => setAdvanced(!advanced)}
-      >
+      <button type="button" className="disclosure" aria-expanded={advanced} aria-controls="settings-advanced" onClick={() => setAdvanced(!advanced)}>
         {advanced ? '▾' : '▸'} Advanced
       </button>
       {advanced && (
-      <fieldset id="settings-advanced">
+        <fieldset id="settings-advanced">
           <legend>Job updates (callbacks)</legend>
           <p className="hint">
             Now: {callback?.mode === 'callback' ? 'instant status updates (the API calls back)' : 'status updates every few seconds (Convoy asks the API)'}.
@@ -351,7 +346,11 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
             >
               Test callbacks
             </button>
-            {callback && <span className="muted">Now: {callback.mode === 'callback' ? 'callbacks' : 'polling'} — {callback.reason}</span>}
+            {callback && (
+              <span className="muted">
+                Now: {callback.mode === 'callback' ? 'callbacks' : 'polling'} — {callback.reason}
+              </span>
+            )}
           </div>
           <Inline result={probeResult} />
         </fieldset>
@@ -359,7 +358,10 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
       {advanced && activeProvider === 'local' && (
         <fieldset>
           <legend>Converters (local engine)</legend>
-          <p className="hint">Convoy finds ffmpeg (audio, video) and LibreOffice (documents) by itself when they are installed in the usual places. Point it at them here otherwise.</p>
+          <p className="hint">
+            Convoy finds ffmpeg (audio, video) and LibreOffice (documents) by itself when they are installed in the usual places. Point it at them here
+            otherwise.
+          </p>
           {(['ffmpegPath', 'sofficePath'] as const).map((key) => (
             <div key={key} className={`field${show(key) ? ' invalid' : ''}`}>
               <label htmlFor={`tool-${key}`}>{key === 'ffmpegPath' ? 'ffmpeg' : 'LibreOffice (soffice)'}</label>

@@ -93,13 +93,7 @@ export function Summary() {
   );
 
   return (
-    <div
-      className={`summary run${ended ? ' ended' : ''}`}
-      id="run-summary"
-      tabIndex={-1}
-      role="group"
-      aria-label={ended ? 'Result' : 'Progress'}
-    >
+    <div className={`summary run${ended ? ' ended' : ''}`} id="run-summary" tabIndex={-1} role="group" aria-label={ended ? 'Result' : 'Progress'}>
       <div className="summary-counts">
         <span className="summary-title">
           {ended ? (

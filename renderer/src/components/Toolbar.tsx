@@ -15,7 +15,15 @@ const FILTERS: Array<{ id: QueueFilter; label: string }> = [
   { id: 'canceled', label: 'Canceled' },
 ];
 
-const PLURAL: Record<string, string> = { image: 'images', document: 'documents', audio: 'audio files', video: 'videos', ebook: 'e-books', archive: 'archives', other: 'other files' };
+const PLURAL: Record<string, string> = {
+  image: 'images',
+  document: 'documents',
+  audio: 'audio files',
+  video: 'videos',
+  ebook: 'e-books',
+  archive: 'archives',
+  other: 'other files',
+};
 const typeOf = (ext: string | null) => categoryOf(ext) ?? 'other';
 
 /** Focus goes to the result of a Start, so a keyboard or screen reader user hears what happened. */
@@ -92,14 +100,22 @@ function SelectionBar({ selected }: { selected: string[] }) {
         Destination…
       </button>
       {selected.length >= 2 && selected.length <= MAX_MERGE_INPUTS && (
-        <button type="button" onClick={() => app.getState().openDialog({ kind: 'merge', itemIds: selected })} title="Merge the selected files into one file (e.g. images into one PDF)">
+        <button
+          type="button"
+          onClick={() => app.getState().openDialog({ kind: 'merge', itemIds: selected })}
+          title="Merge the selected files into one file (e.g. images into one PDF)"
+        >
           Merge into one…
         </button>
       )}
       <button type="button" onClick={() => void controller.cancel(selected)} title="Stop the selected items that are converting or waiting">
         Cancel items
       </button>
-      <button type="button" onClick={() => void controller.remove(selected).then(() => queue.getState().clearSelection())} title="Remove the selected items from the list">
+      <button
+        type="button"
+        onClick={() => void controller.remove(selected).then(() => queue.getState().clearSelection())}
+        title="Remove the selected items from the list"
+      >
         Remove
       </button>
       <button type="button" className="link-button" onClick={() => queue.getState().clearSelection()}>

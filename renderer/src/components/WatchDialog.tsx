@@ -76,11 +76,12 @@ export function WatchDialog() {
                   type="checkbox"
                   role="switch"
                   checked={w.enabled}
+                  aria-checked={w.enabled}
                   aria-label={`Watch ${w.dir}`}
                   onChange={async (e) => {
                     const enabled = e.target.checked;
                     // Shown at once; the next reload says what main did.
-                    setList((l) => l && l.map((x) => (x.id === w.id ? { ...x, enabled } : x)));
+                    setList((l) => l?.map((x) => (x.id === w.id ? { ...x, enabled } : x)) ?? null);
                     await controller.call('watch.setEnabled', { id: w.id, enabled });
                     await reload();
                   }}

@@ -36,7 +36,5 @@ const api: ConvoyApi = params.has('serialize')
 
 // `noui`: only the fake (to tell its memory from the renderer's).
 if (!params.has('noui')) {
-  createRoot(document.getElementById('root')!).render(
-    <App connection={{ api, mode: 'browser' }} storage={null} onReady={(ctx) => (window.__convoy = ctx)} />,
-  );
+  createRoot(document.getElementById('root')!).render(<App connection={{ api, mode: 'browser' }} storage={null} onReady={(ctx) => (window.__convoy = ctx)} />);
 }

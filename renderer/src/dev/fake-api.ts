@@ -165,7 +165,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
 
   function makeItem(add: AddItem, batchId: string, defaults: { target?: string; destination?: Destination }): ItemView {
     const src = add.source;
-    const label = src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.kind === 'merge' ? (src.name ?? 'merged') : src.file;
+    const label =
+      src.kind === 'url' ? src.url : src.kind === 'file' ? src.path.split(/[\\/]/).pop()! : src.kind === 'merge' ? (src.name ?? 'merged') : src.file;
     const id = `item-${++seq}`;
     return {
       id,
@@ -320,7 +321,10 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     'settings.clearApiKey': () => (settings = { ...settings, apiKeyMasked: null, provider: 'local' }),
     'settings.setTunnelToken': ({ token }) => (settings = { ...settings, hasTunnelToken: !!token }),
     'settings.setCallbackSigningSecret': ({ secret }) => (settings = { ...settings, hasCallbackSigningSecret: !!secret }),
-    'secrets.status': () => ({ backend: 'memory', warning: 'No keychain found: secrets are kept in memory until Convoy quits. Install gnome-keyring to keep them.' }),
+    'secrets.status': () => ({
+      backend: 'memory',
+      warning: 'No keychain found: secrets are kept in memory until Convoy quits. Install gnome-keyring to keep them.',
+    }),
     'conversions.list': () => targets,
     'queue.add': (a) => add(a.items, a),
     'queue.list': (a) => {
@@ -331,12 +335,18 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     'queue.batches': () => [],
     'queue.setTarget': ({ itemIds, target, options }) => {
-      const changed = (itemIds as string[]).map((id) => items.get(id)).filter(Boolean).map((i) => update(i!, { target, options: options ?? {} }));
+      const changed = (itemIds as string[])
+        .map((id) => items.get(id))
+        .filter(Boolean)
+        .map((i) => update(i!, { target, options: options ?? {} }));
       emit('items', { items: changed });
       return { updated: changed.length };
     },
     'queue.setDestination': ({ itemIds, destination }) => {
-      const changed = (itemIds as string[]).map((id) => items.get(id)).filter(Boolean).map((i) => update(i!, { destination }));
+      const changed = (itemIds as string[])
+        .map((id) => items.get(id))
+        .filter(Boolean)
+        .map((i) => update(i!, { destination }));
       emit('items', { items: changed });
       return { updated: changed.length };
     },
@@ -346,7 +356,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       let missingTarget = 0;
       for (const id of ids) {
         const i = items.get(id);
-        if (!i || i.state !== 'queued') continue;
+        if (i?.state !== 'queued') continue;
         if (!i.target) missingTarget++;
         else {
           (i as ItemView & { started?: boolean }).started = true;
@@ -386,7 +396,15 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     'queue.merge': ({ itemIds, target, name }: { itemIds: string[]; target?: string; name?: string }) => {
       const parts = itemIds.map((id) => items.get(id)).filter((i): i is ItemView => !!i);
-      const r = add([{ source: { kind: 'merge', name: name ?? 'merged', inputs: parts.map((p) => ({ kind: 'file' as const, path: p.label })) }, target: target ?? 'merge' }], {});
+      const r = add(
+        [
+          {
+            source: { kind: 'merge', name: name ?? 'merged', inputs: parts.map((p) => ({ kind: 'file' as const, path: p.label })) },
+            target: target ?? 'merge',
+          },
+        ],
+        {},
+      );
       const gone = parts.filter((p) => p.state === 'queued').map((p) => p.id);
       gone.forEach((id) => items.delete(id));
       order = order.filter((id) => items.has(id));
@@ -439,7 +457,11 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     'files.pickFolder': () => ({ path: null, unsupported: true }),
     'files.startDrag': () => ({ started: true }),
     'app.takeOpenedFiles': () => ({ paths: [] }),
-    'files.outputFolder': () => ({ path: settings.outputDir ?? '/home/user/Downloads/Convoy', isDefault: !settings.outputDir, defaultPath: '/home/user/Downloads/Convoy' }),
+    'files.outputFolder': () => ({
+      path: settings.outputDir ?? '/home/user/Downloads/Convoy',
+      isDefault: !settings.outputDir,
+      defaultPath: '/home/user/Downloads/Convoy',
+    }),
     'files.openOutputFolder': () => ({ opened: false, path: settings.outputDir ?? '/home/user/Downloads/Convoy' }),
   };
 

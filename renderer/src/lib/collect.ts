@@ -147,10 +147,7 @@ async function splitUrlListFiles(files: CollectedFile[], out: Collected): Promis
 }
 
 /** Asynchronous part: walks dropped folders and sorts out URL-list files. */
-export async function resolveCaptured(
-  captured: { roots: Root[]; texts: CollectedText[] },
-  pathForFile?: (f: File) => string,
-): Promise<Collected> {
+export async function resolveCaptured(captured: { roots: Root[]; texts: CollectedText[] }, pathForFile?: (f: File) => string): Promise<Collected> {
   const out: Collected = { files: [], texts: [...captured.texts], skipped: [] };
   const topFiles: CollectedFile[] = [];
   for (const root of captured.roots) {

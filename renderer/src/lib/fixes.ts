@@ -13,7 +13,8 @@ export interface Fix {
 }
 
 const NOT_FOUND = /\b(404|410)\b|not found|could not be (downloaded|fetched)|no such|ENOTFOUND|unreachable/i;
-const BAD_SOURCE = /corrupt|unsupported image|unsupported (file|input)|invalid (file|input|image)|cannot (read|decode|identify)|bad (header|data)|premature end|not a valid|unknown format|truncated/i;
+const BAD_SOURCE =
+  /corrupt|unsupported image|unsupported (file|input)|invalid (file|input|image)|cannot (read|decode|identify)|bad (header|data)|premature end|not a valid|unknown format|truncated/i;
 const BAD_OPTION = /option|quality|width|height|must be|out of range|not allowed/i;
 
 /** The cause in a few plain words, shown before the API's own text. */
@@ -36,18 +37,36 @@ export function fixesFor(item: Pick<ItemView, 'error' | 'sourceKind' | 'state'>)
   if (item.state !== 'failed' || !e) return [];
   const msg = e.message;
   if (e.code === 'auth' || e.code === 'payment') return [{ kind: 'settings', label: 'Open Settings' }];
-  if (e.code === 'output') return [{ kind: 'outputFolder', label: 'Change output folder' }, { kind: 'retry', label: 'Retry' }];
-  if (e.code === 'delivery') return [{ kind: 'destination', label: 'Change destination' }, { kind: 'retry', label: 'Retry' }];
+  if (e.code === 'output')
+    return [
+      { kind: 'outputFolder', label: 'Change output folder' },
+      { kind: 'retry', label: 'Retry' },
+    ];
+  if (e.code === 'delivery')
+    return [
+      { kind: 'destination', label: 'Change destination' },
+      { kind: 'retry', label: 'Retry' },
+    ];
   if (item.sourceKind === 'url' && (e.code === 'input' || e.code === 'not_found' || NOT_FOUND.test(msg))) {
-    return [{ kind: 'editUrl', label: 'Edit URL' }, { kind: 'remove', label: 'Remove' }];
+    return [
+      { kind: 'editUrl', label: 'Edit URL' },
+      { kind: 'remove', label: 'Remove' },
+    ];
   }
   if (e.code === 'input' || BAD_SOURCE.test(msg)) {
     return item.sourceKind === 'file'
-      ? [{ kind: 'replace', label: 'Replace file' }, { kind: 'remove', label: 'Remove' }]
+      ? [
+          { kind: 'replace', label: 'Replace file' },
+          { kind: 'remove', label: 'Remove' },
+        ]
       : [{ kind: 'remove', label: 'Remove' }];
   }
   if (e.code === 'validation') return BAD_OPTION.test(msg) ? [{ kind: 'options', label: 'Options' }] : [{ kind: 'target', label: 'Choose another target' }];
-  if (e.code === 'conversion') return [{ kind: 'target', label: 'Choose another target' }, { kind: 'options', label: 'Options' }];
+  if (e.code === 'conversion')
+    return [
+      { kind: 'target', label: 'Choose another target' },
+      { kind: 'options', label: 'Options' },
+    ];
   // Network, server and unknown failures: trying again can help.
   return [{ kind: 'retry', label: 'Retry' }];
 }

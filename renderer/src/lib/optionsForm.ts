@@ -64,7 +64,7 @@ export function buildOptionFields(options: Record<string, OptionSpec> | null | u
     const base = { name, label: plain?.label ?? humanize(name), description: plain?.hint ?? spec.description, spec, common: COMMON.has(name) };
     if (spec.type === 'boolean') return { ...base, kind: 'boolean', defaultRaw: spec.default === true };
     const defaultRaw = spec.default === undefined ? '' : String(spec.default);
-    if (spec.enum && spec.enum.length) {
+    if (spec.enum?.length) {
       return {
         ...base,
         kind: 'select',
@@ -162,7 +162,8 @@ export function optionProblem(name: string, value: unknown, spec: OptionSpec | u
   if (spec.type === 'boolean') return typeof value === 'boolean' || value === 'true' || value === 'false' ? null : `${humanize(name)} must be on or off`;
   if (spec.type === 'integer' || spec.type === 'number') {
     const n = typeof value === 'number' ? value : Number(value);
-    if (!Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) return `${humanize(name)} must be a ${spec.type === 'integer' ? 'whole ' : ''}number`;
+    if (!Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n)))
+      return `${humanize(name)} must be a ${spec.type === 'integer' ? 'whole ' : ''}number`;
     if ((spec.minimum !== undefined && n < spec.minimum) || (spec.maximum !== undefined && n > spec.maximum)) {
       return `${humanize(name)} must be ${spec.minimum ?? '…'}–${spec.maximum ?? '…'} for ${T}`;
     }

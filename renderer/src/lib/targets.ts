@@ -10,12 +10,55 @@ export type TargetInfo = ConversionTarget & { inputs?: string[] };
 
 const CATEGORY_EXTS: Record<string, string[]> = {
   image: [
-    'jpg', 'jpeg', 'jfif', 'png', 'gif', 'bmp', 'tif', 'tiff', 'webp', 'avif', 'heic', 'heif', 'svg', 'ico', 'psd',
-    'tga', 'eps', 'raw', 'cr2', 'nef', 'dng', 'arw', 'jp2', 'exr', 'hdr',
+    'jpg',
+    'jpeg',
+    'jfif',
+    'png',
+    'gif',
+    'bmp',
+    'tif',
+    'tiff',
+    'webp',
+    'avif',
+    'heic',
+    'heif',
+    'svg',
+    'ico',
+    'psd',
+    'tga',
+    'eps',
+    'raw',
+    'cr2',
+    'nef',
+    'dng',
+    'arw',
+    'jp2',
+    'exr',
+    'hdr',
   ],
   document: [
-    'pdf', 'doc', 'docx', 'odt', 'rtf', 'txt', 'md', 'html', 'htm', 'xls', 'xlsx', 'ods', 'csv', 'ppt', 'pptx', 'odp',
-    'xps', 'pages', 'numbers', 'key', 'tex', 'wpd',
+    'pdf',
+    'doc',
+    'docx',
+    'odt',
+    'rtf',
+    'txt',
+    'md',
+    'html',
+    'htm',
+    'xls',
+    'xlsx',
+    'ods',
+    'csv',
+    'ppt',
+    'pptx',
+    'odp',
+    'xps',
+    'pages',
+    'numbers',
+    'key',
+    'tex',
+    'wpd',
   ],
   ebook: ['epub', 'mobi', 'azw', 'azw3', 'fb2', 'lit', 'lrf', 'pdb', 'cbz', 'cbr'],
   audio: ['mp3', 'wav', 'flac', 'ogg', 'oga', 'opus', 'aac', 'm4a', 'wma', 'aiff', 'aif', 'amr', 'mid', 'midi'],
@@ -65,7 +108,7 @@ export function targetsFor(targets: readonly TargetInfo[], sourceExt: string | n
   const category = categoryOf(ext);
   const fits = category ? FITS[category] : null;
   return targets.filter((t) => {
-    if (t.inputs && t.inputs.length) return t.inputs.includes(ext);
+    if (t.inputs?.length) return t.inputs.includes(ext);
     if (ANY_INPUT.has(t.category)) return true;
     if (!fits) return true; // unknown source type: offer everything rather than hide what may work
     return fits.includes(t.category);

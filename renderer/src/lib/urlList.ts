@@ -213,7 +213,10 @@ export function fileNameFromUrl(url: string): string | null {
  * rather than a document to convert: at least one URL, and URLs on most non-empty lines.
  */
 export function looksLikeUrlList(text: string): boolean {
-  const lines = text.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   if (!lines.length) return false;
   const withUrl = lines.filter((l) => /\bhttps?:\/\/\S/i.test(l)).length;
   // A header row in a CSV is fine: allow one line without a URL per ten.

@@ -1,15 +1,6 @@
 /** App-level state beside the queue: what main reports, provider targets, notices, dialogs. */
 import { createStore } from 'zustand';
-import type {
-  AppInfo,
-  OutputFolder,
-  Destination,
-  CallbackStatus,
-  ProfileView,
-  QueueStatus,
-  SecretsStatus,
-  Settings,
-} from '../../../preload/contract';
+import type { AppInfo, OutputFolder, Destination, CallbackStatus, ProfileView, QueueStatus, SecretsStatus, Settings } from '../../../preload/contract';
 import type { TargetInfo } from '../lib/targets';
 import type { RejectedLine } from '../lib/urlList';
 
@@ -91,12 +82,14 @@ export interface AppState {
 let noticeSeq = 0;
 
 export function createAppStore() {
-  return createStore<AppState & {
-    notify(kind: Notice['kind'], text: string, action?: Notice['action']): number;
-    dismiss(id: number): void;
-    markUnavailable(method: string): void;
-    openDialog(d: DialogState): void;
-  }>()((set, get) => ({
+  return createStore<
+    AppState & {
+      notify(kind: Notice['kind'], text: string, action?: Notice['action']): number;
+      dismiss(id: number): void;
+      markUnavailable(method: string): void;
+      openDialog(d: DialogState): void;
+    }
+  >()((set, get) => ({
     info: null,
     settings: null,
     queueStatus: null,

@@ -105,9 +105,7 @@ export function createQueueStore() {
 export function createItemsBuffer(
   store: QueueStore,
   schedule: (flush: () => void) => void = (f) =>
-    typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden
-      ? requestAnimationFrame(f)
-      : setTimeout(f, 50),
+    typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden ? requestAnimationFrame(f) : setTimeout(f, 50),
 ) {
   let pending: Array<Events['items']> = [];
   let scheduled = false;

@@ -1,4 +1,4 @@
-import { EventBus } from '../../../main/events';
+import type { EventBus } from '../../../main/events';
 import type { Logger } from '../../../main/log';
 import type { CallbackStatus } from '../../../preload/contract';
 

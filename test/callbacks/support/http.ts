@@ -36,7 +36,13 @@ export function request(url: string, method: string): Promise<Reply> {
  * Sends `head` at once, then `body` one byte every `everyMs`, and reports when (and how) the
  * server ended the connection.
  */
-export function trickle(host: string, port: number, head: string, body: string, everyMs: number): Promise<{ closedAfterMs: number; sentBytes: number; response: string }> {
+export function trickle(
+  host: string,
+  port: number,
+  head: string,
+  body: string,
+  everyMs: number,
+): Promise<{ closedAfterMs: number; sentBytes: number; response: string }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, host);
@@ -62,7 +68,11 @@ export function trickle(host: string, port: number, head: string, body: string, 
 }
 
 /** Streams `total` bytes with chunked encoding (no Content-Length) and reports the outcome. */
-export function postChunked(url: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number | null; error: string | null; sent: number }> {
+export function postChunked(
+  url: string,
+  total: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number | null; error: string | null; sent: number }> {
   return new Promise((resolve) => {
     let sent = 0;
     let settled = false;

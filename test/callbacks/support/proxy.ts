@@ -105,14 +105,11 @@ export class TestTunnelProxy {
       /** Forwards upstream; `sink` null: the sender was answered already, drop the answer. */
       const go = (sink: http.ServerResponse | null) => {
         this.forwarded++;
-        const up = http.request(
-          { host: this.target.host, port: this.target.port, method: req.method, path: req.url, headers, agent: false },
-          (upRes) => {
-            if (!sink) return void upRes.resume();
-            sink.writeHead(upRes.statusCode ?? 502, upRes.headers);
-            upRes.pipe(sink);
-          },
-        );
+        const up = http.request({ host: this.target.host, port: this.target.port, method: req.method, path: req.url, headers, agent: false }, (upRes) => {
+          if (!sink) return void upRes.resume();
+          sink.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(sink);
+        });
         up.on('error', () => {
           if (!sink) return;
           if (!sink.headersSent) sink.writeHead(502).end('Bad Gateway');

@@ -267,7 +267,35 @@ function runPreload(file, win) {
     if (id === 'electron') return electron;
     throw new Error(`the sandboxed preload may only require electron, not ${id}`);
   };
-  vm.runInNewContext(`(function (require, module, exports) {${source}\n})`, { console, Promise, Error, TypeError, Object, Array, JSON, Map, Set, Symbol, WeakMap, Math, Number, String, RegExp, Date, Uint8Array, structuredClone, setTimeout, clearTimeout, URL, TextEncoder, TextDecoder }, { filename: file })(req, module, module.exports);
+  vm.runInNewContext(
+    `(function (require, module, exports) {${source}\n})`,
+    {
+      console,
+      Promise,
+      Error,
+      TypeError,
+      Object,
+      Array,
+      JSON,
+      Map,
+      Set,
+      Symbol,
+      WeakMap,
+      Math,
+      Number,
+      String,
+      RegExp,
+      Date,
+      Uint8Array,
+      structuredClone,
+      setTimeout,
+      clearTimeout,
+      URL,
+      TextEncoder,
+      TextDecoder,
+    },
+    { filename: file },
+  )(req, module, module.exports);
   return exposed;
 }
 
@@ -463,7 +491,12 @@ process.on('message', async (msg) => {
         if (!fn) return reply({ status: 0 });
         const res = await fn(new Request(msg.url, { method: msg.method ?? 'GET' }));
         const body = res.body ? Buffer.from(await res.arrayBuffer()) : Buffer.alloc(0);
-        return reply({ status: res.status, headers: Object.fromEntries(res.headers), text: body.toString('utf8', 0, Math.min(body.length, 4096)), size: body.length });
+        return reply({
+          status: res.status,
+          headers: Object.fromEntries(res.headers),
+          text: body.toString('utf8', 0, Math.min(body.length, 4096)),
+          size: body.length,
+        });
       }
       case 'state':
         return reply({

@@ -43,7 +43,7 @@ export class Api {
     }
     const res = await fetch(this.baseUrl + path, { method, headers, body });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     if (text) {
       try {
         parsed = JSON.parse(text);
@@ -132,12 +132,7 @@ export function checkError(status: number, body: unknown): void {
 
 /** Progress answer of a resumable upload (the engine's own shape; api2convert documents none). */
 export function checkUploadProgress(body: any): void {
-  const ok =
-    body &&
-    typeof body.uuid === 'string' &&
-    Number.isInteger(body.received) &&
-    Number.isInteger(body.total) &&
-    body.complete === false;
+  const ok = body && typeof body.uuid === 'string' && Number.isInteger(body.received) && Number.isInteger(body.total) && body.complete === false;
   if (!ok) throw new Error(`upload progress answer has an unexpected shape: ${JSON.stringify(body)}`);
 }
 
@@ -146,10 +141,7 @@ export function checkUploadProgress(body: any): void {
  * every other — against openapi.json for /v2 routes, as an upload answer for upload-file, and as
  * an Error for any other failure.
  */
-export async function fetchChecked(
-  url: string,
-  init?: RequestInit,
-): Promise<{ status: number; headers: Headers; json: () => Promise<any> }> {
+export async function fetchChecked(url: string, init?: RequestInit): Promise<{ status: number; headers: Headers; json: () => Promise<any> }> {
   const res = await fetch(url, init);
   const text = await res.text();
   const body = text ? JSON.parse(text) : undefined;

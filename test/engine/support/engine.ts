@@ -22,10 +22,7 @@ export function tempDir(prefix = 'convoy-engine-test-'): string {
 export async function startTestEngine(options: Partial<EngineOptions> = {}): Promise<TestEngine> {
   const dataDir = options.dataDir ?? tempDir();
   const logs: string[] = [];
-  const engine = await createEngine(
-    { port: 0, apiKey: TEST_KEY, ...options, dataDir },
-    { log: (m) => logs.push(m) },
-  );
+  const engine = await createEngine({ port: 0, apiKey: TEST_KEY, ...options, dataDir }, { log: (m) => logs.push(m) });
   return {
     engine,
     api: new Api(engine.baseUrl, options.apiKey ?? TEST_KEY),

@@ -5,7 +5,7 @@ export async function photo(width = 320, height = 240, format: 'jpeg' | 'png' = 
   const channels = 3;
   const raw = Buffer.alloc(width * height * channels);
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * channels;

@@ -79,13 +79,7 @@ export interface ValidationOutcome {
  * are checked against the spec's `Error` schema; an undocumented success status is an error.
  * `arrayOfBody`: the request sent an array (POST input with several), so each element is checked.
  */
-export function validateResponse(
-  method: string,
-  pathname: string,
-  status: number,
-  body: unknown,
-  opts: { arrayOfBody?: boolean } = {},
-): ValidationOutcome {
+export function validateResponse(method: string, pathname: string, status: number, body: unknown, opts: { arrayOfBody?: boolean } = {}): ValidationOutcome {
   const { ajv, ops, cache } = load();
   const op = ops.find((o) => o.method === method && o.regex.test(pathname));
   if (!op) throw new Error(`No operation in openapi.json for ${method} ${pathname}`);

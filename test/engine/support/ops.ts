@@ -13,7 +13,12 @@ export interface Finished {
 }
 
 /** Creates a job from base64 inputs and one conversion, waits for its end, downloads every output. */
-export async function runJob(api: Api, files: FileIn[], conversion: Record<string, unknown>, opts: { timeoutMs?: number; expect?: 'completed' | 'failed' } = {}): Promise<Finished> {
+export async function runJob(
+  api: Api,
+  files: FileIn[],
+  conversion: Record<string, unknown>,
+  opts: { timeoutMs?: number; expect?: 'completed' | 'failed' } = {},
+): Promise<Finished> {
   const created = await api.post('/v2/jobs', {
     input: files.map((f) => ({ type: 'base64', source: f.data.toString('base64'), filename: f.name })),
     conversion: [conversion],
