@@ -180,8 +180,18 @@ async function main(): Promise<void> {
     // measure is the engine's hashing, not tsx's compiler in memory.
     const childBundle = path.join(path.resolve(import.meta.dirname, '..'), '.cache', `bench-engine-ops-${process.pid}.mjs`);
     const { build } = await import('esbuild');
-    await build({ entryPoints: [path.resolve(import.meta.dirname, 'engine-ops.ts')], outfile: childBundle, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'error' });
-    const { stdout } = await run(process.execPath, [childBundle, '--hash-child', big, hashOut], { maxBuffer: 1 << 20 }).finally(() => rm(childBundle, { force: true }));
+    await build({
+      entryPoints: [path.resolve(import.meta.dirname, 'engine-ops.ts')],
+      outfile: childBundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'error',
+    });
+    const { stdout } = await run(process.execPath, [childBundle, '--hash-child', big, hashOut], { maxBuffer: 1 << 20 }).finally(() =>
+      rm(childBundle, { force: true }),
+    );
     const r = JSON.parse(stdout) as { baselineRss: number; peakRss: number; maxRssBytes: number; seconds: number; bareSeconds: number };
     const mib = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
     console.log(

@@ -561,7 +561,16 @@ export class Queue {
       if (problem) throw new ContractError('invalid_argument', problem);
     }
     // A local file's size is shown from the moment it is added (the row's "1.2 MB → 340 KB").
-    const sizes = await Promise.all(rows.map((r) => (r.source.kind === 'file' ? fs.promises.stat(r.source.path).then((st) => st.size, () => null) : null)));
+    const sizes = await Promise.all(
+      rows.map((r) =>
+        r.source.kind === 'file'
+          ? fs.promises.stat(r.source.path).then(
+              (st) => st.size,
+              () => null,
+            )
+          : null,
+      ),
+    );
     const batchId = this.store.tx(() => {
       const id = args.batchId ?? this.store.createBatch(this.opts.api).id;
       this.store.insertItems(id, rows);

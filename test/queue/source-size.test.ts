@@ -19,7 +19,10 @@ it('a file added by path carries its size before it is started; a URL has none y
   const [file] = await makeImages(tmpDir('size-src'), 1, { size: 120 });
   const q = openQueue(te, tmpDir('size-data'));
   try {
-    const r = await q.queue.add({ items: [{ source: { kind: 'file', path: file } }, { source: { kind: 'url', url: 'http://127.0.0.1:9/x.png' } }], target: 'png' });
+    const r = await q.queue.add({
+      items: [{ source: { kind: 'file', path: file } }, { source: { kind: 'url', url: 'http://127.0.0.1:9/x.png' } }],
+      target: 'png',
+    });
     const before = q.queue.list({ batchId: r.batchId, offset: 0, limit: 10 }).items;
     expect(before.find((v) => v.sourceKind === 'file')).toMatchObject({ state: 'queued', bytesUp: 0, bytesUpTotal: fs.statSync(file).size });
     expect(before.find((v) => v.sourceKind === 'url')?.bytesUpTotal).toBeNull();
