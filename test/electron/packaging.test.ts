@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
@@ -54,9 +55,15 @@ beforeAll(() => {
   stage = path.join(path.dirname(build), `stage-${path.basename(build)}`);
   fs.mkdirSync(stage);
   fs.renameSync(build, path.join(stage, 'dist'));
-  fs.copyFileSync(path.join(root, 'package.json'), path.join(stage, 'package.json'));
+  for (const f of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(root, f), path.join(stage, f));
   fs.cpSync(path.join(root, 'build'), path.join(stage, 'build'), { recursive: true });
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'));
+  // A hard-linked copy of node_modules (instant, no space): electron-builder's dependency walk
+  // does not follow a symlinked node_modules reliably.
+  try {
+    execFileSync('cp', ['-al', path.join(root, 'node_modules'), path.join(stage, 'node_modules')]);
+  } catch {
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'));
+  }
   const electronDist = path.join(stage, 'electron-stand-in');
   standInElectron(electronDist);
   const r = spawnSync(
@@ -69,8 +76,10 @@ beforeAll(() => {
   unpacked = path.join(stage, 'release', 'linux-unpacked');
 }, 600_000);
 
+let extracted = '';
 afterAll(() => {
   if (stage) fs.rmSync(stage, { recursive: true, force: true });
+  if (extracted) fs.rmSync(extracted, { recursive: true, force: true });
 });
 
 function asarFiles(): string[] {
@@ -160,9 +169,12 @@ describe('the Linux package (electron-builder --linux dir)', () => {
   it.skipIf(!hasElectronNode)(
     'starts from its own files under Electron\u2019s Node and converts (webp, pdf, tar): nothing it needs was left out',
     async () => {
-      const app = path.join(stage, 'extracted');
+      // Outside the project, so module resolution cannot fall back on the project's node_modules.
+      const app = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-packaged-')), 'app');
+      extracted = path.dirname(app);
       require(path.join(root, 'node_modules', '@electron', 'asar')).extractAll(path.join(unpacked, 'resources', 'app.asar'), app);
       expect(fs.existsSync(path.join(app, 'node_modules', 'better-sqlite3'))).toBe(false);
+      expect(fs.existsSync(path.join(app, 'node_modules', '@img', 'sharp-linux-x64'))).toBe(true);
       const dataDir = path.join(stage, 'data');
       const src = path.join(stage, 'in.png');
       await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 50, b: 50 } } })
