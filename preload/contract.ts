@@ -371,6 +371,12 @@ export interface AddResult {
   rejected: Array<{ input: string; reason: string }>;
 }
 
+/** `queue.add`'s answer: the added items themselves too, so a window shows their rows at once (no wait for `items`). */
+export interface AddAnswer extends AddResult {
+  /** The added items as `queue.list` shows them, in `itemIds` order. */
+  items: ItemView[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Methods
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +424,7 @@ export const methods = {
         batchId: Id.optional(),
       })
       .strict(),
-    output: {} as AddResult,
+    output: {} as AddAnswer,
   },
   'queue.list': {
     input: z

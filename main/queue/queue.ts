@@ -261,7 +261,10 @@ export class Queue {
 
   handlers(): Partial<Handlers> {
     return {
-      'queue.add': (a) => this.add(a),
+      'queue.add': async (a) => {
+        const added = await this.add(a);
+        return { ...added, items: this.views(added.itemIds) };
+      },
       'queue.list': async (a) => this.list(a),
       'queue.batches': async () => this.batches(),
       'queue.setTarget': async (a) => this.setTarget(a),

@@ -249,7 +249,7 @@ export function AddPanel() {
                 </li>
               ))}
             </ul>
-            <button type="button" className="link-button" onClick={() => app.setState({ rejected: [] })}>
+            <button type="button" className="link-button" onClick={() => app.getState().clearRejected()}>
               Clear this list
             </button>
           </div>

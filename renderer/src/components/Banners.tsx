@@ -26,7 +26,7 @@ function Banner({ id, kind, role, children, testId }: { id: string; kind: 'warn'
         className="icon-button"
         aria-label="Dismiss"
         title="Hide this message (it comes back if the situation changes)"
-        onClick={() => app.setState({ dismissedBanners: new Set([...app.getState().dismissedBanners, id]) })}
+        onClick={() => app.getState().dismissBanner(id)}
       >
         <Icon name="close" />
       </button>

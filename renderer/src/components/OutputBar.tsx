@@ -35,7 +35,7 @@ export function OutputBar() {
         <DestinationPicker
           label="New items go to"
           value={addDestination}
-          onChange={(d) => app.setState({ addDestination: d })}
+          onChange={(d) => app.getState().setAddDestination(d)}
           allowDefault
           defaultText="Output folder"
         />

@@ -105,11 +105,7 @@ export const Row = memo(function Row({
     else queue.getState().toggle(id, e.ctrlKey || e.metaKey);
   };
 
-  const toggleExpanded = () => {
-    const next = new Set(app.getState().expanded);
-    if (!next.delete(id)) next.add(id);
-    app.setState({ expanded: next });
-  };
+  const toggleExpanded = () => app.getState().toggleExpanded(id);
 
   const run = (fix: Fix['kind']) => {
     switch (fix) {

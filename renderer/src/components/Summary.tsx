@@ -122,7 +122,7 @@ export function Summary() {
                 Open output folder
               </button>
             )}
-            <button type="button" className="link-button" onClick={() => app.setState({ run: null })}>
+            <button type="button" className="link-button" onClick={() => app.getState().clearRun()}>
               Hide result
             </button>
           </span>

@@ -86,6 +86,8 @@ export interface FakeApiOptions {
   eventRate?: number;
   /** URLs containing this text fail when converted. */
   failMatching?: string;
+  /** false: `queue.add` sends no `items` event (rows must come from its answer). */
+  addEvents?: boolean;
 }
 
 class FakeError extends Error {
@@ -211,8 +213,8 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       added.push(item);
     }
     order = order.concat(added.map((i) => i.id));
-    if (added.length) setTimeout(() => emit('items', { items: added }), 0);
-    return { batchId, itemIds: added.map((i) => i.id), rejected };
+    if (added.length && opts.addEvents !== false) setTimeout(() => emit('items', { items: added }), 0);
+    return { batchId, itemIds: added.map((i) => i.id), rejected, items: added };
   }
 
   if (opts.seedItems) {

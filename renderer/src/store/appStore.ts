@@ -79,17 +79,48 @@ export interface AppState {
   dismissedBanners: ReadonlySet<string>;
 }
 
+/** What main reports (its answers and events), kept as it says. */
+export type Reported = Pick<AppState, 'info' | 'settings' | 'queueStatus' | 'callbackStatus' | 'secretsStatus' | 'profiles' | 'outputFolder'>;
+
+export type ItemNote = NonNullable<ReturnType<AppState['notes']['get']>>;
+
+/**
+ * The one way app state is written: these named actions (components and the controller never
+ * call `setState`), so every change has a name to search for.
+ */
+export interface AppActions {
+  notify(kind: Notice['kind'], text: string, action?: Notice['action']): number;
+  dismiss(id: number): void;
+  markUnavailable(method: string): void;
+  openDialog(d: DialogState): void;
+  /** Main's answer or event, as it is. */
+  received(patch: Partial<Reported>): void;
+  setLinkUp(up: boolean): void;
+  targetsLoading(): void;
+  /** Targets from main, or from the cache (`fresh: false`: the fetch is still under way). */
+  targetsLoaded(targets: TargetInfo[], at: number, fresh?: boolean): void;
+  targetsFailed(message: string): void;
+  showRejected(lines: RejectedLine[], append?: boolean): void;
+  clearRejected(): void;
+  setStaging(staging: StagingState | null): void;
+  setAddDestination(destination: Destination | null): void;
+  /** Changes some rows' notes (the change edits a copy). */
+  editNotes(change: (notes: Map<string, ItemNote>) => void): void;
+  /** Changes some rows' "remembered for …" lines (the change edits a copy). */
+  editRemembered(change: (remembered: Map<string, string>) => void): void;
+  setRememberChoices(on: boolean): void;
+  toggleExpanded(id: string): void;
+  /** A Start sent these items; its result counts exactly them. */
+  startRun(ids: string[], skipped: number): void;
+  endRun(): void;
+  clearRun(): void;
+  dismissBanner(id: string): void;
+}
+
 let noticeSeq = 0;
 
 export function createAppStore() {
-  return createStore<
-    AppState & {
-      notify(kind: Notice['kind'], text: string, action?: Notice['action']): number;
-      dismiss(id: number): void;
-      markUnavailable(method: string): void;
-      openDialog(d: DialogState): void;
-    }
-  >()((set, get) => ({
+  return createStore<AppState & AppActions>()((set, get) => ({
     info: null,
     settings: null,
     queueStatus: null,
@@ -128,6 +159,41 @@ export function createAppStore() {
       set({ unavailable: new Set([...get().unavailable, method]) });
     },
     openDialog: (dialog) => set({ dialog }),
+    received: (patch) => set(patch),
+    setLinkUp: (linkUp) => set({ linkUp }),
+    targetsLoading: () => set({ targetsState: 'loading', targetsError: null }),
+    targetsLoaded: (targets, at, fresh = true) => set({ targets, targetsFetchedAt: at, ...(fresh ? { targetsState: 'idle' as const } : {}) }),
+    targetsFailed: (message) => set({ targetsState: 'error', targetsError: message }),
+    showRejected: (lines, append = false) => set({ rejected: append ? get().rejected.concat(lines) : lines }),
+    clearRejected: () => set({ rejected: [] }),
+    setStaging: (staging) => set({ staging: staging && { ...staging } }),
+    setAddDestination: (addDestination) => set({ addDestination }),
+    editNotes(change) {
+      const next = new Map(get().notes);
+      change(next);
+      set({ notes: next });
+    },
+    editRemembered(change) {
+      const next = new Map(get().remembered);
+      change(next);
+      set({ remembered: next });
+    },
+    setRememberChoices: (on) => set({ rememberChoices: on, ...(on ? {} : { remembered: new Map() }) }),
+    toggleExpanded(id) {
+      const next = new Set(get().expanded);
+      if (!next.delete(id)) next.add(id);
+      set({ expanded: next });
+    },
+    startRun(ids, skipped) {
+      const prev = get().run;
+      set({ run: { id: (prev?.id ?? 0) + 1, ids, skipped, startedAt: Date.now(), endedAt: null } });
+    },
+    endRun() {
+      const run = get().run;
+      if (run && !run.endedAt) set({ run: { ...run, endedAt: Date.now() } });
+    },
+    clearRun: () => set({ run: null }),
+    dismissBanner: (id) => set({ dismissedBanners: new Set([...get().dismissedBanners, id]) }),
   }));
 }
 export type AppStore = ReturnType<typeof createAppStore>;

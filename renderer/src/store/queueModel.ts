@@ -32,6 +32,8 @@ export interface QueueModel {
   byId: Map<string, ItemView>;
   counts: Counts;
   bytes: ByteTotals;
+  /** Ids removed while this window watched: a late answer or event naming one never brings its row back. */
+  gone: Set<string>;
 }
 
 export type CountBucket = 'queued' | 'active' | 'done' | 'failed' | 'canceled';
@@ -56,7 +58,7 @@ export function emptyCounts(): Counts {
 }
 
 export function createQueueModel(): QueueModel {
-  return { order: [], byId: new Map(), counts: emptyCounts(), bytes: { up: 0, upTotal: 0, down: 0, downTotal: 0 } };
+  return { order: [], byId: new Map(), counts: emptyCounts(), bytes: { up: 0, upTotal: 0, down: 0, downTotal: 0 }, gone: new Set() };
 }
 
 function account(model: QueueModel, item: ItemView, sign: 1 | -1): void {
@@ -80,13 +82,15 @@ export interface ApplyResult {
 }
 
 /**
- * Applies one `items` event in place. An update older than what is held (by `updatedAt`) is
- * ignored, so a list reload racing with live events never moves a row backwards.
+ * Applies one `items` event (or `queue.add`'s answer) in place, idempotently: an update older than
+ * what is held (by `updatedAt`) is ignored, so a list reload, an add's answer and live events can
+ * arrive in any order without moving a row backwards, and a removed id never comes back.
  */
 export function applyItemsEvent(model: QueueModel, event: Events['items']): ApplyResult {
   let changed = false;
   let added: string[] | null = null;
   for (const item of event.items ?? []) {
+    if (model.gone.has(item.id)) continue;
     const prev = model.byId.get(item.id);
     if (prev) {
       if (prev.updatedAt > item.updatedAt) continue;
@@ -101,6 +105,7 @@ export function applyItemsEvent(model: QueueModel, event: Events['items']): Appl
   let removedAny = false;
   if (event.removed?.length) {
     for (const id of event.removed) {
+      model.gone.add(id);
       const prev = model.byId.get(id);
       if (!prev) continue;
       account(model, prev, -1);
@@ -123,7 +128,10 @@ export function applyItemsEvent(model: QueueModel, event: Events['items']): Appl
 /** Replaces everything with a freshly listed queue (keeping newer live updates already held). */
 export function replaceAll(model: QueueModel, items: ItemView[]): void {
   const next = createQueueModel();
+  next.gone = model.gone;
   for (const item of items) {
+    // A listing read before a removal arrived must not bring the row back.
+    if (next.gone.has(item.id)) continue;
     const held = model.byId.get(item.id);
     const use = held && held.updatedAt > item.updatedAt ? held : item;
     if (next.byId.has(use.id)) continue;

@@ -24,6 +24,8 @@ export interface QueueState {
 export interface QueueActions {
   /** Applies buffered events now (tests, or before reading the model synchronously). */
   applyNow(events: Array<Events['items']>): void;
+  /** Items main answered with (`queue.add`): merged at once, exactly like an `items` event. */
+  upsert(items: ItemView[]): void;
   replace(items: ItemView[]): void;
   setFilter(filter: QueueFilter): void;
   setLoaded(loaded: boolean, error?: string | null): void;
@@ -62,6 +64,9 @@ export function createQueueStore() {
         if (kept.length !== selection.size) selection = new Set(kept);
       }
       set({ version: s.version + 1, orderVersion: orderChanged ? s.orderVersion + 1 : s.orderVersion, selection });
+    },
+    upsert(items) {
+      if (items.length) get().applyNow([{ items }]);
     },
     replace(items) {
       const s = get();

@@ -1,0 +1,26 @@
+/** What every feature of the controller is given: main, the stores, and what this session remembers. */
+import type { ConversionOptions } from '../../../preload/contract';
+import type { AppStore } from '../store/appStore';
+import type { QueueStore } from '../store/queueStore';
+import type { Connection } from '../transport';
+import type { Call } from './call';
+import type { Memory } from './memory';
+
+export interface Ctx {
+  connection: Connection;
+  api: Connection['api'];
+  queue: QueueStore;
+  app: AppStore;
+  call: Call;
+  memory: Memory;
+  /** Applies buffered `items` events now (before reading the model synchronously). */
+  flush(): void;
+  session: Session;
+}
+
+export interface Session {
+  /** While set, added items take this target and these options instead of remembered ones (Replace, Edit URL). */
+  addOverride: { target?: string; options?: ConversionOptions } | null;
+  /** Source sizes the renderer knows (browser uploads), by file name (the row's label), for "size before". */
+  knownSizes: Map<string, number>;
+}
