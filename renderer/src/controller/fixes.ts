@@ -2,11 +2,7 @@
 import type { ItemView } from '../../../preload/contract';
 import type { Ctx } from './context';
 
-export function createFixes(
-  { queue, call, session, flush }: Ctx,
-  addText: (text: string) => Promise<number>,
-  addFileList: (files: File[]) => Promise<void>,
-) {
+export function createFixes({ queue, call, session, flush }: Ctx, addText: (text: string) => Promise<number>, addFileList: (files: File[]) => Promise<void>) {
   /** Adds work like the old item had (target, options), then removes the old item if something was added. */
   async function replaceItem(old: ItemView, add: () => Promise<unknown>): Promise<void> {
     const before = queue.getState().model.counts.total;

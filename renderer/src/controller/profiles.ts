@@ -14,6 +14,7 @@ export function createProfiles({ app, api, call }: Ctx) {
       const profiles = await call('destinations.list', undefined, { quiet: true });
       if (profiles) app.getState().received({ profiles });
     },
-    browseCloud: (profileId: string, prefix: string, recursive = false) => api.invoke('cloud.browse', { profileId, prefix, ...(recursive ? { recursive } : {}) }),
+    browseCloud: (profileId: string, prefix: string, recursive = false) =>
+      api.invoke('cloud.browse', { profileId, prefix, ...(recursive ? { recursive } : {}) }),
   };
 }

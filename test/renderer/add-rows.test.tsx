@@ -1,0 +1,106 @@
+/**
+ * Rows of added work come from `queue.add`'s answer, at once: no timer, no reload of the queue.
+ * The `items` event for the same items may still come (before or after): it never duplicates or
+ * regresses a row, and a removed row never comes back.
+ */
+import { act, cleanup, screen } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemView } from '../../preload/contract';
+import { createQueueStore } from '../../renderer/src/store/queueStore';
+import { fakeLayout, renderApp } from './helpers';
+
+beforeAll(() => fakeLayout());
+afterEach(() => cleanup());
+
+const rows = () => screen.queryAllByRole('listitem').filter((el) => el.classList.contains('row'));
+const listCalls = (calls: Array<{ method: string }>) => calls.filter((c) => c.method === 'queue.list').length;
+
+describe('rows from the ids queue.add returns', () => {
+  it('shows the rows as soon as queue.add answers, with no items event ever sent and no reload', async () => {
+    const { fake, ctx } = renderApp({ addEvents: false });
+    expect(await screen.findByText(/Nothing queued yet/)).toBeTruthy();
+    const lists = listCalls(fake.calls);
+    await act(() => ctx().controller.addText('https://a.example/one.jpg\nhttps://a.example/two.png'));
+    // No waiting: the answer's items are in the store and on screen now.
+    const added = fake.calls.filter((c) => c.method === 'queue.add');
+    expect(added).toHaveLength(1);
+    const ids = [...fake.order];
+    expect(ctx().queue.getState().model.order).toEqual(ids);
+    expect(rows().map((r) => r.getAttribute('aria-label'))).toEqual(['https://a.example/one.jpg', 'https://a.example/two.png']);
+    // Nothing is re-read later either (the old code listed the whole queue again after 400 ms).
+    await act(() => new Promise((r) => setTimeout(r, 700)));
+    expect(listCalls(fake.calls)).toBe(lists);
+    expect(rows()).toHaveLength(2);
+  });
+
+  it('a late items event for the same items neither duplicates nor regresses a row', async () => {
+    const { fake, ctx } = renderApp({ addEvents: false });
+    await screen.findByText(/Nothing queued yet/);
+    await act(() => ctx().controller.addText('https://a.example/one.jpg\nhttps://a.example/two.png'));
+    const queue = ctx().queue;
+    const [first, second] = queue.getState().model.order;
+    const answered = queue.getState().model.byId.get(first)!;
+    // The item moved on (a newer event), then the add's own event arrives late with the older view.
+    const newer: ItemView = { ...answered, state: 'uploading', bytesUp: 10, updatedAt: answered.updatedAt + 5 };
+    await act(async () => {
+      fake.emit('items', { items: [newer] });
+      ctx().controller.flush();
+    });
+    await act(async () => {
+      fake.emit('items', { items: [answered, queue.getState().model.byId.get(second)!] });
+      ctx().controller.flush();
+    });
+    const model = queue.getState().model;
+    expect(model.order).toEqual([first, second]);
+    expect(model.counts.total).toBe(2);
+    expect(model.byId.get(first)).toMatchObject({ state: 'uploading', bytesUp: 10 });
+    expect(model.counts).toMatchObject({ queued: 1, active: 1 });
+    expect(rows()).toHaveLength(2);
+  });
+});
+
+describe('the queue store merges answers and events idempotently', () => {
+  const view = (id: string, updatedAt: number, patch: Partial<ItemView> = {}): ItemView => ({
+    id,
+    batchId: 'b1',
+    label: `${id}.jpg`,
+    sourceKind: 'url',
+    sourceExt: 'jpg',
+    target: null,
+    options: {},
+    destination: null,
+    state: 'queued',
+    waiting: null,
+    bytesUp: 0,
+    bytesUpTotal: null,
+    bytesDown: 0,
+    bytesDownTotal: null,
+    error: null,
+    outputs: [],
+    updatedAt,
+    ...patch,
+  });
+
+  it('an event that came before the answer is kept; the answer adds no second row', () => {
+    const store = createQueueStore();
+    store.getState().applyNow([{ items: [view('a', 20, { state: 'converting' })] }]);
+    store.getState().upsert([view('a', 10), view('b', 10)]);
+    store.getState().upsert([view('a', 10), view('b', 10)]);
+    const { model } = store.getState();
+    expect(model.order).toEqual(['a', 'b']);
+    expect(model.byId.get('a')?.state).toBe('converting');
+    expect(model.counts).toMatchObject({ total: 2, queued: 1, active: 1 });
+  });
+
+  it('a removed item never comes back from a late answer, event or listing', () => {
+    const store = createQueueStore();
+    store.getState().upsert([view('a', 10), view('b', 10)]);
+    store.getState().applyNow([{ items: [], removed: ['a'] }]);
+    store.getState().upsert([view('a', 10)]);
+    store.getState().applyNow([{ items: [view('a', 30)] }]);
+    store.getState().replace([view('a', 10), view('b', 10)]);
+    const { model } = store.getState();
+    expect(model.order).toEqual(['b']);
+    expect(model.counts.total).toBe(1);
+  });
+});
