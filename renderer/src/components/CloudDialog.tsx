@@ -4,6 +4,7 @@ import { useApp, useConvoy } from '../context';
 import { formatBytes } from '../lib/format';
 import { Icon } from './Icon';
 import { Modal } from './Modal';
+import { FormActions } from './FormParts';
 
 /** An icon that sits in a line of text (the shared .icon is a block). */
 export function InlineIcon({ name }: { name: 'cloud' | 'folder' }) {
@@ -96,21 +97,14 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
     return (
       <Modal title="Add from cloud" onClose={onClose}>
         <p>No destination profile is saved yet. A profile holds the account (S3, Azure, Google Cloud Storage or FTP) to read from.</p>
-        <div className="form-actions">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              onClose();
-              app.getState().openDialog({ kind: 'destinations', editId: null });
-            }}
-          >
-            New profile…
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions
+          primary="New profile…"
+          onPrimary={() => {
+            onClose();
+            app.getState().openDialog({ kind: 'destinations', editId: null });
+          }}
+          onCancel={onClose}
+        />
       </Modal>
     );
   }
@@ -173,17 +167,16 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
           {truncated && <li className="muted">More files exist than are shown; open a sub-folder or add the whole folder.</li>}
         </ul>
       )}
-      <div className="form-actions">
-        <button type="button" className="primary" disabled={chosen.size === 0 || busy} onClick={() => void add([...chosen])}>
-          Add selected ({chosen.size})
-        </button>
+      <FormActions
+        primary={`Add selected (${chosen.size})`}
+        primaryDisabled={chosen.size === 0 || busy}
+        onPrimary={() => void add([...chosen])}
+        onCancel={onClose}
+      >
         <button type="button" disabled={!entries || busy} onClick={() => void addFolder()}>
           Add whole folder
         </button>
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
+      </FormActions>
     </Modal>
   );
 }

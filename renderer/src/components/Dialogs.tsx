@@ -9,6 +9,7 @@ import { OptionsForm } from './OptionsForm';
 import { OutputFolderDialog } from './OutputBar';
 import { ProfilesDialog } from './ProfilesDialog';
 import { SettingsDialog } from './SettingsDialog';
+import { FieldError, FormActions } from './FormParts';
 
 function OptionsDialog({ itemIds, target }: { itemIds: string[]; target: string }) {
   const { controller, queue, app } = useConvoy();
@@ -44,20 +45,13 @@ function DestinationDialog({ itemIds }: { itemIds: string[] }) {
   return (
     <Modal title={`Destination${itemIds.length > 1 ? ` for ${itemIds.length} items` : ''}`} onClose={close}>
       <DestinationPicker label="Save results to" value={dest} onChange={setDest} />
-      <div className="form-actions">
-        <button
-          type="button"
-          className="primary"
-          onClick={async () => {
-            if (await controller.setDestination(itemIds, dest ?? { kind: 'folder' })) close();
-          }}
-        >
-          Apply
-        </button>
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        primary="Apply"
+        onPrimary={async () => {
+          if (await controller.setDestination(itemIds, dest ?? { kind: 'folder' })) close();
+        }}
+        onCancel={close}
+      />
     </Modal>
   );
 }
@@ -85,20 +79,9 @@ function EditUrlDialog({ itemId }: { itemId: string }) {
           <label htmlFor="edit-url">Address of the file</label>
           <input id="edit-url" type="url" value={url} aria-invalid={error ? true : undefined} onChange={(e) => setUrl(e.target.value)} />
           {item?.error && <small className="hint">Before: {item.error.message}</small>}
-          {error && (
-            <small className="error" role="alert">
-              {error}
-            </small>
-          )}
+          <FieldError>{error}</FieldError>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="primary">
-            Use this address
-          </button>
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-        </div>
+        <FormActions primary="Use this address" onCancel={close} />
       </form>
     </Modal>
   );

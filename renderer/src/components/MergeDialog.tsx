@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useApp, useConvoy } from '../context';
 import { targetLabel } from '../lib/targets';
 import { Modal } from './Modal';
+import { FormActions } from './FormParts';
 
 /** What a merge can make: the merge operation (one PDF) and the archive targets, when offered. */
 function mergeTargets(targets: ReadonlyArray<{ target: string; category: string }> | null): Array<{ value: string; label: string }> {
@@ -126,24 +127,17 @@ export function MergeDialog({ itemIds }: { itemIds: string[] }) {
         <label htmlFor="merge-name">File name</label>
         <input id="merge-name" type="text" value={name} maxLength={255} onChange={(e) => setName(e.target.value)} />
       </div>
-      <div className="form-actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={busy || !name.trim()}
-          onClick={async () => {
-            setBusy(true);
-            const ok = await controller.merge(order, target, name.trim());
-            setBusy(false);
-            if (ok) close();
-          }}
-        >
-          Merge {order.length} files
-        </button>
-        <button type="button" onClick={close}>
-          Cancel
-        </button>
-      </div>
+      <FormActions
+        primary={`Merge ${order.length} files`}
+        primaryDisabled={busy || !name.trim()}
+        onPrimary={async () => {
+          setBusy(true);
+          const ok = await controller.merge(order, target, name.trim());
+          setBusy(false);
+          if (ok) close();
+        }}
+        onCancel={close}
+      />
     </Modal>
   );
 }

@@ -1,7 +1,7 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type { ConversionOptions, OptionSpec } from '../../../preload/contract';
 import { buildOptionFields, humanize, initialRawValues, validateOptions, type RawValues } from '../lib/optionsForm';
-import { keepFocus } from './keepFocus';
+import { FieldError, FormActions } from './FormParts';
 
 /** A form generated from a target's option schema, validated before it is applied. */
 export function OptionsForm({
@@ -91,11 +91,7 @@ export function OptionsForm({
             {hint}
           </small>
         )}
-        {err && (
-          <small id={`${id}-err`} className="error" role="alert">
-            {result.errors[f.name]}
-          </small>
-        )}
+        {err && <FieldError id={`${id}-err`}>{result.errors[f.name]}</FieldError>}
       </div>
     );
   }
@@ -104,16 +100,7 @@ export function OptionsForm({
     return (
       <div>
         <p>{target.toUpperCase()} has no options.</p>
-        <div className="form-actions">
-          <button type="button" className="primary" onClick={() => void onSubmit({})}>
-            {submitLabel}
-          </button>
-          {onCancel && (
-            <button type="button" onClick={onCancel}>
-              Cancel
-            </button>
-          )}
-        </div>
+        <FormActions primary={submitLabel} onPrimary={() => void onSubmit({})} onCancel={onCancel} />
       </div>
     );
   }
@@ -153,19 +140,11 @@ export function OptionsForm({
           {rest.map((f) => renderField(f))}
         </details>
       )}
-      <div className="form-actions sticky-actions">
-        <button type="submit" className="primary" onMouseDown={keepFocus}>
-          {submitLabel}
-        </button>
+      <FormActions primary={submitLabel} holdFocus onCancel={onCancel} sticky>
         <button type="button" onClick={() => setRaw(initialRawValues(fields, null))}>
           Reset to defaults
         </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApp, useConvoy } from '../context';
 import { DestinationPicker } from './DestinationPicker';
 import { Modal } from './Modal';
+import { FieldError, FormActions } from './FormParts';
 
 /** Where results go, always in view: the output folder with Change and Open, and where new items go. */
 export function OutputBar() {
@@ -86,25 +87,15 @@ export function OutputFolderDialog() {
             A full path on the computer Convoy runs on. Default: {folder?.defaultPath ?? '~/Downloads/Convoy'}. Files and URLs without a folder of their own go
             here.
           </small>
-          {error && (
-            <small className="error" role="alert">
-              {error}
-            </small>
-          )}
+          <FieldError>{error}</FieldError>
         </div>
-        <div className="form-actions">
-          <button type="submit" className="primary">
-            Use this folder
-          </button>
+        <FormActions primary="Use this folder" onCancel={close}>
           {!folder?.isDefault && (
             <button type="button" onClick={() => void save(null)}>
               Use the default
             </button>
           )}
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Modal>
   );

@@ -13,6 +13,7 @@ import {
 } from '../lib/destinationForms';
 import { Modal } from './Modal';
 import { keepFocus } from './keepFocus';
+import { FieldError, FormActions } from './FormParts';
 
 function errText(e: unknown): string {
   return (e as { message?: string })?.message || 'Something went wrong';
@@ -91,11 +92,7 @@ export function ProfileForm({ profile, onSaved, onCancel }: { profile: ProfileVi
           onChange={(e) => setDraft({ ...draft, name: e.target.value })}
           onBlur={() => setTouched((t) => ({ ...t, name: true }))}
         />
-        {show('name') && (
-          <small id={`${prefix}-name-err`} className="error" role="alert">
-            {errors.name}
-          </small>
-        )}
+        {show('name') && <FieldError id={`${prefix}-name-err`}>{errors.name}</FieldError>}
       </div>
       <div className="field">
         <label htmlFor={`${prefix}-type`}>Type</label>
@@ -161,27 +158,21 @@ export function ProfileForm({ profile, onSaved, onCancel }: { profile: ProfileVi
             <small id={`${id}-help`} className="hint">
               {f.help}
             </small>
-            {err && (
-              <small id={`${id}-err`} className="error" role="alert">
-                {errors[f.key]}
-              </small>
-            )}
+            {err && <FieldError id={`${id}-err`}>{errors[f.key]}</FieldError>}
           </div>
         );
       })}
-      <div className="form-actions">
-        <button type="button" onClick={() => void runTest()} onMouseDown={keepFocus} disabled={busy !== null}>
-          {busy === 'test' ? 'Testing…' : 'Test connection'}
-        </button>
-        <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy !== null}>
-          Save
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
+      <FormActions
+        primary="Save"
+        holdFocus
+        primaryDisabled={busy !== null}
+        onCancel={onCancel}
+        before={
+          <button type="button" onClick={() => void runTest()} onMouseDown={keepFocus} disabled={busy !== null}>
+            {busy === 'test' ? 'Testing…' : 'Test connection'}
           </button>
-        )}
-      </div>
+        }
+      />
       {test && (
         <p className={`result ${test.ok ? 'ok' : 'error'}`} role={test.ok ? 'status' : 'alert'} data-testid="test-result">
           {test.ok ? '✓ Connection works: ' : `✗ Connection failed (${test.code}): `}

@@ -4,7 +4,7 @@ import { useApp, useConvoy } from '../context';
 import { draftFromSettings, settingsPatch, validateApiKey, validateSettings, type SettingsDraft } from '../lib/settingsForm';
 import { formatBytes } from '../lib/format';
 import { Modal } from './Modal';
-import { keepFocus } from './keepFocus';
+import { FieldError, FormActions } from './FormParts';
 
 type Result = { ok: boolean; text: string } | null;
 
@@ -143,11 +143,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
             {p === 'local' ? 'Local engine (on this computer)' : 'api2convert (cloud, needs an API key)'}
           </label>
         ))}
-        {show('provider') && (
-          <small className="error" role="alert">
-            {errors.provider}
-          </small>
-        )}
+        {show('provider') && <FieldError>{errors.provider}</FieldError>}
         {activeProvider && draft.provider !== activeProvider && (
           // Jobs in flight belong to the API that created them, so the switch waits for a restart.
           <small className="hint" role="status">
@@ -202,11 +198,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
             aria-invalid={show('concurrency') ? true : undefined}
             onChange={(e) => set('concurrency', e.target.value)}
           />
-          {show('concurrency') && (
-            <small className="error" role="alert">
-              {errors.concurrency}
-            </small>
-          )}
+          {show('concurrency') && <FieldError>{errors.concurrency}</FieldError>}
         </div>
         <div className={`field${show('outputDir') ? ' invalid' : ''}`}>
           <label htmlFor="output-dir">Default output folder</label>
@@ -287,11 +279,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
               onChange={(e) => set('callbackPublicUrl', e.target.value)}
             />
             <small className="hint">Where the API can reach this computer. Without one (or a tunnel), Convoy polls.</small>
-            {show('callbackPublicUrl') && (
-              <small className="error" role="alert">
-                {errors.callbackPublicUrl}
-              </small>
-            )}
+            {show('callbackPublicUrl') && <FieldError>{errors.callbackPublicUrl}</FieldError>}
           </div>
           <div className={`field${show('callbackPort') ? ' invalid' : ''}`}>
             <label htmlFor="callback-port">Callback port on this computer</label>
@@ -305,11 +293,7 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
               onChange={(e) => set('callbackPort', e.target.value)}
             />
             <small className="hint">0 picks a free port; set one when a tunnel or router forwards to a fixed port.</small>
-            {show('callbackPort') && (
-              <small className="error" role="alert">
-                {errors.callbackPort}
-              </small>
-            )}
+            {show('callbackPort') && <FieldError>{errors.callbackPort}</FieldError>}
           </div>
           <SecretField
             id="tunnel-token"
@@ -374,26 +358,13 @@ export function SettingsForm({ onDone }: { onDone?: () => void }) {
                 onChange={(e) => set(key, e.target.value)}
               />
               <small className="hint">The program, or the folder it is in.</small>
-              {show(key) && (
-                <small className="error" role="alert">
-                  {errors[key]}
-                </small>
-              )}
+              {show(key) && <FieldError>{errors[key]}</FieldError>}
             </div>
           ))}
         </fieldset>
       )}
       <Inline result={saveResult} />
-      <div className="form-actions sticky-actions">
-        <button type="submit" className="primary" onMouseDown={keepFocus} disabled={busy === 'save'}>
-          Save settings
-        </button>
-        {onDone && (
-          <button type="button" onClick={onDone}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormActions primary="Save settings" holdFocus primaryDisabled={busy === 'save'} onCancel={onDone} sticky />
     </form>
   );
 }

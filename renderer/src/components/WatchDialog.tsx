@@ -5,6 +5,7 @@ import { useApp, useConvoy } from '../context';
 import { Modal } from './Modal';
 import { OptionsForm } from './OptionsForm';
 import { TargetSelect } from './TargetSelect';
+import { FormActions } from './FormParts';
 
 /** What a watched folder produced so far, in words. */
 function producedText(w: WatchView): string {
@@ -171,14 +172,7 @@ export function WatchDialog() {
             {error}
           </p>
         )}
-        <div className="form-actions">
-          <button type="submit" className="primary">
-            Watch this folder
-          </button>
-          <button type="button" onClick={close}>
-            Close
-          </button>
-        </div>
+        <FormActions primary="Watch this folder" onCancel={close} cancelLabel="Close" />
       </form>
     </Modal>
   );
