@@ -92,6 +92,20 @@ describe('the queue store merges answers and events idempotently', () => {
     expect(model.counts).toMatchObject({ total: 2, queued: 1, active: 1 });
   });
 
+  it('the same view again changes nothing (no render); new live progress at the same updatedAt still applies', () => {
+    const store = createQueueStore();
+    store.getState().upsert([view('a', 10, { options: { quality: 80 } })]);
+    const version = store.getState().version;
+    store.getState().applyNow([{ items: [view('a', 10, { options: { quality: 80 } })] }]);
+    expect(store.getState().version).toBe(version);
+    // Upload progress lives in main's memory and does not move updatedAt.
+    store.getState().applyNow([{ items: [view('a', 10, { options: { quality: 80 }, state: 'uploading', bytesUp: 5 })] }]);
+    expect(store.getState().version).toBe(version + 1);
+    expect(store.getState().model.byId.get('a')).toMatchObject({ state: 'uploading', bytesUp: 5 });
+    store.getState().applyNow([{ items: [view('a', 10, { options: { quality: 70 }, state: 'uploading', bytesUp: 5 })] }]);
+    expect(store.getState().model.byId.get('a')?.options).toEqual({ quality: 70 });
+  });
+
   it('a removed item never comes back from a late answer, event or listing', () => {
     const store = createQueueStore();
     store.getState().upsert([view('a', 10), view('b', 10)]);

@@ -93,7 +93,8 @@ export function applyItemsEvent(model: QueueModel, event: Events['items']): Appl
     if (model.gone.has(item.id)) continue;
     const prev = model.byId.get(item.id);
     if (prev) {
-      if (prev.updatedAt > item.updatedAt) continue;
+      // Older than what is held, or the same view again (an add's answer, then its event): no change.
+      if (prev.updatedAt > item.updatedAt || (prev.updatedAt === item.updatedAt && sameView(prev, item))) continue;
       account(model, prev, -1);
     } else {
       (added ??= []).push(item.id);
@@ -123,6 +124,39 @@ export function applyItemsEvent(model: QueueModel, event: Events['items']): Appl
     if (fresh.length) model.order = model.order.concat(fresh);
   }
   return { changed, orderChanged: removedAny || !!added };
+}
+
+/**
+ * The same item state, field by field (a conservative check: anything it cannot compare cheaply
+ * counts as changed). Needed because the same `updatedAt` can carry new live progress.
+ */
+function sameView(a: ItemView, b: ItemView): boolean {
+  return (
+    a.state === b.state &&
+    a.waiting === b.waiting &&
+    a.bytesUp === b.bytesUp &&
+    a.bytesUpTotal === b.bytesUpTotal &&
+    a.bytesDown === b.bytesDown &&
+    a.bytesDownTotal === b.bytesDownTotal &&
+    a.target === b.target &&
+    a.outDir === b.outDir &&
+    (a.lastError ?? null) === (b.lastError ?? null) &&
+    a.error?.message === b.error?.message &&
+    a.error?.code === b.error?.code &&
+    a.error?.action === b.error?.action &&
+    sameFlat(a.options, b.options) &&
+    sameFlat(a.destination, b.destination) &&
+    a.outputs.length === b.outputs.length &&
+    a.outputs.every((o, i) => o === b.outputs[i])
+  );
+}
+
+function sameFlat(a: object | null | undefined, b: object | null | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** Replaces everything with a freshly listed queue (keeping newer live updates already held). */
