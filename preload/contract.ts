@@ -371,10 +371,10 @@ export interface AddResult {
   rejected: Array<{ input: string; reason: string }>;
 }
 
-/** `queue.add`'s answer: the added items themselves too, so a window shows their rows at once (no wait for `items`). */
+/** `queue.add`'s answer. */
 export interface AddAnswer extends AddResult {
-  /** The added items as `queue.list` shows them, in `itemIds` order. */
-  items: ItemView[];
+  /** With `withItems`: the added items as `queue.list` shows them, in `itemIds` order. */
+  items?: ItemView[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,6 +422,8 @@ export const methods = {
         destination: Destination.optional(),
         /** Add to this batch instead of a new one. */
         batchId: Id.optional(),
+        /** Answer the added items too: a window shows their rows at once, without waiting for `items` (which still follows). */
+        withItems: z.boolean().optional(),
       })
       .strict(),
     output: {} as AddAnswer,

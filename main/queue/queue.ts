@@ -263,7 +263,8 @@ export class Queue {
     return {
       'queue.add': async (a) => {
         const added = await this.add(a);
-        return { ...added, items: this.views(added.itemIds) };
+        // Asked for by a window only: building the views costs about as much as the add itself.
+        return a.withItems ? { ...added, items: this.views(added.itemIds) } : added;
       },
       'queue.list': async (a) => this.list(a),
       'queue.batches': async () => this.batches(),

@@ -32,11 +32,12 @@ export function createAddItems({ app, queue, call, memory, session }: Ctx) {
       const into: string | undefined = batchId ?? result?.batchId;
       const r = await call('queue.add', {
         items: chunk,
+        withItems: true,
         ...(destination ? { destination } : {}),
         ...(into ? { batchId: into } : {}),
       });
       if (!r) break;
-      queue.getState().upsert(r.items);
+      queue.getState().upsert(r.items ?? []);
       result = result
         ? { batchId: result.batchId, itemIds: result.itemIds.concat(r.itemIds), rejected: result.rejected.concat(r.rejected) }
         : { batchId: r.batchId, itemIds: r.itemIds, rejected: r.rejected };

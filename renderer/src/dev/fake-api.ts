@@ -191,7 +191,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     };
   }
 
-  function add(list: AddItem[], batch: { batchId?: string; target?: string; destination?: Destination }) {
+  function add(list: AddItem[], batch: { batchId?: string; target?: string; destination?: Destination; withItems?: boolean }) {
     const batchId = batch.batchId ?? `batch-${++batchSeq}`;
     const known = new Set([...items.values()].filter((i) => i.sourceKind === 'url').map((i) => i.label));
     const added: ItemView[] = [];
@@ -214,7 +214,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     }
     order = order.concat(added.map((i) => i.id));
     if (added.length && opts.addEvents !== false) setTimeout(() => emit('items', { items: added }), 0);
-    return { batchId, itemIds: added.map((i) => i.id), rejected, items: added };
+    return { batchId, itemIds: added.map((i) => i.id), rejected, ...(batch.withItems ? { items: added } : {}) };
   }
 
   if (opts.seedItems) {
