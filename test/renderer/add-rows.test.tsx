@@ -3,11 +3,14 @@
  * The `items` event for the same items may still come (before or after): it never duplicates or
  * regresses a row, and a removed row never comes back.
  */
-import { act, cleanup, screen } from '@testing-library/react';
+import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemView } from '../../preload/contract';
+import { App } from '../../renderer/src/App';
+import type { ConvoyContextValue } from '../../renderer/src/context';
+import { createFakeApi } from '../../renderer/src/dev/fake-api';
 import { createQueueStore } from '../../renderer/src/store/queueStore';
-import { fakeLayout, renderApp } from './helpers';
+import { fakeLayout, memoryStorage, renderApp } from './helpers';
 
 beforeAll(() => fakeLayout());
 afterEach(() => cleanup());
@@ -56,6 +59,33 @@ describe('rows from the ids queue.add returns', () => {
     expect(model.byId.get(first)).toMatchObject({ state: 'uploading', bytesUp: 10 });
     expect(model.counts).toMatchObject({ queued: 1, active: 1 });
     expect(rows()).toHaveLength(2);
+  });
+});
+
+describe('uploaded files (browser mode)', () => {
+  it('become rows in the order they were dropped, though their uploads end in another order', async () => {
+    const fake = createFakeApi({ addEvents: false });
+    // The first file takes longest: uploads end in the reverse order.
+    const delays: Record<string, number> = { 'a.jpg': 120, 'b.jpg': 60, 'c.jpg': 0 };
+    const connection = {
+      api: fake,
+      mode: 'browser' as const,
+      browser: {
+        ...fake,
+        upload: async (_file: Blob, name: string) => {
+          await new Promise((r) => setTimeout(r, delays[name]));
+          return { path: `/staging/${name}` };
+        },
+        close() {},
+      },
+    };
+    let ctx: ConvoyContextValue | null = null;
+    render(<App connection={connection} schedule={(f) => void setTimeout(f, 0)} storage={memoryStorage()} onReady={(c) => (ctx = c)} />);
+    await screen.findByText(/Nothing queued yet/);
+    const files = ['a.jpg', 'b.jpg', 'c.jpg'].map((n) => new File(['x'], n, { type: 'image/jpeg' }));
+    await act(() => ctx!.controller.addFileList(files));
+    const { order, byId } = ctx!.queue.getState().model;
+    expect(order.map((id) => byId.get(id)!.label)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
   });
 });
 

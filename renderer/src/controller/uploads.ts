@@ -66,10 +66,23 @@ export function createUploads({ app, connection, session }: Ctx, { addItems, rem
       app.getState().setStaging(staging);
     };
 
+    // Rows keep the order the files were dropped in, though uploads end in any order: an item
+    // waits in `ready` until every file before it is sent (or failed).
+    const ready: Array<AddItem | null | undefined> = [];
+    let released = 0;
+    const release = (i: number, item: AddItem | null) => {
+      ready[i] = item;
+      for (; released < fresh.length && ready[released] !== undefined; released++) {
+        const it = ready[released];
+        if (it) pending.push(it);
+      }
+    };
+
     let next = 0;
     const worker = async () => {
       while (next < fresh.length) {
-        const f = fresh[next++];
+        const index = next++;
+        const f = fresh[index];
         try {
           const { path } = await upload(f.file, f.file.name, f.relDir, (sent) => {
             progress.set(f, sent);
@@ -78,7 +91,7 @@ export function createUploads({ app, connection, session }: Ctx, { addItems, rem
           progress.set(f, f.file.size);
           session.knownSizes.set(path.split(/[\\/]/).pop() ?? path, f.file.size);
           staging.done++;
-          pending.push({
+          release(index, {
             source: { kind: 'file', path, ...(f.relDir ? { relDir: f.relDir } : {}) },
             ...rememberedTarget(extensionOf(f.file.name), 'file'),
           });
@@ -88,6 +101,7 @@ export function createUploads({ app, connection, session }: Ctx, { addItems, rem
             void flush();
           }
         } catch (err) {
+          release(index, null);
           staging.failed++;
           uploaded.delete(signature(f));
           app.getState().notify('error', errorText(err).message);
