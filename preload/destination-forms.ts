@@ -252,7 +252,6 @@ export function templateProblem(template: string): string | null {
   const t = template.trim();
   if (!t) return 'Enter a file path';
   if (t.length > 1024) return 'The file path is too long (at most 1024 characters)';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(t)) return 'The file path contains control characters';
   if (t.includes('\\')) return 'Use / to separate folders';
   const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((v) => !(TEMPLATE_VARIABLES as readonly string[]).includes(v));
@@ -268,7 +267,6 @@ export function templateProblem(template: string): string | null {
 
 /** One path segment value: no separators, no control characters. */
 function cleanSegment(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[/\\]/g, '_')

@@ -137,7 +137,6 @@ function safeBaseName(filename: string): string {
   const base = path.basename(String(filename).replace(/\\/g, '/'));
   const ext = path.extname(base);
   const name = (ext ? base.slice(0, -ext.length) : base)
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .slice(0, 200);
