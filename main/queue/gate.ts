@@ -5,7 +5,7 @@
  * Items waiting here are waiting, not failing.
  */
 import fs from 'node:fs';
-import { abortError } from '../api/backoff';
+import { abortError, withTimeout } from '../api/backoff';
 import { classify, diskFullMessage } from './classify';
 
 export type Connection = 'online' | 'offline' | 'rate_limited';
@@ -262,23 +262,4 @@ export class Gate {
       fn();
     }, ms);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => {
-      const err = new Error(`no answer within ${ms} ms`);
-      reject(Object.assign(err, { name: 'TimeoutError' }));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }
