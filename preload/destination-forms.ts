@@ -35,15 +35,6 @@ export const TEMPLATE_VARIABLES = ['name', 'ext', 'target', 'batch', 'date', 'fo
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateVars = Record<TemplateVariable, string>;
 
-export const TEMPLATE_HELP: Record<TemplateVariable, string> = {
-  name: 'source file name without its extension',
-  ext: 'extension of the result',
-  target: 'target format',
-  batch: 'batch id',
-  date: 'date the batch was created (YYYY-MM-DD)',
-  folder: 'sub-folder of the file inside a dropped folder (empty otherwise)',
-};
-
 /**
  * Every batch gets a folder of its own: the API refuses to overwrite an existing file on the
  * target, so reusing one path across batches would fail the second time.
