@@ -12,8 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/core';
-import { generateToken, startHttpAdapter } from '../../main/shells/http-adapter';
-import { startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { serveApp, startBrowserApp, type BrowserApp } from '../support/browser-app';
 import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
@@ -197,14 +196,7 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
   }, 240_000);
 
   async function startAdapter() {
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
+    adapter = await serveApp(core, staticDir);
   }
 
   it('watched folders: added with target and destination, on/off, survive a restart; the queue shows what each produced', async () => {

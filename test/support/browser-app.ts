@@ -25,6 +25,18 @@ export interface BrowserApp {
   close(): Promise<void>;
 }
 
+/** Browser mode's HTTP adapter for `core`, serving the renderer build in `staticDir`, with a new token. */
+export function serveApp(core: Core, staticDir: string): ReturnType<typeof startHttpAdapter> {
+  return startHttpAdapter({
+    handlers: core.handlers,
+    events: core.events,
+    token: generateToken(),
+    staticDir,
+    uploadDir: path.join(core.dataDir, 'uploads'),
+    resultPath: core.resultPath,
+  });
+}
+
 export async function startBrowserApp(opts: {
   /** Names the temporary folder. */
   prefix: string;
@@ -42,14 +54,7 @@ export async function startBrowserApp(opts: {
   fs.mkdirSync(path.join(tmp, 'out'));
   const staticDir = await buildRenderer();
   const core = await createCore({ shell: 'browser', dataDir: path.join(tmp, 'data'), ...opts.core?.(tmp) });
-  const adapter = await startHttpAdapter({
-    handlers: core.handlers,
-    events: core.events,
-    token: generateToken(),
-    staticDir,
-    uploadDir: path.join(core.dataDir, 'uploads'),
-    resultPath: core.resultPath,
-  });
+  const adapter = await serveApp(core, staticDir);
   const browser = await launchChromium();
   const app: BrowserApp = {
     tmp,
