@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { createCore } from '../main/core';
-import { generateToken, startHttpAdapter } from '../main/shells/http-adapter';
+import { serveApp } from '../test/support/browser-app';
 import { launch, percentile } from './ui-harness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,14 +31,7 @@ async function main() {
       for (const n of [100, 10_000]) {
         // A fresh core per run: an empty queue each time.
         const core = await createCore({ shell: 'browser', dataDir: path.join(tmp, `data-${n}-${i}`) });
-        const adapter = await startHttpAdapter({
-          handlers: core.handlers,
-          events: core.events,
-          token: generateToken(),
-          staticDir,
-          uploadDir: path.join(core.dataDir, 'uploads'),
-          resultPath: core.resultPath,
-        });
+        const adapter = await serveApp(core, staticDir);
         const page = await context.newPage();
         await page.goto(adapter.url);
         await page.waitForFunction(() => document.querySelector('.queue-empty')?.textContent?.includes('Nothing queued'), null, { timeout: 20_000 });

@@ -128,6 +128,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
     outputTtlMs,
     faults: () => faults.get(),
     log,
+    hostName: options.hostName ?? 'the engine',
   });
   service.hooks = runner;
   const uploads = new UploadHandler(service, db, path.join(dataDir, 'tmp'), limits.maxInputBytes);

@@ -43,6 +43,8 @@ export interface EngineOptions {
   allowPrivateFetch?: boolean;
   /** Delete each output once served to its last byte, and inputs when their job ends (the in-process engine). */
   deleteServedOutputs?: boolean;
+  /** The process the engine runs in, as crash messages name it: the host app when in-process (default "the engine"). */
+  hostName?: string;
 }
 
 export interface EngineFaults {

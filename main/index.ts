@@ -141,7 +141,8 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 
-  app.whenReady().then(async () => {
+  // void: startCore() shows its own failures in a dialog and never rejects; the rest is synchronous.
+  void app.whenReady().then(async () => {
     protocol.handle(APP_SCHEME, (request) => answerAppRequest(request, rendererDir, (id) => core?.resultPath(id) ?? Promise.resolve(null)));
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });

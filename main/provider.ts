@@ -81,6 +81,8 @@ export async function startLocalEngine(
       toolPaths: { ffmpeg: toolPaths?.ffmpeg ?? undefined, soffice: toolPaths?.soffice ?? undefined },
       // Results live in Convoy's output folder: the engine keeps no copy of what it has served.
       deleteServedOutputs: true,
+      // In-process, a converter that ends the process ends Convoy: crash messages say so.
+      hostName: 'Convoy',
     },
     log ? { log: (m) => log.info(`[engine] ${m}`) } : {},
   );

@@ -120,7 +120,7 @@ export const SettingsPatch = z
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 // Destination profiles: the provider forms of the api2convert guide. Secrets are write-only
-// through the contract: they come in on save and never go back out (`hasSecret` flags instead).
+// through the contract: they come in on save and never go back out (`secretsSet` names the stored ones instead).
 export const DestinationType = z.enum(['ftp', 'azure', 'googlecloud', 'amazons3']);
 export type DestinationType = z.infer<typeof DestinationType>;
 

@@ -35,15 +35,6 @@ export const TEMPLATE_VARIABLES = ['name', 'ext', 'target', 'batch', 'date', 'fo
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 export type TemplateVars = Record<TemplateVariable, string>;
 
-export const TEMPLATE_HELP: Record<TemplateVariable, string> = {
-  name: 'source file name without its extension',
-  ext: 'extension of the result',
-  target: 'target format',
-  batch: 'batch id',
-  date: 'date the batch was created (YYYY-MM-DD)',
-  folder: 'sub-folder of the file inside a dropped folder (empty otherwise)',
-};
-
 /**
  * Every batch gets a folder of its own: the API refuses to overwrite an existing file on the
  * target, so reusing one path across batches would fail the second time.
@@ -252,7 +243,6 @@ export function templateProblem(template: string): string | null {
   const t = template.trim();
   if (!t) return 'Enter a file path';
   if (t.length > 1024) return 'The file path is too long (at most 1024 characters)';
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(t)) return 'The file path contains control characters';
   if (t.includes('\\')) return 'Use / to separate folders';
   const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((v) => !(TEMPLATE_VARIABLES as readonly string[]).includes(v));
@@ -268,7 +258,6 @@ export function templateProblem(template: string): string | null {
 
 /** One path segment value: no separators, no control characters. */
 function cleanSegment(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .replace(/[/\\]/g, '_')

@@ -20,7 +20,6 @@ function requireString(bag: Bag, group: string, name: string, multiline = false)
   if (v === undefined || v === null || v === '') return `${group}.${name} is missing`;
   if (typeof v !== 'string') return `${group}.${name} must be a string`;
   if (v.trim() === '') return `${group}.${name} is empty`;
-  // eslint-disable-next-line no-control-regex
   if (multiline ? /\u0000/.test(v) : /[\u0000\r\n]/.test(v)) return `${group}.${name} contains control characters`;
   return null;
 }

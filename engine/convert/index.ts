@@ -8,7 +8,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { documentTargets } from './document';
 import { imageTargets, SHARP_INPUTS } from './image';
-import { Limiter } from './limiter';
 import { mediaTargets } from './media';
 import { operationTargets } from './ops/index';
 import { validateOptions, type OptionValues } from './options';
@@ -18,6 +17,7 @@ import { BYTES_PER_PIXEL, MemoryBudget, estimatePixels, imageMemoryBudget, maxIm
 import type { ConvertJob, JobInput, TargetDef } from './target';
 import { detectTools, detectToolsSync, setToolPaths, type Tools } from './tools';
 import { ConversionError, type ConvertedFile, type ConvertRequest, type TargetSpec } from './types';
+import { Semaphore } from '../util/async';
 
 export { ConversionError } from './types';
 export type { ConvertedFile, ConvertInput, ConvertRequest, OptionSpec, TargetSpec } from './types';
@@ -32,12 +32,12 @@ export interface ConvertSettings {
 }
 
 export const DEFAULT_CONCURRENCY = Math.max(1, Number(process.env.CONVOY_CONVERT_CONCURRENCY) || os.availableParallelism());
-const limiter = new Limiter(DEFAULT_CONCURRENCY);
+const limiter = new Semaphore(DEFAULT_CONCURRENCY);
 let processTimeoutMs: number | undefined;
 
 /** Changes how many conversions run at once and how long an external converter may run. */
 export function configureConvert(settings: Partial<ConvertSettings>): void {
-  if (settings.concurrency !== undefined) limiter.setMax(settings.concurrency);
+  if (settings.concurrency !== undefined) limiter.setLimit(settings.concurrency);
   if (settings.toolPaths) {
     setToolPaths(settings.toolPaths);
     registry = undefined;
@@ -47,7 +47,7 @@ export function configureConvert(settings: Partial<ConvertSettings>): void {
 
 /** Conversions running right now (for monitoring and tests). */
 export function runningConversions(): number {
-  return limiter.running;
+  return limiter.inUse;
 }
 
 let registry: Map<string, TargetDef> | undefined;
@@ -137,7 +137,6 @@ function safeBaseName(filename: string): string {
   const base = path.basename(String(filename).replace(/\\/g, '/'));
   const ext = path.extname(base);
   const name = (ext ? base.slice(0, -ext.length) : base)
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .slice(0, 200);

@@ -35,6 +35,8 @@ export interface RunnerOptions {
   outputTtlMs: number;
   faults: () => EngineFaults;
   log: (msg: string) => void;
+  /** Names the process a conversion crash ended (EngineOptions.hostName). */
+  hostName: string;
 }
 
 class Shutdown extends Error {}
@@ -91,7 +93,7 @@ export class JobRunner implements RunnerHooks {
           job.converting = false;
           job.crashes = (job.crashes ?? 0) + 1;
           if (job.crashes >= MAX_CONVERSION_CRASHES) {
-            const message = `A conversion of this job crashed the engine ${job.crashes} times; the job was stopped so other jobs can go on`;
+            const message = `A conversion of this job crashed ${this.opts.hostName} ${job.crashes} times (the process ended while converting); the job was stopped so other jobs can go on`;
             this.opts.log(`job ${job.id}: ${message}`);
             this.service.addError(job, { source: 'job', id_source: job.id, code: ErrorCodes.generic, message, details: {} });
             this.service.fail(job, message);

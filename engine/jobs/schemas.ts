@@ -76,8 +76,6 @@ export const jobPatchSchema = z.object({
 });
 export type JobPatchSpec = z.infer<typeof jobPatchSchema>;
 
-export const inputBodySchema = z.union([inputSchema, z.array(inputSchema).min(1).max(1000)]);
-
 export const conversionPatchSchema = z.object({
   options: looseObject.optional(),
   metadata: looseObject.optional(),

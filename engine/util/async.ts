@@ -14,7 +14,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** A counting semaphore; waiters are served in arrival order, or first when `front` is set. */
+/**
+ * A counting semaphore; waiters are served in arrival order (or first when `front` is set) and
+ * leave the line, rejected with its reason, when their signal aborts.
+ */
 export class Semaphore {
   private active = 0;
   private waiters: Array<() => void> = [];
@@ -24,14 +27,44 @@ export class Semaphore {
     return this.active;
   }
 
-  async acquire(front = false): Promise<() => void> {
-    if (this.active < this.limit) {
+  /** A new limit (at least 1); waiters start at once when it grew. */
+  setLimit(limit: number): void {
+    this.limit = Math.max(1, Math.floor(limit));
+    this.drain();
+  }
+
+  async acquire(front = false, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.active < this.limit && this.waiters.length === 0) {
       this.active++;
       return this.releaser();
     }
-    await new Promise<void>((resolve) => (front ? this.waiters.unshift(resolve) : this.waiters.push(resolve)));
-    this.active++;
+    await new Promise<void>((resolve, reject) => {
+      // The slot is taken when the waiter is started, so a drain never hands out more than the limit.
+      const start = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.active++;
+        resolve();
+      };
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== start);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (front) this.waiters.unshift(start);
+      else this.waiters.push(start);
+    });
     return this.releaser();
+  }
+
+  /** `fn` inside a slot. */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(false, signal);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 
   private releaser(): () => void {
@@ -40,8 +73,12 @@ export class Semaphore {
       if (released) return;
       released = true;
       this.active--;
-      this.waiters.shift()?.();
+      this.drain();
     };
+  }
+
+  private drain(): void {
+    while (this.active < this.limit && this.waiters.length > 0) this.waiters.shift()!();
   }
 }
 

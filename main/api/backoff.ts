@@ -1,5 +1,5 @@
 /**
- * Timing rules: retry backoff, `Retry-After` parsing, the polling rhythm, and an abortable sleep.
+ * Timing rules: retry backoff, `Retry-After` parsing, the polling rhythm, an abortable sleep and a time limit.
  * Defaults follow the official api2convert clients (see FACTS.md) so behaviour is comparable.
  */
 
@@ -131,4 +131,17 @@ export function sleep(ms: number, signal?: AbortSignal, wake?: (listener: () => 
       if (settled) unwake();
     }
   });
+}
+
+/**
+ * `p`, or a rejection after `ms` (a TimeoutError, or `onTimeout()`) for a promise that takes no signal.
+ * The timer never keeps the process alive and is cleared when `p` settles.
+ */
+export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout?: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout?.() ?? Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })), ms);
+    timer.unref();
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }

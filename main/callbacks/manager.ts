@@ -10,7 +10,7 @@ import { writeCallbackState } from './state';
 import { startCallbackServer, type CallbackServer, type CallbackServerLimits, type HintResult, type RejectReason } from './server';
 import { ngrokTunnel, startTunnel, type Tunnel, type TunnelProvider } from './tunnel';
 
-/** What the manager needs from the queue (INTERFACES.md, main/queue). */
+/** What the manager needs from the queue (main/queue provides it). */
 export interface CallbackQueueHooks {
   /** Re-read this job now. */
   hintJob(jobId: string): HintResult;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { signBody, SIGNATURE_HEADER } from './signature';
 
 /** Failure classes the UI can explain: each has its own fix. */
@@ -212,8 +213,4 @@ function safeLocation(location: string): string {
   } catch {
     return 'another URL';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -5,7 +5,7 @@
  * Items waiting here are waiting, not failing.
  */
 import fs from 'node:fs';
-import { abortError } from '../api/backoff';
+import { abortError, backoffDelay, withTimeout } from '../api/backoff';
 import { classify, diskFullMessage } from './classify';
 
 export type Connection = 'online' | 'offline' | 'rate_limited';
@@ -45,7 +45,8 @@ export class Gate {
   private state: GateSnapshot = { connection: 'online', reason: null, retryAt: null, halt: null };
   private waiters = new Set<Waiter>();
   private timer: NodeJS.Timeout | null = null;
-  private probeDelay: number;
+  /** Failed probes since the gate went offline: the backoff's attempt number. */
+  private probeFailures = 0;
   private unavailableStreak = 0;
   private quotaPause: number;
   private closed = false;
@@ -54,7 +55,6 @@ export class Gate {
   private readonly now: () => number;
 
   constructor(private readonly opts: GateOptions) {
-    this.probeDelay = opts.probeInitialMs ?? 500;
     this.quotaPause = opts.quotaPauseMs ?? 60_000;
     this.now = opts.now ?? Date.now;
   }
@@ -96,9 +96,10 @@ export class Gate {
     if (this.closed) return;
     if (this.state.connection === 'offline') return;
     this.opts.log?.(`queue offline: ${reason}`);
-    this.probeDelay = this.opts.probeInitialMs ?? 500;
-    this.set({ connection: 'offline', reason: `Cannot reach the API: ${reason}`, retryAt: this.now() + this.probeDelay });
-    this.schedule(this.probeDelay, () => void this.runProbe());
+    this.probeFailures = 0;
+    const first = this.opts.probeInitialMs ?? 500;
+    this.set({ connection: 'offline', reason: `Cannot reach the API: ${reason}`, retryAt: this.now() + first });
+    this.schedule(first, () => void this.runProbe());
   }
 
   /** A 502/503/504: one is a blip, a streak means the API is down for now. */
@@ -225,8 +226,7 @@ export class Gate {
       this.goOnline();
       return;
     }
-    this.probeDelay = Math.min(this.probeDelay * 2, this.opts.probeMaxMs ?? 8000);
-    const delay = Math.round(this.probeDelay * (0.85 + Math.random() * 0.3));
+    const delay = Math.round(backoffDelay(++this.probeFailures, { baseDelayMs: this.opts.probeInitialMs ?? 500, maxDelayMs: this.opts.probeMaxMs ?? 8000 }));
     this.set({ connection: 'offline', reason: `Cannot reach the API: ${verdictReason}`, retryAt: this.now() + delay });
     this.schedule(delay, () => void this.runProbe());
   }
@@ -262,23 +262,4 @@ export class Gate {
       fn();
     }, ms);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => {
-      const err = new Error(`no answer within ${ms} ms`);
-      reject(Object.assign(err, { name: 'TimeoutError' }));
-    }, ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

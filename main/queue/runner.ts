@@ -22,7 +22,7 @@ import { ContractError, type CloudAccountRef, type Destination, type ItemError, 
 import type { Api2ConvertClient } from '../api/client';
 import type { RequestOptions } from '../api/context';
 import type { ConversionCreate, InputCreate, Job, JobCreate, OutputFile, OutputTargetSpec } from '../api/types';
-import { abortError } from '../api/backoff';
+import { abortError, backoffDelay } from '../api/backoff';
 import { ConflictError } from '../api/errors';
 import type { Logger } from '../log';
 import type { LocalEngineAccess } from '../provider';
@@ -187,7 +187,9 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
         case 'unavailable':
           d.gate.unavailable(v.reason);
           unavailableStreak++;
-          await sleep(Math.min(v.retryAfterMs ?? 250 * 2 ** Math.min(unavailableStreak, 6), 15_000), undefined, { signal }).catch(() => {});
+          await sleep(Math.min(v.retryAfterMs ?? backoffDelay(unavailableStreak, { baseDelayMs: 250, maxDelayMs: 15_000 }), 15_000), undefined, {
+            signal,
+          }).catch(() => {});
           continue;
         case 'rate_limit':
           d.gate.rateLimited(v.retryAfterMs, v.reason);
@@ -224,7 +226,7 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
             failItems(d, live, { code: 'server', message: `Gave up after ${attempts} attempts: ${v.reason}`, action: 'Retry the item later' });
             continue;
           }
-          const delay = Math.min(d.retryBaseMs * 2 ** (attempts - 1), 60_000) * (0.8 + Math.random() * 0.4);
+          const delay = backoffDelay(attempts - 1, { baseDelayMs: d.retryBaseMs, maxDelayMs: 60_000 });
           d.store.endAttempt(unit.id, { kind: 'failed', error: v.reason, nextAt: d.now() + Math.round(delay) });
           d.touch(
             live.map((i) => i.id),

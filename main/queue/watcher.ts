@@ -302,8 +302,7 @@ export class JobWatcher {
   }
 }
 
+/** The platform's AbortError with a reason (isAbort() checks the name). */
 function abortError(message: string): Error {
-  const err = new Error(message);
-  err.name = 'AbortError';
-  return err;
+  return new DOMException(message, 'AbortError');
 }

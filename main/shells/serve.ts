@@ -61,7 +61,7 @@ if (isEntry) {
   serve(process.argv.slice(2)).then(
     (running) => {
       process.stdout.write(`Convoy is running in browser mode: ${running.url}\n`);
-      const stop = () => running.close().finally(() => process.exit(0));
+      const stop = () => void running.close().finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     },

@@ -21,9 +21,6 @@ declare global {
   }
 }
 
-/** Error thrown by `invoke`, carrying the contract's error code: the contract's own class, on both sides. */
-export const ApiCallError = ContractError;
-
 export interface BrowserTransportOptions {
   token: string;
   baseUrl?: string;

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const puts: Array<Promise<unknown>> = [];
   for (const name of ['one.jpg', ...[0, 1, 2, 3, 4].map((i) => `batch/p${i}.jpg`)]) {
     puts.push(s3.put('inbox', name, jpg), azure.put('box', name, jpg), ftp.put(name, jpg));
-    gcs.put('gbucket', name, jpg);
+    puts.push(gcs.put('gbucket', name, jpg));
   }
   puts.push(s3.put('inbox', 'batch/notes.txt', 'not an image'));
   await Promise.all(puts);

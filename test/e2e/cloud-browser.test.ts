@@ -4,16 +4,14 @@
  * (cloud mark, `bucket/key`), choose a target, convert them into the output folder.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../main/core';
-import { generateToken, startHttpAdapter } from '../../main/shells/http-adapter';
+import type { Core } from '../../main/core';
 import { photo } from '../engine/support/images';
-import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
+import { startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 import { startS3rver, type RunningS3rver } from '../support/cloud-servers';
-import { buildRenderer } from '../support/renderer-build';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
 
@@ -23,48 +21,34 @@ const row = (page: Page, name: string) => queueList(page).getByRole('listitem', 
 describe.skipIf(!hasChromium)('Add from cloud… (browser mode, Chromium, s3rver)', () => {
   let browser: Browser;
   let core: Core;
-  let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
+  let adapter: BrowserApp['adapter'];
   let s3: RunningS3rver;
   let tmp: string;
-  let staticDir: string;
+  let app: BrowserApp;
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-cloud-e2e-'));
     s3 = await startS3rver({ buckets: ['photos'] });
     const jpg = await photo(40, 30);
     await Promise.all([s3.put('photos', 'one.jpg', jpg), ...[1, 2, 3].map((i) => s3.put('photos', `trip/day${i}.jpg`, jpg))]);
-    staticDir = await buildRenderer();
-    fs.mkdirSync(path.join(tmp, 'out'));
-    core = await createCore({
-      shell: 'browser',
-      dataDir: path.join(tmp, 'data'),
-      env: { ...process.env, CONVOY_SECRETS: 'memory', CONVOY_S3_ENDPOINT: s3.endpoint, API2CONVERT_API_KEY: '' },
-      queue: { outputDir: path.join(tmp, 'out') },
+    app = await startBrowserApp({
+      prefix: 'convoy-cloud-e2e-',
+      core: (dir) => ({
+        env: { ...process.env, CONVOY_SECRETS: 'memory', CONVOY_S3_ENDPOINT: s3.endpoint, API2CONVERT_API_KEY: '' },
+        queue: { outputDir: path.join(dir, 'out') },
+      }),
     });
+    ({ tmp, core, adapter, browser } = app);
     await core.handlers['destinations.save']({
       name: 'Holiday bucket',
       type: 'amazons3',
       fields: { bucket: 'photos', region: 'eu-central-1', accesskeyid: s3.credentials.accesskeyid },
       secrets: { secretaccesskey: s3.credentials.secretaccesskey },
     });
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
-    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await adapter?.close();
-    await core?.close().catch(() => {});
+    await app?.close();
     await s3?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    if (staticDir) fs.rmSync(staticDir, { recursive: true, force: true });
   });
 
   it('browses the bucket, adds an object and a whole folder as rows, and converts them', async () => {

@@ -6,16 +6,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/core';
-import { generateToken, startHttpAdapter } from '../../main/shells/http-adapter';
-import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
-import { buildRenderer } from '../support/renderer-build';
+import { serveApp, startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -97,40 +95,24 @@ function nearest(c: number[]): string {
 describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, credits (Chromium, real core, local engine)', () => {
   let browser: Browser;
   let core: Core;
-  let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
+  let adapter: BrowserApp['adapter'];
   let tmp: string;
   let staticDir: string;
   let out: string;
-  const homeBefore = process.env.HOME;
+  let app: BrowserApp;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-desktop-ops-'));
-    process.env.HOME = path.join(tmp, 'home');
-    fs.mkdirSync(path.join(tmp, 'home', 'Downloads'), { recursive: true });
-    staticDir = await buildRenderer();
-    core = await createCore({ shell: 'browser', dataDir: path.join(tmp, 'data'), secretsBackend: 'memory' });
+    app = await startBrowserApp({ prefix: 'convoy-desktop-ops-', ownHome: true, core: () => ({ secretsBackend: 'memory' }) });
+    ({ tmp, staticDir, core, adapter, browser } = app);
     out = path.join(tmp, 'out');
-    fs.mkdirSync(out);
     await core.handlers['settings.update']({ outputDir: out });
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
-    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {
-    process.env.HOME = homeBefore;
-    await browser?.close();
-    await adapter?.close();
-    await core?.close().catch(() => {});
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    if (staticDir) fs.rmSync(staticDir, { recursive: true, force: true });
+    // A test restarts the core and the adapter: close the current ones.
+    if (app) Object.assign(app, { core, adapter });
+    await app?.close();
   });
 
   it('groups the target menu, shows credits, and merges three rows in a chosen order into one PDF', async () => {
@@ -214,14 +196,7 @@ describe.skipIf(!hasChromium)('issue 11 in the desktop app: operations, merge, c
   }, 240_000);
 
   async function startAdapter() {
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
+    adapter = await serveApp(core, staticDir);
   }
 
   it('watched folders: added with target and destination, on/off, survive a restart; the queue shows what each produced', async () => {

@@ -5,15 +5,13 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../main/core';
-import { generateToken, startHttpAdapter } from '../../main/shells/http-adapter';
-import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
-import { buildRenderer } from '../support/renderer-build';
+import type { Core } from '../../main/core';
+import { startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
@@ -69,45 +67,29 @@ const statusOf = (page: Page, name: string) => row(page, name).getByTestId('row-
 describe.skipIf(!hasChromium)('the renderer in browser mode (Chromium, real core, local engine)', () => {
   let browser: Browser;
   let core: Core;
-  let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
+  let adapter: BrowserApp['adapter'];
   let sources: Awaited<ReturnType<typeof startSourceServer>>;
   let tmp: string;
-  let staticDir: string;
+  let app: BrowserApp;
   let restarted: { close(): Promise<void> } | null = null;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     fs.mkdirSync(shots, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-ui-e2e-'));
-    const [built, jpgA, jpgB, pngC] = await Promise.all([
-      buildRenderer(),
+    const [jpgA, jpgB, pngC] = await Promise.all([
       image(64, 48, { r: 200, g: 40, b: 40 }, 'jpeg'),
       image(80, 60, { r: 40, g: 160, b: 60 }, 'jpeg'),
       image(32, 32, { r: 40, g: 60, b: 200 }, 'png'),
     ]);
-    staticDir = built;
     sources = await startSourceServer({ 'red.jpg': jpgA, 'green.jpg': jpgB, 'blue.png': pngC, 'slow-1.jpg': jpgA, 'slow-2.jpg': jpgB, 'slow-3.jpg': jpgA });
-    fs.mkdirSync(path.join(tmp, 'out'));
-    core = await createCore({ shell: 'browser', dataDir: path.join(tmp, 'data'), queue: { outputDir: path.join(tmp, 'out') } });
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
-    browser = await launchChromium();
+    app = await startBrowserApp({ prefix: 'convoy-ui-e2e-', core: (dir) => ({ queue: { outputDir: path.join(dir, 'out') } }) });
+    ({ tmp, core, adapter, browser } = app);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await adapter?.close();
     await restarted?.close().catch(() => {});
-    await core?.close().catch(() => {});
+    await app?.close();
     await sources?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    if (staticDir) fs.rmSync(staticDir, { recursive: true, force: true });
   });
 
   async function openApp(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {

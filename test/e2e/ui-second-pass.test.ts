@@ -6,15 +6,13 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../main/core';
-import { generateToken, startHttpAdapter } from '../../main/shells/http-adapter';
-import { hasChromium, launchChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
-import { buildRenderer } from '../support/renderer-build';
+import type { Core } from '../../main/core';
+import { startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
@@ -109,12 +107,11 @@ async function dismissToasts(page: Page) {
 describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Chromium, real core, local engine)', () => {
   let browser: Browser;
   let core: Core;
-  let adapter: Awaited<ReturnType<typeof startHttpAdapter>>;
+  let adapter: BrowserApp['adapter'];
   let sources: Awaited<ReturnType<typeof startSourceServer>>;
   let tmp: string;
-  let staticDir: string;
+  let app: BrowserApp;
   let home: string;
-  const homeBefore = process.env.HOME;
   const pageErrors: string[] = [];
   const a11y: string[] = [];
   let jpg: Buffer;
@@ -122,37 +119,17 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
 
   beforeAll(async () => {
     fs.mkdirSync(shots, { recursive: true });
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-ui12-'));
-    // The built-in default output folder lives under the home folder: give this run its own.
-    home = path.join(tmp, 'home');
-    fs.mkdirSync(path.join(home, 'Downloads'), { recursive: true });
-    process.env.HOME = home;
-    [staticDir, jpg, png] = await Promise.all([
-      buildRenderer(),
-      image(64, 48, { r: 200, g: 40, b: 40 }, 'jpeg'),
-      image(40, 40, { r: 40, g: 60, b: 200 }, 'png'),
-    ]);
+    [jpg, png] = await Promise.all([image(64, 48, { r: 200, g: 40, b: 40 }, 'jpeg'), image(40, 40, { r: 40, g: 60, b: 200 }, 'png')]);
     sources = await startSourceServer(jpg);
-    core = await createCore({ shell: 'browser', dataDir: path.join(tmp, 'data'), secretsBackend: 'memory' });
-    adapter = await startHttpAdapter({
-      handlers: core.handlers,
-      events: core.events,
-      token: generateToken(),
-      staticDir,
-      uploadDir: path.join(core.dataDir, 'uploads'),
-      resultPath: core.resultPath,
-    });
-    browser = await launchChromium();
+    // The built-in default output folder lives under the home folder: the run has its own.
+    app = await startBrowserApp({ prefix: 'convoy-ui12-', ownHome: true, core: () => ({ secretsBackend: 'memory' }) });
+    ({ tmp, core, adapter, browser } = app);
+    home = path.join(tmp, 'home');
   }, 120_000);
 
   afterAll(async () => {
-    process.env.HOME = homeBefore;
-    await browser?.close();
-    await adapter?.close();
-    await core?.close().catch(() => {});
+    await app?.close();
     await sources?.close();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    if (staticDir) fs.rmSync(staticDir, { recursive: true, force: true });
   });
 
   async function clearQueue() {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../engine/uploads/upload-routes';
 import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
-import { stableStringify } from '../../engine/util/async';
+import { Semaphore, stableStringify } from '../../engine/util/async';
 
 describe('sanitizeFilename', () => {
   it.each([
@@ -61,5 +61,27 @@ describe('stableStringify', () => {
   it('ignores key order, keeps array order', () => {
     expect(stableStringify({ b: 1, a: [2, { d: 1, c: 2 }] })).toBe(stableStringify({ a: [2, { c: 2, d: 1 }], b: 1 }));
     expect(stableStringify([1, 2])).not.toBe(stableStringify([2, 1]));
+  });
+});
+
+describe('Semaphore (engine)', () => {
+  it('bounds the slots, serves in order, lets an aborted waiter leave, and starts waiters when the limit grows', async () => {
+    const sem = new Semaphore(1);
+    const started: string[] = [];
+    const first = await sem.acquire();
+    const abort = new AbortController();
+    const b = sem.acquire(false, abort.signal).then((release) => (started.push('b'), release));
+    const c = sem.run(async () => void started.push('c'));
+    const d = sem.run(async () => void started.push('d'));
+    abort.abort(new Error('gone'));
+    await expect(b).rejects.toThrow('gone');
+    expect(sem.inUse).toBe(1);
+    sem.setLimit(3);
+    await Promise.all([c, d]);
+    expect(started).toEqual(['c', 'd']);
+    first();
+    first(); // a second release is ignored
+    expect(sem.inUse).toBe(0);
+    await expect(sem.acquire(false, AbortSignal.abort(new Error('already')))).rejects.toThrow('already');
   });
 });

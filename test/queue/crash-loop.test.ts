@@ -38,7 +38,7 @@ describe('crash-loop guard', () => {
       expect(items).toHaveLength(50);
       const failed = items.filter((i) => i.state === 'failed');
       expect(failed.map((i) => i.label)).toEqual([crashOn]);
-      expect(failed[0].error?.message).toMatch(/crashed the engine 3 times/);
+      expect(failed[0].error?.message).toMatch(/crashed Convoy 3 times \(the process ended while converting\)/);
       const done = items.filter((i) => i.state === 'done');
       expect(done).toHaveLength(49);
       for (const i of done) expect(fs.existsSync(i.outputs[0].path!)).toBe(true);

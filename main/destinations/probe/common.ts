@@ -100,17 +100,3 @@ export function probeFileName(): string {
 }
 
 export const PROBE_BODY = 'Convoy connection test. This file is deleted right after it is written; if you see it, delete it.\n';
-
-export async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeFailure('unreachable', `${what}: no answer within ${Math.round(ms / 1000)} s`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
-}

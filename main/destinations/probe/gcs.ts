@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import { type ApiError, Storage } from '@google-cloud/storage';
 import { OAuth2Client } from 'google-auth-library';
+import { withTimeout } from '../../api/backoff';
 import { networkFailure, PROBE_BODY, probeFileName, ProbeFailure, quote, staticPrefix, type ProbeContext } from './common';
 
 export interface GcsProbeInput {
@@ -97,12 +98,13 @@ export async function probeGcs(p: GcsProbeInput, ctx: ProbeContext, endpoint?: s
     await withTimeout(
       file.save(PROBE_BODY, { resumable: false, contentType: 'text/plain', preconditionOpts: { ifGenerationMatch: 0 }, validation: false }),
       ctx.timeoutMs,
+      noAnswer(ctx.timeoutMs),
     );
   } catch (err) {
     throw classify(err, keyfile.client_email, where, 'create', ctx, p.bucket);
   }
   try {
-    await withTimeout(file.delete(), ctx.timeoutMs);
+    await withTimeout(file.delete(), ctx.timeoutMs, noAnswer(ctx.timeoutMs));
   } catch (err) {
     const f = classify(err, keyfile.client_email, where, 'delete', ctx, p.bucket);
     if (f.code === 'permission') {
@@ -129,18 +131,9 @@ export function classify(err: unknown, account: string, where: string, action: s
   return networkFailure(err, 'Google Cloud Storage') ?? new ProbeFailure('error', `Google Cloud Storage test failed: ${quote((err as Error)?.message, ctx)}`);
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeFailure('unreachable', `Cannot reach Google Cloud Storage: no answer within ${Math.round(ms / 1000)} s`)), ms);
-      }),
-    ]);
-  } finally {
-    if (timer) clearTimeout(timer);
-  }
+/** The probe's time limit as a ProbeFailure (the client's own calls take no signal). */
+function noAnswer(ms: number): () => ProbeFailure {
+  return () => new ProbeFailure('unreachable', `Cannot reach Google Cloud Storage: no answer within ${Math.round(ms / 1000)} s`);
 }
 
 function b64(s: string): string {

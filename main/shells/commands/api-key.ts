@@ -2,6 +2,7 @@
  * Where the CLI finds an API key, and says where it came from: the flag, the environment, else the
  * keychain. Each batch records that source (never the key), so `convoy resume` asks the same place.
  */
+import { withTimeout } from '../../api/backoff';
 import type { ApiKeySource } from '../../queue/types';
 import type { CliIO } from '../cli-types';
 
@@ -48,8 +49,4 @@ async function keychainApiKey(dataDir: string, env: NodeJS.ProcessEnv): Promise<
   } catch {
     return null;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }

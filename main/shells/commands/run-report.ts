@@ -4,6 +4,7 @@
  * with --json), the summary, and the exit code.
  */
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ItemErrorCode, ItemView } from '../../../preload/contract';
 import type { Core } from '../../core';
 import { ExitCode, type CliIO } from '../cli-types';
@@ -144,7 +145,7 @@ export async function runToEnd(core: Core, batchIds: string[], io: CliIO, opts: 
         statusLine = progressLine([...views.values()], conn, Date.now() - started, io.stdout.columns ?? 100);
         io.stdout.write(`\r\x1b[2K${statusLine}`);
       }
-      await new Promise((r) => setTimeout(r, tty ? 200 : 100));
+      await delay(tty ? 200 : 100);
     }
   } finally {
     off();

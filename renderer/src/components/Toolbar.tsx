@@ -143,7 +143,6 @@ export function Toolbar() {
     const { byId } = queue.getState().model;
     return selected.filter((id) => byId.get(id)?.state === 'queued').length;
     // Recomputed with the throttled counts too (states change under a selection).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selected, queue, counts.queued]);
 
   const types = useMemo(() => {

@@ -45,7 +45,6 @@ export function WatchDialog() {
     // What each folder produced changes while the dialog is open.
     const t = setInterval(() => void reload(), 1500);
     return () => clearInterval(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const add = async () => {

@@ -2,7 +2,7 @@
  * The zustand store over the queue model. Live `items` events are buffered and applied once per
  * animation frame, so 200 events a second cost at most one render pass per frame.
  */
-import { createStore, useStore } from 'zustand';
+import { createStore } from 'zustand';
 import type { Events, ItemView } from '../../../preload/contract';
 import { applyItemsEvent, createQueueModel, matchesFilter, replaceAll, visibleIds, type QueueFilter, type QueueModel } from './queueModel';
 
@@ -130,10 +130,6 @@ export function createItemsBuffer(
     },
     flush,
   };
-}
-
-export function useQueue<T>(store: QueueStore, selector: (s: QueueState & QueueActions) => T): T {
-  return useStore(store, selector);
 }
 
 /** The ids the list shows for the current filter; recomputed only when they can have changed. */
