@@ -601,9 +601,13 @@ export class QueueStore {
    * Records an attempt before a step runs. `watchCrash` marks the step as running until
    * endAttempt, so a step still marked at the next start is known to have ended the process (a
    * wait for the API cannot, and is not marked). Returns the unit's counters.
+   *
+   * Committed without a disk sync (like endAttempt): the guard counts steps that ended the
+   * process, and a commit survives the end of the process (kill -9, a converter's crash) without
+   * one; only a power loss can take the mark back, and a power loss is not the step's doing.
    */
   beginAttempt(id: string, phase: UnitPhase, watchCrash: boolean): { attempts: number; crashes: number } {
-    return this.tx(() => {
+    return this.txAfter(() => {
       const r = this.s.beginAttempt.run({ id, phase, running: watchCrash ? 1 : 0, now: this.now() });
       if (r.changes !== 1) throw new TransitionError(id, phase, 'attempt');
       const u = this.unit(id)!;
@@ -611,12 +615,15 @@ export class QueueStore {
     });
   }
 
+  /** Records how the attempt ended: what already happened, so no disk sync is waited for (see beginAttempt). */
   endAttempt(id: string, end: AttemptEnd): void {
     const now = this.now();
-    if (end.kind === 'ok') this.s.endOk.run(now, id);
-    else if (end.kind === 'uncounted') this.s.endUncounted.run(now, id);
-    else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
-    else this.s.endGaveUp.run(end.error, now, id);
+    this.txAfter(() => {
+      if (end.kind === 'ok') this.s.endOk.run(now, id);
+      else if (end.kind === 'uncounted') this.s.endUncounted.run(now, id);
+      else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
+      else this.s.endGaveUp.run(end.error, now, id);
+    });
   }
 
   /** Makes a waiting unit due now (a callback arrived for its job). */
