@@ -26,6 +26,9 @@ import type { EngineFaults, EngineLocalAccess, EngineStats } from '../types';
 import { sanitizeFilename } from '../util/filename';
 import { constantTimeEqual, sha256Hex } from '../util/secret-box';
 
+/** Files up to this size are copied through memory (one read, hashed on the way); bigger ones by the file system, then hashed as a stream. */
+const SMALL_FILE_BYTES = 4 * 1024 ** 2;
+
 export interface LocalAccessDeps {
   service: JobService;
   store: JobStore;
@@ -128,16 +131,29 @@ export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
       // A copy (a clone where the file system can), so the job keeps the bytes it was given even
       // when the user changes or deletes the source meanwhile — as an upload would.
       const tmp = path.join(tmpDir, `local-${crypto.randomUUID()}`);
+      let moved = false;
       try {
-        await fs.promises.copyFile(filePath, tmp, fs.constants.COPYFILE_FICLONE);
-        const size = (await fs.promises.stat(tmp)).size;
-        const checksum = await hashFile(tmp);
+        let size: number;
+        let checksum: string;
+        if (stat.size <= SMALL_FILE_BYTES) {
+          // A small file is read once: its bytes are hashed and written, the size is what was read.
+          const bytes = await fs.promises.readFile(filePath);
+          if (bytes.length > maxBytes) throw new HttpError(413, `The upload is too large (${bytes.length} bytes; the limit is ${maxBytes} bytes)`);
+          await fs.promises.writeFile(tmp, bytes, { flag: 'wx' });
+          size = bytes.length;
+          checksum = crypto.createHash('sha256').update(bytes).digest('hex');
+        } else {
+          await fs.promises.copyFile(filePath, tmp, fs.constants.COPYFILE_FICLONE);
+          size = (await fs.promises.stat(tmp)).size;
+          checksum = await hashFile(tmp);
+        }
         const live = service.get(job.id) ?? job;
         const input = service.addUploadedInput(live, { tmpPath: tmp, filename: sanitizeFilename(filename), size, checksum });
+        moved = true; // renamed into the job's folder
         store.flush();
         return renderInput(input);
       } finally {
-        await fs.promises.rm(tmp, { force: true }).catch(() => {});
+        if (!moved) await fs.promises.rm(tmp, { force: true }).catch(() => {});
       }
     },
 
