@@ -263,6 +263,7 @@ export class QueueStore {
   private seq: number;
   private readonly s;
   private readonly patchCache = new Map<string, { run(...params: unknown[]): unknown }>();
+  private readonly batchStmts = new Map<string, ReturnType<Db['prepare']>>();
   /** The connection's `synchronous` level (2 = FULL), restored after each `txAfter`. */
   private readonly syncLevel: number;
   /** Syncs the write-ahead log for `txDurable` (null: not in WAL mode on a file, or not synced per commit anyway). */
@@ -646,22 +647,44 @@ export class QueueStore {
       const pending = (this.s.pending.all(now, limit - inFlight.length) as UnitDbRow[]).map(toUnit);
       return inFlight.concat(pending);
     }
-    const marks = batches.map(() => '?').join(',');
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM queue_units WHERE phase <> 'finished' AND next_at <= ? AND batch_id IN (${marks})
-         ORDER BY CASE phase WHEN 'pending' THEN 1 ELSE 0 END, seq LIMIT ?`,
-      )
-      .all(now, ...batches, limit) as UnitDbRow[];
-    return rows.map(toUnit);
+    // As above, in two reads: the units under way, then the pending ones in order (the phase index
+    // stops at the limit instead of sorting every unfinished unit of the batch at each call).
+    const inFlight = (
+      this.forBatches(
+        'inFlight',
+        batches.length,
+        (marks) =>
+          `SELECT * FROM queue_units WHERE phase IN ('creating','uploading','starting','converting','downloading') AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
+      ).all(now, ...batches, limit) as UnitDbRow[]
+    ).map(toUnit);
+    if (inFlight.length >= limit) return inFlight;
+    const pending = this.forBatches(
+      'pending',
+      batches.length,
+      (marks) => `SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
+    ).all(now, ...batches, limit - inFlight.length) as UnitDbRow[];
+    return inFlight.concat(pending.map(toUnit));
+  }
+
+  /** A statement over `n` batches (`IN (?, …)`), prepared once per shape: the scheduler asks at every slot change. */
+  private forBatches(name: string, n: number, sql: (marks: string) => string): ReturnType<Db['prepare']> {
+    const key = `${name}:${n}`;
+    let stmt = this.batchStmts.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql(Array.from({ length: n }, () => '?').join(',')));
+      if (this.batchStmts.size > 64) this.batchStmts.clear();
+      this.batchStmts.set(key, stmt);
+    }
+    return stmt;
   }
 
   nextDueAt(now: number, batches?: string[]): number | null {
     if (!batches) return (this.s.nextDue.get(now) as { t: number | null }).t;
-    const marks = batches.map(() => '?').join(',');
-    const r = this.db
-      .prepare(`SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`)
-      .get(now, ...batches) as { t: number | null };
+    const r = this.forBatches(
+      'nextDue',
+      batches.length,
+      (marks) => `SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`,
+    ).get(now, ...batches) as { t: number | null };
     return r.t;
   }
 
