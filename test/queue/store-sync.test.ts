@@ -26,11 +26,20 @@ it('commits txAfter and the attempt records without FULL sync, and restores FULL
     expect(store.batches()).toHaveLength(0); // rolled back
 
     const unit = store.createUnit(store.createBatch().id, 'file');
+    // What the attempt records ran at: each is committed at NORMAL (no sync inside the commit).
+    const execs: string[] = [];
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      execs.push(sql);
+      exec(sql);
+    };
     expect(store.beginAttempt(unit, 'pending', true)).toEqual({ attempts: 1, crashes: 0 });
+    expect(execs).toEqual(['PRAGMA synchronous = NORMAL', 'PRAGMA synchronous = 2']);
     expect(level()).toBe(2);
     expect(store.unit(unit)).toMatchObject({ attempts: 1 });
     expect(db.prepare('SELECT running FROM queue_units WHERE id = ?').get(unit)).toEqual({ running: 1 });
     store.endAttempt(unit, { kind: 'ok' });
+    expect(execs.slice(2)).toEqual(['PRAGMA synchronous = NORMAL', 'PRAGMA synchronous = 2']);
     expect(level()).toBe(2);
     expect(db.prepare('SELECT attempts, running FROM queue_units WHERE id = ?').get(unit)).toEqual({ attempts: 0, running: 0 });
   } finally {
