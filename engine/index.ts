@@ -160,7 +160,17 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   let closed: Promise<void> | undefined;
   return {
     baseUrl,
-    local: createLocalAccess({ service, store, tmpDir: path.join(dataDir, 'tmp'), maxBytes: limits.maxInputBytes, isOpen: () => !closed }),
+    local: createLocalAccess({
+      service,
+      store,
+      tmpDir: path.join(dataDir, 'tmp'),
+      maxBytes: limits.maxInputBytes,
+      isOpen: () => !closed,
+      apiKey: options.apiKey,
+      maxJsonBytes: limits.maxJsonBytes,
+      faults: () => faults.get(),
+      stats,
+    }),
     setFaults: (f) => faults.set(f),
     setToolPaths: (paths) => convert.configureConvert?.({ toolPaths: paths }),
     stats: () => structuredClone(stats),

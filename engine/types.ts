@@ -88,6 +88,15 @@ export interface EngineLocalAccess {
   outputTaken(jobId: string, token: string, outputId: string): void;
   /** Called (asynchronously) with the id of every job that ends: completed, failed or canceled. Returns the unsubscribe. */
   onJobEnd(listener: (jobId: string) => void): () => void;
+  /**
+   * Like `POST /v2/jobs` with this account key (and `Idempotency-Key`): the job as the route renders it,
+   * and whether it is a replay. Synchronous; the state is committed before it returns.
+   */
+  createJob?(apiKey: string, body: unknown, idempotencyKey?: string): { job: Record<string, unknown>; replayed: boolean };
+  /** Like `GET /v2/jobs/{id}` with the account key. */
+  getJob?(apiKey: string, jobId: string): Record<string, unknown>;
+  /** Like `PATCH /v2/jobs/{id}` with the account key (e.g. `{ process: true }`). */
+  patchJob?(apiKey: string, jobId: string, body: unknown): Record<string, unknown>;
 }
 
 export interface Engine {

@@ -14,7 +14,7 @@ import { queueMigrations } from './queue/schema';
 import { EventBus } from './events';
 import { createLogger, registerSecret, type Logger } from './log';
 import { resolveDataDir } from './paths';
-import { localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
+import { inProcessExchange, localEngineKey, remoteProvider, startLocalEngine, type Provider } from './provider';
 import { createQueue, defaultOutputDir, type Queue } from './queue/index';
 import { acquireQueueLock, type QueueLock } from './queue/lock';
 import { continueOtherApis } from './queue/other-apis';
@@ -143,8 +143,10 @@ async function startCore(
   const destinations = createDestinations({ db, secrets, events, log, endpoints: cloudEndpoints, env });
   const limits = answerLimitsFromEnv(env);
   // One client per key; the queue applies its own retry policy through a view of it (withOptions).
+  // With the engine in this process, jobs are created, started and read without loopback HTTP.
+  const local = provider.local ? inProcessExchange(provider.local, provider.baseUrl) : undefined;
   const makeClient = (apiKey: string) =>
-    new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m) });
+    new Api2ConvertClient({ baseUrl: provider.baseUrl, apiKey, maxJsonBytes: limits.maxJsonBytes, log: (m) => log.info(m), local });
   let client = makeClient(provider.apiKey);
   let queue: Queue;
   try {

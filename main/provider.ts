@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { API_KEY_HEADER, IDEMPOTENCY_HEADER } from './api/client';
+import type { LocalExchange } from './api/context';
 
 /**
  * What an engine running in this process offers beyond its HTTP API (main's own reading of it;
@@ -17,6 +19,47 @@ export interface LocalEngineAccess {
   /** Convoy has the result in place; the engine keeps no copy (it runs with deleteServedOutputs). */
   outputTaken(jobId: string, token: string, outputId: string): void;
   onJobEnd(listener: (jobId: string) => void): () => void;
+  /** `POST /v2/jobs` in-process (account key, optional Idempotency-Key); errors carry the route's status. */
+  createJob?(apiKey: string, body: unknown, idempotencyKey?: string): { job: Record<string, unknown>; replayed: boolean };
+  /** `GET /v2/jobs/{id}` in-process. */
+  getJob?(apiKey: string, jobId: string): Record<string, unknown>;
+  /** `PATCH /v2/jobs/{id}` in-process. */
+  patchJob?(apiKey: string, jobId: string, body: unknown): Record<string, unknown>;
+}
+
+/** A request header, whatever its case. */
+function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+/**
+ * The client's in-process answers for an engine in this process: creating, starting and reading a
+ * job (the queue's calls for every item) skip loopback HTTP; every other call, and every call once
+ * that engine has closed, goes over HTTP as before. The engine checks the key and the body as the
+ * route does; the client validates the answer as it would a response.
+ */
+export function inProcessExchange(local: LocalEngineAccess, baseUrl: string): LocalExchange {
+  const base = new URL(baseUrl.replace(/\/+$/, ''));
+  const jobsPath = `${base.pathname.replace(/\/+$/, '')}/jobs`;
+  return ({ method, url, headers, json }) => {
+    if (!local.createJob || !local.getJob || !local.patchJob || !local.isOpen()) return undefined;
+    if (url.origin !== base.origin || url.search || !url.pathname.startsWith(jobsPath)) return undefined;
+    const key = headerOf(headers, API_KEY_HEADER) ?? '';
+    if (url.pathname === jobsPath) {
+      if (method !== 'POST') return undefined;
+      const r = local.createJob(key, json, headerOf(headers, IDEMPOTENCY_HEADER));
+      const answered: Record<string, string> = r.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+      return { status: 201, headers: answered, data: r.job };
+    }
+    const rest = url.pathname.slice(jobsPath.length + 1);
+    if (!url.pathname.startsWith(`${jobsPath}/`) || !rest || rest.includes('/')) return undefined;
+    const id = decodeURIComponent(rest);
+    if (method === 'GET') return { status: 200, data: local.getJob(key, id) };
+    if (method === 'PATCH') return { status: 200, data: local.patchJob(key, id, json) };
+    return undefined;
+  };
 }
 
 /**

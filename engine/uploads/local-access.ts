@@ -5,22 +5,79 @@
  * download, and the end of a job is announced instead of waiting for a poll. Same checks, same
  * records and the same answers as the HTTP routes (`POST upload-file`, `GET download-file`); the
  * job token authorises both, and the job's state is on disk before a call returns.
+ *
+ * A job is also created, started and read in-process (`createJob`, `patchJob`, `getJob`): the same
+ * checks as `POST/PATCH/GET /v2/jobs` (account key, zod schemas, Idempotency-Key replays, the
+ * busy limit) on a JSON copy of the body, answering a JSON copy of the rendered job. The HTTP
+ * front's own work (sockets, request ids, injected latency, 5xx and stalls) is what they skip.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from '../http/api';
 import { HttpError } from '../http/respond';
 import { hashFile } from '../jobs/fetch-remote';
 import type { JobRecord } from '../jobs/model';
+import { jobCreateSchema, jobPatchSchema } from '../jobs/schemas';
 import { renderInput } from '../jobs/render';
 import type { JobService } from '../jobs/service';
 import type { JobStore } from '../store/job-store';
-import type { EngineLocalAccess } from '../types';
+import type { EngineFaults, EngineLocalAccess, EngineStats } from '../types';
 import { sanitizeFilename } from '../util/filename';
-import { constantTimeEqual } from '../util/secret-box';
+import { constantTimeEqual, sha256Hex } from '../util/secret-box';
 
-export function createLocalAccess(deps: { service: JobService; store: JobStore; tmpDir: string; maxBytes: number; isOpen: () => boolean }): EngineLocalAccess {
+/** Files up to this size are copied through memory (one read, hashed on the way); bigger ones by the file system, then hashed as a stream. */
+const SMALL_FILE_BYTES = 4 * 1024 ** 2;
+
+export interface LocalAccessDeps {
+  service: JobService;
+  store: JobStore;
+  tmpDir: string;
+  maxBytes: number;
+  isOpen: () => boolean;
+  apiKey: string;
+  maxJsonBytes: number;
+  faults: () => EngineFaults;
+  stats: EngineStats;
+}
+
+export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
   const { service, store, tmpDir, maxBytes } = deps;
+
+  /** Like the routes' account check: the owner is the key's hash. */
+  const account = (apiKey: string): string => {
+    if (!apiKey) throw new HttpError(401, 'Missing API key (X-Api2convert-Api-Key)');
+    if (!constantTimeEqual(apiKey, deps.apiKey)) throw new HttpError(401, 'Invalid API key');
+    return sha256Hex(apiKey);
+  };
+  /** What the route would have read off the wire: a JSON copy of an object body, within the size limit. */
+  const jsonObject = (body: unknown): Record<string, unknown> => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    if (text.length > deps.maxJsonBytes && Buffer.byteLength(text) > deps.maxJsonBytes) {
+      throw new HttpError(413, `The JSON body is too large (the limit is ${deps.maxJsonBytes} bytes)`);
+    }
+    const copy = text ? (JSON.parse(text) as unknown) : undefined;
+    if (copy === undefined) throw new HttpError(400, 'The JSON body is empty');
+    if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new HttpError(400, 'The JSON body must be an object');
+    return copy as Record<string, unknown>;
+  };
+  const tooBusy = () => {
+    const f = deps.faults();
+    if (f.maxConcurrentJobs > 0 && service.activeCount() >= f.maxConcurrentJobs) {
+      deps.stats.rejected429++;
+      throw new HttpError(429, `Too many jobs are processing (limit ${f.maxConcurrentJobs}); retry later`, { 'Retry-After': String(f.retryAfterSeconds) });
+    }
+  };
+  /** The answer as it would arrive: state committed first (like the server's beforeAnswer), then a JSON copy. */
+  const answer = (job: JobRecord): Record<string, unknown> => {
+    const doc = JSON.parse(JSON.stringify(service.render(job))) as Record<string, unknown>;
+    store.flush();
+    return doc;
+  };
+  const count = (route: string) => {
+    const key = `local ${route}`;
+    deps.stats.byRoute[key] = (deps.stats.byRoute[key] ?? 0) + 1;
+  };
 
   const authorize = (jobId: string, token: string): JobRecord => {
     const job = service.get(jobId);
@@ -30,6 +87,41 @@ export function createLocalAccess(deps: { service: JobService; store: JobStore; 
   };
 
   return {
+    createJob(apiKey, body, idempotencyKey) {
+      count('POST /v2/jobs');
+      const owner = account(apiKey);
+      const raw = jsonObject(body);
+      if (idempotencyKey !== undefined && !/^[ -~]{1,255}$/.test(idempotencyKey)) {
+        throw new HttpError(400, 'Idempotency-Key must be 1-255 printable ASCII characters');
+      }
+      if (idempotencyKey) {
+        const replay = service.idempotentReplay(owner, idempotencyKey, raw);
+        if (replay) return { job: answer(replay), replayed: true };
+      }
+      const spec = parse(jobCreateSchema, raw);
+      if (service.wouldStart(spec)) tooBusy();
+      const job = service.create(owner, spec, idempotencyKey ? { key: idempotencyKey, rawBody: raw } : undefined);
+      return { job: answer(job), replayed: false };
+    },
+
+    getJob(apiKey, jobId) {
+      count('GET /v2/jobs/:id');
+      account(apiKey);
+      const job = service.get(jobId);
+      if (!job) throw new HttpError(404, 'The specified job does not exist');
+      return answer(job);
+    },
+
+    patchJob(apiKey, jobId, body) {
+      count('PATCH /v2/jobs/:id');
+      account(apiKey);
+      const job = service.get(jobId);
+      if (!job) throw new HttpError(404, 'The specified job does not exist');
+      const spec = parse(jobPatchSchema, jsonObject(body));
+      if (service.patchWouldStart(job, spec)) tooBusy();
+      return answer(service.patch(job, spec));
+    },
+
     async attachFile(jobId, token, filePath, filename) {
       const job = authorize(jobId, token);
       service.assertOpen(job, 'inputs');
@@ -39,16 +131,29 @@ export function createLocalAccess(deps: { service: JobService; store: JobStore; 
       // A copy (a clone where the file system can), so the job keeps the bytes it was given even
       // when the user changes or deletes the source meanwhile — as an upload would.
       const tmp = path.join(tmpDir, `local-${crypto.randomUUID()}`);
+      let moved = false;
       try {
-        await fs.promises.copyFile(filePath, tmp, fs.constants.COPYFILE_FICLONE);
-        const size = (await fs.promises.stat(tmp)).size;
-        const checksum = await hashFile(tmp);
+        let size: number;
+        let checksum: string;
+        if (stat.size <= SMALL_FILE_BYTES) {
+          // A small file is read once: its bytes are hashed and written, the size is what was read.
+          const bytes = await fs.promises.readFile(filePath);
+          if (bytes.length > maxBytes) throw new HttpError(413, `The upload is too large (${bytes.length} bytes; the limit is ${maxBytes} bytes)`);
+          await fs.promises.writeFile(tmp, bytes, { flag: 'wx' });
+          size = bytes.length;
+          checksum = crypto.createHash('sha256').update(bytes).digest('hex');
+        } else {
+          await fs.promises.copyFile(filePath, tmp, fs.constants.COPYFILE_FICLONE);
+          size = (await fs.promises.stat(tmp)).size;
+          checksum = await hashFile(tmp);
+        }
         const live = service.get(job.id) ?? job;
         const input = service.addUploadedInput(live, { tmpPath: tmp, filename: sanitizeFilename(filename), size, checksum });
+        moved = true; // renamed into the job's folder
         store.flush();
         return renderInput(input);
       } finally {
-        await fs.promises.rm(tmp, { force: true }).catch(() => {});
+        if (!moved) await fs.promises.rm(tmp, { force: true }).catch(() => {});
       }
     },
 

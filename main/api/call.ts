@@ -58,6 +58,8 @@ export async function callJson(ctx: ApiContext, spec: CallSpec): Promise<CallRes
 }
 
 async function attemptOnce(ctx: ApiContext, spec: CallSpec, headers: Record<string, string>, body: Buffer | undefined): Promise<Omit<CallResult, 'attempts'>> {
+  const inProcess = ctx.local && exchangeInProcess(ctx, spec, headers);
+  if (inProcess) return inProcess;
   const label = `${spec.method} ${spec.path}`;
   // One controller per attempt: the caller's signal or the total time limit ends it.
   const ac = new AbortController();
@@ -92,6 +94,40 @@ async function attemptOnce(ctx: ApiContext, spec: CallSpec, headers: Record<stri
     clearTimeout(timer);
     spec.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The call answered by the in-process engine (ctx.local), or undefined when it goes over HTTP: the
+ * same hook sees the status, and a refusal becomes the same typed error as the route's answer.
+ */
+function exchangeInProcess(ctx: ApiContext, spec: CallSpec, headers: Record<string, string>): Omit<CallResult, 'attempts'> | undefined {
+  let answer: ReturnType<NonNullable<ApiContext['local']>>;
+  try {
+    answer = ctx.local!({ method: spec.method, url: spec.url, headers, json: spec.json });
+  } catch (err) {
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status !== 'number') {
+      // What the engine's server answers for a failure that is not a refusal (see engine/http/server.ts).
+      ctx.log(`${spec.method} ${spec.path}: the in-process engine failed: ${(err as Error)?.message ?? String(err)}`);
+      noteResponse(ctx, spec.method, spec.path, 500);
+      throw errorForStatus({ method: spec.method, path: spec.path, status: 500, apiMessage: 'The engine failed to handle this request' });
+    }
+    noteResponse(ctx, spec.method, spec.path, status);
+    const h = (err as { headers?: Record<string, string> }).headers ?? {};
+    const message = (err as Error).message;
+    throw errorForStatus({
+      method: spec.method,
+      path: spec.path,
+      status,
+      apiMessage: message ? redactFor(ctx, clip(oneLine(message), 600)) : undefined,
+      retryAfterMs: parseRetryAfter(h['Retry-After'] ?? h['retry-after']),
+    });
+  }
+  if (!answer) return undefined;
+  noteResponse(ctx, spec.method, spec.path, answer.status);
+  const lower: IncomingHttpHeaders = {};
+  for (const [k, v] of Object.entries(answer.headers ?? {})) lower[k.toLowerCase()] = v;
+  return { status: answer.status, headers: lower, data: answer.data ?? null };
 }
 
 function parseJson(raw: Buffer, label: string, spec: CallSpec): unknown {

@@ -7,7 +7,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import { z } from 'zod';
 import type { PollOptions, RetryOptions } from './backoff';
 import { callJson, type CallSpec } from './call';
-import { addSecret, contextFor, defaultRetry, type ApiContext, type RequestOptions, type ResponseHook } from './context';
+import { addSecret, contextFor, defaultRetry, type ApiContext, type LocalExchange, type RequestOptions, type ResponseHook } from './context';
 import { downloadOutput, type DownloadOptions } from './download';
 import { ApiError, ConflictError, NotFoundError } from './errors';
 import { waitForJob } from './poll';
@@ -42,6 +42,8 @@ export interface ClientOptions {
   maxJsonBytes?: number;
   /** Receives redacted lines only. */
   log?: (message: string) => void;
+  /** Calls the in-process engine answers itself instead of over HTTP (see LocalExchange). */
+  local?: LocalExchange;
 }
 
 export const API_KEY_HEADER = 'X-Api2convert-Api-Key';
@@ -77,6 +79,7 @@ export class Api2ConvertClient {
       secrets,
       random: Math.random,
       onResponse: opts.onResponse,
+      local: opts.local,
       log: (line) => {
         if (!userLog) return;
         try {

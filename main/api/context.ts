@@ -18,7 +18,21 @@ export interface ApiContext {
   random: () => number;
   /** Called for every HTTP answer from the API (any status), before it is parsed or retried. */
   onResponse?: ResponseHook;
+  /** Answers some calls in this process instead of over HTTP (the in-process engine; see LocalExchange). */
+  local?: LocalExchange;
 }
+
+/**
+ * A JSON call answered in this process (the in-process engine), with the status and body the HTTP
+ * route would have answered; `undefined` when it does not handle the call (it goes over HTTP). A
+ * refusal is thrown as an error carrying the route's `status` (and `headers`, e.g. Retry-After).
+ */
+export type LocalExchange = (call: {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  json?: unknown;
+}) => { status: number; headers?: Record<string, string>; data: unknown } | undefined;
 
 /** Sees each answer of the API: that it answered at all (a queue learns it is online), and how. */
 export type ResponseHook = (r: { method: string; path: string; status: number }) => void;

@@ -263,6 +263,7 @@ export class QueueStore {
   private seq: number;
   private readonly s;
   private readonly patchCache = new Map<string, { run(...params: unknown[]): unknown }>();
+  private readonly batchStmts = new Map<string, ReturnType<Db['prepare']>>();
   /** The connection's `synchronous` level (2 = FULL), restored after each `txAfter`. */
   private readonly syncLevel: number;
   /** Syncs the write-ahead log for `txDurable` (null: not in WAL mode on a file, or not synced per commit anyway). */
@@ -601,9 +602,13 @@ export class QueueStore {
    * Records an attempt before a step runs. `watchCrash` marks the step as running until
    * endAttempt, so a step still marked at the next start is known to have ended the process (a
    * wait for the API cannot, and is not marked). Returns the unit's counters.
+   *
+   * Committed without a disk sync (like endAttempt): the guard counts steps that ended the
+   * process, and a commit survives the end of the process (kill -9, a converter's crash) without
+   * one; only a power loss can take the mark back, and a power loss is not the step's doing.
    */
   beginAttempt(id: string, phase: UnitPhase, watchCrash: boolean): { attempts: number; crashes: number } {
-    return this.tx(() => {
+    return this.txAfter(() => {
       const r = this.s.beginAttempt.run({ id, phase, running: watchCrash ? 1 : 0, now: this.now() });
       if (r.changes !== 1) throw new TransitionError(id, phase, 'attempt');
       const u = this.unit(id)!;
@@ -611,12 +616,15 @@ export class QueueStore {
     });
   }
 
+  /** Records how the attempt ended: what already happened, so no disk sync is waited for (see beginAttempt). */
   endAttempt(id: string, end: AttemptEnd): void {
     const now = this.now();
-    if (end.kind === 'ok') this.s.endOk.run(now, id);
-    else if (end.kind === 'uncounted') this.s.endUncounted.run(now, id);
-    else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
-    else this.s.endGaveUp.run(end.error, now, id);
+    this.txAfter(() => {
+      if (end.kind === 'ok') this.s.endOk.run(now, id);
+      else if (end.kind === 'uncounted') this.s.endUncounted.run(now, id);
+      else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
+      else this.s.endGaveUp.run(end.error, now, id);
+    });
   }
 
   /** Makes a waiting unit due now (a callback arrived for its job). */
@@ -639,22 +647,44 @@ export class QueueStore {
       const pending = (this.s.pending.all(now, limit - inFlight.length) as UnitDbRow[]).map(toUnit);
       return inFlight.concat(pending);
     }
-    const marks = batches.map(() => '?').join(',');
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM queue_units WHERE phase <> 'finished' AND next_at <= ? AND batch_id IN (${marks})
-         ORDER BY CASE phase WHEN 'pending' THEN 1 ELSE 0 END, seq LIMIT ?`,
-      )
-      .all(now, ...batches, limit) as UnitDbRow[];
-    return rows.map(toUnit);
+    // As above, in two reads: the units under way, then the pending ones in order (the phase index
+    // stops at the limit instead of sorting every unfinished unit of the batch at each call).
+    const inFlight = (
+      this.forBatches(
+        'inFlight',
+        batches.length,
+        (marks) =>
+          `SELECT * FROM queue_units WHERE phase IN ('creating','uploading','starting','converting','downloading') AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
+      ).all(now, ...batches, limit) as UnitDbRow[]
+    ).map(toUnit);
+    if (inFlight.length >= limit) return inFlight;
+    const pending = this.forBatches(
+      'pending',
+      batches.length,
+      (marks) => `SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
+    ).all(now, ...batches, limit - inFlight.length) as UnitDbRow[];
+    return inFlight.concat(pending.map(toUnit));
+  }
+
+  /** A statement over `n` batches (`IN (?, …)`), prepared once per shape: the scheduler asks at every slot change. */
+  private forBatches(name: string, n: number, sql: (marks: string) => string): ReturnType<Db['prepare']> {
+    const key = `${name}:${n}`;
+    let stmt = this.batchStmts.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql(Array.from({ length: n }, () => '?').join(',')));
+      if (this.batchStmts.size > 64) this.batchStmts.clear();
+      this.batchStmts.set(key, stmt);
+    }
+    return stmt;
   }
 
   nextDueAt(now: number, batches?: string[]): number | null {
     if (!batches) return (this.s.nextDue.get(now) as { t: number | null }).t;
-    const marks = batches.map(() => '?').join(',');
-    const r = this.db
-      .prepare(`SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`)
-      .get(now, ...batches) as { t: number | null };
+    const r = this.forBatches(
+      'nextDue',
+      batches.length,
+      (marks) => `SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`,
+    ).get(now, ...batches) as { t: number | null };
     return r.t;
   }
 
