@@ -4,8 +4,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { SHARP_INPUTS } from '../image';
+import { loadSharp } from '../lazy';
 import { VIDEO_INPUTS } from '../media';
 import { runProcess } from '../run-process';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
@@ -77,6 +77,7 @@ async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<Converted
     if (job.inputExt === 'pdf') source = await pdfPage(job, work);
     else if (VIDEO_INPUTS.includes(job.inputExt)) source = await videoFrame(job, work);
     else if (office && !SHARP_INPUTS.includes(job.inputExt)) source = await officePage(job, work, office);
+    const sharp = await loadSharp();
     let img = sharp(source, { failOn: 'none', autoOrient: true }).resize({
       width: o.width as number,
       height: o.height as number | undefined,
