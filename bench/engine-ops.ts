@@ -2,7 +2,7 @@
  * The engine's operations against bare sharp, and hashing memory.
  *
  *   npx tsx bench/engine-ops.ts [--photos 100] [--size 1200x900] [--hash-gib 2] [--in-flight 4×CPUs]
- *                               [--wait callback|poll] [--ops thumbnail,compress]
+ *                               [--wait callback|poll] [--start upload|patch] [--ops thumbnail,compress,md5]
  *
  * 1. `thumbnail` (width 300, png) and `compress` (medium) of N generated photos, each as one job
  *    through the engine's HTTP API (create → upload → start → wait → download), against a bare
@@ -40,6 +40,7 @@ const KEY = 'bench-engine-ops-key';
 const concurrency = os.availableParallelism();
 const inFlight = Number(arg('in-flight', String(concurrency * 4)));
 const wait = arg('wait', 'callback') === 'poll' ? 'poll' : 'callback';
+const start = arg('start', 'upload') === 'patch' ? 'patch' : 'upload';
 /** Node flags for the client process (e.g. BENCH_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 const clientNodeArgs = process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 
@@ -85,6 +86,17 @@ const bare: Record<string, (input: string, out: string) => Promise<void>> = {
       .resize({ width: 300, fit: 'inside', withoutEnlargement: true })
       .png()
       .toFile(`${out}.png`)),
+  // Not run by default (--ops md5): a job whose work is trivial shows the engine's cost per job.
+  md5: async (input, out) => {
+    const { createHash } = await import('node:crypto');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(
+      `${out}.md5`,
+      createHash('md5')
+        .update(await readFile(input))
+        .digest('hex'),
+    );
+  },
   compress: async (input, out) => void (await (await sharp(input, { failOn: 'none' })).jpeg({ quality: 70, mozjpeg: true }).keepExif().toFile(`${out}.jpg`)),
 };
 
@@ -125,6 +137,7 @@ interface ClientArgs {
   photos: string[];
   inFlight: number;
   wait: 'callback' | 'poll';
+  start: 'upload' | 'patch';
   outDir: string;
 }
 
@@ -183,7 +196,9 @@ async function clientChild(a: ClientArgs): Promise<void> {
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   await pool(a.photos, a.inFlight, async (file, i) => {
-    const body = JSON.stringify({ process: false, callback: callbackUrl, conversion: [{ category: 'operation', target: a.op, options: a.options }] });
+    // `--start upload` (default): the job is created with `process: true` and starts when its one
+    // file has arrived (the API's single-file flow); `--start patch`: `process: false`, then PATCH.
+    const body = JSON.stringify({ process: a.start === 'upload', callback: callbackUrl, conversion: [{ target: a.op, options: a.options }] });
     const job = await json(await send('POST', `${a.baseUrl}/v2/jobs`, { ...h, 'Content-Length': Buffer.byteLength(body) }, body));
     const done = a.wait === 'callback' ? new Promise<any>((r) => ended.set(job.id, r)) : undefined;
     const boundary = `----bench${i}x${Date.now()}`;
@@ -207,8 +222,10 @@ async function clientChild(a: ClientArgs): Promise<void> {
     );
     if (up.statusCode !== 201) throw new Error(`upload: ${up.statusCode} ${JSON.stringify(await json(up).catch((e) => String(e)))}`);
     await json(up);
-    const patch = JSON.stringify({ process: true });
-    await json(await send('PATCH', `${a.baseUrl}/v2/jobs/${job.id}`, { ...h, 'Content-Length': Buffer.byteLength(patch) }, patch));
+    if (a.start === 'patch') {
+      const patch = JSON.stringify({ process: true });
+      await json(await send('PATCH', `${a.baseUrl}/v2/jobs/${job.id}`, { ...h, 'Content-Length': Buffer.byteLength(patch) }, patch));
+    }
     const finished = done ? await done : await poll(job.id);
     ended.delete(job.id);
     if (finished.status.code !== 'completed') throw new Error(`${a.op}: ${JSON.stringify(finished.errors)}`);
@@ -292,12 +309,14 @@ async function main(): Promise<void> {
     cleanup.push(() => rm(bundleDir, { recursive: true, force: true }));
     console.log(
       `${count} photos ${width}×${height}, concurrency ${concurrency}; HTTP client: its own process, ${inFlight} jobs in flight, ` +
-        `one job per photo, ${wait === 'callback' ? 'end seen by the job callback' : "end seen by polling in the official SDK's rhythm"}`,
+        `one job per photo (${start === 'upload' ? 'created with process: true, starts when its file has arrived' : 'created with process: false, started by PATCH'}), ` +
+        `${wait === 'callback' ? 'end seen by the job callback' : "end seen by polling in the official SDK's rhythm"}`,
     );
     const ops = arg('ops', 'thumbnail,compress').split(',');
     for (const [op, options] of [
       ['thumbnail', { thumbnail_target: 'png', width: 300 }],
       ['compress', { compression_level: 'medium' }],
+      ['md5', {}],
     ] as const) {
       if (!ops.includes(op)) continue;
       await timeBare(op, photos.slice(0, 4), outDir); // warm-up
@@ -305,7 +324,7 @@ async function main(): Promise<void> {
       const converterRun = await timeConverter(op, options, photos, outDir);
       const clientOut = path.join(dir, `client-${op}`);
       await mkdir(clientOut);
-      const http = await timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, outDir: clientOut });
+      const http = await timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, start, outDir: clientOut });
       const rate = (s: number) => `${(count / s).toFixed(1)} photos/s`;
       const ms = (micros: number) => `${(micros / 1000 / count).toFixed(1)} ms`;
       const ratio = (s: number) => (sharpRun.seconds / s).toFixed(2);

@@ -69,8 +69,10 @@ async function officePage(job: ConvertJob, work: string, office: TargetDef): Pro
 
 async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<ConvertedFile[]> {
   const o = job.options;
+  // Scratch space only for a rendered page or video frame: an image is read directly.
   const work = path.join(job.outDir, '.thumb');
-  await mkdir(work, { recursive: true });
+  const needsWork = job.inputExt === 'pdf' || VIDEO_INPUTS.includes(job.inputExt) || (office !== undefined && !SHARP_INPUTS.includes(job.inputExt));
+  if (needsWork) await mkdir(work, { recursive: true });
   const out = outputFile(job, o.thumbnail_target as string);
   try {
     let source = job.inputPath;
@@ -94,7 +96,7 @@ async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<Converted
     if (err instanceof ConversionError) throw err;
     throw new ConversionError(`Could not make a thumbnail of ${job.inputs[0].filename}: ${scrubPaths(String((err as Error)?.message ?? err), job)}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (needsWork) await rm(work, { recursive: true, force: true });
   }
 }
 
