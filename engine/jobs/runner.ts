@@ -383,7 +383,12 @@ export class JobRunner implements RunnerHooks {
    * Moves the work folder to `outputs/<workId>` when it holds nothing but `file`; returns the
    * output id and file path, or undefined (the file is then moved on its own).
    */
-  private async claimWorkDir(job: JobRecord, workDir: string, workId: string, file: { path: string; filename: string }): Promise<{ id: string; rel: string } | undefined> {
+  private async claimWorkDir(
+    job: JobRecord,
+    workDir: string,
+    workId: string,
+    file: { path: string; filename: string },
+  ): Promise<{ id: string; rel: string } | undefined> {
     if (path.dirname(file.path) !== workDir) return undefined;
     const entries = await fs.promises.readdir(workDir).catch(() => []);
     if (entries.length !== 1 || entries[0] !== path.basename(file.path)) return undefined;
