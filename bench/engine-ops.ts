@@ -145,6 +145,8 @@ interface ClientResult {
   seconds: number;
   cpuMicros: number;
   requests: number;
+  /** Mean milliseconds per job in each step: create, upload, wait for the end, download. */
+  steps: [number, number, number, number];
 }
 
 /**
@@ -195,12 +197,20 @@ async function clientChild(a: ClientArgs): Promise<void> {
   };
   const cpu0 = process.cpuUsage();
   const started = performance.now();
+  const steps: [number, number, number, number] = [0, 0, 0, 0];
   await pool(a.photos, a.inFlight, async (file, i) => {
+    let t = performance.now();
+    const lap = (n: number) => {
+      const now = performance.now();
+      steps[n] += now - t;
+      t = now;
+    };
     // `--start upload` (default): the job is created with `process: true` and starts when its one
     // file has arrived (the API's single-file flow); `--start patch`: `process: false`, then PATCH.
     const body = JSON.stringify({ process: a.start === 'upload', callback: callbackUrl, conversion: [{ target: a.op, options: a.options }] });
     const job = await json(await send('POST', `${a.baseUrl}/v2/jobs`, { ...h, 'Content-Length': Buffer.byteLength(body) }, body));
     const done = a.wait === 'callback' ? new Promise<any>((r) => ended.set(job.id, r)) : undefined;
+    lap(0);
     const boundary = `----bench${i}x${Date.now()}`;
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${path.basename(file)}"\r\nContent-Type: image/jpeg\r\n\r\n`;
     const tail = `\r\n--${boundary}--\r\n`;
@@ -226,7 +236,9 @@ async function clientChild(a: ClientArgs): Promise<void> {
       const patch = JSON.stringify({ process: true });
       await json(await send('PATCH', `${a.baseUrl}/v2/jobs/${job.id}`, { ...h, 'Content-Length': Buffer.byteLength(patch) }, patch));
     }
+    lap(1);
     const finished = done ? await done : await poll(job.id);
+    lap(2);
     ended.delete(job.id);
     if (finished.status.code !== 'completed') throw new Error(`${a.op}: ${JSON.stringify(finished.errors)}`);
     for (const output of finished.output) {
@@ -234,12 +246,14 @@ async function clientChild(a: ClientArgs): Promise<void> {
       if (res.statusCode !== 200) throw new Error(`download: ${res.statusCode}`);
       await pipeline(res, fs.createWriteStream(path.join(a.outDir, `${i}-${output.filename}`)));
     }
+    lap(3);
   });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   server?.close();
   agent.destroy();
-  const result: ClientResult = { seconds, cpuMicros: cpu.user + cpu.system, requests };
+  const n = a.photos.length;
+  const result: ClientResult = { seconds, cpuMicros: cpu.user + cpu.system, requests, steps: steps.map((v) => v / n) as ClientResult['steps'] };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -335,6 +349,7 @@ async function main(): Promise<void> {
       console.log(
         `${''.padEnd(10)} engine HTTP jobs incl. upload/wait/download ${rate(http.seconds)} (ratio ${ratio(http.seconds)}, goal ≥ 0.8) · ` +
           `CPU per job: engine ${ms(http.engineCpuMicros)} + client ${ms(http.cpuMicros)} (${(http.requests / count).toFixed(1)} requests/job); ` +
+          `mean ms per job: create ${http.steps[0].toFixed(0)}, upload${start === 'patch' ? '+start' : ''} ${http.steps[1].toFixed(0)}, wait ${http.steps[2].toFixed(0)}, download ${http.steps[3].toFixed(0)}; ` +
           `CPU ratio bare ÷ engine ${(sharpRun.cpuMicros / http.engineCpuMicros).toFixed(2)}, bare ÷ (engine + client) ${(sharpRun.cpuMicros / (http.engineCpuMicros + http.cpuMicros)).toFixed(2)}`,
       );
     }
