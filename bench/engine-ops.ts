@@ -285,7 +285,10 @@ async function hashChild(file: string, outDir: string): Promise<void> {
   await convert({ inputPath: file, inputFilename: 'big.bin', target: 'sha256', options: normalizeOptions('sha256', {}), outDir });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  process.stdout.write(JSON.stringify({ baselineRss: baseline, peakRss: peak, maxRssBytes: process.resourceUsage().maxRSS * 1024, seconds, bareSeconds }));
+  // The kernel's high-water mark of this process's own memory (VmHWM). Not getrusage's maxRSS: on
+  // Linux that also counts the parent's pages copied by the fork before this process was exec'd.
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+  process.stdout.write(JSON.stringify({ baselineRss: baseline, peakRss: peak, maxRssBytes: hwm, seconds, bareSeconds }));
 }
 
 async function main(): Promise<void> {
