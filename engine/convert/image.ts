@@ -5,7 +5,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import sharp, { type FitEnum } from 'sharp';
+import type { FitEnum } from 'sharp';
+import { loadSharp } from './lazy';
 import { runProcess, ProcessFailure } from './run-process';
 import { ffmpegInputGuard } from './sandbox';
 import { maxImagePixels } from './memory-budget';
@@ -168,6 +169,7 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
     // As lenient as common viewers: a PNG with one bad CRC or a truncated JPEG still converts.
+    const sharp = await loadSharp();
     let img = sharp(source, { animated, autoOrient: true, failOn: 'none', limitInputPixels: maxImagePixels() });
     if (o.rotate) img = img.rotate(o.rotate as number);
     if (o.flip) img = img.flip();

@@ -5,9 +5,9 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { documentTargets } from './document';
 import { imageTargets, SHARP_INPUTS } from './image';
+import { loadSharp } from './lazy';
 import { mediaTargets } from './media';
 import { operationTargets } from './ops/index';
 import { validateOptions, type OptionValues } from './options';
@@ -165,6 +165,7 @@ const FFPROBE_FORMAT_EXT: Array<[RegExp, string]> = [
 async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: AbortSignal): Promise<string | undefined> {
   if (def.spec.category === 'image' || def.spec.inputs.includes('png')) {
     try {
+      const sharp = await loadSharp();
       const meta = await sharp(inputPath).metadata();
       return meta.format ? SHARP_FORMAT_EXT[meta.format] : undefined;
     } catch {

@@ -7,10 +7,10 @@
  *   CONVOY_IMAGE_MEMORY_MB), which all image conversions in flight share;
  * - a pixel limit from it: an image whose estimate alone exceeds the budget is refused with a
  *   clear message (also passed to sharp as `limitInputPixels`, a second fence);
- * - sharp's operation cache kept small, so finished work does not pin memory.
+ * - sharp's operation cache kept small, so finished work does not pin memory (`lazy.ts`).
  */
 import os from 'node:os';
-import sharp from 'sharp';
+import { loadSharp } from './lazy';
 
 /** Working memory per pixel: decoded RGBA, the resized/encoded copy and libvips' tiles, with room to spare. */
 export const BYTES_PER_PIXEL = 16;
@@ -25,9 +25,6 @@ export function imageMemoryBudget(env: NodeJS.ProcessEnv = process.env): number 
 export function maxImagePixels(budgetBytes = imageMemoryBudget()): number {
   return Math.floor(budgetBytes / BYTES_PER_PIXEL);
 }
-
-// Finished operations must not stay cached (the default keeps up to 50 MB and 100 operations).
-sharp.cache({ memory: 16, files: 0, items: 20 });
 
 /** A byte budget shared by conversions in flight; a request waits until its estimate fits. */
 export class MemoryBudget {
@@ -84,6 +81,7 @@ export class MemoryBudget {
 /** Pixels an image will decode to (all frames of an animation), from its header only; null when unreadable. */
 export async function estimatePixels(file: string): Promise<{ width: number; height: number; pixels: number } | null> {
   try {
+    const sharp = await loadSharp();
     const meta = await sharp(file, { limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) return null;
     const frames = meta.pages && meta.pages > 1 ? meta.pages : 1;

@@ -317,8 +317,10 @@ export class JobRunner implements RunnerHooks {
   private async convertPair(job: JobRecord, conv: ConversionRecord, group: InputRecord[], signal: AbortSignal): Promise<boolean> {
     const input = group[0];
     const pair = group.length > 1 || this.opts.convert.inputMode?.(conv.target, conv.options) === 'all' ? `all:${conv.id}` : `${input.id}:${conv.id}`;
-    const workDir = path.join(this.service.jobDir(job.id), 'work', crypto.randomUUID());
+    const workId = crypto.randomUUID();
+    const workDir = path.join(this.service.jobDir(job.id), 'work', workId);
     await fs.promises.mkdir(workDir, { recursive: true });
+    let workMoved = false;
     try {
       const delay = this.opts.faults().conversionDelayMs;
       if (delay > 0) await sleep(delay, signal);
@@ -351,7 +353,12 @@ export class JobRunner implements RunnerHooks {
         const uploaded = await this.uploadToTargets(job, conv, input, files, signal);
         if (!uploaded) return false;
       } else {
-        for (const file of files) job.outputs.push(await this.storeOutput(job, conv, group, file));
+        for (const file of files) {
+          // A lone result takes the work folder itself as its output folder (one rename, no folder made or removed).
+          const whole = files.length === 1 && !workMoved ? await this.claimWorkDir(job, workDir, workId, file) : undefined;
+          if (whole) workMoved = true;
+          job.outputs.push(await this.storeOutput(job, conv, group, file, whole));
+        }
       }
       job.done.push(pair);
       this.service.touch(job);
@@ -370,8 +377,30 @@ export class JobRunner implements RunnerHooks {
       this.service.touch(job);
       return false;
     } finally {
-      await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => {});
+      if (!workMoved) await fs.promises.rm(workDir, { recursive: true, force: true }).catch(() => {});
     }
+  }
+
+  /**
+   * Moves the work folder to `outputs/<workId>` when it holds nothing but `file`; returns the
+   * output id and file path, or undefined (the file is then moved on its own).
+   */
+  private async claimWorkDir(
+    job: JobRecord,
+    workDir: string,
+    workId: string,
+    file: { path: string; filename: string },
+  ): Promise<{ id: string; rel: string } | undefined> {
+    if (path.dirname(file.path) !== workDir) return undefined;
+    const entries = await fs.promises.readdir(workDir).catch(() => []);
+    if (entries.length !== 1 || entries[0] !== path.basename(file.path)) return undefined;
+    const outputsDir = path.join(this.service.jobDir(job.id), 'outputs');
+    await fs.promises.mkdir(outputsDir, { recursive: true });
+    await fs.promises.rename(workDir, path.join(outputsDir, workId));
+    const filename = sanitizeName(file.filename);
+    const rel = path.join('files', job.id, 'outputs', workId, filename);
+    if (filename !== entries[0]) await fs.promises.rename(path.join(outputsDir, workId, entries[0]), this.service.abs(rel));
+    return { id: workId, rel };
   }
 
   private async storeOutput(
@@ -379,12 +408,16 @@ export class JobRunner implements RunnerHooks {
     conv: ConversionRecord,
     inputs: InputRecord[],
     file: { path: string; filename: string; contentType: string },
+    /** Already in place (claimWorkDir). */
+    placed?: { id: string; rel: string },
   ): Promise<OutputRecord> {
-    const id = crypto.randomUUID();
+    const id = placed?.id ?? crypto.randomUUID();
     const filename = sanitizeName(file.filename);
-    const rel = path.join('files', job.id, 'outputs', id, filename);
-    await fs.promises.mkdir(path.dirname(this.service.abs(rel)), { recursive: true });
-    await fs.promises.rename(file.path, this.service.abs(rel));
+    const rel = placed?.rel ?? path.join('files', job.id, 'outputs', id, filename);
+    if (!placed) {
+      await fs.promises.mkdir(path.dirname(this.service.abs(rel)), { recursive: true });
+      await fs.promises.rename(file.path, this.service.abs(rel));
+    }
     const size = (await fs.promises.stat(this.service.abs(rel))).size;
     const now = new Date();
     return {

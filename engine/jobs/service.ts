@@ -228,9 +228,16 @@ export class JobService {
   addUploadedInput(job: JobRecord, file: { tmpPath: string; filename: string; size: number; checksum: string; contentType?: string }): InputRecord {
     this.assertOpen(job, 'inputs');
     const id = crypto.randomUUID();
-    const rel = path.join('files', job.id, 'inputs', id, file.filename);
-    fs.mkdirSync(path.dirname(this.abs(rel)), { recursive: true });
-    fs.renameSync(file.tmpPath, this.abs(rel));
+    // `inputs/<id>-<name>`: no folder per uploaded input (each folder made and removed is a costly
+    // sync call on the main thread); a fetched input keeps its `inputs/<id>/` folder.
+    const rel = path.join('files', job.id, 'inputs', `${id}-${file.filename}`);
+    try {
+      fs.renameSync(file.tmpPath, this.abs(rel));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(path.dirname(this.abs(rel)), { recursive: true });
+      fs.renameSync(file.tmpPath, this.abs(rel));
+    }
     const now = nowIso();
     const input: InputRecord = {
       id,
@@ -258,7 +265,11 @@ export class JobService {
     const [input] = job.inputs.splice(idx, 1);
     job.errors = job.errors.filter((e) => e.id_source !== inputId);
     if (input.status === 'downloading') input.status = 'canceled';
-    if (input.path) fs.rmSync(path.dirname(this.abs(input.path)), { recursive: true, force: true });
+    if (input.path) {
+      // An uploaded input is a file directly in `inputs/`; a fetched one has a folder of its own.
+      const own = path.dirname(this.abs(input.path));
+      fs.rmSync(path.basename(own) === input.id ? own : this.abs(input.path), { recursive: true, force: true });
+    }
     this.touch(job);
   }
 

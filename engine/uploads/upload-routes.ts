@@ -81,6 +81,7 @@ export class UploadHandler {
       throw new HttpError(413, `The upload is too large (${declared} bytes; the limit is ${this.maxBytes} bytes)`);
     }
     const tmp = path.join(this.tmpDir, `upload-${crypto.randomUUID()}`);
+    let kept = false;
     try {
       const got = await receiveFile(req, { destPath: tmp, maxBytes: this.maxBytes, hash: true });
       if (got.truncated) throw new HttpError(400, 'The upload was interrupted before the whole body arrived');
@@ -92,9 +93,10 @@ export class UploadHandler {
         checksum: got.checksum!,
         contentType: got.contentType,
       });
+      kept = true; // moved into the job's inputs
       sendJson(res, 201, renderInput(input));
     } finally {
-      await fs.promises.rm(tmp, { force: true }).catch(() => {});
+      if (!kept) await fs.promises.rm(tmp, { force: true }).catch(() => {});
     }
   }
 

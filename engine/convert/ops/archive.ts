@@ -7,8 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import tarStream from 'tar-stream';
-import yazl from 'yazl';
+import { loadTarStream, loadYazl } from '../lazy';
 import { runProcess } from '../run-process';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import type { Tools } from '../tools';
@@ -29,6 +28,7 @@ function archiveFile(job: ConvertJob, ext: string): ConvertedFile {
 async function writeZip(job: ConvertJob): Promise<ConvertedFile[]> {
   const out = archiveFile(job, 'zip');
   const level = job.options.compression_level as number;
+  const yazl = await loadYazl();
   const zip = new yazl.ZipFile();
   const names = entryNames(job);
   for (const [i, input] of job.inputs.entries()) {
@@ -42,6 +42,7 @@ async function writeZip(job: ConvertJob): Promise<ConvertedFile[]> {
 
 async function writeTar(job: ConvertJob): Promise<ConvertedFile[]> {
   const out = archiveFile(job, 'tar');
+  const tarStream = await loadTarStream();
   const pack = tarStream.pack();
   const names = entryNames(job);
   const writing = pipeline(pack, createWriteStream(out.path), { signal: job.signal });

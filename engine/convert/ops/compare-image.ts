@@ -5,8 +5,8 @@
  * to the first one's size first, and the report says so.
  */
 import { writeFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { SHARP_INPUTS } from '../image';
+import { loadSharp } from '../lazy';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import { ConversionError, type ConvertedFile, type OptionSpec } from '../types';
 import { scrubPaths } from './util';
@@ -98,6 +98,7 @@ async function compare(job: ConvertJob): Promise<ConvertedFile[]> {
   const [first, second] = job.inputs;
   const o = job.options;
   try {
+    const sharp = await loadSharp();
     const metaA = await sharp(first.path, { failOn: 'none', autoOrient: true }).metadata();
     const width = metaA.autoOrient?.width ?? metaA.width ?? 0;
     const height = metaA.autoOrient?.height ?? metaA.height ?? 0;

@@ -5,8 +5,8 @@
  * bitrate. When the result would not be smaller, the original is kept.
  */
 import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
-import { PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
-import sharp from 'sharp';
+import type { PDFDocument } from 'pdf-lib';
+import { loadPdfLib, loadSharp } from '../lazy';
 import { AUDIO_INPUTS, VIDEO_INPUTS } from '../media';
 import { runProcess } from '../run-process';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
@@ -30,6 +30,7 @@ const options: Record<string, OptionSpec> = {
 const QUALITY = { low: 85, medium: 70, high: 50 };
 
 async function compressImage(job: ConvertJob, out: ConvertedFile): Promise<void> {
+  const sharp = await loadSharp();
   const q = byLevel(job.options.compression_level, QUALITY);
   let img = sharp(job.inputPath, { failOn: 'none', animated: ['gif', 'webp'].includes(job.inputExt) });
   switch (job.inputExt) {
@@ -59,6 +60,7 @@ async function compressImage(job: ConvertJob, out: ConvertedFile): Promise<void>
 }
 
 async function compressPdf(job: ConvertJob, out: ConvertedFile): Promise<void> {
+  const [{ PDFDocument, PDFName, PDFRawStream }, sharp] = await Promise.all([loadPdfLib(), loadSharp()]);
   const { size } = await stat(job.inputPath);
   if (size > MAX_PDF_BYTES) throw new ConversionError(`${job.inputs[0].filename} is too large to compress (limit ${MAX_PDF_BYTES / 1024 ** 2} MiB)`);
   const q = byLevel(job.options.compression_level, QUALITY);

@@ -8,7 +8,8 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
+import { loadYauzl } from '../lazy';
 import { runProcess } from '../run-process';
 import { CONTENT_TYPES, type ConvertJob, type TargetDef } from '../target';
 import type { Tools } from '../tools';
@@ -50,7 +51,8 @@ async function fromPdf(job: ConvertJob): Promise<ConvertedFile[]> {
   }
 }
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+async function openZip(file: string): Promise<yauzl.ZipFile> {
+  const yauzl = await loadYauzl();
   return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: true }, (err, zip) => (err ? reject(err) : resolve(zip!))));
 }
 

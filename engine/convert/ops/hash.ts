@@ -9,10 +9,19 @@ import { outputFile, type TargetDef } from '../target';
 
 export const HASHES = ['md5', 'sha1', 'sha256', 'sha512', 'crc32'] as const;
 
-/** Hex digest of a file, read in 4 MiB chunks into one reused buffer (bounded memory, no churn). */
+/**
+ * Hex digest of a file, read in chunks of up to 4 MiB into one reused buffer (bounded memory, no
+ * churn); a small file gets a buffer of its size, not 4 MiB (which would only feed the GC).
+ */
 export async function digestFile(file: string, algorithm: (typeof HASHES)[number], signal?: AbortSignal): Promise<string> {
   const fh = await open(file, 'r');
-  const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+  let buf: Buffer;
+  try {
+    buf = Buffer.allocUnsafe(Math.max(1, Math.min(4 * 1024 * 1024, (await fh.stat()).size + 1)));
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
   const hash = algorithm === 'crc32' ? undefined : crypto.createHash(algorithm);
   let crc = 0;
   try {

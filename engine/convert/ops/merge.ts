@@ -3,8 +3,8 @@
  * pages, images one page each (pdf-lib).
  */
 import { writeFile } from 'node:fs/promises';
-import { PDFDocument } from 'pdf-lib';
 import { SHARP_INPUTS } from '../image';
+import { loadPdfLib } from '../lazy';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import { ConversionError, type ConvertedFile, type OptionSpec } from '../types';
 import { appendInputs, checkTotalSize } from './pdf-pages';
@@ -15,6 +15,7 @@ const options: Record<string, OptionSpec> = {
 
 async function merge(job: ConvertJob): Promise<ConvertedFile[]> {
   await checkTotalSize(job.inputs, 'merge');
+  const { PDFDocument } = await loadPdfLib();
   const doc = await PDFDocument.create();
   await appendInputs(doc, job.inputs, job.signal);
   if (doc.getPageCount() === 0) throw new ConversionError('The inputs have no pages to merge');

@@ -4,9 +4,8 @@
  * pages and document info (pdfinfo). Any other file: name and size.
  */
 import { stat, writeFile } from 'node:fs/promises';
-import exifReader from 'exif-reader';
-import sharp from 'sharp';
 import { SHARP_INPUTS } from '../image';
+import { loadExifReader, loadSharp } from '../lazy';
 import { runProcess } from '../run-process';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import type { Tools } from '../tools';
@@ -33,10 +32,12 @@ function plain(value: unknown): unknown {
 }
 
 export async function imageInfo(file: string): Promise<Json> {
+  const sharp = await loadSharp();
   const meta = await sharp(file, { failOn: 'none' }).metadata();
   let exif: unknown;
   if (meta.exif) {
     try {
+      const exifReader = await loadExifReader();
       exif = plain(exifReader(meta.exif));
     } catch {
       exif = null; // present but unreadable

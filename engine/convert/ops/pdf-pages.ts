@@ -1,7 +1,7 @@
 /** Building PDFs with pdf-lib: an image as a page, a PDF's pages appended, an image as a stamp. */
 import { readFile, stat } from 'node:fs/promises';
-import { PDFDocument, type PDFImage } from 'pdf-lib';
-import sharp from 'sharp';
+import type { PDFDocument, PDFImage } from 'pdf-lib';
+import { loadPdfLib, loadSharp } from '../lazy';
 import type { JobInput } from '../target';
 import { ConversionError } from '../types';
 
@@ -12,6 +12,7 @@ const MAX_PAGE_PIXELS = 100_000_000;
 
 /** Embeds an image (PNG and JPEG as they are; anything else via PNG). */
 export async function embedImage(doc: PDFDocument, input: JobInput): Promise<PDFImage> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(input.path, { failOn: 'none' }).metadata();
     // pdf-lib decodes PNGs itself, in memory: check the claimed size before it does.
@@ -43,6 +44,7 @@ export async function embedImage(doc: PDFDocument, input: JobInput): Promise<PDF
 
 export async function loadPdf(input: JobInput): Promise<PDFDocument> {
   try {
+    const { PDFDocument } = await loadPdfLib();
     return await PDFDocument.load(await readFile(input.path), { updateMetadata: false });
   } catch (err) {
     throw new ConversionError(`${input.filename} is not a readable PDF (${(err as Error).message})`);

@@ -5,8 +5,8 @@
  * watermark job.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
-import { PDFDocument } from 'pdf-lib';
 import { SHARP_INPUTS } from '../image';
+import { loadPdfLib } from '../lazy';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import { ConversionError, type ConvertedFile, type OptionSpec } from '../types';
 import { appendInputs, checkTotalSize, embedImage, loadPdf } from './pdf-pages';
@@ -61,6 +61,7 @@ async function toPdf(job: ConvertJob, office?: TargetDef): Promise<ConvertedFile
   }
   if (SHARP_INPUTS.includes(input.ext)) {
     await checkTotalSize([input], 'convert');
+    const { PDFDocument } = await loadPdfLib();
     const doc = await PDFDocument.create();
     await appendInputs(doc, [input], job.signal);
     await writeFile(out.path, await doc.save());

@@ -2,8 +2,9 @@
  * The `resize-image` operation: a new size in pixels or percent, in the input's own format, with
  * api2convert's `resize_handling` (keep the aspect ratio, crop to fill, pad to fill, or stretch).
  */
-import sharp, { type FitEnum, type FormatEnum } from 'sharp';
+import type { FitEnum, FormatEnum } from 'sharp';
 import { SHARP_INPUTS } from '../image';
+import { loadSharp } from '../lazy';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
 import { ConversionError, type ConvertedFile, type OptionSpec } from '../types';
 import { scrubPaths } from './util';
@@ -38,6 +39,7 @@ const options: Record<string, OptionSpec> = {
 const WRITE_AS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', tiff: 'tiff', heif: 'avif', svg: 'png' };
 
 async function resize(job: ConvertJob): Promise<ConvertedFile[]> {
+  const sharp = await loadSharp();
   const o = job.options;
   const name = job.inputs[0].filename;
   try {

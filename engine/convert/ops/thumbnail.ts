@@ -4,8 +4,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { SHARP_INPUTS } from '../image';
+import { loadSharp } from '../lazy';
 import { VIDEO_INPUTS } from '../media';
 import { runProcess } from '../run-process';
 import { outputFile, type ConvertJob, type TargetDef } from '../target';
@@ -69,14 +69,17 @@ async function officePage(job: ConvertJob, work: string, office: TargetDef): Pro
 
 async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<ConvertedFile[]> {
   const o = job.options;
+  // Scratch space only for a rendered page or video frame: an image is read directly.
   const work = path.join(job.outDir, '.thumb');
-  await mkdir(work, { recursive: true });
+  const needsWork = job.inputExt === 'pdf' || VIDEO_INPUTS.includes(job.inputExt) || (office !== undefined && !SHARP_INPUTS.includes(job.inputExt));
+  if (needsWork) await mkdir(work, { recursive: true });
   const out = outputFile(job, o.thumbnail_target as string);
   try {
     let source = job.inputPath;
     if (job.inputExt === 'pdf') source = await pdfPage(job, work);
     else if (VIDEO_INPUTS.includes(job.inputExt)) source = await videoFrame(job, work);
     else if (office && !SHARP_INPUTS.includes(job.inputExt)) source = await officePage(job, work, office);
+    const sharp = await loadSharp();
     let img = sharp(source, { failOn: 'none', autoOrient: true }).resize({
       width: o.width as number,
       height: o.height as number | undefined,
@@ -93,7 +96,7 @@ async function thumbnail(job: ConvertJob, office?: TargetDef): Promise<Converted
     if (err instanceof ConversionError) throw err;
     throw new ConversionError(`Could not make a thumbnail of ${job.inputs[0].filename}: ${scrubPaths(String((err as Error)?.message ?? err), job)}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (needsWork) await rm(work, { recursive: true, force: true });
   }
 }
 
