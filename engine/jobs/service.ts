@@ -373,7 +373,10 @@ export class JobService {
     if (changed) job.history.push({ id: crypto.randomUUID(), status: code, info, created_at: nowIso() });
     this.touch(job);
     if (changed && job.callback && (job.notifyStatus || code === 'completed' || code === 'failed')) {
-      this.deps.outbox.enqueue(job.id, job.callback, JSON.stringify(this.render(job)));
+      // The callback row is committed with this status change: one commit, and never one without the other.
+      const { callback } = job;
+      const body = JSON.stringify(this.render(job));
+      this.deps.store.alongside(() => this.deps.outbox.enqueue(job.id, callback, body));
     }
   }
 
