@@ -28,11 +28,15 @@ function toOldLayout(dataDir: string, jobId: string, field: 'inputs' | 'outputs'
 }
 
 it('converts a job and serves an output that the previous layout stored', async () => {
-  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#369' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#369' } })
+    .png()
+    .toBuffer();
   const dataDir = tempDir();
   const a = await startTestEngine({ dataDir });
   started.push(a);
-  const done = (await a.api.post('/v2/jobs', { input: [{ type: 'base64', source: png.toString('base64'), filename: 'a.png' }], conversion: [{ target: 'jpg' }] })).body;
+  const done = (
+    await a.api.post('/v2/jobs', { input: [{ type: 'base64', source: png.toString('base64'), filename: 'a.png' }], conversion: [{ target: 'jpg' }] })
+  ).body;
   const finished = await a.api.waitFor(done.id);
   expect(finished.status.code).toBe('completed');
   const stored = (await a.api.download(finished.output[0].uri)).data;
