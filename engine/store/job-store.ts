@@ -45,7 +45,13 @@ export class JobStore {
     };
     this.writeDirty = db.transaction(() => {
       for (const job of this.dirty.values()) this.write(job);
-      for (const write of this.extra) write();
+      for (const write of this.extra) {
+        try {
+          write();
+        } catch (err) {
+          this.onError(err as Error); // one bad row must not keep every job change from being saved
+        }
+      }
       this.dirty.clear();
       this.extra = [];
     });
