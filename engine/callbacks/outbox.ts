@@ -72,8 +72,11 @@ export class CallbackOutbox {
     };
   }
 
+  /**
+   * Records a callback (the job store commits it with the status change it reports: see
+   * JobService.setStatus) and sends it; recorded also while closing, for the next start to send.
+   */
   enqueue(jobId: string, url: string, body: string): void {
-    if (this.closed) return;
     this.stmts.insert.run(jobId, url, body, Date.now());
     this.schedule(0);
   }

@@ -82,13 +82,13 @@ export class JobRunner implements RunnerHooks {
   /** After a restart: fetch what was being fetched, queue what was started. */
   resume(jobs: JobRecord[]): void {
     for (const job of jobs) {
+      // Conversions and fetches cut short by the crash left their scratch folders and files behind.
+      this.service.removeStrays(job);
       this.service.noteActive(job);
       for (const input of job.inputs) {
         if (input.status === 'downloading') this.fetchInput(job, input);
       }
       if (job.status === 'queued' || job.status === 'processing') {
-        // Conversions cut short by the crash left their scratch folders behind.
-        fs.rmSync(path.join(this.service.jobDir(job.id), 'work'), { recursive: true, force: true });
         if (job.converting) {
           job.converting = false;
           job.crashes = (job.crashes ?? 0) + 1;
@@ -134,7 +134,8 @@ export class JobRunner implements RunnerHooks {
       const input = job?.inputs.find((i) => i.id === inputId);
       if (!job || !input || input.status !== 'downloading' || isTerminal(job) || this.closing) return;
       const signal = this.controllerFor(jobId).signal;
-      const dir = path.join(this.service.jobDir(jobId), 'inputs', inputId);
+      // The input's own folder, named by its id (see JobService.inputEntry).
+      const dir = path.join(this.service.jobDir(jobId), inputId);
       await fs.promises.mkdir(dir, { recursive: true });
       const tmp = path.join(dir, '.partial');
       try {
@@ -184,7 +185,7 @@ export class JobRunner implements RunnerHooks {
         this.service.touch(live);
         this.service.advance(live);
       } catch (err) {
-        await fs.promises.rm(tmp, { force: true }).catch(() => {});
+        await fs.promises.rm(dir, { recursive: true, force: true }).catch(() => {});
         if (this.closing || err instanceof Shutdown) return;
         const live = this.service.get(jobId);
         const liveInput = live?.inputs.find((i) => i.id === inputId);
@@ -318,7 +319,8 @@ export class JobRunner implements RunnerHooks {
     const input = group[0];
     const pair = group.length > 1 || this.opts.convert.inputMode?.(conv.target, conv.options) === 'all' ? `all:${conv.id}` : `${input.id}:${conv.id}`;
     const workId = crypto.randomUUID();
-    const workDir = path.join(this.service.jobDir(job.id), 'work', workId);
+    // In the job's folder, named like an output folder: a lone result stays where it was made.
+    const workDir = path.join(this.service.jobDir(job.id), workId);
     await fs.promises.mkdir(workDir, { recursive: true });
     let workMoved = false;
     try {
@@ -354,7 +356,7 @@ export class JobRunner implements RunnerHooks {
         if (!uploaded) return false;
       } else {
         for (const file of files) {
-          // A lone result takes the work folder itself as its output folder (one rename, no folder made or removed).
+          // A lone result takes the work folder itself as its output folder (no folder made, moved or removed).
           const whole = files.length === 1 && !workMoved ? await this.claimWorkDir(job, workDir, workId, file) : undefined;
           if (whole) workMoved = true;
           job.outputs.push(await this.storeOutput(job, conv, group, file, whole));
@@ -382,8 +384,8 @@ export class JobRunner implements RunnerHooks {
   }
 
   /**
-   * Moves the work folder to `outputs/<workId>` when it holds nothing but `file`; returns the
-   * output id and file path, or undefined (the file is then moved on its own).
+   * Keeps the work folder as the output folder `<workId>` when it holds nothing but `file`; returns
+   * the output id and file path, or undefined (the file is then moved on its own).
    */
   private async claimWorkDir(
     job: JobRecord,
@@ -394,12 +396,9 @@ export class JobRunner implements RunnerHooks {
     if (path.dirname(file.path) !== workDir) return undefined;
     const entries = await fs.promises.readdir(workDir).catch(() => []);
     if (entries.length !== 1 || entries[0] !== path.basename(file.path)) return undefined;
-    const outputsDir = path.join(this.service.jobDir(job.id), 'outputs');
-    await fs.promises.mkdir(outputsDir, { recursive: true });
-    await fs.promises.rename(workDir, path.join(outputsDir, workId));
     const filename = sanitizeName(file.filename);
-    const rel = path.join('files', job.id, 'outputs', workId, filename);
-    if (filename !== entries[0]) await fs.promises.rename(path.join(outputsDir, workId, entries[0]), this.service.abs(rel));
+    const rel = path.join('files', job.id, workId, filename);
+    if (filename !== entries[0]) await fs.promises.rename(file.path, this.service.abs(rel));
     return { id: workId, rel };
   }
 
@@ -413,7 +412,7 @@ export class JobRunner implements RunnerHooks {
   ): Promise<OutputRecord> {
     const id = placed?.id ?? crypto.randomUUID();
     const filename = sanitizeName(file.filename);
-    const rel = placed?.rel ?? path.join('files', job.id, 'outputs', id, filename);
+    const rel = placed?.rel ?? path.join('files', job.id, id, filename);
     if (!placed) {
       await fs.promises.mkdir(path.dirname(this.service.abs(rel)), { recursive: true });
       await fs.promises.rename(file.path, this.service.abs(rel));

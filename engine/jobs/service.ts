@@ -228,9 +228,10 @@ export class JobService {
   addUploadedInput(job: JobRecord, file: { tmpPath: string; filename: string; size: number; checksum: string; contentType?: string }): InputRecord {
     this.assertOpen(job, 'inputs');
     const id = crypto.randomUUID();
-    // `inputs/<id>-<name>`: no folder per uploaded input (each folder made and removed is a costly
-    // sync call on the main thread); a fetched input keeps its `inputs/<id>/` folder.
-    const rel = path.join('files', job.id, 'inputs', `${id}-${file.filename}`);
+    // `files/<job>/<id>-<name>`: one folder per job, no folder per input (each folder made and
+    // removed is a costly sync call on the main thread). The first file of a job makes its folder.
+    const rel = path.join('files', job.id, `${id}-${file.filename}`);
+    if (job.inputs.length === 0 && job.outputs.length === 0) this.makeJobDir(job.id);
     try {
       fs.renameSync(file.tmpPath, this.abs(rel));
     } catch (err) {
@@ -265,11 +266,8 @@ export class JobService {
     const [input] = job.inputs.splice(idx, 1);
     job.errors = job.errors.filter((e) => e.id_source !== inputId);
     if (input.status === 'downloading') input.status = 'canceled';
-    if (input.path) {
-      // An uploaded input is a file directly in `inputs/`; a fetched one has a folder of its own.
-      const own = path.dirname(this.abs(input.path));
-      fs.rmSync(path.basename(own) === input.id ? own : this.abs(input.path), { recursive: true, force: true });
-    }
+    const own = this.inputEntry(job, input);
+    if (own) fs.rmSync(own, { recursive: true, force: true });
     this.touch(job);
   }
 
@@ -375,7 +373,10 @@ export class JobService {
     if (changed) job.history.push({ id: crypto.randomUUID(), status: code, info, created_at: nowIso() });
     this.touch(job);
     if (changed && job.callback && (job.notifyStatus || code === 'completed' || code === 'failed')) {
-      this.deps.outbox.enqueue(job.id, job.callback, JSON.stringify(this.render(job)));
+      // The callback row is committed with this status change: one commit, and never one without the other.
+      const { callback } = job;
+      const body = JSON.stringify(this.render(job));
+      this.deps.store.alongside(() => this.deps.outbox.enqueue(job.id, callback, body));
     }
   }
 
@@ -394,8 +395,14 @@ export class JobService {
     for (const input of job.inputs) delete input.sealedCredentials;
     for (const conv of job.conversions) for (const t of conv.outputTargets) delete t.sealedCredentials;
     this.setStatus(job, code, info);
-    // The inputs did their work: their files go now, not at the job's expiry.
-    void fs.promises.rm(path.join(this.jobDir(job.id), 'inputs'), { recursive: true, force: true }).catch(() => {});
+    // The inputs did their work: their files go now (off the hot path), not at the job's expiry.
+    const legacy = path.join(this.jobDir(job.id), 'inputs');
+    const own = new Set<string>();
+    for (const input of job.inputs) {
+      const entry = this.inputEntry(job, input);
+      if (entry) own.add(entry.startsWith(legacy + path.sep) ? legacy : entry);
+    }
+    for (const entry of own) void fs.promises.rm(entry, { recursive: true, force: true }).catch(() => {});
     // After the state change is saved (the store flushes before any answer); never inside it.
     if (this.finishListeners.size) {
       const listeners = [...this.finishListeners];
@@ -419,7 +426,53 @@ export class JobService {
     delete out.path;
     out.status = 'disabled';
     this.touch(job);
-    void fs.promises.rm(path.dirname(file), { recursive: true, force: true }).catch(() => {});
+    // A finished job whose last output went keeps nothing: its whole folder goes, else the output's own.
+    const last = isTerminal(job) && !job.outputs.some((o) => o.path);
+    void removeFolder(path.dirname(file), [file])
+      .then(() => (last ? removeFolder(this.jobDir(job.id), []) : undefined))
+      .catch(() => {});
+  }
+
+  /**
+   * The file or folder in the job's folder that is this input's alone: an uploaded input is a
+   * file (`<id>-<name>`), a fetched one has a folder named by its id (also while downloading).
+   */
+  inputEntry(job: JobRecord, input: InputRecord): string | undefined {
+    if (!input.path) return input.status === 'downloading' ? path.join(this.jobDir(job.id), input.id) : undefined;
+    const file = this.abs(input.path);
+    const own = path.dirname(file);
+    return path.basename(own) === input.id ? own : file;
+  }
+
+  /**
+   * Crash clean-up (at start, before any work resumes): removes from the job's folder whatever no
+   * record points to — scratch folders of conversions cut short, results not yet recorded, inputs
+   * of a finished job — in this layout and the older ones (`inputs/`, `work/`, `outputs/<id>/`).
+   * A finished job with no output left loses its whole folder.
+   */
+  removeStrays(job: JobRecord): void {
+    const keep = new Set<string>();
+    for (const out of job.outputs) if (out.path) keep.add(path.dirname(this.abs(out.path)));
+    if (!isTerminal(job)) {
+      for (const input of job.inputs) {
+        const entry = this.inputEntry(job, input);
+        if (entry) keep.add(entry);
+      }
+    }
+    const dir = this.jobDir(job.id);
+    if (keep.size === 0 && isTerminal(job)) fs.rmSync(dir, { recursive: true, force: true });
+    else pruneExcept(dir, keep);
+  }
+
+  /** The job's folder, made once, by its first file. */
+  private makeJobDir(jobId: string): void {
+    try {
+      fs.mkdirSync(this.jobDir(jobId));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') fs.mkdirSync(this.jobDir(jobId), { recursive: true });
+      else if (code !== 'EEXIST') throw err;
+    }
   }
 
   /** Tells `listener` the id of every job that ends from now on (in-process clients). */
@@ -578,7 +631,7 @@ export class JobService {
     if (spec.type === 'cloud') input.sealedCredentials = this.deps.box.seal(spec.credentials ?? {});
     if (prepared.data) {
       const filename = input.suggestedFilename ?? 'file';
-      const rel = path.join('files', job.id, 'inputs', input.id, filename);
+      const rel = path.join('files', job.id, input.id, filename);
       fs.mkdirSync(path.dirname(this.abs(rel)), { recursive: true });
       fs.writeFileSync(this.abs(rel), prepared.data);
       Object.assign(input, {
@@ -611,4 +664,34 @@ function hashPasswords(passwords: string[]): { salt: string; hash: string }[] {
     const salt = crypto.randomBytes(8).toString('hex');
     return { salt, hash: sha256Hex(salt + p) };
   });
+}
+
+/** Removes from `dir` every entry that is not in `keep` and holds nothing in `keep`. */
+function pruneExcept(dir: string, keep: Set<string>): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no folder: nothing to remove
+  }
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (keep.has(full)) continue;
+    if ([...keep].some((k) => k.startsWith(full + path.sep))) pruneExcept(full, keep);
+    else fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes a folder known to hold just `files` with one call each (no recursive walk); falls back
+ * to a recursive removal when it holds more.
+ */
+async function removeFolder(dir: string, files: string[]): Promise<void> {
+  for (const file of files) await fs.promises.unlink(file).catch(() => {});
+  try {
+    await fs.promises.rmdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') await fs.promises.rm(dir, { recursive: true, force: true });
+  }
 }

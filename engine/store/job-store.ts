@@ -15,6 +15,8 @@ const MAX_CACHED_FINISHED = 5000;
 export class JobStore {
   private cache = new Map<string, JobRecord>();
   private dirty = new Map<string, JobRecord>();
+  /** Other rows that go with the changed jobs (see `alongside`). */
+  private extra: Array<() => void> = [];
   private flushScheduled = false;
   private writeDirty: () => void;
   private stmts;
@@ -43,7 +45,15 @@ export class JobStore {
     };
     this.writeDirty = db.transaction(() => {
       for (const job of this.dirty.values()) this.write(job);
+      for (const write of this.extra) {
+        try {
+          write();
+        } catch (err) {
+          this.onError(err as Error); // one bad row must not keep every job change from being saved
+        }
+      }
       this.dirty.clear();
+      this.extra = [];
     });
   }
 
@@ -61,6 +71,19 @@ export class JobStore {
   save(job: JobRecord): void {
     this.dirty.set(job.id, job);
     this.remember(job);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Runs `write` (SQL on the same database) in the transaction of the next batch, so it is
+   * committed together with the job changes made so far (one commit, and neither without the other).
+   */
+  alongside(write: () => void): void {
+    this.extra.push(write);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -77,7 +100,7 @@ export class JobStore {
   /** Commits every changed job now (one transaction). */
   flush(): void {
     this.flushScheduled = false;
-    if (this.closed || this.dirty.size === 0) return;
+    if (this.closed || (this.dirty.size === 0 && this.extra.length === 0)) return;
     this.writeDirty();
   }
 

@@ -68,11 +68,16 @@ export class Sweeper {
     }
   }
 
-  /** At start: inputs of jobs that ended (before inputs were deleted at the end, or in a crash) go. */
+  /**
+   * At start: what jobs that ended left in their folders (inputs deleted at the end, results of a
+   * conversion cut short, outputs taken: a crash can come between) goes, in any layout.
+   */
   private sweepFinishedInputs(): void {
     try {
       for (const id of this.deps.store.finishedBefore(new Date().toISOString())) {
-        fs.rmSync(path.join(this.deps.service.jobDir(id), 'inputs'), { recursive: true, force: true });
+        if (!fs.existsSync(this.deps.service.jobDir(id))) continue; // nothing left: no need to read the job
+        const job = this.deps.store.get(id);
+        if (job) this.deps.service.removeStrays(job);
       }
     } catch (err) {
       this.deps.log(`input sweep failed: ${(err as Error).message}`);

@@ -254,7 +254,7 @@ describe.skipIf(!!missing)('engine job semantics', () => {
       const done = await short.api.waitFor(job.id);
       const uri = done.output[0].uri;
       expect((await short.api.download(uri)).status).toBe(200);
-      const file = path.join(short.dataDir, 'files', job.id, 'outputs', done.output[0].id);
+      const file = path.join(short.dataDir, 'files', job.id, done.output[0].id);
       expect(fs.existsSync(file)).toBe(true);
       await new Promise((r) => setTimeout(r, 1100));
       const gone = await short.api.download(uri);

@@ -80,9 +80,11 @@ describe('engine storage', () => {
     const te = await engineFor(dir, false);
     await convertAll(te, files);
     await new Promise((r) => setTimeout(r, 300));
+    // One folder per job: the inputs (`<id>-<name>`) are gone, each output is in its own folder.
     const left = filesUnder(dir);
-    expect(left.filter((f) => f.includes(`${path.sep}inputs${path.sep}`))).toEqual([]);
-    expect(left.filter((f) => f.includes(`${path.sep}outputs${path.sep}`))).toHaveLength(2);
+    expect(left).toHaveLength(2);
+    for (const f of left) expect(f.split(path.sep)).toEqual(['files', expect.any(String), expect.any(String), expect.any(String)]);
+    expect(left.every((f) => f.endsWith('.png'))).toBe(true);
   });
 
   it('sweeps inputs of ended jobs at start', async () => {
@@ -94,11 +96,23 @@ describe('engine storage', () => {
     // An input left behind by a crash (or by an older version).
     const jobDirs = fs.readdirSync(path.join(dir, 'files'));
     expect(jobDirs).toHaveLength(1);
-    const stale = path.join(dir, 'files', jobDirs[0], 'inputs', 'x', 'left.jpg');
-    fs.mkdirSync(path.dirname(stale), { recursive: true });
-    fs.writeFileSync(stale, 'stale');
+    const kept = filesUnder(dir);
+    expect(kept).toHaveLength(1); // the output
+    const jobDir = path.join(dir, 'files', jobDirs[0]);
+    const stale = [
+      path.join(jobDir, 'inputs', 'x', 'left.jpg'), // older layouts
+      path.join(jobDir, 'work', 'y', 'half.png'),
+      path.join(jobDir, 'outputs', 'z', 'unrecorded.png'),
+      path.join(jobDir, '0b7f0c52-6c43-4a7e-9d0e-3f1f1d1f1f1f-left.jpg'), // this one: an input
+      path.join(jobDir, 'c0ffee00-0000-4000-8000-000000000000', 'half.png'), // a conversion cut short
+    ];
+    for (const f of stale) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      fs.writeFileSync(f, 'stale');
+    }
     await engineFor(dir, false);
-    expect(fs.existsSync(stale)).toBe(false);
+    expect(filesUnder(dir)).toEqual(kept);
+    expect(fs.readdirSync(jobDir)).toHaveLength(1);
   });
 });
 

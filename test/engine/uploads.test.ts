@@ -132,7 +132,7 @@ describe.skipIf(!!missing)('engine uploads', () => {
     const input = await res.json();
     expect(res.status).toBe(201);
     expect(input.filename).toBe('evilname.jpg');
-    const stored = path.join(t.dataDir, 'files', job.id, 'inputs', `${input.id}-evilname.jpg`);
+    const stored = path.join(t.dataDir, 'files', job.id, `${input.id}-evilname.jpg`);
     expect(fs.existsSync(stored)).toBe(true);
     const traversal = await newJob();
     const dots = multipart('..\\..\\..', jpg);
@@ -269,7 +269,7 @@ describe.skipIf(!!missing)('engine uploads', () => {
       expect(again.status).toBe(201);
       expect(again.body.id).toBe(c3.body.id);
       expect((await t.api.get(`/v2/jobs/${job.id}/input`)).body).toHaveLength(1);
-      const stored = fs.readFileSync(path.join(t.dataDir, 'files', job.id, 'inputs', `${c3.body.id}-movie.bin`));
+      const stored = fs.readFileSync(path.join(t.dataDir, 'files', job.id, `${c3.body.id}-movie.bin`));
       expect(stored.equals(data)).toBe(true);
     });
 
