@@ -363,7 +363,9 @@ async function main(): Promise<void> {
       const converterRun = await timeConverter(op, options, photos, outDir);
       const clientOut = path.join(dir, `client-${op}`);
       await mkdir(clientOut);
-      const http = await profiled(op, () => timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, start, outDir: clientOut }));
+      const http = await profiled(op, () =>
+        timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, start, outDir: clientOut }),
+      );
       const rate = (s: number) => `${(count / s).toFixed(1)} photos/s`;
       const ms = (micros: number) => `${(micros / 1000 / count).toFixed(1)} ms`;
       const ratio = (s: number) => (sharpRun.seconds / s).toFixed(2);
