@@ -10,9 +10,14 @@ describe('imageSizeOf', () => {
     const files = [
       await base().jpeg().toBuffer(),
       await base().jpeg({ progressive: true }).toBuffer(),
-      await base().jpeg().withMetadata({ orientation: 6, exif: { IFD0: { Copyright: 'x'.repeat(4000) } } }).toBuffer(),
+      await base()
+        .jpeg()
+        .withMetadata({ orientation: 6, exif: { IFD0: { Copyright: 'x'.repeat(4000) } } })
+        .toBuffer(),
       await base().png().toBuffer(),
-      await sharp({ create: { width: 5, height: 70_000, channels: 4, background: '#000' } }).png().toBuffer(),
+      await sharp({ create: { width: 5, height: 70_000, channels: 4, background: '#000' } })
+        .png()
+        .toBuffer(),
     ];
     for (const file of files) {
       const meta = await sharp(file).metadata();
