@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/engine-ops.ts [--photos 100] [--size 1200x900] [--hash-gib 2] [--in-flight 4×CPUs]
  *                               [--wait callback|poll] [--start upload|patch] [--ops thumbnail,compress,md5]
+ *                               [--engine-cpu-prof DIR]  (a .cpuprofile of the engine during each HTTP line)
  *
  * 1. `thumbnail` (width 300, png) and `compress` (medium) of N generated photos, each as one job
  *    through the engine's HTTP API (create → upload → start → wait → download), against a bare
