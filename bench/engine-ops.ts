@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/engine-ops.ts [--photos 100] [--size 1200x900] [--hash-gib 2] [--in-flight 4×CPUs]
  *                               [--wait callback|poll] [--start upload|patch] [--ops thumbnail,compress,md5]
+ *                               [--engine-cpu-prof DIR]  (a .cpuprofile of the engine during each HTTP line)
  *
  * 1. `thumbnail` (width 300, png) and `compress` (medium) of N generated photos, each as one job
  *    through the engine's HTTP API (create → upload → start → wait → download), against a bare
@@ -43,6 +44,28 @@ const wait = arg('wait', 'callback') === 'poll' ? 'poll' : 'callback';
 const start = arg('start', 'upload') === 'patch' ? 'patch' : 'upload';
 /** Node flags for the client process (e.g. BENCH_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
 const clientNodeArgs = process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+/** `--engine-cpu-prof DIR`: writes a .cpuprofile of this process (the engine) during each HTTP line. */
+const engineProfDir = arg('engine-cpu-prof', '');
+
+/** Runs `fn` under the V8 CPU profiler when --engine-cpu-prof is given; writes DIR/engine-<name>.cpuprofile. */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!engineProfDir) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await mkdir(engineProfDir, { recursive: true });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(engineProfDir, `engine-${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 /** Runs `fn` over `items` with at most `limit` at once. */
 async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -258,11 +281,11 @@ async function clientChild(a: ClientArgs): Promise<void> {
 }
 
 /** Runs the HTTP client in its own process; returns its timing and the engine's CPU meanwhile. */
-async function timeEngine(bundle: string, args: ClientArgs): Promise<ClientResult & { engineCpuMicros: number }> {
+async function timeEngine(bundle: string, args: ClientArgs): Promise<ClientResult & { engineCpuMicros: number; engineSystemMicros: number }> {
   const cpu0 = process.cpuUsage();
   const { stdout } = await run(process.execPath, [...clientNodeArgs, bundle, '--client-child', JSON.stringify(args)], { maxBuffer: 1 << 20 });
   const cpu = process.cpuUsage(cpu0);
-  return { ...(JSON.parse(stdout) as ClientResult), engineCpuMicros: cpu.user + cpu.system };
+  return { ...(JSON.parse(stdout) as ClientResult), engineCpuMicros: cpu.user + cpu.system, engineSystemMicros: cpu.system };
 }
 
 /** Child mode: hash the file with the engine's converter, print the peak RSS in bytes. */
@@ -341,7 +364,9 @@ async function main(): Promise<void> {
       const converterRun = await timeConverter(op, options, photos, outDir);
       const clientOut = path.join(dir, `client-${op}`);
       await mkdir(clientOut);
-      const http = await timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, start, outDir: clientOut });
+      const http = await profiled(op, () =>
+        timeEngine(childBundle, { baseUrl: engine.baseUrl, op, options, photos, inFlight, wait, start, outDir: clientOut }),
+      );
       const rate = (s: number) => `${(count / s).toFixed(1)} photos/s`;
       const ms = (micros: number) => `${(micros / 1000 / count).toFixed(1)} ms`;
       const ratio = (s: number) => (sharpRun.seconds / s).toFixed(2);
@@ -351,7 +376,7 @@ async function main(): Promise<void> {
       );
       console.log(
         `${''.padEnd(10)} engine HTTP jobs incl. upload/wait/download ${rate(http.seconds)} (ratio ${ratio(http.seconds)}, goal ≥ 0.8) · ` +
-          `CPU per job: engine ${ms(http.engineCpuMicros)} + client ${ms(http.cpuMicros)} (${(http.requests / count).toFixed(1)} requests/job); ` +
+          `CPU per job: engine ${ms(http.engineCpuMicros)} (kernel ${ms(http.engineSystemMicros)}) + client ${ms(http.cpuMicros)} (${(http.requests / count).toFixed(1)} requests/job); ` +
           `mean ms per job: create ${http.steps[0].toFixed(0)}, upload${start === 'patch' ? '+start' : ''} ${http.steps[1].toFixed(0)}, wait ${http.steps[2].toFixed(0)}, download ${http.steps[3].toFixed(0)}; ` +
           `CPU ratio bare ÷ engine ${(sharpRun.cpuMicros / http.engineCpuMicros).toFixed(2)}, bare ÷ (engine + client) ${(sharpRun.cpuMicros / (http.engineCpuMicros + http.cpuMicros)).toFixed(2)}`,
       );

@@ -268,7 +268,13 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       timeoutMs: timeoutFor(def),
       inputs,
     };
-    const images = def.spec.category === 'image' ? inputs : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
+    // Hashes and archives read bytes, never pixels: no header probe, no memory reservation.
+    const images =
+      def.spec.category === 'hash' || def.spec.category === 'archive'
+        ? []
+        : def.spec.category === 'image'
+          ? inputs
+          : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
     const files = images.length ? await admitImages(job, images, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;
     return files;

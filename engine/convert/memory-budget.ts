@@ -10,6 +10,7 @@
  * - sharp's operation cache kept small, so finished work does not pin memory (`lazy.ts`).
  */
 import os from 'node:os';
+import { readImageSize } from './image-header';
 import { loadSharp } from './lazy';
 
 /** Working memory per pixel: decoded RGBA, the resized/encoded copy and libvips' tiles, with room to spare. */
@@ -81,6 +82,9 @@ export class MemoryBudget {
 /** Pixels an image will decode to (all frames of an animation), from its header only; null when unreadable. */
 export async function estimatePixels(file: string): Promise<{ width: number; height: number; pixels: number } | null> {
   try {
+    // JPEG and PNG (one frame each): from the header bytes, no libvips call.
+    const quick = await readImageSize(file);
+    if (quick) return { ...quick, pixels: quick.width * quick.height };
     const sharp = await loadSharp();
     const meta = await sharp(file, { limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) return null;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import type { JobRecord, OutputRecord } from '../jobs/model';
 import type { JobService } from '../jobs/service';
 import { contentDisposition } from '../util/filename';
 import { HttpError } from './respond';
@@ -25,13 +26,40 @@ export async function serveOutput(service: JobService, req: http.IncomingMessage
     );
   }
   const file = service.abs(output.path);
-  let stat: fs.Stats;
+  // One open serves the size and the bytes (no second path lookup); the handle is closed below.
+  let fh: fs.promises.FileHandle;
+  let size: number;
   try {
-    stat = await fs.promises.stat(file);
+    fh = await fs.promises.open(file, 'r');
   } catch {
     throw new HttpError(404, 'The requested output is no longer available');
   }
-  const size = stat.size;
+  try {
+    size = (await fh.stat()).size;
+  } catch {
+    await fh.close().catch(() => {});
+    throw new HttpError(404, 'The requested output is no longer available');
+  }
+  try {
+    await send(service, req, res, job, output, fh, size);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+/** Outputs up to this size are read in one call and sent as one buffer (no stream per small file). */
+const SMALL_OUTPUT_BYTES = 256 * 1024;
+
+async function send(
+  service: JobService,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  job: JobRecord,
+  output: OutputRecord,
+  fh: fs.promises.FileHandle,
+  size: number,
+): Promise<void> {
+  const outputId = output.id;
   const headers: Record<string, string | number> = {
     'Content-Type': output.contentType || 'application/octet-stream',
     'Content-Disposition': contentDisposition(output.filename),
@@ -72,9 +100,30 @@ export async function serveOutput(service: JobService, req: http.IncomingMessage
     output.downloads++;
     service.touch(job);
   }
-  const served = await pipeline(fs.createReadStream(file, { start, end }), res).then(
-    () => true,
-    () => false, // the client went away; nothing to answer
-  );
+  const length = end - start + 1;
+  let served: boolean;
+  if (length <= SMALL_OUTPUT_BYTES) {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got < length) {
+      res.destroy(); // the file shrank under us: a short body would be a lie
+      return;
+    }
+    served = await new Promise<boolean>((resolve) => {
+      res.once('finish', () => resolve(true));
+      res.once('close', () => resolve(res.writableFinished)); // the client went away
+      res.end(buf);
+    });
+  } else {
+    served = await pipeline(fh.createReadStream({ start, end, autoClose: false }), res).then(
+      () => true,
+      () => false, // the client went away; nothing to answer
+    );
+  }
   if (served && end === size - 1) service.forgetServedOutput(job, outputId);
 }

@@ -2,6 +2,7 @@
  * The engine's /v2 API as openapi.json and the guide describe it: every endpoint, auth, 404s,
  * and each response validated against the official schemas.
  */
+import crypto from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchChecked } from './support/api';
@@ -110,6 +111,27 @@ describe.skipIf(!!missing)('engine /v2 API contract', () => {
     expect(part.data.equals(full.data.subarray(10, 20))).toBe(true);
     const bad = await t.api.download(uri, { Range: `bytes=${full.data.length + 5}-` });
     expect(bad.status).toBe(416);
+  });
+
+  it('serves a large output (streamed, not the small-output buffer) whole and by range', async () => {
+    const data = crypto.randomBytes(600 * 1024);
+    const job = (
+      await t.api.post('/v2/jobs', { input: [{ type: 'base64', source: data.toString('base64'), filename: 'big.bin' }], conversion: [{ target: 'tar' }] })
+    ).body;
+    const done = await t.api.waitFor(job.id);
+    expect(done.status.code).toBe('completed');
+    const uri = done.output[0].uri;
+    const full = await t.api.download(uri);
+    expect(full.status).toBe(200);
+    expect(full.data.length).toBe(done.output[0].size);
+    expect(full.data.length).toBeGreaterThan(256 * 1024);
+    expect(crypto.createHash('sha256').update(full.data).digest('hex')).toBe(done.output[0].checksum);
+    expect(full.data.indexOf(data)).toBeGreaterThan(0);
+    const tail = await t.api.download(uri, { Range: 'bytes=1000-' });
+    expect(tail.status).toBe(206);
+    expect(tail.data.equals(full.data.subarray(1000))).toBe(true);
+    const small = await t.api.download(uri, { Range: 'bytes=-100' });
+    expect(small.data.equals(full.data.subarray(full.data.length - 100))).toBe(true);
   });
 
   it('builds a job dynamically: conversions and inputs endpoints, GET/DELETE by id', async () => {
