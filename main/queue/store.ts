@@ -82,6 +82,17 @@ export class TransitionError extends Error {
 
 /** Items with the last error of their unit (one query, so a list shows why an item is retried). */
 const ITEMS = 'SELECT queue_items.*, (SELECT last_error FROM queue_units WHERE queue_units.id = queue_items.unit_id) AS unit_last_error FROM queue_items';
+/** The phases of a unit under way: a restart continues these before it starts new units. */
+const UNDER_WAY: Record<Exclude<UnitPhase, 'pending' | 'finished'>, true> = {
+  creating: true,
+  uploading: true,
+  starting: true,
+  converting: true,
+  downloading: true,
+};
+const UNDER_WAY_SQL = `(${Object.keys(UNDER_WAY)
+  .map((p) => `'${p}'`)
+  .join(',')})`;
 const ACTIVE_STATE_LIST = "('creating','uploading','converting','downloading','delivering')";
 
 export const newId = (): string => crypto.randomUUID();
@@ -332,11 +343,6 @@ export class QueueStore {
       ),
       unit: db.prepare('SELECT * FROM queue_units WHERE id = ?'),
       unitByRemote: db.prepare('SELECT * FROM queue_units WHERE remote_id = ? LIMIT 1'),
-      inFlight: db.prepare(
-        "SELECT * FROM queue_units WHERE phase IN ('creating','uploading','starting','converting','downloading') AND next_at <= ? ORDER BY seq LIMIT ?",
-      ),
-      pending: db.prepare("SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? ORDER BY seq LIMIT ?"),
-      nextDue: db.prepare("SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ?"),
       creatingCount: db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE phase = 'creating'"),
       unfinishedInBatch: db.prepare("SELECT COUNT(*) AS n FROM queue_units WHERE batch_id = ? AND phase <> 'finished'"),
       unfinishedBatches: db.prepare("SELECT DISTINCT batch_id FROM queue_units WHERE phase <> 'finished'"),
@@ -641,51 +647,50 @@ export class QueueStore {
    * ones in order; optionally only of some batches.
    */
   runnableUnits(now: number, limit: number, batches?: string[]): UnitRow[] {
-    if (!batches) {
-      const inFlight = (this.s.inFlight.all(now, limit) as UnitDbRow[]).map(toUnit);
-      if (inFlight.length >= limit) return inFlight;
-      const pending = (this.s.pending.all(now, limit - inFlight.length) as UnitDbRow[]).map(toUnit);
-      return inFlight.concat(pending);
-    }
-    // As above, in two reads: the units under way, then the pending ones in order (the phase index
-    // stops at the limit instead of sorting every unfinished unit of the batch at each call).
+    if (batches?.length === 0) return [];
+    const scope = batches ?? [];
+    // Two reads, each stopping at the limit through the phase index, instead of one that sorts
+    // every unfinished unit at each call (the scheduler asks at every slot change).
     const inFlight = (
-      this.forBatches(
-        'inFlight',
-        batches.length,
-        (marks) =>
-          `SELECT * FROM queue_units WHERE phase IN ('creating','uploading','starting','converting','downloading') AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
-      ).all(now, ...batches, limit) as UnitDbRow[]
+      this.scoped('inFlight', scope.length, (f) => `SELECT * FROM queue_units WHERE phase IN ${UNDER_WAY_SQL} AND next_at <= ?${f} ORDER BY seq LIMIT ?`).all(
+        now,
+        ...scope,
+        limit,
+      ) as UnitDbRow[]
     ).map(toUnit);
     if (inFlight.length >= limit) return inFlight;
-    const pending = this.forBatches(
+    const pending = this.scoped(
       'pending',
-      batches.length,
-      (marks) => `SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ? AND batch_id IN (${marks}) ORDER BY seq LIMIT ?`,
-    ).all(now, ...batches, limit - inFlight.length) as UnitDbRow[];
+      scope.length,
+      (f) => `SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ?${f} ORDER BY seq LIMIT ?`,
+    ).all(now, ...scope, limit - inFlight.length) as UnitDbRow[];
     return inFlight.concat(pending.map(toUnit));
   }
 
-  /** A statement over `n` batches (`IN (?, …)`), prepared once per shape: the scheduler asks at every slot change. */
-  private forBatches(name: string, n: number, sql: (marks: string) => string): ReturnType<Db['prepare']> {
+  nextDueAt(now: number, batches?: string[]): number | null {
+    if (batches?.length === 0) return null;
+    const scope = batches ?? [];
+    const r = this.scoped('nextDue', scope.length, (f) => `SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ?${f}`).get(
+      now,
+      ...scope,
+    ) as { t: number | null };
+    return r.t;
+  }
+
+  /**
+   * A scheduler statement, over every batch (n = 0) or only n of them (`AND batch_id IN (?, …)`),
+   * prepared once per shape.
+   */
+  private scoped(name: string, n: number, sql: (filter: string) => string): ReturnType<Db['prepare']> {
     const key = `${name}:${n}`;
     let stmt = this.batchStmts.get(key);
     if (!stmt) {
-      stmt = this.db.prepare(sql(Array.from({ length: n }, () => '?').join(',')));
+      const filter = n ? ` AND batch_id IN (${Array.from({ length: n }, () => '?').join(',')})` : '';
+      stmt = this.db.prepare(sql(filter));
       if (this.batchStmts.size > 64) this.batchStmts.clear();
       this.batchStmts.set(key, stmt);
     }
     return stmt;
-  }
-
-  nextDueAt(now: number, batches?: string[]): number | null {
-    if (!batches) return (this.s.nextDue.get(now) as { t: number | null }).t;
-    const r = this.forBatches(
-      'nextDue',
-      batches.length,
-      (marks) => `SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ? AND batch_id IN (${marks})`,
-    ).get(now, ...batches) as { t: number | null };
-    return r.t;
   }
 
   /** Units in a phase whose remote job may exist without its id recorded yet. */

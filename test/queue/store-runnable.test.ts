@@ -27,6 +27,12 @@ it('lists the units of the given batches: under way first, then pending in order
     expect(store.runnableUnits(6000, 10, [a]).map((u) => u.id)).toEqual([a2, a0, a1]);
     expect(store.nextDueAt(1000, [a])).toBe(5000);
     expect(store.nextDueAt(1000, [b])).toBeNull();
+    // Unscoped (the app's scheduler) reads the same way over every batch; an empty scope is nothing.
+    expect(store.runnableUnits(1000, 10).map((u) => u.id)).toEqual([a2, b2, a0, b0, b1]);
+    expect(store.runnableUnits(1000, 2).map((u) => u.id)).toEqual([a2, b2]);
+    expect(store.nextDueAt(1000)).toBe(5000);
+    expect(store.runnableUnits(1000, 10, [])).toEqual([]);
+    expect(store.nextDueAt(1000, [])).toBeNull();
   } finally {
     db.close();
   }
