@@ -10,8 +10,8 @@ import { ConversionError } from '../convert/types';
 import type { JobService } from '../jobs/service';
 import { computeStats, periodRange, type Period } from '../jobs/stats';
 import { PresetStore, type PresetRecord } from '../store/preset-store';
-import { parse, type Handler } from './api';
-import { requireJsonObject } from './body';
+import type { Handler } from './api';
+import { parse, requireJsonObject } from './body';
 import { HttpError, sendJson } from './respond';
 import type { Router } from './router';
 

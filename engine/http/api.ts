@@ -8,21 +8,13 @@ import type { TargetSpec } from '../convert/types';
 import type { JobRecord } from '../jobs/model';
 import { statusInfo } from '../jobs/model';
 import { renderConversion, renderInput, renderOutput } from '../jobs/render';
-import {
-  conversionPatchSchema,
-  conversionSchema,
-  describeZodError,
-  inputPatchSchema,
-  inputSchema,
-  jobCreateSchema,
-  jobPatchSchema,
-  outputPatchSchema,
-} from '../jobs/schemas';
+import { conversionPatchSchema, conversionSchema, inputPatchSchema, inputSchema, outputPatchSchema } from '../jobs/schemas';
 import type { JobService } from '../jobs/service';
 import type { EngineFaults } from '../types';
-import { constantTimeEqual, sha256Hex } from '../util/secret-box';
+import { constantTimeEqual } from '../util/secret-box';
 import { registerAccountRoutes } from './account-routes';
-import { readJson, requireJsonObject } from './body';
+import { accountFor, createJob, patchJob } from './job-calls';
+import { parse, readJson, requireJsonObject } from './body';
 import { HttpError, sendJson } from './respond';
 import type { Router } from './router';
 
@@ -49,12 +41,6 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function parse<S extends z.ZodTypeAny>(schema: S, body: unknown, root = ''): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new HttpError(400, describeZodError(result.error, root));
-  return result.data;
-}
-
 function pageOf(url: URL): number {
   const raw = url.searchParams.get('page');
   if (raw === null) return 1;
@@ -71,12 +57,7 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
     const key = accountKey(req);
     return key !== undefined && constantTimeEqual(key, deps.apiKey);
   };
-  const requireAccount = (req: http.IncomingMessage): string => {
-    const key = accountKey(req);
-    if (key === undefined) throw new HttpError(401, 'Missing API key (X-Api2convert-Api-Key)');
-    if (!constantTimeEqual(key, deps.apiKey)) throw new HttpError(401, 'Invalid API key');
-    return sha256Hex(key);
-  };
+  const requireAccount = (req: http.IncomingMessage): string => accountFor(accountKey(req), deps.apiKey);
   /** The job in the path, for the account key or that job's own token. */
   const jobFor = (c: Ctx): JobRecord => {
     if (hasValidKey(c.req)) {
@@ -92,14 +73,6 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
     if (!job) throw new HttpError(404, 'The specified job does not exist');
     if (!constantTimeEqual(token, job.token)) throw new HttpError(401, 'Invalid job token');
     return job;
-  };
-  const tooBusy = () => {
-    const f = deps.faults();
-    if (f.maxConcurrentJobs > 0 && service.activeCount() >= f.maxConcurrentJobs) {
-      throw new HttpError(429, `Too many jobs are processing (limit ${f.maxConcurrentJobs}); retry later`, {
-        'Retry-After': String(f.retryAfterSeconds),
-      });
-    }
   };
 
   registerAccountRoutes(router, { service, targets: deps.targets, maxJsonBytes: deps.maxJsonBytes, requireAccount });
@@ -167,27 +140,15 @@ export function registerApiRoutes(router: Router<Handler>, deps: ApiDeps): void 
   router.add('POST', '/v2/jobs', async ({ req, res }) => {
     const owner = requireAccount(req);
     const raw = await requireJsonObject(req, deps.maxJsonBytes);
-    const key = header(req, 'idempotency-key');
-    if (key !== undefined && !/^[ -~]{1,255}$/.test(key)) {
-      throw new HttpError(400, 'Idempotency-Key must be 1-255 printable ASCII characters');
-    }
-    if (key) {
-      const replay = service.idempotentReplay(owner, key, raw);
-      if (replay) return sendJson(res, 201, service.render(replay), { 'Idempotent-Replayed': 'true' });
-    }
-    const spec = parse(jobCreateSchema, raw);
-    if (service.wouldStart(spec)) tooBusy();
-    const job = service.create(owner, spec, key ? { key, rawBody: raw } : undefined);
-    sendJson(res, 201, service.render(job));
+    const { job, replayed } = createJob(deps, owner, raw, header(req, 'idempotency-key'));
+    sendJson(res, 201, service.render(job), replayed ? { 'Idempotent-Replayed': 'true' } : {});
   });
 
   router.add('GET', '/v2/jobs/:id', (c) => sendJson(c.res, 200, service.render(jobFor(c))));
 
   router.add('PATCH', '/v2/jobs/:id', async (c) => {
     const job = jobFor(c);
-    const spec = parse(jobPatchSchema, await requireJsonObject(c.req, deps.maxJsonBytes));
-    if (service.patchWouldStart(job, spec)) tooBusy();
-    sendJson(c.res, 200, service.render(service.patch(job, spec)));
+    sendJson(c.res, 200, service.render(patchJob(deps, job, await requireJsonObject(c.req, deps.maxJsonBytes))));
   });
 
   router.add('DELETE', '/v2/jobs/:id', (c) => {

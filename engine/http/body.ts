@@ -1,4 +1,6 @@
 import type http from 'node:http';
+import type { z } from 'zod';
+import { describeZodError } from '../jobs/schemas';
 import { HttpError } from './respond';
 
 /**
@@ -33,10 +35,19 @@ export async function readJson(req: http.IncomingMessage, limit: number): Promis
 }
 
 export async function requireJsonObject(req: http.IncomingMessage, limit: number): Promise<Record<string, unknown>> {
-  const body = await readJson(req, limit);
+  return asJsonObject(await readJson(req, limit));
+}
+
+/** A parsed JSON body that must be an object (`undefined`: there was none). */
+export function asJsonObject(body: unknown): Record<string, unknown> {
   if (body === undefined) throw new HttpError(400, 'The JSON body is empty');
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'The JSON body must be an object');
-  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'The JSON body must be an object');
   return body as Record<string, unknown>;
+}
+
+/** A body checked against its schema, or a 400 that names what is wrong (under `root`). */
+export function parse<S extends z.ZodTypeAny>(schema: S, body: unknown, root = ''): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new HttpError(400, describeZodError(result.error, root));
+  return result.data;
 }

@@ -14,17 +14,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from '../http/api';
+import { asJsonObject } from '../http/body';
+import { accountFor, createJob, patchJob, type JobCallDeps } from '../http/job-calls';
 import { HttpError } from '../http/respond';
 import { hashFile } from '../jobs/fetch-remote';
 import type { JobRecord } from '../jobs/model';
-import { jobCreateSchema, jobPatchSchema } from '../jobs/schemas';
 import { renderInput } from '../jobs/render';
 import type { JobService } from '../jobs/service';
 import type { JobStore } from '../store/job-store';
 import type { EngineFaults, EngineLocalAccess, EngineStats } from '../types';
 import { sanitizeFilename } from '../util/filename';
-import { constantTimeEqual, sha256Hex } from '../util/secret-box';
+import { constantTimeEqual } from '../util/secret-box';
 
 /** Files up to this size are copied through memory (one read, hashed on the way); bigger ones by the file system, then hashed as a stream. */
 const SMALL_FILE_BYTES = 4 * 1024 ** 2;
@@ -44,28 +44,22 @@ export interface LocalAccessDeps {
 export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
   const { service, store, tmpDir, maxBytes } = deps;
 
-  /** Like the routes' account check: the owner is the key's hash. */
-  const account = (apiKey: string): string => {
-    if (!apiKey) throw new HttpError(401, 'Missing API key (X-Api2convert-Api-Key)');
-    if (!constantTimeEqual(apiKey, deps.apiKey)) throw new HttpError(401, 'Invalid API key');
-    return sha256Hex(apiKey);
-  };
-  /** What the route would have read off the wire: a JSON copy of an object body, within the size limit. */
+  const calls: JobCallDeps = { service, apiKey: deps.apiKey, faults: deps.faults };
+  /** What the route would have read off the wire: a JSON copy of the body, within the size limit. */
   const jsonObject = (body: unknown): Record<string, unknown> => {
     const text = body === undefined ? '' : JSON.stringify(body);
     if (text.length > deps.maxJsonBytes && Buffer.byteLength(text) > deps.maxJsonBytes) {
       throw new HttpError(413, `The JSON body is too large (the limit is ${deps.maxJsonBytes} bytes)`);
     }
-    const copy = text ? (JSON.parse(text) as unknown) : undefined;
-    if (copy === undefined) throw new HttpError(400, 'The JSON body is empty');
-    if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new HttpError(400, 'The JSON body must be an object');
-    return copy as Record<string, unknown>;
+    return asJsonObject(text ? (JSON.parse(text) as unknown) : undefined);
   };
-  const tooBusy = () => {
-    const f = deps.faults();
-    if (f.maxConcurrentJobs > 0 && service.activeCount() >= f.maxConcurrentJobs) {
-      deps.stats.rejected429++;
-      throw new HttpError(429, `Too many jobs are processing (limit ${f.maxConcurrentJobs}); retry later`, { 'Retry-After': String(f.retryAfterSeconds) });
+  /** A refusal counted as the server counts its 429s. */
+  const counting429 = <T>(call: () => T): T => {
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 429) deps.stats.rejected429++;
+      throw err;
     }
   };
   /** The answer as it would arrive: state committed first (like the server's beforeAnswer), then a JSON copy. */
@@ -79,9 +73,14 @@ export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
     deps.stats.byRoute[key] = (deps.stats.byRoute[key] ?? 0) + 1;
   };
 
-  const authorize = (jobId: string, token: string): JobRecord => {
+  const jobById = (jobId: string): JobRecord => {
     const job = service.get(jobId);
     if (!job) throw new HttpError(404, 'The specified job does not exist');
+    return job;
+  };
+
+  const authorize = (jobId: string, token: string): JobRecord => {
+    const job = jobById(jobId);
     if (!token || !constantTimeEqual(token, job.token)) throw new HttpError(401, 'Invalid job token');
     return job;
   };
@@ -89,37 +88,22 @@ export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
   return {
     createJob(apiKey, body, idempotencyKey) {
       count('POST /v2/jobs');
-      const owner = account(apiKey);
-      const raw = jsonObject(body);
-      if (idempotencyKey !== undefined && !/^[ -~]{1,255}$/.test(idempotencyKey)) {
-        throw new HttpError(400, 'Idempotency-Key must be 1-255 printable ASCII characters');
-      }
-      if (idempotencyKey) {
-        const replay = service.idempotentReplay(owner, idempotencyKey, raw);
-        if (replay) return { job: answer(replay), replayed: true };
-      }
-      const spec = parse(jobCreateSchema, raw);
-      if (service.wouldStart(spec)) tooBusy();
-      const job = service.create(owner, spec, idempotencyKey ? { key: idempotencyKey, rawBody: raw } : undefined);
-      return { job: answer(job), replayed: false };
+      const owner = accountFor(apiKey || undefined, deps.apiKey);
+      const r = counting429(() => createJob(calls, owner, jsonObject(body), idempotencyKey));
+      return { job: answer(r.job), replayed: r.replayed };
     },
 
     getJob(apiKey, jobId) {
       count('GET /v2/jobs/:id');
-      account(apiKey);
-      const job = service.get(jobId);
-      if (!job) throw new HttpError(404, 'The specified job does not exist');
-      return answer(job);
+      accountFor(apiKey || undefined, deps.apiKey);
+      return answer(jobById(jobId));
     },
 
     patchJob(apiKey, jobId, body) {
       count('PATCH /v2/jobs/:id');
-      account(apiKey);
-      const job = service.get(jobId);
-      if (!job) throw new HttpError(404, 'The specified job does not exist');
-      const spec = parse(jobPatchSchema, jsonObject(body));
-      if (service.patchWouldStart(job, spec)) tooBusy();
-      return answer(service.patch(job, spec));
+      accountFor(apiKey || undefined, deps.apiKey);
+      const job = jobById(jobId);
+      return answer(counting429(() => patchJob(calls, job, jsonObject(body))));
     },
 
     async attachFile(jobId, token, filePath, filename) {
