@@ -134,6 +134,9 @@ describe('the queue store merges answers and events idempotently', () => {
     expect(store.getState().model.byId.get('a')).toMatchObject({ state: 'uploading', bytesUp: 5 });
     store.getState().applyNow([{ items: [view('a', 10, { options: { quality: 70 }, state: 'uploading', bytesUp: 5 })] }]);
     expect(store.getState().model.byId.get('a')?.options).toEqual({ quality: 70 });
+    // Any field counts, not a chosen few: a new label at the same updatedAt is shown too.
+    store.getState().applyNow([{ items: [view('a', 10, { options: { quality: 70 }, state: 'uploading', bytesUp: 5, label: 'renamed.png' })] }]);
+    expect(store.getState().model.byId.get('a')?.label).toBe('renamed.png');
   });
 
   it('a removed item never comes back from a late answer, event or listing', () => {

@@ -127,36 +127,21 @@ export function applyItemsEvent(model: QueueModel, event: Events['items']): Appl
 }
 
 /**
- * The same item state, field by field (a conservative check: anything it cannot compare cheaply
- * counts as changed). Needed because the same `updatedAt` can carry new live progress.
+ * The same item state: every field equal, nested objects one level deep (anything deeper, such as
+ * an output record, compares by identity and so counts as changed). Needed because the same
+ * `updatedAt` can carry new live progress; every field counts, so one added to ItemView later is
+ * never skipped.
  */
 function sameView(a: ItemView, b: ItemView): boolean {
-  return (
-    a.state === b.state &&
-    a.waiting === b.waiting &&
-    a.bytesUp === b.bytesUp &&
-    a.bytesUpTotal === b.bytesUpTotal &&
-    a.bytesDown === b.bytesDown &&
-    a.bytesDownTotal === b.bytesDownTotal &&
-    a.target === b.target &&
-    a.outDir === b.outDir &&
-    (a.lastError ?? null) === (b.lastError ?? null) &&
-    a.error?.message === b.error?.message &&
-    a.error?.code === b.error?.code &&
-    a.error?.action === b.error?.action &&
-    sameFlat(a.options, b.options) &&
-    sameFlat(a.destination, b.destination) &&
-    a.outputs.length === b.outputs.length &&
-    a.outputs.every((o, i) => o === b.outputs[i])
-  );
+  const keys = Object.keys(a) as Array<keyof ItemView>;
+  return keys.length === Object.keys(b).length && keys.every((k) => sameShallow(a[k], b[k]));
 }
 
-function sameFlat(a: object | null | undefined, b: object | null | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return false;
+function sameShallow(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object' || Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /** Replaces everything with a freshly listed queue (keeping newer live updates already held). */
