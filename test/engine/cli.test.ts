@@ -4,13 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fetchChecked as fetchValidated } from './support/api';
-import { specMissing } from './support/openapi';
+import { fetchChecked } from './support/api';
 import { tempDir } from './support/engine';
-
-// The CLI's behaviour does not depend on the spec: without it, answers are checked but not validated.
-const fetchChecked: typeof fetchValidated = specMissing() ? (url, init) => fetch(url, init) : fetchValidated;
-if (specMissing()) console.warn(`engine CLI test: ${specMissing()}; responses are not schema-validated`);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
