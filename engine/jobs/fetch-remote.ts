@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { digestFile } from '../util/digest';
 import { filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../util/filename';
 import { BlockedAddressError, TooManyRedirectsError, guardedGet, type GuardedResponse } from './guarded-get';
 
@@ -117,19 +118,7 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
   };
 }
 
-/** sha256 of a file on disk, read in chunks of up to 1 MiB into one buffer (no stream machinery per small file). */
+/** sha256 of a file on disk (hex). */
 export async function hashFile(filePath: string): Promise<string> {
-  const hash = createHash('sha256');
-  const fh = await fs.promises.open(filePath, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(1024 * 1024, (await fh.stat()).size + 1)));
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-    }
-  } finally {
-    await fh.close();
-  }
-  return hash.digest('hex');
+  return (await digestFile(filePath, 'sha256')).digest;
 }

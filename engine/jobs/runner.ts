@@ -10,7 +10,8 @@ import { CloudError } from '../cloud/types';
 import type { CloudDescriptor, CloudEndpoints, CloudSource } from '../cloud/types';
 import { ConversionError } from '../convert/types';
 import type { EngineFaults } from '../types';
-import { Semaphore, nowIso, sleep } from '../util/async';
+import { Semaphore, eachLimited, nowIso, sleep } from '../util/async';
+import { digestFile } from '../util/digest';
 import { extensionOf, sanitizeFilename } from '../util/filename';
 import { ErrorCodes } from './errors';
 import { InputFetchError, fetchRemote, hashFile } from './fetch-remote';
@@ -54,6 +55,8 @@ export class JobRunner implements RunnerHooks {
   private work = new Set<Promise<unknown>>();
   /** Jobs that were converting when the process ended: each runs alone, so a crash names its job. */
   private suspects = new Set<string>();
+  /** Conversions running now, by job: the job stays marked `converting` until its last one ends. */
+  private converting = new Map<string, number>();
 
   constructor(
     private service: JobService,
@@ -261,27 +264,36 @@ export class JobRunner implements RunnerHooks {
       let failedPairs = 0;
       for (const conv of job.conversions) {
         let convFailed = false;
+        // Once set, no further input of this conversion is started (the job fails or ended).
+        let stop = false;
         // A conversion over all inputs (archive, merge, compare) is one unit of work.
         const all = this.opts.convert.inputMode?.(conv.target, conv.options) === 'all';
-        for (const group of all ? [ready] : ready.map((i) => [i])) {
+        const groups = all ? [ready] : ready.map((i) => [i]);
+        // The inputs of one conversion convert side by side, as many as there are conversion slots
+        // (a 100-file job uses every core); conversions stay one after another.
+        await eachLimited(groups, this.opts.maxConcurrentConversions, async (group) => {
+          if (stop) return;
           const pair = all ? `all:${conv.id}` : `${group[0].id}:${conv.id}`;
           if (job.done.includes(pair)) {
             succeeded++;
-            continue;
+            return;
           }
           const ok = await this.convertPair(job, conv, group, signal);
-          if (isTerminal(job)) return;
-          if (ok) {
+          if (isTerminal(job)) {
+            stop = true;
+          } else if (ok) {
             succeeded++;
           } else {
             failedPairs++;
             convFailed = true;
-            if (job.failOnConversionError || conv.outputTargets.length > 0) {
-              this.finishTargets(conv, false);
-              this.service.fail(job, 'A conversion failed; see errors');
-              return;
-            }
+            if (job.failOnConversionError || conv.outputTargets.length > 0) stop = true;
           }
+        });
+        if (isTerminal(job)) return;
+        if (convFailed && (job.failOnConversionError || conv.outputTargets.length > 0)) {
+          this.finishTargets(conv, false);
+          this.service.fail(job, 'A conversion failed; see errors');
+          return;
         }
         this.finishTargets(conv, !convFailed);
       }
@@ -328,11 +340,17 @@ export class JobRunner implements RunnerHooks {
       if (delay > 0) await sleep(delay, signal);
       const release = await this.conversions.acquire();
       let files;
+      let counted = false;
       try {
         if (signal.aborted) throw signal.reason;
         // On disk before the converter runs: if it ends the process, the next start knows which job did.
-        job.converting = true;
-        this.service.saveNow(job);
+        const converting = (this.converting.get(job.id) ?? 0) + 1;
+        this.converting.set(job.id, converting);
+        counted = true;
+        if (converting === 1) {
+          job.converting = true;
+          this.service.saveNow(job);
+        }
         files = await this.opts.convert.convert({
           inputPath: this.service.abs(input.path!),
           inputFilename: input.filename ?? 'file',
@@ -344,7 +362,10 @@ export class JobRunner implements RunnerHooks {
         });
       } finally {
         release();
-        if (job.converting) {
+        const left = (this.converting.get(job.id) ?? 0) - (counted ? 1 : 0);
+        if (left > 0) this.converting.set(job.id, left);
+        else this.converting.delete(job.id);
+        if (left <= 0 && job.converting) {
           job.converting = false;
           this.service.touch(job);
         }
@@ -359,7 +380,7 @@ export class JobRunner implements RunnerHooks {
           // A lone result takes the work folder itself as its output folder (no folder made, moved or removed).
           const whole = files.length === 1 && !workMoved ? await this.claimWorkDir(job, workDir, workId, file) : undefined;
           if (whole) workMoved = true;
-          job.outputs.push(await this.storeOutput(job, conv, group, file, whole));
+          placeOutput(job, await this.storeOutput(job, conv, group, file, whole));
         }
       }
       job.done.push(pair);
@@ -417,7 +438,7 @@ export class JobRunner implements RunnerHooks {
       await fs.promises.mkdir(path.dirname(this.service.abs(rel)), { recursive: true });
       await fs.promises.rename(file.path, this.service.abs(rel));
     }
-    const size = (await fs.promises.stat(this.service.abs(rel))).size;
+    const { digest, size } = await digestFile(this.service.abs(rel));
     const now = new Date();
     return {
       id,
@@ -426,7 +447,7 @@ export class JobRunner implements RunnerHooks {
       filename,
       size,
       contentType: file.contentType,
-      checksum: await hashFile(this.service.abs(rel)),
+      checksum: digest,
       path: rel,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.opts.outputTtlMs).toISOString(),
@@ -495,6 +516,19 @@ function describeInputError(err: unknown): { code: number; message: string; kind
 }
 
 const sanitizeName = (name: string): string => sanitizeFilename(name);
+
+/**
+ * Adds an output in the order of conversions, then inputs, whatever order the side-by-side
+ * conversions finished in (a job's outputs list as its inputs do).
+ */
+function placeOutput(job: JobRecord, output: OutputRecord): void {
+  const rank = (o: OutputRecord): number =>
+    job.conversions.findIndex((c) => c.id === o.conversionId) * (job.inputs.length + 1) + job.inputs.findIndex((i) => i.id === o.inputIds[0]);
+  const mine = rank(output);
+  let at = job.outputs.length;
+  while (at > 0 && rank(job.outputs[at - 1]) > mine) at--;
+  job.outputs.splice(at, 0, output);
+}
 
 /** `dir/name.png` → `dir/name-2.png` for the second file of a multi-file result. */
 function numbered(file: string, index: number): string {

@@ -82,6 +82,27 @@ export class Semaphore {
   }
 }
 
+/**
+ * Calls `fn` on every item, at most `limit` at once. After a call throws no new one starts; the
+ * first error is thrown once every running call has ended (nothing is left running behind it).
+ */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i], i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if (failure) throw failure.error;
+}
+
 /** JSON with sorted object keys, so equal documents hash equally. */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';

@@ -1,8 +1,14 @@
 /** Small pure helpers of the engine: file names, Content-Range, Content-Disposition, backoff-free bits. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../engine/uploads/upload-routes';
 import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
-import { Semaphore, stableStringify } from '../../engine/util/async';
+import { Semaphore, eachLimited, stableStringify } from '../../engine/util/async';
+import { digestFile } from '../../engine/util/digest';
 
 describe('sanitizeFilename', () => {
   it.each([
@@ -83,5 +89,57 @@ describe('Semaphore (engine)', () => {
     first(); // a second release is ignored
     expect(sem.inUse).toBe(0);
     await expect(sem.acquire(false, AbortSignal.abort(new Error('already')))).rejects.toThrow('already');
+  });
+});
+
+describe('eachLimited', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+
+  it('runs every item, never more than the limit at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await eachLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      peak = Math.max(peak, running);
+      await tick();
+      seen.push(n);
+      running--;
+    });
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(peak).toBe(3);
+  });
+
+  it('starts nothing after an error and throws it once the running calls have ended', async () => {
+    const started: number[] = [];
+    let ended = 0;
+    const run = eachLimited([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      if (n === 1) throw new Error('one failed');
+      await tick();
+      await tick();
+      ended++;
+    });
+    await expect(run).rejects.toThrow('one failed');
+    expect(started).toEqual([1, 2]);
+    expect(ended).toBe(1); // 2 was waited for, not left running
+  });
+});
+
+describe('digestFile', () => {
+  it('gives the digest and size of empty, small and multi-chunk files, as node:crypto and zlib do', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-digest-'));
+    try {
+      for (const size of [0, 1, 690_000, 4 * 1024 * 1024, 9 * 1024 * 1024 + 7]) {
+        const data = crypto.randomBytes(size);
+        const file = path.join(dir, `f${size}`);
+        fs.writeFileSync(file, data);
+        expect(await digestFile(file)).toEqual({ digest: crypto.createHash('sha256').update(data).digest('hex'), size });
+        expect((await digestFile(file, 'md5')).digest).toBe(crypto.createHash('md5').update(data).digest('hex'));
+        expect((await digestFile(file, 'crc32')).digest).toBe(zlib.crc32(data).toString(16).padStart(8, '0'));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
