@@ -21,7 +21,14 @@ export interface JobCallDeps {
 export function accountFor(key: string | undefined, apiKey: string): string {
   if (key === undefined) throw new HttpError(401, 'Missing API key (X-Api2convert-Api-Key)');
   if (!constantTimeEqual(key, apiKey)) throw new HttpError(401, 'Invalid API key');
-  return sha256Hex(key);
+  return accountOf(apiKey);
+}
+
+let account: { key: string; id: string } | undefined;
+/** The account id of the engine's key (its sha256), worked out once per key. */
+function accountOf(apiKey: string): string {
+  if (account?.key !== apiKey) account = { key: apiKey, id: sha256Hex(apiKey) };
+  return account.id;
 }
 
 /** A 429 with Retry-After while the injected job limit is reached. */

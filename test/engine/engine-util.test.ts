@@ -9,6 +9,7 @@ import { parseContentRange } from '../../engine/uploads/upload-routes';
 import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
 import { Semaphore, eachLimited, stableStringify } from '../../engine/util/async';
 import { digestFile } from '../../engine/util/digest';
+import { constantTimeEqual } from '../../engine/util/secret-box';
 
 describe('sanitizeFilename', () => {
   it.each([
@@ -141,5 +142,20 @@ describe('digestFile', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('tells equal from different strings, for the same secret again and again and for many secrets', () => {
+    expect(constantTimeEqual('key-1', 'key-1')).toBe(true);
+    expect(constantTimeEqual('key-1', 'key-1')).toBe(true);
+    expect(constantTimeEqual('key-2', 'key-1')).toBe(false);
+    expect(constantTimeEqual('key-1-longer', 'key-1')).toBe(false);
+    expect(constantTimeEqual('', 'key-1')).toBe(false);
+    for (let i = 0; i < 40; i++) {
+      expect(constantTimeEqual(`token-${i}`, `token-${i}`)).toBe(true);
+      expect(constantTimeEqual(`token-${i}`, `token-${i + 1}`)).toBe(false);
+    }
+    expect(constantTimeEqual('key-1', 'key-1')).toBe(true);
   });
 });
