@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { documentTargets } from './document';
 import { imageTargets, SHARP_INPUTS } from './image';
-import { loadSharp } from './lazy';
+import { loadSharp, shareCores } from './lazy';
 import { mediaTargets } from './media';
 import { operationTargets } from './ops/index';
 import { validateOptions, type OptionValues } from './options';
@@ -252,6 +252,7 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
   const all = def.inputMode?.(options) === 'all' && req.inputs && req.inputs.length > 0;
   const given = all ? req.inputs! : [{ path: req.inputPath, filename: req.inputFilename }];
   return limiter.run(async () => {
+    shareCores(limiter.inUse, os.availableParallelism());
     const inputs: JobInput[] = [];
     for (const input of given) {
       const ext = await sourceExtension(def, input.path, input.filename, tools, req.signal);

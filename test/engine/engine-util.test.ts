@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../engine/uploads/upload-routes';
 import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
+import { loadSharp, shareCores } from '../../engine/convert/lazy';
 import { Semaphore, eachLimited, stableStringify } from '../../engine/util/async';
 import { digestFile } from '../../engine/util/digest';
 import { constantTimeEqual } from '../../engine/util/secret-box';
@@ -157,5 +158,22 @@ describe('constantTimeEqual', () => {
       expect(constantTimeEqual(`token-${i}`, `token-${i + 1}`)).toBe(false);
     }
     expect(constantTimeEqual('key-1', 'key-1')).toBe(true);
+  });
+});
+
+describe('shareCores (libvips threads per image)', () => {
+  it('gives an image alone every core and splits them between images converting at once', async () => {
+    const before = (await loadSharp()).concurrency();
+    try {
+      shareCores(1, 4);
+      expect((await loadSharp()).concurrency()).toBe(4);
+      shareCores(2, 4);
+      expect((await loadSharp()).concurrency()).toBe(2);
+      shareCores(3, 2);
+      expect((await loadSharp()).concurrency()).toBe(1);
+    } finally {
+      shareCores(1, before);
+      await loadSharp();
+    }
   });
 });
