@@ -70,6 +70,9 @@ export class CallbackOutbox {
     https: new https.Agent({ keepAlive: true, maxSockets: MAX_PARALLEL, maxFreeSockets: MAX_PARALLEL, timeout: IDLE_SOCKET_MS }),
   };
   private targets = new Map<string, Target | Error>();
+  /** Rows sent (or given up): deleted together, in one commit per turn of the event loop. */
+  private done = new Set<number>();
+  private removeDone: (ids: number[]) => void;
   private headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'convoy-engine-callback' };
 
   constructor(
@@ -93,6 +96,9 @@ export class CallbackOutbox {
       removeJob: db.prepare('DELETE FROM callbacks WHERE job_id = ?'),
       pending: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM callbacks'),
     };
+    this.removeDone = db.transaction((ids: number[]) => {
+      for (const id of ids) this.stmts.remove.run(id);
+    });
   }
 
   /**
@@ -110,6 +116,7 @@ export class CallbackOutbox {
   }
 
   pendingCount(): number {
+    this.flushDone();
     return this.stmts.pending.get()!.n;
   }
 
@@ -120,11 +127,33 @@ export class CallbackOutbox {
   /** Stops sending: requests under way are cut (their rows stay for the next run), kept-alive sockets closed. */
   async close(): Promise<void> {
     this.closed = true;
+    this.flushDone();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const req of this.requests) req.destroy(new Error('engine closing'));
     this.agents.http.destroy();
     this.agents.https.destroy();
+  }
+
+  /**
+   * A crash before the commit sends the callback again at the next start (as one between the answer
+   * and a commit always could): a commit per row cost more than the rest of its delivery.
+   */
+  private removeSoon(id: number): void {
+    this.done.add(id);
+    if (this.done.size === 1) setImmediate(() => this.flushDone());
+  }
+
+  private flushDone(): void {
+    if (this.done.size === 0) return;
+    try {
+      this.removeDone([...this.done]);
+      this.done.clear();
+      this.schedule(0); // their jobs' next rows may be due (a no-op when a pump is set already)
+    } catch {
+      // The database is busy or gone: the rows stay marked (the pump skips them) for the next try.
+      if (!this.closed) setTimeout(() => this.flushDone(), 1000).unref?.();
+    }
   }
 
   /** Pumps in `delayMs`, or sooner if a pump is already set for sooner. */
@@ -156,7 +185,7 @@ export class CallbackOutbox {
     if (free <= 0) return; // a finishing delivery pumps again
     for (const due of this.stmts.due.all(now, free + this.inFlight.size)) {
       if (this.inFlight.size >= MAX_PARALLEL) return;
-      if (this.inFlight.has(due.job_id)) continue;
+      if (this.inFlight.has(due.job_id) || this.done.has(due.id)) continue;
       const row = this.stmts.row.get(due.id);
       if (!row) continue;
       this.inFlight.add(row.job_id);
@@ -176,7 +205,7 @@ export class CallbackOutbox {
   private async deliver(row: Row): Promise<void> {
     const faults = this.opts.faults();
     if (row.attempts === 0 && faults.callbackDropRate > 0 && Math.random() < faults.callbackDropRate) {
-      this.stmts.remove.run(row.id);
+      this.removeSoon(row.id);
       this.opts.stats.callbacksDropped++;
       return;
     }
@@ -191,7 +220,7 @@ export class CallbackOutbox {
     if (this.closed) return;
     if (outcome === 'ok') {
       this.hostFailures.delete(host);
-      this.stmts.remove.run(row.id);
+      this.removeSoon(row.id);
       this.opts.stats.callbacksSent++;
       if (faults.callbackDuplicateRate > 0 && Math.random() < faults.callbackDuplicateRate) {
         if ((await this.post(target, row.body, FIRST_TIMEOUT_MS)) === 'ok') this.opts.stats.callbacksSent++;
@@ -199,7 +228,7 @@ export class CallbackOutbox {
       return;
     }
     if (outcome === 'final') {
-      this.stmts.remove.run(row.id);
+      this.removeSoon(row.id);
       this.opts.stats.callbacksFailed++;
       return;
     }
@@ -212,7 +241,7 @@ export class CallbackOutbox {
     this.hostFailures.set(host, h);
     const attempts = row.attempts + 1;
     if (attempts > MAX_RETRIES) {
-      this.stmts.remove.run(row.id);
+      this.removeSoon(row.id);
       this.opts.stats.callbacksFailed++;
       return;
     }
@@ -266,7 +295,7 @@ export class CallbackOutbox {
         answered = true;
         res.resume();
         res.once('end', () => settle(undefined, res.statusCode ?? 0));
-        res.once('error', settle);
+        res.on('error', settle);
         res.once('close', () => settle(new Error('answer cut')));
       });
       const timer = setTimeout(() => {
@@ -275,7 +304,7 @@ export class CallbackOutbox {
       }, Math.max(0, timeoutMs));
       this.requests.add(req);
       req.once('socket', (socket) => (bytesBefore = socket.bytesRead));
-      req.once('error', (err) => {
+      req.on('error', (err) => {
         const socket = req.socket;
         const stale = req.reusedSocket && !answered && !timedOut && !this.closed && bytesBefore >= 0 && socket !== null && socket.bytesRead === bytesBefore;
         settle(stale ? new StaleSocketError(err) : err);
