@@ -58,7 +58,10 @@ export function signBody(secret: string, body: string): string {
 
 export class CallbackOutbox {
   private stmts;
-  private inFlight = new Set<string>();
+  /** Job id → the id of its row being sent. */
+  private inFlight = new Map<string, number>();
+  /** A due row could not start at the last pump (or may lie beyond its LIMIT): pump when a delivery ends. */
+  private waiting = false;
   private timer: NodeJS.Timeout | undefined;
   /** When the pending timer fires (ms since epoch). */
   private timerAt = 0;
@@ -91,6 +94,7 @@ export class CallbackOutbox {
       row: db.prepare<[number], Row>('SELECT id, job_id, url, body, attempts FROM callbacks WHERE id = ?'),
       // Rows due already are being sent or wait for one that is: a finishing delivery pumps again.
       nextDue: db.prepare<[number], { t: number | null }>('SELECT MIN(next_ms) AS t FROM callbacks WHERE next_ms > ?'),
+      hasNext: db.prepare<[string, number], { id: number }>('SELECT id FROM callbacks WHERE job_id = ? AND id > ? LIMIT 1'),
       remove: db.prepare('DELETE FROM callbacks WHERE id = ?'),
       reschedule: db.prepare('UPDATE callbacks SET attempts = ?, next_ms = ? WHERE id = ?'),
       removeJob: db.prepare('DELETE FROM callbacks WHERE job_id = ?'),
@@ -149,7 +153,7 @@ export class CallbackOutbox {
     try {
       this.removeDone([...this.done]);
       this.done.clear();
-      this.schedule(0); // their jobs' next rows may be due (a no-op when a pump is set already)
+      if (this.waiting) this.schedule(0); // rows of their jobs may be due now
     } catch {
       // The database is busy or gone: the rows stay marked (the pump skips them) for the next try.
       if (!this.closed) setTimeout(() => this.flushDone(), 1000).unref?.();
@@ -181,25 +185,45 @@ export class CallbackOutbox {
 
   private pumpDue(): void {
     const now = Date.now();
+    this.waiting = true;
     const free = MAX_PARALLEL - this.inFlight.size;
     if (free <= 0) return; // a finishing delivery pumps again
-    for (const due of this.stmts.due.all(now, free + this.inFlight.size)) {
-      if (this.inFlight.size >= MAX_PARALLEL) return;
-      if (this.inFlight.has(due.job_id) || this.done.has(due.id)) continue;
+    const limit = free + this.inFlight.size;
+    const rows = this.stmts.due.all(now, limit);
+    this.waiting = rows.length >= limit;
+    for (const due of rows) {
+      if (this.inFlight.size >= MAX_PARALLEL) return void (this.waiting = true);
+      const sending = this.inFlight.get(due.job_id);
+      if (sending === due.id) continue; // its job's next rows are looked for when it ends
+      if (sending !== undefined || this.done.has(due.id)) {
+        this.waiting = true;
+        continue;
+      }
       const row = this.stmts.row.get(due.id);
       if (!row) continue;
-      this.inFlight.add(row.job_id);
+      this.inFlight.set(row.job_id, row.id);
       void this.deliver(row)
         .catch(() => {
           /* the store went away (engine closing); the row stays for the next run */
         })
-        .finally(() => {
-          this.inFlight.delete(row.job_id);
-          this.schedule(0);
-        });
+        .finally(() => this.delivered(row));
     }
     const next = this.stmts.nextDue.get(now)!.t;
     if (next !== null) this.schedule(next - Date.now());
+  }
+
+  /** Pumps again only when a row may be waiting for this one (a retry or pause set its own time). */
+  private delivered(row: Row): void {
+    this.inFlight.delete(row.job_id);
+    if (this.closed) return;
+    try {
+      if (this.waiting || this.stmts.hasNext.get(row.job_id, row.id)) {
+        this.waiting = true;
+        this.schedule(0);
+      }
+    } catch {
+      this.schedule(1000);
+    }
   }
 
   private async deliver(row: Row): Promise<void> {
@@ -214,6 +238,7 @@ export class CallbackOutbox {
     const health = this.hostFailures.get(host);
     if (health && health.pausedUntil > Date.now()) {
       this.stmts.reschedule.run(row.attempts, health.pausedUntil, row.id);
+      this.schedule(health.pausedUntil - Date.now());
       return;
     }
     const outcome = await this.post(target, row.body, row.attempts === 0 ? FIRST_TIMEOUT_MS : RETRY_TIMEOUT_MS);
@@ -247,6 +272,7 @@ export class CallbackOutbox {
     }
     const backoff = Math.min(this.opts.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
     this.stmts.reschedule.run(attempts, Date.now() + backoff, row.id);
+    this.schedule(backoff);
   }
 
   /** 'ok' (2xx), 'final' (4xx, 3xx: never retried) or 'retry' (5xx, timeout, network error). */

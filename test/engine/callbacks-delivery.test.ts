@@ -187,6 +187,19 @@ describe('callback outbox delivery', () => {
     expect(box.pendingCount()).toBe(0);
   });
 
+  it("sends a job's callbacks added while its previous one is under way right after it, in order", async () => {
+    const cb = await receiver((n, _req, res) => (n === 1 ? (setTimeout(() => res.writeHead(200).end(), 300), true) : false));
+    const { box, stats } = outbox();
+    box.enqueue('a', cb.url, 'a1');
+    await cb.waitFor(() => cb.hits.length === 1);
+    box.enqueue('a', cb.url, 'a2');
+    box.enqueue('b', cb.url, 'b1'); // another job's goes out meanwhile
+    box.enqueue('a', cb.url, 'a3');
+    await cb.waitFor(() => stats.callbacksSent === 4, 3000);
+    expect(cb.hits.map((h) => h.body)).toEqual(['a1', 'b1', 'a2', 'a3']);
+    expect(cb.hits[2].at - cb.hits[0].at).toBeLessThan(1500);
+  });
+
   it('the engine closes its kept-alive callback connections when it closes', async () => {
     const cb = await receiver();
     const t = await startTestEngine();
