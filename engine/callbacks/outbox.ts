@@ -7,8 +7,10 @@
  *
  * Cost per callback: connections are kept alive (at most MAX_PARALLEL per host; a POST that fails
  * on a reused socket before any answer byte, because the receiver closed it meanwhile, is sent again
- * at once on another, once), and the pump runs only when a row was added, a delivery ended or the
- * next row falls due (a timer to that time), reading what is due from an index (`callbacks_due`).
+ * at once on another, once); rows sent are deleted together, one commit per turn of the event loop;
+ * the pump runs when a row is added, when a delivery ends that a row may wait for, and when the next
+ * row falls due (a timer to that time, none when nothing waits), reading what is due from an index
+ * (`callbacks_due`).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -92,7 +94,7 @@ export class CallbackOutbox {
          ORDER BY c.next_ms, c.id LIMIT ?`,
       ),
       row: db.prepare<[number], Row>('SELECT id, job_id, url, body, attempts FROM callbacks WHERE id = ?'),
-      // Rows due already are being sent or wait for one that is: a finishing delivery pumps again.
+      // Rows due already are being sent, or wait for one that is (its end pumps again: see delivered).
       nextDue: db.prepare<[number], { t: number | null }>('SELECT MIN(next_ms) AS t FROM callbacks WHERE next_ms > ?'),
       hasNext: db.prepare<[string, number], { id: number }>('SELECT id FROM callbacks WHERE job_id = ? AND id > ? LIMIT 1'),
       remove: db.prepare('DELETE FROM callbacks WHERE id = ?'),
@@ -204,7 +206,8 @@ export class CallbackOutbox {
       this.inFlight.set(row.job_id, row.id);
       void this.deliver(row)
         .catch(() => {
-          /* the store went away (engine closing); the row stays for the next run */
+          // The store went away (engine closing) or is busy: the row stays, for a later pump or the next run.
+          this.waiting = true;
         })
         .finally(() => this.delivered(row));
     }
