@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS presets (
   doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS presets_owner ON presets(owner, created_ms);
+-- The outbox's pump reads what is due from this (see callbacks/outbox.ts).
+CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(next_ms, id, job_id);
 `;
 
 export function openDb(dataDir: string): Db {
