@@ -6,8 +6,7 @@ import busboy from 'busboy';
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { HttpError } from '../http/respond';
 import { filenameFromContentDisposition, sanitizeFilename } from '../util/filename';
 
@@ -96,39 +95,183 @@ function receiveMultipart(req: http.IncomingMessage, opts: ReceiveOptions): Prom
   });
 }
 
-async function writeStream(source: Readable, opts: ReceiveOptions): Promise<{ bytes: number; checksum?: string; truncated: boolean }> {
-  const hash: Hash | undefined = opts.hash ? createHash('sha256') : undefined;
-  let bytes = 0;
-  let overLimit = false;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      if (overLimit) return cb();
-      if (bytes + chunk.length > opts.maxBytes) {
-        overLimit = true;
-        cb(new HttpError(413, `The file is larger than the limit of ${opts.maxBytes} bytes`));
-        return;
+interface Written {
+  bytes: number;
+  checksum?: string;
+  /** The body ended early, or the file could not be written. */
+  truncated: boolean;
+}
+
+/**
+ * Streams `source` into the file: one 'data' handler, no stream pipeline. Rejects with 413 when the
+ * body passes the limit (what arrived before stays on disk, as from a broken connection: resumable
+ * uploads build on it).
+ */
+function writeStream(source: Readable, opts: ReceiveOptions): Promise<Written> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err: HttpError | undefined) => {
+      if (settled) return;
+      settled = true;
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('close', onClose);
+      // Errors after this point (a reset socket) must not go unhandled.
+      void sink.close().then(() => {
+        if (err) reject(err);
+        else resolve({ bytes: sink.bytes, checksum: sink.checksum(), truncated: ended ? sink.failed !== undefined : true });
+      });
+    };
+    let ended = false;
+    const onData = (chunk: Buffer) => {
+      try {
+        sink.push(chunk);
+      } catch (err) {
+        settle(err as HttpError);
       }
-      bytes += chunk.length;
-      hash?.update(chunk);
-      cb(null, chunk);
-    },
+    };
+    const onEnd = () => {
+      ended = true;
+      settle(undefined);
+    };
+    // Closed (or errored) before its end: a broken connection.
+    const onClose = () => settle(undefined);
+    const sink = new FileSink(opts, source, () => settle(undefined));
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('close', onClose);
+    source.on('error', () => {});
   });
-  const start = opts.start ?? 0;
-  if (start > 0) await fs.promises.truncate(opts.destPath, start);
-  const out = fs.createWriteStream(opts.destPath, start > 0 ? { flags: 'r+', start } : { flags: 'w' });
-  let aborted = false;
-  const onAborted = () => {
-    aborted = true;
-  };
-  source.once('aborted', onAborted);
-  try {
-    await pipeline(source, meter, out);
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    // A broken connection: what arrived stays on disk (resumable uploads build on it).
-    aborted = true;
-  } finally {
-    source.off('aborted', onAborted);
+}
+
+/** Bytes allowed to wait in memory for the disk before the source is paused. */
+const QUEUE_LIMIT = 1024 * 1024;
+
+interface Pausable {
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/**
+ * One file being written as its chunks arrive: the byte limit is checked before a chunk is
+ * taken (so a resumable upload's file never gets bytes past its range), the hash updated, and
+ * the chunk written at its position. Chunks that arrive while a write is under way are written
+ * together by the next one (one `writev`); past QUEUE_LIMIT waiting bytes the source is paused
+ * until the disk catches up, so memory stays bounded whatever the file's size.
+ */
+class FileSink {
+  bytes = 0;
+  /** The file could not be opened or written (disk full, …): nothing more is written. */
+  failed: Error | undefined;
+  private readonly hash: Hash | undefined;
+  private fd = -1;
+  private pos: number;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  /** An open, a cut or a write is under way. */
+  private busy = true;
+  private paused = false;
+  private closing: Promise<void> | undefined;
+  private whenIdle: (() => void) | undefined;
+
+  constructor(
+    private readonly opts: ReceiveOptions,
+    private readonly source: Pausable,
+    private readonly onFail: (err: Error) => void,
+  ) {
+    this.hash = opts.hash ? createHash('sha256') : undefined;
+    const start = opts.start ?? 0;
+    this.pos = start;
+    fs.open(opts.destPath, start > 0 ? 'r+' : 'w', (err, fd) => {
+      if (err) return this.fail(err);
+      this.fd = fd;
+      // A chunked upload's file is cut where this chunk starts (a resent range replaces the tail).
+      if (start > 0) fs.ftruncate(fd, start, (e) => (e ? this.fail(e) : this.flush()));
+      else this.flush();
+    });
   }
-  return { bytes, checksum: hash?.digest('hex'), truncated: aborted };
+
+  /** Takes one chunk; throws 413, taking none of it, when it would pass the byte limit. */
+  push(chunk: Buffer): void {
+    if (this.bytes + chunk.length > this.opts.maxBytes) {
+      throw new HttpError(413, `The file is larger than the limit of ${this.opts.maxBytes} bytes`);
+    }
+    this.bytes += chunk.length;
+    this.hash?.update(chunk);
+    if (this.failed || this.closing) return;
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (!this.busy) this.flush();
+    else if (this.queued >= QUEUE_LIMIT && !this.paused) {
+      this.paused = true;
+      this.source.pause();
+    }
+  }
+
+  checksum(): string | undefined {
+    return this.hash?.digest('hex');
+  }
+
+  /** Waits for the queued bytes to reach the file, then closes it. Never rejects. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      const closeFd = () => {
+        if (this.fd < 0) return resolve();
+        fs.close(this.fd, () => resolve());
+        this.fd = -1;
+      };
+      if (this.busy) this.whenIdle = closeFd;
+      else closeFd();
+    });
+    return this.closing;
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0 || this.failed) {
+      this.busy = false;
+      if (this.paused) {
+        this.paused = false;
+        this.source.resume();
+      }
+      const idle = this.whenIdle;
+      this.whenIdle = undefined;
+      idle?.();
+      return;
+    }
+    const bufs = this.queue;
+    const length = this.queued;
+    this.queue = [];
+    this.queued = 0;
+    this.busy = true;
+    const done = (err: Error | null, written: number) => {
+      if (err) return this.fail(err);
+      this.pos += written;
+      if (written < length) this.requeue(bufs, written);
+      this.flush();
+    };
+    if (bufs.length === 1) fs.write(this.fd, bufs[0], 0, length, this.pos, done);
+    else fs.writev(this.fd, bufs, this.pos, done);
+  }
+
+  /** A short write: what was not written goes back to the front of the queue. */
+  private requeue(bufs: Buffer[], written: number): void {
+    const rest: Buffer[] = [];
+    for (const b of bufs) {
+      if (written >= b.length) written -= b.length;
+      else {
+        rest.push(written > 0 ? b.subarray(written) : b);
+        written = 0;
+      }
+    }
+    this.queue = [...rest, ...this.queue];
+    this.queued = this.queue.reduce((n, b) => n + b.length, 0);
+  }
+
+  private fail(err: Error): void {
+    this.failed = err;
+    this.queue = [];
+    this.queued = 0;
+    this.flush();
+    this.onFail(err);
+  }
 }
