@@ -2,13 +2,13 @@
  * Receives a file body — the `file` part of multipart/form-data, or a raw body — and streams it
  * to disk. Never buffers the file; stops at a byte limit.
  */
-import busboy from 'busboy';
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../http/respond';
 import { filenameFromContentDisposition, sanitizeFilename } from '../util/filename';
+import { boundaryOf, MultipartError, MultipartParser } from './multipart';
 
 export interface ReceivedFile {
   filename: string;
@@ -39,59 +39,77 @@ export async function receiveFile(req: http.IncomingMessage, opts: ReceiveOption
   return { filename, contentType: type.split(';')[0] || undefined, ...result };
 }
 
+/** Multipart parts past this many are skipped unread; a part's header block is at most this big. */
+const MULTIPART_LIMITS = { parts: 30, headerBytes: 16 * 1024 };
+
+/**
+ * The first file part in the field `file` goes to the file; every other part is skipped unread.
+ * Answers once the whole body has arrived (the final boundary is required).
+ */
 function receiveMultipart(req: http.IncomingMessage, opts: ReceiveOptions): Promise<ReceivedFile> {
   return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({
-        headers: req.headers,
-        // RFC 7578 senders put UTF-8 in a plain filename="…"; latin1 (busboy's default) garbles it.
-        defParamCharset: 'utf8',
-        limits: { files: 1, fields: 20, parts: 30, fieldSize: 64 * 1024, fileSize: opts.maxBytes + 1 },
-      });
-    } catch (err) {
-      reject(new HttpError(400, `Malformed multipart body: ${(err as Error).message}`));
-      return;
-    }
-    let filePromise: Promise<ReceivedFile> | undefined;
+    let file: { filename: string; contentType?: string; sink: FileSink } | undefined;
     let settled = false;
-    const fail = (err: unknown) => {
+    const settle = (err: Error | undefined) => {
       if (settled) return;
       settled = true;
-      req.unpipe(bb);
-      req.resume();
-      reject(err);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      // What arrived is on disk before the answer (a resumable upload continues from there).
+      const closed = file?.sink.close() ?? Promise.resolve();
+      void closed.then(() => {
+        if (err) return reject(err);
+        if (!file) return reject(new HttpError(400, "The multipart body has no file in the field 'file'"));
+        const { sink, filename, contentType } = file;
+        resolve({ filename, contentType, bytes: sink.bytes, checksum: sink.checksum(), truncated: sink.failed !== undefined });
+      });
     };
-    bb.on('file', (field, stream, info) => {
-      if (field !== 'file' || filePromise) {
-        stream.resume();
-        return;
+    const malformed = (err: unknown) =>
+      err instanceof MultipartError ? new HttpError(400, `Malformed multipart body: ${err.message}`) : (err as Error);
+    let parser: MultipartParser;
+    try {
+      parser = new MultipartParser(
+        boundaryOf(String(req.headers['content-type'])),
+        {
+          part(info) {
+            if (file || !info.isFile || info.name !== 'file') return false;
+            const sink = new FileSink(opts, req, () => settle(undefined));
+            file = { filename: sanitizeFilename(info.filename), contentType: info.contentType || undefined, sink };
+            return true;
+          },
+          data(chunk) {
+            file!.sink.push(chunk);
+          },
+          partEnd() {},
+        },
+        MULTIPART_LIMITS,
+      );
+    } catch (err) {
+      req.resume();
+      reject(malformed(err));
+      return;
+    }
+    const onData = (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        settle(malformed(err));
       }
-      const filename = sanitizeFilename(info.filename);
-      filePromise = writeStream(stream, opts).then((r) => ({
-        filename,
-        contentType: info.mimeType || undefined,
-        ...r,
-        truncated: r.truncated || (stream as unknown as { truncated?: boolean }).truncated === true,
-      }));
-      filePromise.catch(fail);
-    });
-    bb.on('error', (err) => fail(new HttpError(400, `Malformed multipart body: ${(err as Error).message}`)));
-    bb.on('close', () => {
-      if (settled) return;
-      if (!filePromise) {
-        settled = true;
-        reject(new HttpError(400, "The multipart body has no file in the field 'file'"));
-        return;
+    };
+    const onEnd = () => {
+      try {
+        parser.end();
+        settle(undefined);
+      } catch (err) {
+        settle(malformed(err));
       }
-      filePromise.then((r) => {
-        if (settled) return;
-        settled = true;
-        resolve(r);
-      }, fail);
-    });
-    req.on('aborted', () => fail(new HttpError(400, 'The upload was interrupted')));
-    req.pipe(bb);
+    };
+    const onClose = () => settle(new HttpError(400, 'The upload was interrupted'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.on('error', () => {});
   });
 }
 
