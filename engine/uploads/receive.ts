@@ -162,6 +162,8 @@ function writeStream(source: Readable, opts: ReceiveOptions): Promise<Written> {
   });
 }
 
+/** Bytes written at once: fewer, larger writes (each one is a trip to the thread pool). */
+const WRITE_BATCH = 256 * 1024;
 /** Bytes allowed to wait in memory for the disk before the source is paused. */
 const QUEUE_LIMIT = 1024 * 1024;
 
@@ -173,9 +175,9 @@ interface Pausable {
 /**
  * One file being written as its chunks arrive: the byte limit is checked before a chunk is
  * taken (so a resumable upload's file never gets bytes past its range), the hash updated, and
- * the chunk written at its position. Chunks that arrive while a write is under way are written
- * together by the next one (one `writev`); past QUEUE_LIMIT waiting bytes the source is paused
- * until the disk catches up, so memory stays bounded whatever the file's size.
+ * the chunks written at their position in batches of WRITE_BATCH bytes (one `writev`), the rest
+ * when the body ends. Past QUEUE_LIMIT waiting bytes the source is paused until the disk catches
+ * up, so memory stays bounded whatever the file's size.
  */
 class FileSink {
   bytes = 0;
@@ -189,8 +191,9 @@ class FileSink {
   /** An open, a cut or a write is under way. */
   private busy = true;
   private paused = false;
+  /** close() was called: write everything that is left, then close the file. */
+  private closed: (() => void) | undefined;
   private closing: Promise<void> | undefined;
-  private whenIdle: (() => void) | undefined;
 
   constructor(
     private readonly opts: ReceiveOptions,
@@ -219,8 +222,9 @@ class FileSink {
     if (this.failed || this.closing) return;
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (!this.busy) this.flush();
-    else if (this.queued >= QUEUE_LIMIT && !this.paused) {
+    if (!this.busy) {
+      if (this.queued >= WRITE_BATCH) this.flush();
+    } else if (this.queued >= QUEUE_LIMIT && !this.paused) {
       this.paused = true;
       this.source.pause();
     }
@@ -230,30 +234,32 @@ class FileSink {
     return this.hash?.digest('hex');
   }
 
-  /** Waits for the queued bytes to reach the file, then closes it. Never rejects. */
+  /** Writes what is left, then closes the file. Never rejects. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      const closeFd = () => {
-        if (this.fd < 0) return resolve();
-        fs.close(this.fd, () => resolve());
-        this.fd = -1;
-      };
-      if (this.busy) this.whenIdle = closeFd;
-      else closeFd();
+      this.closed = resolve;
+      if (!this.busy) this.flush();
     });
     return this.closing;
   }
 
   private flush(): void {
-    if (this.queue.length === 0 || this.failed) {
+    if (this.failed) {
+      this.queue = [];
+      this.queued = 0;
+    }
+    if (this.queue.length === 0 || (!this.closed && this.queued < WRITE_BATCH)) {
       this.busy = false;
       if (this.paused) {
         this.paused = false;
         this.source.resume();
       }
-      const idle = this.whenIdle;
-      this.whenIdle = undefined;
-      idle?.();
+      if (this.closed && this.queue.length === 0) {
+        const done = this.closed;
+        if (this.fd < 0) return done();
+        fs.close(this.fd, () => done());
+        this.fd = -1;
+      }
       return;
     }
     const bufs = this.queue;
@@ -287,8 +293,6 @@ class FileSink {
 
   private fail(err: Error): void {
     this.failed = err;
-    this.queue = [];
-    this.queued = 0;
     this.flush();
     this.onFail(err);
   }
