@@ -172,7 +172,10 @@ export class MultipartParser {
   private headers(data: Buffer, pos: number): number {
     const had = this.header!.length;
     const room = this.limits.headerBytes + HEADER_END.length - had;
-    const block = Buffer.concat([this.header!, data.subarray(pos, pos + Math.max(0, room))]);
+    // Copy only up to the first blank line in this chunk (or the room left), not a whole chunk.
+    const blank = data.indexOf(HEADER_END, pos);
+    const take = Math.min(Math.max(0, room), blank >= 0 ? blank + HEADER_END.length - pos : data.length - pos);
+    const block = Buffer.concat([this.header!, data.subarray(pos, pos + take)]);
     const end = block.indexOf(HEADER_END);
     if (end < 0) {
       if (block.length - CRLF.length >= this.limits.headerBytes) throw new MultipartError('Malformed part header');
