@@ -52,7 +52,7 @@ export function boundaryOf(contentType: string): string {
   return boundary;
 }
 
-const enum State {
+enum State {
   Preamble,
   /** After a boundary: `--` ends the body, CRLF starts a part's headers. */
   AfterBoundary,
@@ -266,7 +266,10 @@ function parseParams(text: string, from: number, extended: boolean): Record<stri
 function decodeExtended(raw: string): string | undefined {
   const m = /^([!#$%&+^_`{}~0-9A-Za-z-]+)'[^']*'((?:[!#$&+.^_`|~0-9A-Za-z-]|%[0-9A-Fa-f]{2})+)$/.exec(raw);
   if (!m) return undefined;
-  const bytes = Buffer.from(m[2].replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  const bytes = Buffer.from(
+    m[2].replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    'latin1',
+  );
   const charset = m[1].toLowerCase();
   if (charset === 'utf-8' || charset === 'utf8') return bytes.toString('utf8');
   if (charset === 'iso-8859-1' || charset === 'latin1' || charset === 'us-ascii') return bytes.toString('latin1');

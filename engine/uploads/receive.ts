@@ -65,8 +65,7 @@ function receiveMultipart(req: http.IncomingMessage, opts: ReceiveOptions): Prom
         resolve({ filename, contentType, bytes: sink.bytes, checksum: sink.checksum(), truncated: sink.failed !== undefined });
       });
     };
-    const malformed = (err: unknown) =>
-      err instanceof MultipartError ? new HttpError(400, `Malformed multipart body: ${err.message}`) : (err as Error);
+    const malformed = (err: unknown) => (err instanceof MultipartError ? new HttpError(400, `Malformed multipart body: ${err.message}`) : (err as Error));
     let parser: MultipartParser;
     try {
       parser = new MultipartParser(
@@ -256,8 +255,8 @@ class FileSink {
       }
       if (this.closed && this.queue.length === 0) {
         const done = this.closed;
-        if (this.fd < 0) return done();
-        fs.close(this.fd, () => done());
+        if (this.fd < 0) done();
+        else fs.close(this.fd, () => done());
         this.fd = -1;
       }
       return;

@@ -130,11 +130,26 @@ function parseBusboy(contentType: string, chunks: Buffer[]): Promise<Parsed> {
 function trickyData(rand: () => number, boundary: string, size: number): Buffer {
   const pieces: Buffer[] = [];
   let n = 0;
-  const tricks = ['\r', '\n', '\r\n', '\r\n-', '\r\n--', '--', `--${boundary}`, `\r\n--${boundary.slice(0, -1)}`, `\r\n--${boundary}`.slice(0, 5), '\r\r\n\r\n'];
+  const tricks = [
+    '\r',
+    '\n',
+    '\r\n',
+    '\r\n-',
+    '\r\n--',
+    '--',
+    `--${boundary}`,
+    `\r\n--${boundary.slice(0, -1)}`,
+    `\r\n--${boundary}`.slice(0, 5),
+    '\r\r\n\r\n',
+  ];
   while (n < size) {
     const r = rand();
     const piece =
-      r < 0.15 ? Buffer.from(tricks[Math.floor(rand() * tricks.length)]) : r < 0.2 ? Buffer.alloc(Math.floor(rand() * 40), 13) : crypto.randomBytes(Math.floor(rand() * 2000));
+      r < 0.15
+        ? Buffer.from(tricks[Math.floor(rand() * tricks.length)])
+        : r < 0.2
+          ? Buffer.alloc(Math.floor(rand() * 40), 13)
+          : crypto.randomBytes(Math.floor(rand() * 2000));
     pieces.push(piece);
     n += piece.length;
   }
@@ -146,15 +161,7 @@ function trickyData(rand: () => number, boundary: string, size: number): Buffer 
   return data.subarray(0, boundary.length + 2).equals(delimiter.subarray(2)) ? Buffer.concat([Buffer.from('x'), data]) : data;
 }
 
-const NAMES = [
-  'photo.jpg',
-  'Grüße – 写真.png',
-  '../../etc/passwd',
-  'C:\\Users\\me\\report.pdf',
-  'with "quotes".txt',
-  'semi;colon.bin',
-  '',
-];
+const NAMES = ['photo.jpg', 'Grüße – 写真.png', '../../etc/passwd', 'C:\\Users\\me\\report.pdf', 'with "quotes".txt', 'semi;colon.bin', ''];
 
 function disposition(rand: () => number, field: string, filename: string | undefined): string {
   if (filename === undefined) return `form-data; name="${field}"`;
@@ -222,7 +229,10 @@ describe('multipart parser', () => {
   it('splits the boundary at every byte across two chunks', () => {
     const boundary = 'splitMe';
     const data = Buffer.from('abc\r\n--split\r\n--splitM\r\ndef');
-    const body = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${data.toString('latin1')}\r\n--${boundary}--\r\n`, 'latin1');
+    const body = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n${data.toString('latin1')}\r\n--${boundary}--\r\n`,
+      'latin1',
+    );
     for (let i = 1; i < body.length; i++) {
       const got = parseOurs(`multipart/form-data; boundary=${boundary}`, [body.subarray(0, i), body.subarray(i)]);
       expect(got.error).toBeUndefined();
@@ -250,7 +260,9 @@ describe('multipart parser', () => {
     expect(parse('multipart/form-data; boundary=b', '--b\r\nno colon here\r\n\r\nx\r\n--b--')).toBe('Malformed part header');
     expect(parse('multipart/form-data; boundary=b', '--b\r\n\r\nx\r\n--b--')).toBe('Malformed part header');
     expect(parse('multipart/form-data; boundary=b', `--b\r\nX: ${'a'.repeat(17 * 1024)}\r\n\r\nx\r\n--b--`)).toBe('Malformed part header');
-    expect(parse('multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx')).toBe('Unexpected end of form');
+    expect(parse('multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nx')).toBe(
+      'Unexpected end of form',
+    );
     expect(parse('multipart/form-data; boundary=b', 'no boundary at all')).toBe('Unexpected end of form');
   });
 

@@ -278,7 +278,9 @@ describe.skipIf(!!missing)('engine uploads', () => {
     const body = Buffer.concat([
       Buffer.from(`preamble\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n`),
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="not-me.bin"\r\n\r\nnope\r\n`),
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''Gr%C3%BC%C3%9Fe.bin\r\nContent-Type: application/x-test\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''Gr%C3%BC%C3%9Fe.bin\r\nContent-Type: application/x-test\r\n\r\n`,
+      ),
       data,
       Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="second.bin"\r\n\r\nsecond\r\n`),
       Buffer.from(`--${boundary}--\r\nepilogue\r\n`),
