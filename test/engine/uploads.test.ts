@@ -226,6 +226,117 @@ describe.skipIf(!!missing)('engine uploads', () => {
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
   });
 
+  it('writes the file as its bytes arrive, not once the body has ended', async () => {
+    const job = await newJob();
+    const boundary = 'convoyTrickle';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.bin"\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const data = crypto.randomBytes(8 * 1024 * 1024);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const stream = new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(head);
+        c.enqueue(data.subarray(0, 6 * 1024 * 1024));
+        await held; // the rest only once the first 6 MiB are seen on disk
+        c.enqueue(data.subarray(6 * 1024 * 1024));
+        c.enqueue(tail);
+        c.close();
+      },
+    });
+    const answer = fetchChecked(`${job.server}/upload-file/${job.id}`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: {
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': String(head.length + data.length + tail.length),
+        'X-Oc-Token': job.token,
+      },
+    } as RequestInit);
+    const tmp = path.join(t.dataDir, 'tmp');
+    const onDisk = () =>
+      fs
+        .readdirSync(tmp)
+        .filter((n) => n.startsWith('upload-'))
+        .reduce((n, f) => n + (fs.statSync(path.join(tmp, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+    const deadline = Date.now() + 20_000;
+    while (onDisk() < 4 * 1024 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(onDisk()).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    release();
+    const res = await answer;
+    const input = await res.json();
+    expect(res.status).toBe(201);
+    expect(input).toMatchObject({ filename: 'slow.bin', size: data.length, checksum: crypto.createHash('sha256').update(data).digest('hex') });
+  });
+
+  it('takes the first file part in the field `file` from a body with preamble, other parts and epilogue, sent in small pieces', async () => {
+    const job = await newJob();
+    const boundary = 'b0undary';
+    // CR LF, dashes and most of the delimiter inside the file itself.
+    const data = Buffer.concat([crypto.randomBytes(50_000), Buffer.from(`\r\n--${boundary.slice(0, 5)}\r\n--\r\r\n`), crypto.randomBytes(50_000)]);
+    const body = Buffer.concat([
+      Buffer.from(`preamble\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="not-me.bin"\r\n\r\nnope\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''Gr%C3%BC%C3%9Fe.bin\r\nContent-Type: application/x-test\r\n\r\n`,
+      ),
+      data,
+      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="second.bin"\r\n\r\nsecond\r\n`),
+      Buffer.from(`--${boundary}--\r\nepilogue\r\n`),
+    ]);
+    const url = new URL(`${job.server}/upload-file/${job.id}`);
+    const { port } = new URL(t.engine.baseUrl);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      socket.setNoDelay(true);
+      let text = '';
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+      socket.write(
+        `POST ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Oc-Token: ${job.token}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      let pos = 0;
+      let size = 1;
+      const next = () => {
+        if (pos >= body.length) return;
+        socket.write(body.subarray(pos, pos + size));
+        pos += size;
+        size = size >= 4096 ? 1 : size * 3;
+        setImmediate(next);
+      };
+      next();
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 201/);
+    const input = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    expect(input).toMatchObject({ filename: 'Grüße.bin', size: data.length, checksum: crypto.createHash('sha256').update(data).digest('hex') });
+    const stored = fs.readFileSync(path.join(t.dataDir, 'files', job.id, `${input.id}-Grüße.bin`));
+    expect(stored.equals(data)).toBe(true);
+  });
+
+  it('answers 400 for a multipart body without its final boundary, and keeps nothing', async () => {
+    const job = await newJob();
+    const { body, type } = multipart('cut.jpg', jpg);
+    const res = await fetchChecked(`${job.server}/upload-file/${job.id}`, {
+      method: 'POST',
+      body: new Uint8Array(body.subarray(0, body.length - 10)),
+      headers: { 'Content-Type': type, 'X-Oc-Token': job.token },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).message).toBe('Malformed multipart body: Unexpected end of form');
+    const noBoundary = await fetchChecked(`${job.server}/upload-file/${job.id}`, {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'Content-Type': 'multipart/form-data', 'X-Oc-Token': job.token },
+    });
+    expect(noBoundary.status).toBe(400);
+    expect((await noBoundary.json()).message).toMatch(/^Malformed multipart body: .*[Bb]oundary/);
+    expect((await t.api.get(`/v2/jobs/${job.id}/input`)).body).toEqual([]);
+    expect(fs.readdirSync(path.join(t.dataDir, 'tmp')).filter((n) => n.startsWith('upload-'))).toEqual([]);
+  });
+
   describe('resumable chunked uploads', () => {
     it('assembles chunks, reports progress, and resumes after a broken connection', async () => {
       const job = await newJob();
@@ -297,6 +408,26 @@ describe.skipIf(!!missing)('engine uploads', () => {
       const last = await send(jpg.subarray(1000), 1000);
       expect(last.status).toBe(201);
       expect((await last.json()).filename).toBe('photo.jpg');
+    });
+
+    it('refuses a chunk longer than its Content-Range (413) without writing the bytes past it', async () => {
+      const job = await newJob();
+      const uuid = crypto.randomUUID();
+      const data = crypto.randomBytes(3000);
+      expect((await postChunk(job, uuid, data.subarray(0, 1000), 0, 3000)).status).toBe(200);
+      const { body, type } = multipart('x.bin', data.subarray(1000, 3000));
+      const res = await fetchChecked(`${job.server}/upload-file/${job.id}`, {
+        method: 'POST',
+        body: new Uint8Array(body),
+        headers: { 'Content-Type': type, 'X-Oc-Token': job.token, 'X-Oc-Upload-Uuid': uuid, 'Content-Range': 'bytes 1000-1999/3000' },
+      });
+      expect(res.status).toBe(413);
+      const status = await uploadStatus(job, uuid);
+      expect(status.body.received).toBeGreaterThanOrEqual(1000);
+      expect(status.body.received).toBeLessThanOrEqual(2000);
+      const c2 = await postChunk(job, uuid, data.subarray(status.body.received), status.body.received, 3000);
+      expect(c2.status).toBe(201);
+      expect(c2.body.checksum).toBe(crypto.createHash('sha256').update(data).digest('hex'));
     });
 
     it('validates chunk headers', async () => {
