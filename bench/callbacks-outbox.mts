@@ -16,7 +16,14 @@ const tree = path.resolve(process.argv[2] || path.join(import.meta.dirname, '..'
 const N = Number(process.argv[3] ?? 2000);
 const { CallbackOutbox } = await import(`${tree}/engine/callbacks/outbox.ts`);
 const { openDb } = await import(`${tree}/engine/store/db.ts`);
-const child = spawn(process.execPath, ['-e', `const http=require('http');let n=0;const s=http.createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(204).end()})});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const http=require('http');let n=0;const s=http.createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(204).end()})});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const port = await new Promise<number>((r) => child.stdout!.once('data', (d) => r(Number(String(d).trim()))));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outbox-cpu-'));
 const db = openDb(dir);
@@ -32,15 +39,24 @@ async function runN(n: number) {
   while (stats.callbacksSent < target) {
     while (enq - (stats.callbacksSent - (target - n)) < 8 && enq < n) {
       const id = `job-${enq % 500}`;
-      db.transaction(() => { upd.run(id, 'o', 't', 'completed', 'c', body); box.enqueue(`${id}-${enq}`, url, body); })();
+      db.transaction(() => {
+        upd.run(id, 'o', 't', 'completed', 'c', body);
+        box.enqueue(`${id}-${enq}`, url, body);
+      })();
       enq++;
     }
     await new Promise((r) => setImmediate(r));
   }
 }
 await runN(200); // warm-up
-const c0 = process.cpuUsage(); const t0 = performance.now();
+const c0 = process.cpuUsage();
+const t0 = performance.now();
 await runN(N);
 const c = process.cpuUsage(c0);
-console.log(`${tree}: ${(((c.user + c.system) / N) / 1000).toFixed(3)} ms CPU/callback (kernel ${((c.system / N) / 1000).toFixed(3)}), ${(N / ((performance.now() - t0) / 1000)).toFixed(0)} callbacks/s`);
-await box.close(); db.close(); child.kill(); fs.rmSync(dir, { recursive: true, force: true });
+console.log(
+  `${tree}: ${((c.user + c.system) / N / 1000).toFixed(3)} ms CPU/callback (kernel ${(c.system / N / 1000).toFixed(3)}), ${(N / ((performance.now() - t0) / 1000)).toFixed(0)} callbacks/s`,
+);
+await box.close();
+db.close();
+child.kill();
+fs.rmSync(dir, { recursive: true, force: true });

@@ -327,10 +327,13 @@ export class CallbackOutbox {
         res.on('error', settle);
         res.once('close', () => settle(new Error('answer cut')));
       });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy(new Error('timeout'));
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          req.destroy(new Error('timeout'));
+        },
+        Math.max(0, timeoutMs),
+      );
       this.requests.add(req);
       req.once('socket', (socket) => (bytesBefore = socket.bytesRead));
       req.on('error', (err) => {
@@ -351,7 +354,11 @@ export class CallbackOutbox {
       const u = new URL(url);
       const secure = u.protocol === 'https:';
       if (!secure && u.protocol !== 'http:') throw new Error(`unsupported callback URL scheme ${u.protocol}`);
-      t = { host: u.host, client: secure ? https : http, options: { ...urlToHttpOptions(u), method: 'POST', agent: secure ? this.agents.https : this.agents.http } };
+      t = {
+        host: u.host,
+        client: secure ? https : http,
+        options: { ...urlToHttpOptions(u), method: 'POST', agent: secure ? this.agents.https : this.agents.http },
+      };
     } catch (err) {
       t = err as Error;
     }

@@ -122,9 +122,9 @@ describe('callback outbox delivery', () => {
 
   it('keeps the backoff for a fresh socket that failed, a reused one that failed after answer bytes, and a second failure', async () => {
     const cb = await receiver((n, req) => {
-      if (n === 1) return req.socket.destroy(), true; // fresh connection: no resend at once
-      if (n === 4) return req.socket.end('HTTP/1.1 200 OK\r\nContent-Le'), true; // a reused socket, part of an answer
-      if (n === 6 || n === 7) return req.socket.destroy(), true; // reused, then the resend fails too
+      if (n === 1) return (req.socket.destroy(), true); // fresh connection: no resend at once
+      if (n === 4) return (req.socket.end('HTTP/1.1 200 OK\r\nContent-Le'), true); // a reused socket, part of an answer
+      if (n === 6 || n === 7) return (req.socket.destroy(), true); // reused, then the resend fails too
       return false;
     });
     const { box, stats } = outbox(600);
