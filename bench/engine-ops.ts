@@ -324,9 +324,9 @@ async function clientChild(a: ClientArgs): Promise<void> {
  * workers (most of a conversion), and the other threads (libuv's pool: file I/O and the part of a
  * sharp call that runs there; V8's helpers: GC, compiler).
  */
-async function threadCpu(): Promise<Record<string, number>> {
+async function threadCpu(): Promise<Map<string, { kind: string; seconds: number }>> {
   const { readdir, readFile } = await import('node:fs/promises');
-  const out: Record<string, number> = {};
+  const out = new Map<string, { kind: string; seconds: number }>();
   const tasks = await readdir('/proc/self/task').catch(() => [] as string[]);
   const tick = 100; // USER_HZ on Linux
   for (const tid of tasks) {
@@ -337,7 +337,7 @@ async function threadCpu(): Promise<Record<string, number>> {
     const fields = stat.slice(close + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / tick; // utime, stime
     const kind = Number(tid) === process.pid ? 'js' : name.startsWith('libvips') || name.startsWith('vips') ? 'vips' : 'other';
-    out[kind] = (out[kind] ?? 0) + seconds;
+    out.set(tid, { kind, seconds });
   }
   return out;
 }
@@ -352,7 +352,9 @@ async function timeEngine(
   const { stdout } = await run(process.execPath, [...clientNodeArgs, bundle, '--client-child', JSON.stringify(args)], { maxBuffer: 1 << 20 });
   const cpu = process.cpuUsage(cpu0);
   const threads = await threadCpu();
-  const byThread = Object.fromEntries(Object.entries(threads).map(([k, v]) => [k, v - (threads0[k] ?? 0)]));
+  // Per thread, so a thread that ended meanwhile does not subtract its past (its last work is not counted).
+  const byThread: Record<string, number> = {};
+  for (const [tid, t] of threads) byThread[t.kind] = (byThread[t.kind] ?? 0) + t.seconds - (threads0.get(tid)?.seconds ?? 0);
   return { ...(JSON.parse(stdout) as ClientResult), engineCpuMicros: cpu.user + cpu.system, engineSystemMicros: cpu.system, engineThreads: byThread };
 }
 
