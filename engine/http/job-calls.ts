@@ -7,7 +7,7 @@ import type { JobRecord } from '../jobs/model';
 import { jobCreateSchema, jobPatchSchema } from '../jobs/schemas';
 import type { JobService } from '../jobs/service';
 import type { EngineFaults } from '../types';
-import { constantTimeEqual, sha256Hex } from '../util/secret-box';
+import { constantTimeEqual, secretDigest } from '../util/secret-box';
 import { parse } from './body';
 import { HttpError } from './respond';
 
@@ -21,14 +21,7 @@ export interface JobCallDeps {
 export function accountFor(key: string | undefined, apiKey: string): string {
   if (key === undefined) throw new HttpError(401, 'Missing API key (X-Api2convert-Api-Key)');
   if (!constantTimeEqual(key, apiKey)) throw new HttpError(401, 'Invalid API key');
-  return accountOf(apiKey);
-}
-
-let account: { key: string; id: string } | undefined;
-/** The account id of the engine's key (its sha256), worked out once per key. */
-function accountOf(apiKey: string): string {
-  if (account?.key !== apiKey) account = { key: apiKey, id: sha256Hex(apiKey) };
-  return account.id;
+  return secretDigest(apiKey).toString('hex');
 }
 
 /** A 429 with Retry-After while the injected job limit is reached. */

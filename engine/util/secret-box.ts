@@ -52,16 +52,23 @@ export function sha256Hex(data: string | Buffer): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-/** Digests of the secrets compared against lately (the account key is checked on every request). */
+/** Digests of the secrets used lately (the account key is checked on every request). */
 const secretDigests = new Map<string, Buffer>();
+
+/** sha256 of a secret the engine holds, kept for the 16 used most recently. */
+export function secretDigest(secret: string): Buffer {
+  let digest = secretDigests.get(secret);
+  if (digest) {
+    secretDigests.delete(secret); // most recently used last: the key outlives a run of job tokens
+  } else {
+    digest = crypto.createHash('sha256').update(secret).digest();
+    if (secretDigests.size >= 16) secretDigests.delete(secretDigests.keys().next().value!);
+  }
+  secretDigests.set(secret, digest);
+  return digest;
+}
 
 /** Equal strings, in time that tells nothing about where they differ or their lengths (both are hashed first). */
 export function constantTimeEqual(given: string, secret: string): boolean {
-  let digest = secretDigests.get(secret);
-  if (!digest) {
-    digest = crypto.createHash('sha256').update(secret).digest();
-    if (secretDigests.size >= 16) secretDigests.delete(secretDigests.keys().next().value!);
-    secretDigests.set(secret, digest);
-  }
-  return crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), digest);
+  return crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), secretDigest(secret));
 }

@@ -10,7 +10,7 @@ import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sa
 import { loadSharp, shareCores } from '../../engine/convert/lazy';
 import { Semaphore, eachLimited, stableStringify } from '../../engine/util/async';
 import { digestFile } from '../../engine/util/digest';
-import { constantTimeEqual } from '../../engine/util/secret-box';
+import { constantTimeEqual, secretDigest } from '../../engine/util/secret-box';
 
 describe('sanitizeFilename', () => {
   it.each([
@@ -174,6 +174,18 @@ describe('shareCores (libvips threads per image)', () => {
     } finally {
       shareCores(1, before);
       await loadSharp();
+    }
+  });
+});
+
+describe('secretDigest', () => {
+  it('is the sha256 of the secret, and keeps the one in steady use while many others come and go', () => {
+    const key = secretDigest('account-key');
+    expect(key.toString('hex')).toBe(crypto.createHash('sha256').update('account-key').digest('hex'));
+    for (let i = 0; i < 100; i++) {
+      expect(secretDigest(`job-token-${i}`).toString('hex')).toBe(crypto.createHash('sha256').update(`job-token-${i}`).digest('hex'));
+      // The key is used between tokens, as requests with the key come between uploads.
+      if (i % 5 === 0) expect(secretDigest('account-key')).toBe(key);
     }
   });
 });
