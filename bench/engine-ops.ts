@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Sharp, SharpOptions } from 'sharp';
+import { eachLimited as pool } from '../engine/util/async';
 
 // sharp and the engine are imported where they are used: the children of this script (the HTTP
 // client, the hashing process) must not load them, or they would measure this script's memory.
@@ -69,19 +70,6 @@ async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await writeFile(path.join(engineProfDir, `engine-${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i], i);
-      }
-    }),
-  );
 }
 
 async function makePhotos(dir: string, count: number, width: number, height: number): Promise<string[]> {
