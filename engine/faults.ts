@@ -4,6 +4,8 @@ import { defaultFaults, type EngineFaults } from './types';
 export class Faults {
   private current: EngineFaults;
   private stallWaiters: Array<() => void> = [];
+  /** Share of a 503 owed so far: requests are failed evenly (exactly round(n × rate) of n), not by chance. */
+  private owed5xx = 0.5;
 
   constructor(initial: Partial<EngineFaults> = {}) {
     this.current = validateFaults({ ...defaultFaults, ...initial });
@@ -14,8 +16,23 @@ export class Faults {
   }
 
   set(change: Partial<EngineFaults>): void {
+    const before = this.current.transient5xxRate;
     this.current = validateFaults({ ...this.current, ...change });
+    if (this.current.transient5xxRate !== before) this.owed5xx = 0.5;
     if (!this.current.stall) this.releaseStalled();
+  }
+
+  /**
+   * Whether this request answers with an injected 503. Spread evenly rather than drawn at random,
+   * so a test or bench of n requests sees the same share every run (a run with none is impossible).
+   */
+  takeTransient5xx(): boolean {
+    const rate = this.current.transient5xxRate;
+    if (rate <= 0) return false;
+    this.owed5xx += rate;
+    if (this.owed5xx < 1) return false;
+    this.owed5xx -= 1;
+    return true;
   }
 
   /** Resolves once the stall is lifted (immediately when there is none). */

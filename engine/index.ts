@@ -150,7 +150,7 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
   router.add('GET', '/v2/dl/:server/download-file/:id/:oid', (c) => serveOutput(service, c.req, c.res, c.params.id, c.params.oid), downloadKey);
 
   const sweeper = new Sweeper({ service, store, uploads, outbox, jobTtlMs: limits.jobTtlMs, outputTtlMs, log });
-  runner.resume(store.unfinished());
+  let endedWhileConverting = runner.resume(store.unfinished());
   outbox.start();
   sweeper.start();
   // One line that tells, in whatever log keeps the engine's lines, what this engine can convert.
@@ -170,6 +170,11 @@ export async function createEngine(options: EngineOptions, internals: EngineInte
       maxJsonBytes: limits.maxJsonBytes,
       faults: () => faults.get(),
       stats,
+      endedWhileConverting: () => {
+        const ended = endedWhileConverting;
+        endedWhileConverting = false;
+        return ended;
+      },
     }),
     setFaults: (f) => faults.set(f),
     setToolPaths: (paths) => convert.configureConvert?.({ toolPaths: paths }),

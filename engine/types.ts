@@ -52,7 +52,7 @@ export interface EngineFaults {
   conversionDelayMs: number; // added to every conversion
   maxConcurrentJobs: number; // more processing jobs than this → POST/PATCH that would start one answers 429 + Retry-After (0 = unlimited)
   retryAfterSeconds: number;
-  transient5xxRate: number; // 0..1 chance a request answers 503 (before doing anything)
+  transient5xxRate: number; // 0..1 share of requests answered 503 (before doing anything), spread evenly
   callbackDropRate: number; // 0..1
   callbackDuplicateRate: number; // 0..1
   stall: boolean; // accept connections but never answer (until setFaults turns it off)
@@ -86,6 +86,12 @@ export interface EngineLocalAccess {
   outputFile(jobId: string, token: string, outputId: string): { path: string; size: number; checksum: string };
   /** The client has its own copy now: with `deleteServedOutputs`, the engine deletes its file. */
   outputTaken(jobId: string, token: string, outputId: string): void;
+  /**
+   * True (once) when the process before this one ended while this engine was converting: the
+   * engine's own crash-loop guard counts that end against the jobs converting, so a client in the
+   * same process need not count it against the steps it was running (they did not end it).
+   */
+  endedWhileConverting?(): boolean;
   /** Called (asynchronously) with the id of every job that ends: completed, failed or canceled. Returns the unsubscribe. */
   onJobEnd(listener: (jobId: string) => void): () => void;
   /**

@@ -19,6 +19,8 @@ export interface LocalEngineAccess {
   /** Convoy has the result in place; the engine keeps no copy (it runs with deleteServedOutputs). */
   outputTaken(jobId: string, token: string, outputId: string): void;
   onJobEnd(listener: (jobId: string) => void): () => void;
+  /** True (once) when the previous process ended during one of this engine's conversions (its own guard counts that). */
+  endedWhileConverting?(): boolean;
   /** `POST /v2/jobs` in-process (account key, optional Idempotency-Key); errors carry the route's status. */
   createJob?(apiKey: string, body: unknown, idempotencyKey?: string): { job: Record<string, unknown>; replayed: boolean };
   /** `GET /v2/jobs/{id}` in-process. */

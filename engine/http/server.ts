@@ -83,7 +83,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
     }
     const f = faults.get();
     if (f.latencyMs > 0) await sleep(f.latencyMs);
-    if (f.transient5xxRate > 0 && Math.random() < f.transient5xxRate) {
+    if (faults.takeTransient5xx()) {
       stats.injected5xx++;
       throw new HttpError(503, 'The service is temporarily unavailable (injected fault); retry', { 'Retry-After': '1' });
     }

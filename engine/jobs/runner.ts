@@ -82,8 +82,12 @@ export class JobRunner implements RunnerHooks {
     this.controllers.get(job.id)?.abort(new Error('canceled'));
   }
 
-  /** After a restart: fetch what was being fetched, queue what was started. */
-  resume(jobs: JobRecord[]): void {
+  /**
+   * After a restart: fetch what was being fetched, queue what was started. Returns whether the
+   * process ended while a conversion ran (a job was still marked `converting`).
+   */
+  resume(jobs: JobRecord[]): boolean {
+    let endedWhileConverting = false;
     for (const job of jobs) {
       // Conversions and fetches cut short by the crash left their scratch folders and files behind.
       this.service.removeStrays(job);
@@ -93,6 +97,7 @@ export class JobRunner implements RunnerHooks {
       }
       if (job.status === 'queued' || job.status === 'processing') {
         if (job.converting) {
+          endedWhileConverting = true;
           job.converting = false;
           job.crashes = (job.crashes ?? 0) + 1;
           if (job.crashes >= MAX_CONVERSION_CRASHES) {
@@ -110,6 +115,7 @@ export class JobRunner implements RunnerHooks {
         this.service.advance(job);
       }
     }
+    return endedWhileConverting;
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,7 @@ export interface LocalAccessDeps {
   maxJsonBytes: number;
   faults: () => EngineFaults;
   stats: EngineStats;
+  endedWhileConverting: () => boolean;
 }
 
 export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
@@ -161,6 +162,8 @@ export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
     },
 
     isOpen: () => deps.isOpen(),
+
+    endedWhileConverting: () => deps.endedWhileConverting(),
 
     onJobEnd(listener) {
       return service.onFinish(listener);

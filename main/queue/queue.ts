@@ -31,6 +31,7 @@ import type { LocalEngineAccess } from '../provider';
 import { ConversionsCache } from './conversions';
 import { creditsOf, type Credits } from './credits';
 import { QueueEmitter } from './emitter';
+import { StepIsolation } from './step-isolation';
 import { Gate, type GateSnapshot } from './gate';
 import { acquireQueueLock, type QueueLock } from './lock';
 import { outputDir, outputFolderProblem, releaseOutputs } from './outputs';
@@ -160,6 +161,13 @@ export class Queue {
       this.lock?.release();
       throw err;
     }
+    // The in-process engine's crash-loop guard counts an end of the process during its conversion:
+    // the queue's steps that were running then (downloads of other items, say) did not cause it.
+    if (opts.local?.endedWhileConverting?.()) {
+      const forgiven = this.store.forgiveRunning();
+      if (forgiven > 0)
+        this.log.info(`the last run ended during a conversion of the local engine; ${forgiven} step(s) running then are not counted as crashes`);
+    }
     this.client = opts.client;
     this.counts = this.store.countsByBatch();
     this.activeBatches = new Set(this.store.batchesWithUnfinishedUnits());
@@ -233,6 +241,7 @@ export class Queue {
       chunkSize: opts.chunkSize,
       maxAttempts: opts.retry?.maxAttempts ?? 10,
       maxCrashes: opts.retry?.maxCrashes ?? DEFAULT_MAX_CRASHES,
+      isolation: new StepIsolation(),
       retryBaseMs: opts.retry?.baseMs ?? 1000,
       now: this.now,
       limits: opts.limits,

@@ -31,6 +31,7 @@ import { ItemFailure, classify, jobFailure } from './classify';
 import type { Gate } from './gate';
 import { claimOutputPath, finishedOnDisk, outputDir, outputExt, outputStem, pathKey, releaseOutputs } from './outputs';
 import { checkLocalFile } from './sources';
+import type { StepIsolation } from './step-isolation';
 import { TransitionError, type QueueStore } from './store';
 import { isTerminalItem, type ItemRow, type OutputRecord, type UnitPhase, type UnitRow } from './types';
 import type { JobWatcher } from './watcher';
@@ -99,6 +100,8 @@ export interface RunnerDeps {
   maxAttempts: number;
   /** Times a unit's step may end the process before its items fail (the crash-loop guard). */
   maxCrashes: number;
+  /** Runs a crash suspect's step alone, every other step side by side. */
+  isolation: StepIsolation;
   retryBaseMs: number;
   now: () => number;
   /** Bounds on what an API may return (see QueueOptions.limits). */
@@ -144,16 +147,27 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       finishUnit(d, unit);
       return;
     }
+    // A wait for the API (converting) cannot end the process; any other step is watched, and one
+    // whose unit was running a step when the process ended runs alone (see StepIsolation).
+    const watched = unit.phase !== 'converting';
+    let leave: (() => void) | undefined;
+    try {
+      leave = watched ? await d.isolation.enter(unit.running || unit.crashes > 0, signal) : undefined;
+    } catch {
+      return; // aborted
+    }
     // The attempt is on disk before the step runs: a step that ends the process leaves it marked.
     let attempt: { attempts: number; crashes: number };
     try {
-      attempt = d.store.beginAttempt(unit.id, unit.phase, unit.phase !== 'converting');
+      attempt = d.store.beginAttempt(unit.id, unit.phase, watched);
     } catch (err) {
+      leave?.();
       if (!(err instanceof TransitionError)) throw err;
       d.log.warn(err.message); // another runner moved the unit first
       return;
     }
     if (attempt.crashes >= d.maxCrashes) {
+      leave?.();
       const reason = `This item crashed Convoy ${attempt.crashes} times (the process ended while it was ${unit.phase}); it was stopped so the rest of the batch can go on`;
       d.log.warn(`unit ${unit.id}: ${reason}`);
       failItems(d, live, { code: 'crashed', message: reason, action: 'Check the file, then retry the item' });
@@ -161,7 +175,11 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       continue;
     }
     try {
-      await step(d, unit, items, live, signal);
+      try {
+        await step(d, unit, items, live, signal);
+      } finally {
+        leave?.(); // the attempt's end is recorded in this same turn, before another step can start
+      }
       unavailableStreak = 0;
       d.store.endAttempt(unit.id, { kind: 'ok' });
     } catch (err) {

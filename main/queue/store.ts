@@ -199,6 +199,7 @@ function toUnit(r: UnitDbRow): UnitRow {
     server: r.server,
     attempts: r.attempts,
     crashes: r.crashes,
+    running: r.running === 1,
     lastError: r.last_error,
     nextAt: r.next_at,
   };
@@ -331,6 +332,7 @@ export class QueueStore {
       endFailed: db.prepare('UPDATE queue_units SET running = 0, last_error = ?, next_at = ?, updated_at = ? WHERE id = ?'),
       endGaveUp: db.prepare('UPDATE queue_units SET running = 0, last_error = ?, updated_at = ? WHERE id = ?'),
       wake: db.prepare("UPDATE queue_units SET next_at = 0 WHERE id = ? AND phase <> 'finished'"),
+      forgiveRunning: db.prepare('UPDATE queue_units SET running = 0 WHERE running = 1'),
       countAll: db.prepare('SELECT COUNT(*) AS n FROM queue_items'),
       countBatch: db.prepare('SELECT COUNT(*) AS n FROM queue_items WHERE batch_id = ?'),
       countsByBatch: db.prepare('SELECT batch_id, state, COUNT(*) AS n FROM queue_items GROUP BY batch_id, state'),
@@ -631,6 +633,15 @@ export class QueueStore {
       else if (end.kind === 'failed') this.s.endFailed.run(end.error, end.nextAt, now, id);
       else this.s.endGaveUp.run(end.error, now, id);
     });
+  }
+
+  /**
+   * Clears every step's running mark without counting it as a crash: at a start whose previous
+   * process is known to have ended for another reason (a conversion of the in-process engine,
+   * which that engine's own guard counts). Returns how many marks were cleared.
+   */
+  forgiveRunning(): number {
+    return this.s.forgiveRunning.run().changes;
   }
 
   /** Makes a waiting unit due now (a callback arrived for its job). */

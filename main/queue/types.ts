@@ -39,6 +39,11 @@ export interface UnitRow {
   attempts: number;
   /** Times a step of this unit was running when the process died. */
   crashes: number;
+  /**
+   * A step is marked running (beginAttempt to endAttempt). Read when no step of the unit runs in
+   * this process, it means the process ended during one: the next attempt counts it as a crash.
+   */
+  running: boolean;
   /** The reason of the latest failed attempt (cleared by a successful step). */
   lastError: string | null;
   nextAt: number;

@@ -68,9 +68,12 @@ describe.skipIf(!!missing)('engine fault injection', () => {
     expect(t.engine.stats()).toMatchObject({ jobsCreated: 0, injected5xx: 1 });
     t.engine.setFaults({ transient5xxRate: 0.5 });
     const statuses = await Promise.all(Array.from({ length: 60 }, () => t.api.get('/v2/statuses').then((r) => r.status)));
-    const failed = statuses.filter((s) => s === 503).length;
-    expect(failed).toBeGreaterThan(10);
-    expect(failed).toBeLessThan(50);
+    // Spread evenly, not drawn: every run fails exactly half, so a test of a few requests sees some.
+    expect(statuses.filter((s) => s === 503).length).toBe(30);
+    t.engine.setFaults({ transient5xxRate: 0.4 });
+    const few = [];
+    for (let i = 0; i < 5; i++) few.push((await t.api.get('/v2/statuses')).status);
+    expect(few).toEqual([200, 503, 200, 503, 200]);
     t.engine.setFaults({ transient5xxRate: 0 });
   });
 

@@ -2,7 +2,7 @@
  * The crash-loop guard: a unit whose conversion ends the process must not be retried at every
  * start forever, and the rest of its batch must finish.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +10,43 @@ import { openDatabase } from '../../main/db';
 import { PassThrough } from 'node:stream';
 import statusCommand from '../../main/shells/commands/status';
 import { QueueStore, TransitionError } from '../../main/queue/store';
-import { makeImages, repoRoot, tmpDir } from './helpers';
+import { makeImages, repoRoot, startEngine, tmpDir } from './helpers';
 
-const child = path.join(repoRoot, 'test/queue/fixtures/crashing-converter.ts');
+const crashingConverter = path.join(repoRoot, 'test/queue/fixtures/crashing-converter.ts');
+const crashingUpload = path.join(repoRoot, 'test/queue/fixtures/crashing-upload.ts');
+
+/** Runs a fixture the way a supervisor would (restart whenever it dies) until it exits 0; the exit codes. */
+async function superviseUntilDone(fixture: string, args: string[]): Promise<Array<number | null>> {
+  const exits: Array<number | null> = [];
+  for (let run = 0; run < 8; run++) {
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+      let stderr = '';
+      p.stderr.on('data', (c) => (stderr += c));
+      p.on('close', (status) => resolve({ status, stderr }));
+    });
+    exits.push(r.status);
+    if (r.status === 0) break;
+    expect(r.status, r.stderr).toBe(70); // only the test's crash ends it
+  }
+  return exits;
+}
+
+/** The batch after the runs: only `crashOn` failed, with `message`; every other item is done, its result on disk. */
+function expectOnlyFailed(data: string, crashOn: string, message: RegExp): void {
+  const db = openDatabase(data);
+  try {
+    const items = new QueueStore(db).listItems(undefined, 0, 100).items;
+    expect(items).toHaveLength(50);
+    const failed = items.filter((i) => i.state === 'failed');
+    expect(failed.map((i) => `${i.label}: ${i.error?.message}`)).toEqual([expect.stringMatching(new RegExp(`^${crashOn}: .*${message.source}`))]);
+    const done = items.filter((i) => i.state === 'done');
+    expect(done).toHaveLength(49);
+    for (const i of done) expect(fs.existsSync(i.outputs[0].path!)).toBe(true);
+  } finally {
+    db.close();
+  }
+}
 
 describe('crash-loop guard', () => {
   it('a file whose conversion kills the process fails with "crashed" after a bounded number of starts; the other 49 are done', async () => {
@@ -20,30 +54,26 @@ describe('crash-loop guard', () => {
     const images = tmpDir('crash-img');
     await makeImages(images, 50);
     const crashOn = 'img-017.jpg';
-    const exits: Array<number | null> = [];
-    // A supervisor that restarts Convoy whenever it dies, as a user (or a service manager) would.
-    for (let run = 0; run < 8; run++) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', child, data, images, crashOn], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-      exits.push(r.status);
-      if (r.status === 0) break;
-      expect(r.status, r.stderr).toBe(70); // only the test converter ends it
-    }
-    // Died three times (the guard's bound), then ran to the end: no restart loop.
-    expect(exits).toEqual([70, 70, 70, 0]);
+    // Died three times (the guard's bound), then ran to the end: no restart loop. The queue's
+    // steps running beside the conversion (other items' downloads) are not blamed: the in-process
+    // engine tells the queue the end was during its conversion.
+    expect(await superviseUntilDone(crashingConverter, [data, images, crashOn])).toEqual([70, 70, 70, 0]);
+    expectOnlyFailed(data, crashOn, /crashed Convoy 3 times \(the process ended while converting\)/);
+  }, 300_000);
 
-    const db = openDatabase(data);
+  it('a file whose upload kills the process fails after three starts, though other items were mid-step each time; the other 49 are done', async () => {
+    const te = await startEngine();
     try {
-      const store = new QueueStore(db);
-      const items = store.listItems(undefined, 0, 100).items;
-      expect(items).toHaveLength(50);
-      const failed = items.filter((i) => i.state === 'failed');
-      expect(failed.map((i) => i.label)).toEqual([crashOn]);
-      expect(failed[0].error?.message).toMatch(/crashed Convoy 3 times \(the process ended while converting\)/);
-      const done = items.filter((i) => i.state === 'done');
-      expect(done).toHaveLength(49);
-      for (const i of done) expect(fs.existsSync(i.outputs[0].path!)).toBe(true);
+      const data = tmpDir('crash-up');
+      const images = tmpDir('crash-up-img');
+      await makeImages(images, 50);
+      const crashOn = 'img-005.jpg';
+      // Every item's steps run beside others' (8 uploads at once), so each end of the process also
+      // finds innocent steps running: those run alone next time and are not blamed again.
+      expect(await superviseUntilDone(crashingUpload, [data, images, crashOn, te.api, te.apiKey])).toEqual([70, 70, 70, 0]);
+      expectOnlyFailed(data, crashOn, /crashed Convoy 3 times \(the process ended while it was uploading\)/);
     } finally {
-      db.close();
+      await te.engine.close();
     }
   }, 300_000);
 

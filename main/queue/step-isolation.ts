@@ -1,0 +1,76 @@
+/**
+ * Who may run a step beside whom, for the crash-loop guard. A step that was running when the
+ * process ended is a suspect, but so is every other step running then: counting the end against
+ * all of them would fail items that only happened to be busy. So a suspect's next step runs
+ * alone (no other step of the queue beside it), and an end of the process during it is its own.
+ * Every other step shares. A waiting suspect is let in before steps that come after it, so a
+ * busy queue cannot keep it out.
+ */
+import { abortError } from '../api/backoff';
+
+interface Waiter {
+  alone: boolean;
+  go: () => void;
+}
+
+export class StepIsolation {
+  private sharing = 0;
+  private aloneRunning = false;
+  private waiting: Waiter[] = [];
+
+  /** Waits until the step may run (alone or beside others); resolves with the function that ends it. */
+  async enter(alone: boolean, signal: AbortSignal): Promise<() => void> {
+    if (this.waiting.length === 0 && this.admits(alone)) {
+      this.take(alone);
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          alone,
+          go: () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          this.waiting = this.waiting.filter((w) => w !== waiter);
+          this.admitWaiting(); // a shared step behind an aborted suspect may go now
+          reject(abortError(signal));
+        };
+        if (signal.aborted) return reject(abortError(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(waiter);
+      });
+    }
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (alone) this.aloneRunning = false;
+      else this.sharing--;
+      this.admitWaiting();
+    };
+  }
+
+  /** Steps running now (for tests). */
+  get running(): { sharing: number; alone: boolean; waiting: number } {
+    return { sharing: this.sharing, alone: this.aloneRunning, waiting: this.waiting.length };
+  }
+
+  private admits(alone: boolean): boolean {
+    return !this.aloneRunning && (!alone || this.sharing === 0);
+  }
+
+  private take(alone: boolean): void {
+    if (alone) this.aloneRunning = true;
+    else this.sharing++;
+  }
+
+  /** Lets waiters in, in order, as far as the first that must still wait. */
+  private admitWaiting(): void {
+    while (this.waiting.length > 0 && this.admits(this.waiting[0].alone)) {
+      const next = this.waiting.shift()!;
+      this.take(next.alone);
+      next.go();
+    }
+  }
+}
