@@ -139,23 +139,26 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       return; // aborted or the queue closed
     }
     // Read after waiting: items may have been canceled meanwhile.
-    const unit = d.store.unit(unitId);
-    if (!unit || unit.phase === 'finished') return;
-    const items = d.store.itemsOfUnit(unitId);
-    const live = items.filter((i) => !isTerminalItem(i.state));
-    if (live.length === 0) {
-      finishUnit(d, unit);
-      return;
-    }
+    let read = readUnit(d, unitId);
+    if (!read) return;
     // A wait for the API (converting) cannot end the process; any other step is watched, and one
     // whose unit was running a step when the process ended runs alone (see StepIsolation).
-    const watched = unit.phase !== 'converting';
-    let leave: (() => void) | undefined;
-    try {
-      leave = watched ? await d.isolation.enter(unit.running || unit.crashes > 0, signal) : undefined;
-    } catch {
-      return; // aborted
+    const watched = read.unit.phase !== 'converting';
+    const suspect = read.unit.running || read.unit.crashes > 0;
+    let leave = watched ? d.isolation.tryEnter(suspect) : undefined;
+    if (leave === null) {
+      try {
+        leave = await d.isolation.enter(suspect, signal);
+      } catch {
+        return; // aborted
+      }
+      read = readUnit(d, unitId); // again, after that wait
+      if (!read) {
+        leave();
+        return;
+      }
     }
+    const { unit, items, live } = read;
     // The attempt is on disk before the step runs: a step that ends the process leaves it marked.
     let attempt: { attempts: number; crashes: number };
     try {
@@ -255,6 +258,19 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       }
     }
   }
+}
+
+/** The unit and its items, or undefined when nothing is left to do (a unit with no live item is finished here). */
+function readUnit(d: RunnerDeps, unitId: string): { unit: UnitRow; items: ItemRow[]; live: ItemRow[] } | undefined {
+  const unit = d.store.unit(unitId);
+  if (!unit || unit.phase === 'finished') return undefined;
+  const items = d.store.itemsOfUnit(unitId);
+  const live = items.filter((i) => !isTerminalItem(i.state));
+  if (live.length === 0) {
+    finishUnit(d, unit);
+    return undefined;
+  }
+  return { unit, items, live };
 }
 
 async function step(d: RunnerDeps, unit: UnitRow, items: ItemRow[], live: ItemRow[], signal: AbortSignal): Promise<void> {

@@ -18,29 +18,38 @@ export class StepIsolation {
   private aloneRunning = false;
   private waiting: Waiter[] = [];
 
+  /** Enters at once if the step may run now: the function that ends it, or null (then `enter` waits). */
+  tryEnter(alone: boolean): (() => void) | null {
+    if (this.waiting.length > 0 || !this.admits(alone)) return null;
+    this.take(alone);
+    return this.leaver(alone);
+  }
+
   /** Waits until the step may run (alone or beside others); resolves with the function that ends it. */
   async enter(alone: boolean, signal: AbortSignal): Promise<() => void> {
-    if (this.waiting.length === 0 && this.admits(alone)) {
-      this.take(alone);
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const waiter: Waiter = {
-          alone,
-          go: () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-          },
-        };
-        const onAbort = () => {
-          this.waiting = this.waiting.filter((w) => w !== waiter);
-          this.admitWaiting(); // a shared step behind an aborted suspect may go now
-          reject(abortError(signal));
-        };
-        if (signal.aborted) return reject(abortError(signal));
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.waiting.push(waiter);
-      });
-    }
+    const now = this.tryEnter(alone);
+    if (now) return now;
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        alone,
+        go: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.waiting = this.waiting.filter((w) => w !== waiter);
+        this.admitWaiting(); // a shared step behind an aborted suspect may go now
+        reject(abortError(signal));
+      };
+      if (signal.aborted) return reject(abortError(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+    return this.leaver(alone);
+  }
+
+  private leaver(alone: boolean): () => void {
     let left = false;
     return () => {
       if (left) return;

@@ -59,6 +59,11 @@ describe('StepIsolation', () => {
     (await later)();
     running();
     expect(iso.running).toEqual({ sharing: 0, alone: false, waiting: 0 });
+    // The runner's fast path: entering at once, or null when the step would have to wait.
+    const shared = iso.tryEnter(false);
+    expect(shared).toBeTypeOf('function');
+    expect(iso.tryEnter(true)).toBeNull();
+    shared!();
     const aborted = new AbortController();
     aborted.abort();
     const alone = await iso.enter(true, new AbortController().signal);
