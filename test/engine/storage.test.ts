@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createEngine, type Engine } from '../../engine/index';
 import { folderSize } from '../../main/storage';
 import { cliEnv, runCli } from '../cli/cli-helpers';
@@ -56,8 +56,8 @@ describe('engine storage', () => {
     const dir = tmpDir('storage-engine');
     const te = await engineFor(dir, true);
     await convertAll(te, files);
-    await new Promise((r) => setTimeout(r, 300)); // deletions are not awaited by the response
-    expect(filesUnder(dir)).toEqual([]);
+    // Deletions are not awaited by the response: they come soon after (polled, as load may slow them).
+    await vi.waitFor(() => expect(filesUnder(dir)).toEqual([]), { timeout: 5000, interval: 50 });
   });
 
   it('…also when Convoy takes the results by path (the in-process shortcut, no download)', async () => {
@@ -70,8 +70,7 @@ describe('engine storage', () => {
         .reduce((n, [, c]) => n + c, 0);
     await convertAll(te, files, true);
     expect(downloads()).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(filesUnder(dir)).toEqual([]);
+    await vi.waitFor(() => expect(filesUnder(dir)).toEqual([]), { timeout: 5000, interval: 50 });
   });
 
   it('an engine of its own deletes inputs at the job end and keeps outputs for their TTL', async () => {
@@ -79,10 +78,15 @@ describe('engine storage', () => {
     const dir = tmpDir('storage-engine2');
     const te = await engineFor(dir, false);
     await convertAll(te, files);
-    await new Promise((r) => setTimeout(r, 300));
     // One folder per job: the inputs (`<id>-<name>`) are gone, each output is in its own folder.
-    const left = filesUnder(dir);
-    expect(left).toHaveLength(2);
+    const left = await vi.waitFor(
+      () => {
+        const now = filesUnder(dir);
+        expect(now).toHaveLength(2);
+        return now;
+      },
+      { timeout: 5000, interval: 50 },
+    );
     for (const f of left) expect(f.split(path.sep)).toEqual(['files', expect.any(String), expect.any(String), expect.any(String)]);
     expect(left.every((f) => f.endsWith('.png'))).toBe(true);
   });
