@@ -190,7 +190,7 @@ describe('callback server', () => {
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     expect((await post(`${base}/callbacks/${pathSecret}`, body, signed(body))).status).toBe(202);
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBeLessThan(1500); // not held up by the trickle, which takes seconds
     const outcome = await slow;
     expect(outcome.sentBytes).toBeLessThan(body.length);
     expect(outcome.closedAfterMs).toBeLessThan(2500);
