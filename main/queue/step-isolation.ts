@@ -3,8 +3,11 @@
  * process ended is a suspect, but so is every other step running then: counting the end against
  * all of them would fail items that only happened to be busy. So a suspect's next step runs
  * alone (no other step of the queue beside it), and an end of the process during it is its own.
- * Every other step shares. A waiting suspect is let in before steps that come after it, so a
- * busy queue cannot keep it out.
+ *
+ * A suspect waits for a moment when no step runs; the other steps do not wait for it. So a crash
+ * never holds up the rest of the queue (a step that takes long, or a stream of new work, only
+ * delays the suspect), and an item that really ends the process does so when the others are done
+ * or idle, not in the middle of them. Suspects go one at a time, in the order they came.
  */
 import { abortError } from '../api/backoff';
 
@@ -20,7 +23,8 @@ export class StepIsolation {
 
   /** Enters at once if the step may run now: the function that ends it, or null (then `enter` waits). */
   tryEnter(alone: boolean): (() => void) | null {
-    if (this.waiting.length > 0 || !this.admits(alone)) return null;
+    // A suspect also keeps its turn behind suspects that came first.
+    if (!this.admits(alone) || (alone && this.waiting.length > 0)) return null;
     this.take(alone);
     return this.leaver(alone);
   }
@@ -39,7 +43,7 @@ export class StepIsolation {
       };
       const onAbort = () => {
         this.waiting = this.waiting.filter((w) => w !== waiter);
-        this.admitWaiting(); // a shared step behind an aborted suspect may go now
+        this.admitWaiting(); // a suspect behind an aborted one may go now
         reject(abortError(signal));
       };
       if (signal.aborted) return reject(abortError(signal));
@@ -74,12 +78,19 @@ export class StepIsolation {
     else this.sharing++;
   }
 
-  /** Lets waiters in, in order, as far as the first that must still wait. */
+  /** Lets in every shared step that may run now, then, if none runs, the first suspect. */
   private admitWaiting(): void {
-    while (this.waiting.length > 0 && this.admits(this.waiting[0].alone)) {
-      const next = this.waiting.shift()!;
-      this.take(next.alone);
-      next.go();
+    if (this.aloneRunning) return;
+    for (const w of this.waiting) {
+      if (w.alone) continue;
+      this.take(false);
+      w.go();
+    }
+    this.waiting = this.waiting.filter((w) => w.alone);
+    if (this.sharing === 0 && this.waiting.length > 0) {
+      const first = this.waiting.shift()!;
+      this.take(true);
+      first.go();
     }
   }
 }

@@ -117,7 +117,19 @@ it('200 files over 20 s, two kill -9: exactly 200 correct outputs and 200 jobs',
       db.close();
     }
   };
-  await waitFor(() => doneItems() >= N, 240_000, `${N} items done`);
+  try {
+    await waitFor(() => doneItems() >= N, 240_000, `${N} items done`);
+  } catch (err) {
+    // What was left, to tell a stall from slowness if this ever fails again.
+    const db = new Database(path.join(data, 'convoy.db'), { readonly: true, fileMustExist: true });
+    try {
+      const items = db.prepare('SELECT state, COUNT(*) AS n FROM queue_items GROUP BY state').all();
+      const units = db.prepare("SELECT phase, running, crashes, attempts, last_error, next_at FROM queue_units WHERE phase <> 'finished'").all();
+      throw new Error(`${(err as Error).message}\nitems: ${JSON.stringify(items)}\nunits: ${JSON.stringify(units)}\nwatcher: ${watcher.stderr().slice(-3000)}`);
+    } finally {
+      db.close();
+    }
+  }
   await sleep(3000); // nothing more may come: no output taken as an input, no duplicate
   watcher.child.kill('SIGINT');
   const end = await watcher.done;

@@ -15,7 +15,7 @@ import { makeImages, openQueue, startEngine, tmpDir, waitFor } from './helpers';
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('StepIsolation', () => {
-  it('shared steps run side by side; a suspect waits for them, then runs with nothing beside it', async () => {
+  it('shared steps run side by side; a suspect waits for a moment when none runs, and runs with nothing beside it', async () => {
     const iso = new StepIsolation();
     const signal = new AbortController().signal;
     const a = await iso.enter(false, signal);
@@ -26,25 +26,34 @@ describe('StepIsolation', () => {
       order.push('suspect');
       return leave;
     });
-    // A step that comes after the waiting suspect waits behind it (a busy queue cannot starve it).
-    const later = iso.enter(false, signal).then((leave) => {
-      order.push('later');
+    const second = iso.enter(true, signal).then((leave) => {
+      order.push('second suspect');
       return leave;
     });
-    await tick();
-    expect(order).toEqual([]);
+    // A step that comes after the waiting suspects does not wait for them: a crash holds nothing up.
+    const c = await iso.enter(false, signal);
+    expect(iso.running).toEqual({ sharing: 3, alone: false, waiting: 2 });
     a();
     a(); // leaving twice is harmless
+    b();
     await tick();
     expect(order).toEqual([]);
-    b();
+    c();
     const leaveSuspect = await suspect;
     await tick();
+    // One suspect at a time, in order; nothing else beside it.
     expect(order).toEqual(['suspect']);
     expect(iso.running).toEqual({ sharing: 0, alone: true, waiting: 1 });
+    expect(iso.tryEnter(false)).toBeNull();
+    const shared = iso.enter(false, signal).then((leave) => {
+      order.push('shared');
+      return leave;
+    });
     leaveSuspect();
-    (await later)();
-    expect(order).toEqual(['suspect', 'later']);
+    // The shared step waiting for the suspect goes first; the second suspect waits for it to end.
+    (await shared)();
+    (await second)();
+    expect(order).toEqual(['suspect', 'shared', 'second suspect']);
     expect(iso.running).toEqual({ sharing: 0, alone: false, waiting: 0 });
   });
 
@@ -53,11 +62,11 @@ describe('StepIsolation', () => {
     const running = await iso.enter(false, new AbortController().signal);
     const stop = new AbortController();
     const suspect = iso.enter(true, stop.signal);
-    const later = iso.enter(false, new AbortController().signal);
+    const next = iso.enter(true, new AbortController().signal);
     stop.abort();
     await expect(suspect).rejects.toThrow();
-    (await later)();
     running();
+    (await next)();
     expect(iso.running).toEqual({ sharing: 0, alone: false, waiting: 0 });
     // The runner's fast path: entering at once, or null when the step would have to wait.
     const shared = iso.tryEnter(false);
