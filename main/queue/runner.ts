@@ -152,11 +152,13 @@ export async function runUnit(d: RunnerDeps, unitId: string, signal: AbortSignal
       } catch {
         return; // aborted
       }
-      read = readUnit(d, unitId); // again, after that wait
-      if (!read) {
-        leave();
-        return;
+      read = undefined;
+      try {
+        read = readUnit(d, unitId); // again, after that wait
+      } finally {
+        if (!read) leave(); // held by nothing else: a suspect's hold left behind would stop every step
       }
+      if (!read) return;
     }
     const { unit, items, live } = read;
     // The attempt is on disk before the step runs: a step that ends the process leaves it marked.
