@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { ELECTRON_CSP } from './main/electron/security';
+import { ELECTRON_CSP } from './main/electron/security.ts';
 
 /**
  * The CSP also goes into the page itself, so it holds however the page is served (Electron's
