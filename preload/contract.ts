@@ -377,6 +377,16 @@ export interface AddAnswer extends AddResult {
   items?: ItemView[];
 }
 
+/** The answer of a change to items (target, destination). */
+export interface ChangeAnswer {
+  updated: number;
+  /**
+   * With `withItems`: the changed items as `queue.list` shows them. A window shows the change at
+   * once (a menu does not fall back to its old choice until `items` arrives, up to 200 ms later).
+   */
+  items?: ItemView[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Methods
 // ---------------------------------------------------------------------------------------------
@@ -443,13 +453,13 @@ export const methods = {
   'queue.setTarget': {
     input: z
       // null clears the target again (undoing a change to a selection).
-      .object({ itemIds: Ids, target: z.string().min(1).max(64).nullable(), options: ConversionOptions.optional() })
+      .object({ itemIds: Ids, target: z.string().min(1).max(64).nullable(), options: ConversionOptions.optional(), withItems: z.boolean().optional() })
       .strict(),
-    output: {} as { updated: number },
+    output: {} as ChangeAnswer,
   },
   'queue.setDestination': {
-    input: z.object({ itemIds: Ids, destination: Destination }).strict(),
-    output: {} as { updated: number },
+    input: z.object({ itemIds: Ids, destination: Destination, withItems: z.boolean().optional() }).strict(),
+    output: {} as ChangeAnswer,
   },
   /** Starts the queued items (all, or those given). Items without a target are reported. */
   'queue.start': {

@@ -12,6 +12,7 @@ import {
   type AddResult,
   type BatchCounts,
   type BatchView,
+  type ChangeAnswer,
   type ConflictPolicy,
   type Destination,
   type Handlers,
@@ -608,7 +609,7 @@ export class Queue {
     return this.store.batches().map((b) => ({ id: b.id, createdAt: b.createdAt, counts: { ...(this.counts.get(b.id) ?? emptyCounts()) } }));
   }
 
-  setTarget(args: MethodArgs<'queue.setTarget'>): { updated: number } {
+  setTarget(args: MethodArgs<'queue.setTarget'>): ChangeAnswer {
     let updated = 0;
     const touched: string[] = [];
     this.store.tx(() => {
@@ -620,10 +621,10 @@ export class Queue {
       }
     });
     this.emitter.touch(touched);
-    return { updated };
+    return args.withItems ? { updated, items: this.views(touched) } : { updated };
   }
 
-  setDestination(args: MethodArgs<'queue.setDestination'>): { updated: number } {
+  setDestination(args: MethodArgs<'queue.setDestination'>): ChangeAnswer {
     const refused = args.destination.kind === 'cloud' ? this.cliOnly({ kind: 'url', url: '' }, args.destination) : null;
     if (refused) throw new ContractError('invalid_argument', refused);
     let updated = 0;
@@ -644,7 +645,7 @@ export class Queue {
       }
     });
     this.emitter.touch(touched);
-    return { updated };
+    return args.withItems ? { updated, items: this.views(touched) } : { updated };
   }
 
   start(args: MethodArgs<'queue.start'> & object): { started: number; missingTarget: number } {

@@ -535,7 +535,8 @@ export class QueueStore {
     let stmt = this.patchCache.get(sig);
     if (!stmt) {
       const sets = keys.map((k) => `${ITEM_COLUMNS[k][0]} = ?`).join(', ');
-      stmt = this.db.prepare(`UPDATE queue_items SET ${sets}, updated_at = ? WHERE id = ?`);
+      // Never equal to the last one: a window tells a newer view from an older one by it.
+      stmt = this.db.prepare(`UPDATE queue_items SET ${sets}, updated_at = MAX(?, updated_at + 1) WHERE id = ?`);
       this.patchCache.set(sig, stmt);
     }
     const values = keys.map((k) => ITEM_COLUMNS[k][1](patch[k] as never));

@@ -99,6 +99,35 @@ async function fullyVisibleRows(page: Page): Promise<number> {
   });
 }
 
+/**
+ * Controls on screen that a user cannot read or reach whole: cut by the window's edge or by an
+ * ancestor that hides overflow, or a menu too narrow for its chosen text (the arrow takes ~20 px).
+ */
+async function clippedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    const name = (el: Element) => el.getAttribute('aria-label') || el.textContent?.trim().slice(0, 40) || el.tagName;
+    for (const el of document.querySelectorAll<HTMLElement>('button, select, a[href], input:not([type="hidden"])')) {
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
+      if (r.left < -0.5 || r.right > innerWidth + 0.5) problems.push(`${name(el)}: past the window's edge`);
+      for (let a = el.parentElement; a; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX === 'visible') continue;
+        const b = a.getBoundingClientRect();
+        if (r.left < b.left - 0.5 || r.right > b.right + 0.5) problems.push(`${name(el)}: cut by .${a.className}`);
+      }
+      if (el instanceof HTMLSelectElement && el.selectedOptions[0]) {
+        const style = getComputedStyle(el);
+        ctx.font = style.font;
+        const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+        if (ctx.measureText(el.selectedOptions[0].text).width > room) problems.push(`${name(el)}: "${el.selectedOptions[0].text}" does not fit`);
+      }
+    }
+    return problems;
+  });
+}
+
 async function dismissToasts(page: Page) {
   const close = page.locator('.notices').getByRole('button', { name: 'Dismiss' });
   while ((await close.count()) > 0) await close.first().click();
@@ -487,6 +516,32 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     expect(unnamed).toBe(0);
     await page.close();
   }, 180_000);
+
+  it('at 800×600 a finished run with a failure and a mixed selection leaves every control whole on screen', async () => {
+    await clearQueue();
+    const page = await openApp(SMALL);
+    await drop(page, [
+      { name: 'small-fine.png', bytes: png, type: 'image/png' },
+      { name: 'small-broken.jpg', bytes: Buffer.from('not a JPEG, only text'), type: 'image/jpeg' },
+      { name: 'small-notes.txt', bytes: Buffer.from('hello'), type: 'text/plain' },
+    ]);
+    await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(3);
+    await expect.poll(async () => (await targetOf(page, 'small-fine.png').locator('option').allTextContents()).length, { timeout: 15_000 }).toBeGreaterThan(3);
+    await targetOf(page, 'small-fine.png').selectOption('webp');
+    await targetOf(page, 'small-broken.jpg').selectOption('webp');
+    await targetOf(page, 'small-notes.txt').selectOption('sha256');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByRole('group', { name: 'Result', exact: true }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => statusOf(page, 'small-broken.jpg'), { timeout: 20_000 }).toBe('Failed');
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page.getByRole('toolbar', { name: '3 selected' }).waitFor();
+    await dismissToasts(page);
+    await page.screenshot({ path: path.join(shots, 'ui12-result-selection-800x600.png') });
+    expect(await clippedControls(page)).toEqual([]);
+    // A result that grew is said as a factor, not as a percentage in the thousands.
+    expect(await row(page, 'small-notes.txt').locator('.row-size').textContent()).toMatch(/^5 B → \d+ B \(×\d+(\.\d)?\)$/);
+    await page.close();
+  }, 120_000);
 
   it('8: options dialogs fit 800×600, speak plainly, keep the rest under "More options" and focus the first bad field', async () => {
     await clearQueue();

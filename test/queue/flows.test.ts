@@ -238,8 +238,19 @@ describe('events and contract handlers', () => {
       expect(JSON.stringify(r.rejected)).not.toContain('secret');
       const started = q.queue.start({ batchId: r.batchId });
       expect(started).toEqual({ started: 0, missingTarget: 2 });
+      // With withItems the answer carries the changed rows (a window shows them before `items`);
+      // each change gets a later updatedAt than the last, even within one millisecond.
+      const first = q.queue.setTarget({ itemIds: [r.itemIds[0]], target: 'webp', withItems: true });
+      const second = q.queue.setTarget({ itemIds: [r.itemIds[0]], target: 'gif', withItems: true });
+      expect(first.items!.map((i) => [i.id, i.target])).toEqual([[r.itemIds[0], 'webp']]);
+      expect(second.items![0].target).toBe('gif');
+      expect(second.items![0].updatedAt).toBeGreaterThan(first.items![0].updatedAt);
+      const outDir = path.join(data, 'elsewhere');
+      const moved = q.queue.setDestination({ itemIds: [r.itemIds[1]], destination: { kind: 'folder', path: outDir }, withItems: true });
+      expect(moved).toMatchObject({ updated: 1, items: [{ id: r.itemIds[1], destination: { kind: 'folder', path: outDir } }] });
+      expect(q.queue.setDestination({ itemIds: [r.itemIds[1]], destination: { kind: 'folder', path: path.join(data, 'out') } })).toEqual({ updated: 1 });
       const set = q.queue.setTarget({ itemIds: r.itemIds, target: 'png' });
-      expect(set.updated).toBe(2);
+      expect(set).toEqual({ updated: 2 });
       expect(q.queue.start({ batchId: r.batchId })).toEqual({ started: 2, missingTarget: 0 });
       await waitForBatches(q.queue, [r.batchId]);
       const h = q.queue.handlers();

@@ -168,7 +168,7 @@ describe('targets', () => {
       expect((within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement).value).toBe('webp'),
     );
     // Options follow the target: always sent, so main never keeps options of the old target (issue 12).
-    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp', options: {} });
+    expect(fake.calls.find((c) => c.method === 'queue.setTarget')!.args).toEqual({ itemIds: ['item-1'], target: 'webp', options: {}, withItems: true });
 
     // The next JPG gets WEBP by itself.
     await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/y.jpg');
@@ -176,6 +176,38 @@ describe('targets', () => {
     await waitFor(() => expect(rows()).toHaveLength(3));
     const lastAdd = fake.calls.filter((c) => c.method === 'queue.add').at(-1)!.args;
     expect(lastAdd).toMatchObject({ items: [{ source: { url: 'https://a.example/y.jpg' }, target: 'webp' }] });
+  });
+
+  it('shows a chosen target at once, and a Start right after it starts that row (main says so in `items` up to 200 ms later)', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp({ itemsEventDelayMs: 400 });
+    await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/x.jpg');
+    await user.click(screen.getByRole('button', { name: 'Add URLs' }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const select = within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement;
+    await waitFor(() => expect([...select.options].some((o) => o.value === 'webp')).toBe(true));
+    await user.selectOptions(select, 'webp');
+    // The menu does not fall back to "Choose…" while the event is on its way.
+    await waitFor(() => expect(select.value).toBe('webp'), { timeout: 100 });
+    fireEvent.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(fake.calls.some((c) => c.method === 'queue.start')).toBe(true));
+    expect(fake.calls.find((c) => c.method === 'queue.start')!.args).toEqual({ itemIds: ['item-1'] });
+    expect(screen.queryByText(/need.* a target/)).toBeNull();
+  });
+
+  it('a Start pressed while a target is still being saved waits for it', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp({ itemsEventDelayMs: 400, latencyMs: 150 });
+    await user.type(screen.getByRole('textbox', { name: 'URLs' }), 'https://a.example/x.jpg');
+    await user.click(screen.getByRole('button', { name: 'Add URLs' }));
+    await waitFor(() => expect(rows()).toHaveLength(1), { timeout: 2000 });
+    const select = within(row('https://a.example/x.jpg')).getByRole('combobox', { name: 'Target format' }) as HTMLSelectElement;
+    await waitFor(() => expect([...select.options].some((o) => o.value === 'webp')).toBe(true), { timeout: 2000 });
+    fireEvent.change(select, { target: { value: 'webp' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(fake.calls.some((c) => c.method === 'queue.start')).toBe(true), { timeout: 2000 });
+    expect(fake.calls.find((c) => c.method === 'queue.start')!.args).toEqual({ itemIds: ['item-1'] });
+    expect(screen.queryByText(/need.* a target/)).toBeNull();
   });
 
   it('applies one target to a selection, offering only targets all selected rows can take', async () => {
@@ -217,6 +249,7 @@ describe('targets', () => {
       itemIds: ['item-1'],
       target: 'png',
       options: { quality: 60, color: 'gray', strip: true },
+      withItems: true,
     });
     expect(await within(rows()[0]).findByText('quality 60, color gray, strip')).toBeTruthy();
   });

@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ItemView } from '../../../preload/contract';
 import { useApp, useConvoy, useQueueState } from '../context';
 import { causeOf, fixesFor, type Fix } from '../lib/fixes';
-import { baseName, formatBytes, isImageTarget, rowProgress, statusLabel, urlParts } from '../lib/format';
+import { baseName, formatBytes, isImageTarget, sizeChange, rowProgress, statusLabel, urlParts } from '../lib/format';
 import { summarizeOptions } from '../lib/optionsForm';
 import { categoryOf } from '../lib/targets';
 import { TargetSelect } from './TargetSelect';
@@ -24,7 +24,7 @@ function destinationText(item: ItemView, outputFolder: string | null, profileNam
   return dir;
 }
 
-/** "1.2 MB → 340 KB (−72 %)" once done; the source size before. */
+/** "1.2 MB → 340 KB (−72 %)" (or "5 B → 7.7 KB (×1,568)") once done; the source size before. */
 function sizeText(item: ItemView, sourceBytes: number | null): string {
   if (item.state === 'uploading' && item.bytesUpTotal) return `${formatBytes(item.bytesUp)} of ${formatBytes(item.bytesUpTotal)}`;
   if ((item.state === 'downloading' || item.state === 'delivering') && item.bytesDownTotal) {
@@ -32,9 +32,8 @@ function sizeText(item: ItemView, sourceBytes: number | null): string {
   }
   if (item.state === 'done' && item.bytesDownTotal) {
     if (!sourceBytes) return formatBytes(item.bytesDownTotal);
-    const saved = Math.round((1 - item.bytesDownTotal / sourceBytes) * 100);
-    const delta = saved > 0 ? ` (−${saved} %)` : saved < 0 ? ` (+${-saved} %)` : '';
-    return `${formatBytes(sourceBytes)} → ${formatBytes(item.bytesDownTotal)}${delta}`;
+    const change = sizeChange(sourceBytes, item.bytesDownTotal);
+    return `${formatBytes(sourceBytes)} → ${formatBytes(item.bytesDownTotal)}${change && ` (${change})`}`;
   }
   return sourceBytes ? formatBytes(sourceBytes) : '';
 }
@@ -187,7 +186,10 @@ export const Row = memo(function Row({
       <>
         {url && <span className="row-host">{url.host}</span>}
         <span className="row-dest" title={out ? `Saved as ${out}` : `Result goes to ${item.outDir ?? 'the output folder'}`}>
-          → {out || destinationText(item, outputFolder, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}
+          →{' '}
+          <span className="row-path">
+            <span dir="ltr">{out || destinationText(item, outputFolder, (pid) => profiles.find((p) => p.id === pid)?.name ?? null)}</span>
+          </span>
         </span>
         {sizes && <span className="row-size">{sizes}</span>}
         {remembered ? (

@@ -5,6 +5,7 @@ import type { QueueStore } from '../store/queueStore';
 import type { Connection } from '../transport';
 import type { Call } from './call';
 import type { Memory } from './memory';
+import type { PendingChanges } from './pending';
 
 export interface Ctx {
   connection: Connection;
@@ -15,6 +16,8 @@ export interface Ctx {
   memory: Memory;
   /** Applies buffered `items` events now (before reading the model synchronously). */
   flush(): void;
+  /** Item changes sent and not answered yet (Start waits for them). */
+  pending: PendingChanges;
   session: Session;
 }
 

@@ -20,6 +20,7 @@ import { createItems } from './items';
 import { createLoading } from './loading';
 import { createMemory, safeLocalStorage, type KeyValueStorage } from './memory';
 import { createOutputFolder } from './output-folder';
+import { createPendingChanges } from './pending';
 import { createProfiles } from './profiles';
 import { createResults } from './results';
 import { createRun } from './run';
@@ -53,6 +54,7 @@ export function createController(deps: ControllerDeps) {
     call: createCall(connection.api, app),
     memory,
     flush: () => buffer.flush(),
+    pending: createPendingChanges(),
     session: { addOverride: null, knownSizes: new Map() },
   };
   app.getState().setRememberChoices(memory.rememberChoices());

@@ -2,10 +2,18 @@
 import type { Destination } from '../../../preload/contract';
 import type { Ctx } from './context';
 
-export function createItems({ app, queue, call }: Ctx) {
-  async function setDestination(ids: string[], destination: Destination): Promise<boolean> {
-    if (!ids.length) return false;
-    return !!(await call('queue.setDestination', { itemIds: ids, destination }));
+export function createItems({ app, queue, call, flush, pending }: Ctx) {
+  function setDestination(ids: string[], destination: Destination): Promise<boolean> {
+    if (!ids.length) return Promise.resolve(false);
+    return pending.track(
+      call('queue.setDestination', { itemIds: ids, destination, withItems: true }).then((r) => {
+        if (!r) return false;
+        // Events still buffered are older than this answer: applied first, they cannot hide it.
+        flush();
+        queue.getState().upsert(r.items ?? []);
+        return true;
+      }),
+    );
   }
 
   /** One new row merging these rows' files / URLs in this order (one job, one result). */

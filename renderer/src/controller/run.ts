@@ -8,8 +8,11 @@ import { problemOf, type ItemProblem } from './checks';
 /** How long the end-of-run check waits after a change (a burst of events is counted once). */
 const RUN_CHECK_MS = 200;
 
-export function createRun({ app, queue, call, flush }: Ctx, notifyRunEnd: (text: string) => void) {
+export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEnd: (text: string) => void) {
   async function start(ids?: string[]): Promise<void> {
+    // A target or destination chosen just before Start counts: its answer is in the model first.
+    await pending.settled();
+    flush();
     const { byId, order } = queue.getState().model;
     const targets = app.getState().targets;
     const pool = ids?.length ? ids : order;

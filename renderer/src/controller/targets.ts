@@ -15,8 +15,21 @@ interface Before {
   options: ConversionOptions;
 }
 
-export function createTargets({ app, queue, call, memory, flush }: Ctx) {
-  async function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
+export function createTargets({ app, queue, call, memory, flush, pending }: Ctx) {
+  function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
+    return pending.track(changeTarget(ids, target, options));
+  }
+
+  /** One `queue.setTarget`, shown at once: the `items` event comes up to 200 ms later (buffered older ones are applied first). */
+  async function send(itemIds: string[], target: string | null, options: ConversionOptions | undefined): Promise<boolean> {
+    const r = await call('queue.setTarget', { itemIds, target, ...(options ? { options } : {}), withItems: true });
+    if (!r) return false;
+    flush();
+    queue.getState().upsert(r.items ?? []);
+    return true;
+  }
+
+  async function changeTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
     if (!ids.length) return false;
     flush();
     const { byId } = queue.getState().model;
@@ -40,8 +53,7 @@ export function createTargets({ app, queue, call, memory, flush }: Ctx) {
       g.ids.push(id);
     }
     for (const g of groups.values()) {
-      const r = await call('queue.setTarget', { itemIds: g.ids, target, ...(g.options ? { options: g.options } : {}) });
-      if (!r) return false;
+      if (!(await send(g.ids, target, g.options))) return false;
     }
     app.getState().editNotes((m) => {
       for (const id of ids) {
@@ -98,7 +110,11 @@ export function createTargets({ app, queue, call, memory, flush }: Ctx) {
       if (!g) groups.set(key, (g = { target: b.target, options: b.options, ids: [] }));
       g.ids.push(b.id);
     }
-    for (const g of groups.values()) await call('queue.setTarget', { itemIds: g.ids, target: g.target, options: g.options });
+    await pending.track(
+      (async () => {
+        for (const g of groups.values()) await send(g.ids, g.target, g.options);
+      })(),
+    );
     app.getState().editNotes((m) => before.forEach((b) => m.delete(b.id)));
     app.getState().notify('info', `Undone: ${before.length.toLocaleString()} item${before.length === 1 ? '' : 's'} back as they were`);
   }

@@ -88,6 +88,8 @@ export interface FakeApiOptions {
   failMatching?: string;
   /** false: `queue.add` sends no `items` event (rows must come from its answer). */
   addEvents?: boolean;
+  /** `items` events arrive this many milliseconds after the change, as main's (coalesced every 200 ms). */
+  itemsEventDelayMs?: number;
 }
 
 class FakeError extends Error {
@@ -128,7 +130,11 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
   const callback: CallbackStatus = { mode: 'polling', reason: 'No public URL set', publicUrl: null, lastProbe: null, received: 0, rejected: 0 };
 
   const emit = <E extends EventName>(event: E, payload: Events[E]) => {
-    for (const l of listeners.get(event) ?? []) l(payload);
+    const deliver = () => {
+      for (const l of listeners.get(event) ?? []) l(payload);
+    };
+    if (event === 'items' && opts.itemsEventDelayMs) setTimeout(deliver, opts.itemsEventDelayMs);
+    else deliver();
   };
   const now = () => Date.now();
   const update = (item: ItemView, patch: Partial<ItemView>): ItemView => {
@@ -336,21 +342,21 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       return { total: ids.length, items: ids.slice(offset, offset + limit).map((id) => items.get(id)!) };
     },
     'queue.batches': () => [],
-    'queue.setTarget': ({ itemIds, target, options }) => {
+    'queue.setTarget': ({ itemIds, target, options, withItems }) => {
       const changed = (itemIds as string[])
         .map((id) => items.get(id))
         .filter(Boolean)
         .map((i) => update(i!, { target, options: options ?? {} }));
       emit('items', { items: changed });
-      return { updated: changed.length };
+      return { updated: changed.length, ...(withItems ? { items: changed } : {}) };
     },
-    'queue.setDestination': ({ itemIds, destination }) => {
+    'queue.setDestination': ({ itemIds, destination, withItems }) => {
       const changed = (itemIds as string[])
         .map((id) => items.get(id))
         .filter(Boolean)
         .map((i) => update(i!, { destination }));
       emit('items', { items: changed });
-      return { updated: changed.length };
+      return { updated: changed.length, ...(withItems ? { items: changed } : {}) };
     },
     'queue.start': (a) => {
       const ids: string[] = a?.itemIds ?? order;

@@ -14,6 +14,18 @@ export function formatBytes(n: number | null | undefined): string {
   return `${u === 0 ? v : v < 10 ? v.toFixed(1) : Math.round(v)} ${UNITS[u]}`;
 }
 
+/**
+ * How a result's size compares with its source's: "−72 %", "+40 %", or past double "×3.1" /
+ * "×1,568" (a 5-byte text that became a 7.7 KB PDF is not "+156740 %"); '' when about equal.
+ */
+export function sizeChange(before: number, after: number): string {
+  if (!(before > 0) || !(after >= 0)) return '';
+  const ratio = after / before;
+  if (ratio >= 2) return `×${ratio < 10 ? ratio.toFixed(1) : Math.round(ratio).toLocaleString()}`;
+  const percent = Math.round((ratio - 1) * 100);
+  return percent < 0 ? `−${-percent} %` : percent > 0 ? `+${percent} %` : '';
+}
+
 /** The status a row reads (the issue fixes these seven words). */
 export type StatusLabel = 'Queued' | 'Uploading' | 'Converting' | 'Downloading' | 'Done' | 'Failed' | 'Canceled';
 
