@@ -195,6 +195,19 @@ describe('targets', () => {
     expect(screen.queryByText(/need.* a target/)).toBeNull();
   });
 
+  it('a removed row goes at once, not with the next `items` event', async () => {
+    const { fake } = renderApp({ seedItems: 3, itemsEventDelayMs: 1000 });
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    const label = rows()[1].getAttribute('aria-label')!;
+    fireEvent.click(within(rows()[1]).getByRole('button', { name: 'Remove from list' }));
+    await waitFor(() => expect(rows()).toHaveLength(2), { timeout: 300 });
+    expect(screen.queryByRole('listitem', { name: label })).toBeNull();
+    expect(fake.calls.find((c) => c.method === 'queue.remove')!.args).toEqual({ itemIds: ['item-2'] });
+    // The late event changes nothing, and the row does not come back.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(rows()).toHaveLength(2);
+  });
+
   it('a Start pressed while a target is still being saved waits for it', async () => {
     const user = userEvent.setup();
     const { fake } = renderApp({ itemsEventDelayMs: 400, latencyMs: 150 });

@@ -25,10 +25,21 @@ export function createItems({ app, queue, call, flush, pending }: Ctx) {
     return true;
   }
 
-  const bulk = (method: 'queue.cancel' | 'queue.remove') => async (ids: string[]) => {
+  async function cancel(ids: string[]) {
     if (!ids.length) return null;
-    return call(method, { itemIds: ids });
-  };
+    return call('queue.cancel', { itemIds: ids });
+  }
 
-  return { setDestination, merge, cancel: bulk('queue.cancel'), remove: bulk('queue.remove') };
+  /** Main removes every given item that exists: the rows go at once, not with the next `items` event. */
+  async function remove(ids: string[]) {
+    if (!ids.length) return null;
+    const r = await call('queue.remove', { itemIds: ids });
+    if (r) {
+      flush();
+      queue.getState().drop(ids);
+    }
+    return r;
+  }
+
+  return { setDestination, merge, cancel, remove };
 }

@@ -26,6 +26,8 @@ export interface QueueActions {
   applyNow(events: Array<Events['items']>): void;
   /** Items main answered with (`queue.add`): merged at once, exactly like an `items` event. */
   upsert(items: ItemView[]): void;
+  /** Items main answered it removed (`queue.remove`): gone at once, exactly like an `items` event's `removed`. */
+  drop(ids: string[]): void;
   replace(items: ItemView[]): void;
   setFilter(filter: QueueFilter): void;
   setLoaded(loaded: boolean, error?: string | null): void;
@@ -67,6 +69,9 @@ export function createQueueStore() {
     },
     upsert(items) {
       if (items.length) get().applyNow([{ items }]);
+    },
+    drop(ids) {
+      if (ids.length) get().applyNow([{ items: [], removed: ids }]);
     },
     replace(items) {
       const s = get();
