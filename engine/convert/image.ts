@@ -107,7 +107,7 @@ function hex(color: string): string {
 
 /** libvips messages mention our temp paths; show the user's file name instead. */
 function imageError(err: unknown, job: ConvertJob, filename: string): ConversionError {
-  let msg = String((err as Error)?.message ?? err)
+  const msg = String((err as Error)?.message ?? err)
     .split(job.inputPath)
     .join(filename)
     .trim();
@@ -117,8 +117,23 @@ function imageError(err: unknown, job: ConvertJob, filename: string): Conversion
   if (/pixel limit/i.test(msg)) {
     return new ConversionError(`${filename} is too large to convert (more than 268 megapixels)`);
   }
-  msg = msg.replace(/\s+/g, ' ');
-  return new ConversionError(`Could not convert ${filename}: ${msg}`);
+  return new ConversionError(`Could not convert ${filename}: ${vipsMessage(msg)}`);
+}
+
+/**
+ * libvips repeats its lines (each retry of a load adds them again) and prefixes them with its
+ * loader's class: "premature end of JPEG image; JPEG datastream contains no image" says it once.
+ */
+function vipsMessage(msg: string): string {
+  const said: string[] = [];
+  for (const line of msg.split('\n')) {
+    const text = line
+      .replace(/\bVips[A-Za-z]+: /g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (text && !said.some((s) => s.includes(text))) said.push(text);
+  }
+  return said.join('; ');
 }
 
 async function ffmpegTranscode(job: ConvertJob, from: string, to: string, extra: string[] = []): Promise<void> {

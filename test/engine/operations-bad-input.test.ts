@@ -86,6 +86,16 @@ describe.skipIf(!!missing)('operations: bad input', () => {
     );
     expect(merge.job.errors[0].message).toMatch(/^scan\.png is not a readable image/);
     expect(merge.job.errors[0].message).not.toContain(t.dataDir);
+    // libvips' lines once each, without its loader's class names.
+    const cut = await runJob(
+      t.api,
+      [{ name: 'cut.jpg', data: Buffer.from('\xff\xd8\xff\xe0garbage'.repeat(10), 'latin1') }],
+      { target: 'webp' },
+      { expect: 'failed' },
+    );
+    expect(cut.job.errors[0].message).toBe(
+      'Could not convert cut.jpg: Input file has corrupt header: premature end of JPEG image; JPEG datastream contains no image',
+    );
   });
 
   it('refuses decompression bombs by their pixel count (thumbnail, resize, compare, merge) and stays up', async () => {
