@@ -162,17 +162,6 @@ export function ProfileForm({ profile, onSaved, onCancel }: { profile: ProfileVi
           </div>
         );
       })}
-      <FormActions
-        primary="Save"
-        holdFocus
-        primaryDisabled={busy !== null}
-        onCancel={onCancel}
-        before={
-          <button type="button" onClick={() => void runTest()} onMouseDown={keepFocus} disabled={busy !== null}>
-            {busy === 'test' ? 'Testing…' : 'Test connection'}
-          </button>
-        }
-      />
       {test && (
         <p className={`result ${test.ok ? 'ok' : 'error'}`} role={test.ok ? 'status' : 'alert'} data-testid="test-result">
           {test.ok ? '✓ Connection works: ' : `✗ Connection failed (${test.code}): `}
@@ -184,6 +173,18 @@ export function ProfileForm({ profile, onSaved, onCancel }: { profile: ProfileVi
           ✗ {saveError}
         </p>
       )}
+      <FormActions
+        primary="Save"
+        holdFocus
+        primaryDisabled={busy !== null}
+        onCancel={onCancel}
+        sticky
+        before={
+          <button type="button" onClick={() => void runTest()} onMouseDown={keepFocus} disabled={busy !== null}>
+            {busy === 'test' ? 'Testing…' : 'Test connection'}
+          </button>
+        }
+      />
     </form>
   );
 }
