@@ -208,6 +208,28 @@ describe('targets', () => {
     expect(rows()).toHaveLength(2);
   });
 
+  it('moves between rows with ↑/↓ and removes the selection with Delete', async () => {
+    const { fake } = renderApp({ seedItems: 4 });
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    const check = (i: number) => within(rows()[i]).getByRole('checkbox');
+    check(0).focus();
+    fireEvent.keyDown(check(0), { key: 'ArrowDown' });
+    await waitFor(() => expect(document.activeElement).toBe(check(1)));
+    fireEvent.keyDown(check(1), { key: 'ArrowDown' });
+    await waitFor(() => expect(document.activeElement).toBe(check(2)));
+    fireEvent.keyDown(check(2), { key: 'ArrowUp' });
+    await waitFor(() => expect(document.activeElement).toBe(check(1)));
+    // Space on the focused checkbox selects its row (a native checkbox); Delete removes what is selected.
+    fireEvent.click(check(1));
+    fireEvent.click(check(3));
+    fireEvent.keyDown(check(3), { key: 'Delete' });
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    expect(fake.calls.find((c) => c.method === 'queue.remove')!.args).toEqual({ itemIds: ['item-2', 'item-4'] });
+    // Delete with nothing selected removes nothing.
+    fireEvent.keyDown(check(0), { key: 'Delete' });
+    expect(fake.calls.filter((c) => c.method === 'queue.remove')).toHaveLength(1);
+  });
+
   it('a Start pressed while a target is still being saved waits for it', async () => {
     const user = userEvent.setup();
     const { fake } = renderApp({ itemsEventDelayMs: 400, latencyMs: 150 });

@@ -6,7 +6,7 @@ import { ROW_HEIGHT, ROW_HEIGHT_EXPANDED, Row } from './Row';
 
 /** The queue: a virtualized list, so 10,000 rows cost as much as the thirty on screen. */
 export function QueueList() {
-  const { queue, visible } = useConvoy();
+  const { queue, visible, controller } = useConvoy();
   const ids = useVisibleIds();
   const loaded = useQueueState((s) => s.loaded);
   const loadError = useQueueState((s) => s.loadError);
@@ -30,13 +30,38 @@ export function QueueList() {
   });
   useEffect(() => virtualizer.measure(), [expanded, virtualizer]);
 
+  /** Moves focus to the checkbox of the row `step` rows away (scrolled into view first: rows off screen are not rendered). */
+  const focusRow = (from: string, step: number) => {
+    const next = ids[ids.indexOf(from) + step];
+    if (!next) return;
+    virtualizer.scrollToIndex(ids.indexOf(next));
+    const focus = () =>
+      [...(scrollRef.current?.querySelectorAll<HTMLElement>('[role="listitem"]') ?? [])]
+        .find((row) => row.dataset.id === next)
+        ?.querySelector<HTMLElement>('.row-check')
+        ?.focus();
+    focus();
+    requestAnimationFrame(focus);
+  };
+
+  // Keys of a desktop list: Ctrl/⌘+A, Escape, ↑/↓ between rows, Delete removes the selection.
   const onKeyDown = (e: React.KeyboardEvent) => {
     const target = e.target as HTMLElement;
     if (target.matches('input[type=text], textarea, select')) return;
+    const rowId = target.closest<HTMLElement>('[role="listitem"]')?.dataset.id;
     if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
       e.preventDefault();
       queue.getState().selectAll(visible());
     } else if (e.key === 'Escape') queue.getState().clearSelection();
+    else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && rowId && !e.altKey) {
+      e.preventDefault();
+      focusRow(rowId, e.key === 'ArrowDown' ? 1 : -1);
+    } else if (e.key === 'Delete' || (e.key === 'Backspace' && e.metaKey)) {
+      const selected = [...queue.getState().selection];
+      if (!selected.length) return;
+      e.preventDefault();
+      void controller.remove(selected).then(() => queue.getState().clearSelection());
+    }
   };
 
   if (!total) {
