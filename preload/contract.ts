@@ -377,7 +377,7 @@ export interface AddAnswer extends AddResult {
   items?: ItemView[];
 }
 
-/** The answer of a change to items (target, destination). */
+/** The answer of a change to items (target, destination, cancel). */
 export interface ChangeAnswer {
   updated: number;
   /**
@@ -482,7 +482,7 @@ export const methods = {
     output: {} as { batchId: string; itemId: string; removed: number },
   },
   'queue.retry': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
-  'queue.cancel': { input: z.object({ itemIds: Ids }).strict(), output: {} as { updated: number } },
+  'queue.cancel': { input: z.object({ itemIds: Ids, withItems: z.boolean().optional() }).strict(), output: {} as ChangeAnswer },
   'queue.remove': { input: z.object({ itemIds: Ids }).strict(), output: {} as { removed: number } },
   'queue.status': { input: Empty, output: {} as QueueStatus },
 

@@ -283,7 +283,10 @@ export class Queue {
       'queue.start': async (a) => this.start(a ?? {}),
       'queue.merge': (a) => this.merge(a),
       'queue.retry': async (a) => this.retry(a),
-      'queue.cancel': (a) => this.cancel(a.itemIds),
+      'queue.cancel': async (a) => {
+        const r = await this.cancel(a.itemIds);
+        return a.withItems ? { ...r, items: this.views(a.itemIds) } : r;
+      },
       'queue.remove': (a) => this.remove(a.itemIds),
       'queue.status': async () => this.status(),
       'conversions.list': async (a) => {

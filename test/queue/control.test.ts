@@ -43,7 +43,16 @@ it('cancel stops a converting item and cancels its job on the server; remove dro
     await waitFor(() => q.queue.list({ batchId: r.batchId, offset: 0, limit: 5 }).items[0].state === 'converting', 10_000, 'converting');
     const remoteId = remoteIdOf(q, r.itemIds[0])!;
     const deletes = te.engine.stats().byRoute['DELETE /v2/jobs/:id'] ?? 0;
-    expect(await q.queue.cancel([r.itemIds[0], r.itemIds[1]])).toEqual({ updated: 2 });
+    // Through the contract, with the canceled rows in the answer (a window shows them at once).
+    const answer = await q.queue.handlers()['queue.cancel']!({ itemIds: [r.itemIds[0], r.itemIds[1]], withItems: true });
+    expect(answer).toMatchObject({
+      updated: 2,
+      items: [
+        { id: r.itemIds[0], state: 'canceled' },
+        { id: r.itemIds[1], state: 'canceled' },
+      ],
+    });
+    expect(await q.queue.cancel([r.itemIds[0]])).toEqual({ updated: 0 });
     const items = q.queue.list({ batchId: r.batchId, offset: 0, limit: 5 }).items;
     expect(items.map((i) => i.state)).toEqual(['canceled', 'canceled']);
     await waitFor(() => (te.engine.stats().byRoute['DELETE /v2/jobs/:id'] ?? 0) === deletes + 1, 5000, 'the job to be canceled on the server');

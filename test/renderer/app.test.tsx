@@ -208,6 +208,15 @@ describe('targets', () => {
     expect(rows()).toHaveLength(2);
   });
 
+  it('a canceled row says so at once, not with the next `items` event', async () => {
+    const { fake } = renderApp({ seedItems: 2, itemsEventDelayMs: 1000 });
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    fireEvent.click(within(rows()[0]).getByRole('checkbox'));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel items' }));
+    await waitFor(() => expect(within(rows()[0]).getByTestId('row-status').textContent).toBe('Canceled'), { timeout: 300 });
+    expect(fake.calls.find((c) => c.method === 'queue.cancel')!.args).toEqual({ itemIds: ['item-1'], withItems: true });
+  });
+
   it('moves between rows with ↑/↓ and removes the selection with Delete', async () => {
     const { fake } = renderApp({ seedItems: 4 });
     await waitFor(() => expect(rows()).toHaveLength(4));

@@ -25,9 +25,15 @@ export function createItems({ app, queue, call, flush, pending }: Ctx) {
     return true;
   }
 
+  /** The canceled rows say so at once (the answer carries them), not with the next `items` event. */
   async function cancel(ids: string[]) {
     if (!ids.length) return null;
-    return call('queue.cancel', { itemIds: ids });
+    const r = await call('queue.cancel', { itemIds: ids, withItems: true });
+    if (r) {
+      flush();
+      queue.getState().upsert(r.items ?? []);
+    }
+    return r;
   }
 
   /** Main removes every given item that exists: the rows go at once, not with the next `items` event. */

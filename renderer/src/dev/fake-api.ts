@@ -387,13 +387,13 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
       ensureSimulation();
       return { updated: changed.length };
     },
-    'queue.cancel': ({ itemIds }) => {
+    'queue.cancel': ({ itemIds, withItems }) => {
       const changed = (itemIds as string[])
         .map((id) => items.get(id))
         .filter((i) => i && i.state !== 'done' && i.state !== 'failed' && i.state !== 'canceled')
         .map((i) => update(i!, { state: 'canceled' as ItemState }));
       emit('items', { items: changed });
-      return { updated: changed.length };
+      return { updated: changed.length, ...(withItems ? { items: changed } : {}) };
     },
     'queue.remove': ({ itemIds }) => {
       const removed = (itemIds as string[]).filter((id) => items.delete(id));
