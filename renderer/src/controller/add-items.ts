@@ -10,7 +10,7 @@ import type { Ctx } from './context';
 
 const ADD_CHUNK = 5000;
 
-export function createAddItems({ app, queue, call, memory, session }: Ctx) {
+export function createAddItems({ app, call, memory, session, showAnswer }: Ctx) {
   /** The target a new item gets: the last one chosen for its type, if it still fits. */
   function rememberedTarget(sourceExt: string | null, kind: string): { target?: string; options?: ConversionOptions } {
     if (session.addOverride) return { ...session.addOverride };
@@ -37,7 +37,7 @@ export function createAddItems({ app, queue, call, memory, session }: Ctx) {
         ...(into ? { batchId: into } : {}),
       });
       if (!r) break;
-      queue.getState().upsert(r.items ?? []);
+      showAnswer(r.items);
       result = result
         ? { batchId: result.batchId, itemIds: result.itemIds.concat(r.itemIds), rejected: result.rejected.concat(r.rejected) }
         : { batchId: r.batchId, itemIds: r.itemIds, rejected: r.rejected };

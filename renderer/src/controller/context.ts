@@ -1,5 +1,5 @@
 /** What every feature of the controller is given: main, the stores, and what this session remembers. */
-import type { ConversionOptions } from '../../../preload/contract';
+import type { ConversionOptions, ItemView } from '../../../preload/contract';
 import type { AppStore } from '../store/appStore';
 import type { QueueStore } from '../store/queueStore';
 import type { Connection } from '../transport';
@@ -16,6 +16,11 @@ export interface Ctx {
   memory: Memory;
   /** Applies buffered `items` events now (before reading the model synchronously). */
   flush(): void;
+  /**
+   * Rows main answered with (`withItems`), shown now rather than with the next coalesced `items`
+   * event; buffered events, older than the answer, are applied first so they cannot hide it.
+   */
+  showAnswer(items: ItemView[] | undefined): void;
   /** Item changes sent and not answered yet (Start waits for them). */
   pending: PendingChanges;
   session: Session;

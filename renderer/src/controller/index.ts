@@ -54,6 +54,10 @@ export function createController(deps: ControllerDeps) {
     call: createCall(connection.api, app),
     memory,
     flush: () => buffer.flush(),
+    showAnswer: (items) => {
+      buffer.flush();
+      queue.getState().upsert(items ?? []);
+    },
     pending: createPendingChanges(),
     session: { addOverride: null, knownSizes: new Map() },
   };

@@ -2,15 +2,13 @@
 import type { Destination } from '../../../preload/contract';
 import type { Ctx } from './context';
 
-export function createItems({ app, queue, call, flush, pending }: Ctx) {
+export function createItems({ app, queue, call, flush, showAnswer, pending }: Ctx) {
   function setDestination(ids: string[], destination: Destination): Promise<boolean> {
     if (!ids.length) return Promise.resolve(false);
     return pending.track(
       call('queue.setDestination', { itemIds: ids, destination, withItems: true }).then((r) => {
         if (!r) return false;
-        // Events still buffered are older than this answer: applied first, they cannot hide it.
-        flush();
-        queue.getState().upsert(r.items ?? []);
+        showAnswer(r.items);
         return true;
       }),
     );
@@ -29,10 +27,7 @@ export function createItems({ app, queue, call, flush, pending }: Ctx) {
   async function cancel(ids: string[]) {
     if (!ids.length) return null;
     const r = await call('queue.cancel', { itemIds: ids, withItems: true });
-    if (r) {
-      flush();
-      queue.getState().upsert(r.items ?? []);
-    }
+    if (r) showAnswer(r.items);
     return r;
   }
 

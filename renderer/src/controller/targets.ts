@@ -15,17 +15,16 @@ interface Before {
   options: ConversionOptions;
 }
 
-export function createTargets({ app, queue, call, memory, flush, pending }: Ctx) {
+export function createTargets({ app, queue, call, memory, flush, showAnswer, pending }: Ctx) {
   function setTarget(ids: string[], target: string, options?: ConversionOptions): Promise<boolean> {
     return pending.track(changeTarget(ids, target, options));
   }
 
-  /** One `queue.setTarget`, shown at once: the `items` event comes up to 200 ms later (buffered older ones are applied first). */
+  /** One `queue.setTarget`, its rows shown at once. */
   async function send(itemIds: string[], target: string | null, options: ConversionOptions | undefined): Promise<boolean> {
     const r = await call('queue.setTarget', { itemIds, target, ...(options ? { options } : {}), withItems: true });
     if (!r) return false;
-    flush();
-    queue.getState().upsert(r.items ?? []);
+    showAnswer(r.items);
     return true;
   }
 
