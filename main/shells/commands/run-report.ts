@@ -171,20 +171,26 @@ export function apiName(core: Core): string {
   return core.provider.kind === 'local' ? 'the local engine' : core.provider.baseUrl;
 }
 
-function progressLine(items: ItemView[], conn: ReturnType<Core['queue']['connection']>, elapsed: number, columns: number): string {
+/** The one-line status a terminal shows during a run, at most `columns - 1` characters. */
+export function progressLine(items: ItemView[], conn: ReturnType<Core['queue']['connection']>, elapsed: number, columns: number): string {
   const total = items.length;
   let done = 0;
   let failed = 0;
   let active = 0;
   let up = 0;
   let down = 0;
+  let current: ItemView | undefined;
   for (const v of items) {
     if (v.state === 'done') done++;
     else if (v.state === 'failed' || v.state === 'canceled') failed++;
-    else if (v.state !== 'queued') active++;
+    else if (v.state !== 'queued') {
+      active++;
+      current = v;
+    }
     up += v.bytesUp;
     down += v.bytesDown;
   }
+
   const width = Math.max(10, Math.min(30, columns - 70));
   const filled = total ? Math.round(((done + failed) / total) * width) : 0;
   const bar = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
@@ -193,6 +199,8 @@ function progressLine(items: ItemView[], conn: ReturnType<Core['queue']['connect
     const wait = conn.retryAt ? ` (next try in ${Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000))} s)` : '';
     line += ` · ${conn.connection === 'offline' ? 'offline' : 'rate limited'}${wait}`;
   }
+  // One item under way (a single long video, say): what it is doing, by name, last (cut first).
+  if (active === 1 && current) line += ` · ${current.state} ${current.label}`;
   return line.length > columns - 1 ? line.slice(0, columns - 1) : line;
 }
 
