@@ -259,7 +259,7 @@ export const Row = memo(function Row({
           disabled={!editable}
           placeholder="Choose…"
           lazy
-          onChange={(t) => void controller.setTarget([id], t)}
+          onChange={(t) => controller.setTarget([id], t)}
         />
         <button
           type="button"

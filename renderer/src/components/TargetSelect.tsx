@@ -35,7 +35,8 @@ export const TargetSelect = memo(function TargetSelect({
   sourceExt?: string | null;
   /** Precomputed groups (e.g. targets common to a selection). */
   grouped?: Grouped;
-  onChange: (target: string) => void;
+  /** A promise returned here (the change sent to main) keeps the choice shown until it settles. */
+  onChange: (target: string) => unknown;
   disabled?: boolean;
   id?: string;
   className?: string;
@@ -49,6 +50,9 @@ export const TargetSelect = memo(function TargetSelect({
     if (!isScrolling()) return setFull(true);
     return onScrollSettled(() => setFull(true));
   }, [full]);
+  // The choice just made, shown until main has answered (then `value` says it, or it was refused).
+  const [pending, setPending] = useState<string | null>(null);
+  useEffect(() => setPending(null), [value]);
   const groups = !full ? [] : (grouped ?? (targets ? groupedTargetsFor(targets, sourceExt ?? null) : []));
   const known = groups.some((g) => g.targets.some((t) => t.target === value));
   return (
@@ -56,9 +60,18 @@ export const TargetSelect = memo(function TargetSelect({
       id={id}
       className={className ?? 'target-select'}
       aria-label={label}
-      value={value ?? ''}
+      value={pending ?? value ?? ''}
       disabled={disabled}
-      onChange={(e) => e.target.value && onChange(e.target.value)}
+      onChange={(e) => {
+        const chosen = e.target.value;
+        if (!chosen) return;
+        const sent = onChange(chosen);
+        if (sent instanceof Promise) {
+          setPending(chosen);
+          const settle = () => setPending(null);
+          sent.then(settle, settle);
+        }
+      }}
       onFocus={full ? undefined : () => setFull(true)}
       onPointerEnter={full ? undefined : () => setFull(true)}
     >
