@@ -540,6 +540,25 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     expect(await clippedControls(page)).toEqual([]);
     // A result that grew is said as a factor, not as a percentage in the thousands.
     expect(await row(page, 'small-notes.txt').locator('.row-size').textContent()).toMatch(/^5 B → \d+ B \(×\d+(\.\d)?\)$/);
+
+    // A merge of many rows: the list is longer than the window, its button stays in view.
+    await page.getByRole('button', { name: 'Clear selection' }).click();
+    await drop(
+      page,
+      Array.from({ length: 12 }, (_, i) => ({ name: `page-${String(i + 1).padStart(2, '0')}.png`, bytes: png, type: 'image/png' })),
+    );
+    await expect.poll(() => core.handlers['queue.list']({ offset: 0, limit: 1 }).then((r) => r.total), { timeout: 20_000 }).toBe(15);
+    await expect.poll(() => page.getByRole('combobox', { name: 'Select by type' }).textContent()).toContain('All images (14)');
+    await page.getByRole('combobox', { name: 'Select by type' }).selectOption({ label: 'All images (14)' });
+    await page.getByRole('button', { name: 'Merge into one…' }).click();
+    const merge = page.getByRole('dialog', { name: 'Merge into one file' });
+    await merge.waitFor();
+    const box = (await merge.boundingBox())!;
+    const button = (await merge.getByRole('button', { name: 'Merge 14 files' }).boundingBox())!;
+    expect(button.y + button.height).toBeLessThanOrEqual(box.y + box.height);
+    expect(box.y + box.height).toBeLessThanOrEqual(SMALL.height);
+    await page.screenshot({ path: path.join(shots, 'ui12-merge-800x600.png') });
+    await page.keyboard.press('Escape');
     await page.close();
   }, 120_000);
 

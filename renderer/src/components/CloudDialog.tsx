@@ -172,6 +172,7 @@ export function CloudDialog({ onClose }: { onClose: () => void }) {
         primaryDisabled={chosen.size === 0 || busy}
         onPrimary={() => void add([...chosen])}
         onCancel={onClose}
+        sticky
       >
         <button type="button" disabled={!entries || busy} onClick={() => void addFolder()}>
           Add whole folder

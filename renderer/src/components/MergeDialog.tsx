@@ -137,6 +137,7 @@ export function MergeDialog({ itemIds }: { itemIds: string[] }) {
           if (ok) close();
         }}
         onCancel={close}
+        sticky
       />
     </Modal>
   );

@@ -171,7 +171,7 @@ export function WatchDialog() {
             {error}
           </p>
         )}
-        <FormActions primary="Watch this folder" onCancel={close} cancelLabel="Close" />
+        <FormActions primary="Watch this folder" onCancel={close} cancelLabel="Close" sticky />
       </form>
     </Modal>
   );
