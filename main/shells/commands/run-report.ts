@@ -190,7 +190,6 @@ export function progressLine(items: ItemView[], conn: ReturnType<Core['queue']['
     up += v.bytesUp;
     down += v.bytesDown;
   }
-
   const width = Math.max(10, Math.min(30, columns - 70));
   const filled = total ? Math.round(((done + failed) / total) * width) : 0;
   const bar = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
