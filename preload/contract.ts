@@ -381,8 +381,9 @@ export interface AddAnswer extends AddResult {
 export interface ChangeAnswer {
   updated: number;
   /**
-   * With `withItems`: the changed items as `queue.list` shows them. A window shows the change at
-   * once (a menu does not fall back to its old choice until `items` arrives, up to 200 ms later).
+   * With `withItems`: the items changed (for a cancel, those asked for) as `queue.list` shows them.
+   * A window shows the change at once (a menu does not fall back to its old choice until `items`
+   * arrives, up to 200 ms later).
    */
   items?: ItemView[];
 }

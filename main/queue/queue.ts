@@ -283,10 +283,7 @@ export class Queue {
       'queue.start': async (a) => this.start(a ?? {}),
       'queue.merge': (a) => this.merge(a),
       'queue.retry': async (a) => this.retry(a),
-      'queue.cancel': async (a) => {
-        const r = await this.cancel(a.itemIds);
-        return a.withItems ? { ...r, items: this.views(a.itemIds) } : r;
-      },
+      'queue.cancel': async (a) => this.answer((await this.cancel(a.itemIds)).updated, a.itemIds, a.withItems),
       'queue.remove': (a) => this.remove(a.itemIds),
       'queue.status': async () => this.status(),
       'conversions.list': async (a) => {
@@ -624,7 +621,7 @@ export class Queue {
       }
     });
     this.emitter.touch(touched);
-    return args.withItems ? { updated, items: this.views(touched) } : { updated };
+    return this.answer(updated, touched, args.withItems);
   }
 
   setDestination(args: MethodArgs<'queue.setDestination'>): ChangeAnswer {
@@ -648,7 +645,7 @@ export class Queue {
       }
     });
     this.emitter.touch(touched);
-    return args.withItems ? { updated, items: this.views(touched) } : { updated };
+    return this.answer(updated, touched, args.withItems);
   }
 
   start(args: MethodArgs<'queue.start'> & object): { started: number; missingTarget: number } {
@@ -866,6 +863,11 @@ export class Queue {
         .filter(Boolean),
       updatedAt: r.updatedAt,
     };
+  }
+
+  /** A change's answer; with `withItems`, these items as `queue.list` shows them now (a window shows them at once). */
+  private answer(updated: number, ids: string[], withItems: boolean | undefined): ChangeAnswer {
+    return withItems ? { updated, items: this.views(ids) } : { updated };
   }
 
   private views(ids: string[]): ItemView[] {
