@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** One CLI command: `convoy <name> …`. Each lives in main/shells/commands/<name>.ts. */
 export interface CliCommand {
   name: string;
@@ -57,5 +59,18 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/** A command's flags, parsed strictly (node:util parseArgs); an unknown or malformed flag is a UsageError. */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>, const P extends boolean = true>(
+  argv: string[],
+  options: O,
+  { positionals = true as P }: { positionals?: P } = {},
+) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: positionals, strict: true, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }

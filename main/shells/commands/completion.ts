@@ -4,8 +4,7 @@
  * the script when it is made: a Tab never starts Convoy or waits for the network (the official CLI
  * asks the binary on every Tab). Run it again after the catalog changed.
  */
-import { parseArgs } from 'node:util';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { reportFailure } from '../cli-errors';
 import { apiFlagOptions, apiFlagsHelp } from './api-session';
 import { commandLoaders } from './index';
@@ -138,12 +137,7 @@ Register-ArgumentCompleter -Native -CommandName convoy -ScriptBlock {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...apiFlagOptions } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, { ...apiFlagOptions });
   const shell = parsed.positionals[0];
   const makers: Record<string, (d: CompletionData) => string> = { bash: bashScript, zsh: zshScript, fish: fishScript, powershell: powershellScript };
   if (parsed.positionals.length !== 1 || !makers[shell]) throw new UsageError('Give one shell: bash, zsh, fish or powershell');

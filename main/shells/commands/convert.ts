@@ -2,7 +2,6 @@
  * `convoy convert <files|folders|URLs…> --to <format> …` — adds one batch to the persistent queue
  * of the data folder and runs it to the end, through the same core as the desktop app.
  */
-import { parseArgs } from 'node:util';
 import { ContractError, type AddItem, type ConflictPolicy, type ConversionOptions, type Destination } from '../../../preload/contract';
 import { createCore, type Core } from '../../core';
 import { registerSecret } from '../../log';
@@ -11,7 +10,7 @@ import { expandPaths } from '../../queue/index';
 import { outputFolderProblem } from '../../queue/outputs';
 import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 import { cliApiKey } from './api-key';
 import { collectOptions } from './options-input';
@@ -139,40 +138,30 @@ export function startupError(err: unknown, io: CliIO): number {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        to: { type: 'string', short: 't' },
-        option: { type: 'string', multiple: true },
-        'options-file': { type: 'string' },
-        async: { type: 'boolean' },
-        out: { type: 'string', short: 'o' },
-        'out-dir': { type: 'string' },
-        recursive: { type: 'boolean', short: 'r' },
-        concurrency: { type: 'string' },
-        'on-conflict': { type: 'string' },
-        force: { type: 'boolean', short: 'f' },
-        'no-clobber': { type: 'boolean' },
-        engine: { type: 'string' },
-        'api-key': { type: 'string' },
-        'api-key-stdin': { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        destination: { type: 'string' },
-        'public-url': { type: 'string' },
-        'callback-port': { type: 'string' },
-        'offline-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        ...cloudFlagOptions,
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    to: { type: 'string', short: 't' },
+    option: { type: 'string', multiple: true },
+    'options-file': { type: 'string' },
+    async: { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
+    'out-dir': { type: 'string' },
+    recursive: { type: 'boolean', short: 'r' },
+    concurrency: { type: 'string' },
+    'on-conflict': { type: 'string' },
+    force: { type: 'boolean', short: 'f' },
+    'no-clobber': { type: 'boolean' },
+    engine: { type: 'string' },
+    'api-key': { type: 'string' },
+    'api-key-stdin': { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    destination: { type: 'string' },
+    'public-url': { type: 'string' },
+    'callback-port': { type: 'string' },
+    'offline-timeout': { type: 'string' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    ...cloudFlagOptions,
+  });
   const { values, positionals } = parsed;
   const fromCloud = values['input-cloud'] !== undefined || values['input-profile'] !== undefined;
   if (positionals.length === 0 && !fromCloud) throw new UsageError('Give at least one file, folder or URL to convert');

@@ -2,9 +2,8 @@
  * `convoy formats list|search <word>|categories` and `convoy options <target>`: what the API (or
  * the local engine) converts to, and which options a target takes — read from `GET /conversions`.
  */
-import { parseArgs } from 'node:util';
 import type { ConversionInfo } from '../../api/types';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
 import { apiFlagOptions, apiFlagsHelp, openApiSession } from './api-session';
 
@@ -39,16 +38,7 @@ function table(rows: string[][], headers: string[]): string {
 }
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { ...apiFlagOptions, json: { type: 'boolean' }, category: { type: 'string' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseFlags(argv, { ...apiFlagOptions, json: { type: 'boolean' }, category: { type: 'string' } });
 }
 
 /** The catalog, sorted by category then target. */

@@ -5,11 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Api2ConvertClient } from '../../api/index';
 import { isTerminal, type Job } from '../../api/types';
 import type { ConversionOptions } from '../../../preload/contract';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
 import { apiFlagOptions, apiFlagsHelp, openApiSession } from './api-session';
 import { parseCount } from './convert';
@@ -71,24 +70,14 @@ function freePath(dir: string, name: string | undefined, id: string, taken: Set<
 }
 
 async function jobs(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...apiFlagOptions,
-        json: { type: 'boolean' },
-        status: { type: 'string' },
-        page: { type: 'string' },
-        timeout: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    ...apiFlagOptions,
+    json: { type: 'boolean' },
+    status: { type: 'string' },
+    page: { type: 'string' },
+    timeout: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+  });
   const { values, positionals } = parsed;
   const json = Boolean(values.json);
   const [sub, ...args] = positionals;
@@ -183,12 +172,7 @@ async function jobs(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function credits(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, allowPositionals: false, strict: true, options: { ...apiFlagOptions, json: { type: 'boolean' } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseFlags(argv, { ...apiFlagOptions, json: { type: 'boolean' } }, { positionals: false });
   const json = Boolean(values.json);
   let session;
   try {

@@ -5,13 +5,12 @@
  */
 import path from 'node:path';
 import readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { ConflictPolicy } from '../../../preload/contract';
 import { registerSecret } from '../../log';
 import { resolveDataDir } from '../../paths';
 import { API_KEY_NAME, contractsKeyChecker, maskApiKey } from '../../secrets/index';
 import { SettingsStore } from '../../settings/store';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
 import { cliSecretStore } from './api-key';
 import { normalizeEngineUrl } from './convert';
@@ -81,17 +80,7 @@ async function keychain(dataDir: string, io: CliIO) {
 }
 
 async function login(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: { 'base-url': { type: 'string' }, 'data-dir': { type: 'string' } },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseFlags(argv, { 'base-url': { type: 'string' }, 'data-dir': { type: 'string' } }, { positionals: false });
   const dataDir = resolveDataDir(values['data-dir'] ?? null, io.env);
   const settings = new SettingsStore(dataDir);
   const baseUrl = values['base-url'] ? normalizeEngineUrl(values['base-url']) : settings.get().apiBaseUrl;
@@ -117,12 +106,7 @@ async function login(argv: string[], io: CliIO): Promise<number> {
 }
 
 async function config(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } });
   const [sub, key, value, ...extra] = parsed.positionals;
   const dataDir = resolveDataDir(parsed.values['data-dir'] ?? null, io.env);
   const settings = new SettingsStore(dataDir);

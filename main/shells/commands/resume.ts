@@ -6,14 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Core } from '../../core';
 import { openDatabase } from '../../db';
 import { resolveDataDir } from '../../paths';
 import { QueueStore } from '../../queue/index';
 import type { BatchApi } from '../../queue/types';
 import { dispatch } from '../../service';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { apiKeyFrom, cliApiKey, howToGiveKey } from './api-key';
 import { coreForCli, normalizeEngineUrl, parseCount, startupError } from './convert';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type RunOutcome } from './run-report';
@@ -75,26 +74,20 @@ function unfinishedGroups(dataDir: string): Group[] {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        engine: { type: 'string' },
-        'api-key': { type: 'string' },
-        'api-key-stdin': { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        concurrency: { type: 'string' },
-        'offline-timeout': { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      engine: { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-key-stdin': { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      concurrency: { type: 'string' },
+      'offline-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+    { positionals: false },
+  );
   const concurrency = parseCount('--concurrency', values.concurrency, 1, 64);
   const offlineTimeout = parseCount('--offline-timeout', values['offline-timeout'], 0, 7 * 24 * 3600) ?? 600;
   const onlyEngine = values.engine ? normalizeEngineUrl(values.engine) : undefined;

@@ -4,13 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { callbackStatePath, readCallbackState, recordedCallbackLines } from '../../callbacks/index';
 import { openDatabase } from '../../db';
 import { resolveDataDir } from '../../paths';
 import { QueueStore } from '../../queue/index';
 import type { ItemRow } from '../../queue/types';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { parseCount } from './convert';
 import { folderSize, formatBytes } from '../../storage';
 import { describeApi } from './resume';
@@ -42,23 +41,17 @@ function itemDoc(r: ItemRow) {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        batch: { type: 'string' },
-        all: { type: 'boolean' },
-        limit: { type: 'string' },
-        'data-dir': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values } = parseFlags(
+    argv,
+    {
+      batch: { type: 'string' },
+      all: { type: 'boolean' },
+      limit: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    { positionals: false },
+  );
   const limit = parseCount('--limit', values.limit, 1, 1_000_000) ?? (values.json ? 1_000_000 : 50);
   const dataDir = resolveDataDir(values['data-dir'] ?? null, io.env);
   if (!fs.existsSync(path.join(dataDir, 'convoy.db'))) {

@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { MAX_MERGE_INPUTS } from '../../../preload/contract';
 import type { Core } from '../../core';
 import { outputFolderProblem } from '../../queue/outputs';
 import { dispatch } from '../../service';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
 import { apiFlagOptions } from './api-session';
 import { command as convert, coreForCli, looksLikeUrl, startupError } from './convert';
@@ -65,26 +64,16 @@ Options:
 Without an API key and without --engine, the built-in local engine merges in this process.`;
 
 async function merge(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...apiFlagOptions,
-        to: { type: 'string', short: 't' },
-        out: { type: 'string', short: 'o' },
-        'out-dir': { type: 'string' },
-        option: { type: 'string', multiple: true },
-        'options-file': { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    ...apiFlagOptions,
+    to: { type: 'string', short: 't' },
+    out: { type: 'string', short: 'o' },
+    'out-dir': { type: 'string' },
+    option: { type: 'string', multiple: true },
+    'options-file': { type: 'string' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  });
   const { values, positionals } = parsed;
   const json = Boolean(values.json);
   if (positionals.length < 2) throw new UsageError('merge needs at least two inputs');

@@ -4,11 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ConflictPolicy } from '../../../preload/contract';
 import type { Core } from '../../core';
 import { FolderWatcher } from '../../watch/folder-watcher';
-import { ExitCode, UsageError, type CliCommand, type CliIO } from '../cli-types';
+import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { reportFailure } from '../cli-errors';
 import { coreForCli, parseCount } from './convert';
 import { collectOptions } from './options-input';
@@ -46,34 +45,24 @@ Options:
   --verbose                      Echo the log to stderr`;
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        to: { type: 'string', short: 't' },
-        'out-dir': { type: 'string' },
-        recursive: { type: 'boolean', short: 'r' },
-        include: { type: 'string', multiple: true },
-        exclude: { type: 'string', multiple: true },
-        option: { type: 'string', multiple: true },
-        'options-file': { type: 'string' },
-        'on-conflict': { type: 'string' },
-        existing: { type: 'boolean' },
-        settle: { type: 'string' },
-        concurrency: { type: 'string' },
-        engine: { type: 'string' },
-        'api-key': { type: 'string' },
-        'data-dir': { type: 'string' },
-        json: { type: 'boolean' },
-        verbose: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseFlags(argv, {
+    to: { type: 'string', short: 't' },
+    'out-dir': { type: 'string' },
+    recursive: { type: 'boolean', short: 'r' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    option: { type: 'string', multiple: true },
+    'options-file': { type: 'string' },
+    'on-conflict': { type: 'string' },
+    existing: { type: 'boolean' },
+    settle: { type: 'string' },
+    concurrency: { type: 'string' },
+    engine: { type: 'string' },
+    'api-key': { type: 'string' },
+    'data-dir': { type: 'string' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('Give one folder to watch');
   const dir = path.resolve(positionals[0]);
