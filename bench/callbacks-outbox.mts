@@ -8,7 +8,7 @@
  * (as the job store commits it), to a node:http receiver in another process (its CPU not counted).
  * Prints this process's CPU per callback (user + kernel) and callbacks/s.
  */
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -13,38 +13,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/core';
 import { serveApp, startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { axe } from '../support/axe';
 import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core on what is on screen now (light and dark): serious and critical violations. */
-async function axe(page: Page, what: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForTimeout(400);
-    const violations = await page.evaluate(async (src) => {
-      const w = window as unknown as {
-        axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
-      };
-      if (!w.axe) (0, eval)(src);
-      const r = await w.axe!.run(document, { resultTypes: ['violations'] });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(', ')})`,
-        );
-    }, axeSource);
-    found.push(...violations.map((v) => `${what} [${scheme}]: ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 const COLORS: Record<string, { r: number; g: number; b: number }> = {
   'red.jpg': { r: 220, g: 30, b: 30 },

@@ -12,11 +12,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../main/core';
 import { startBrowserApp, type BrowserApp } from '../support/browser-app';
+import { axe } from '../support/axe';
 import { hasChromium, NO_CHROMIUM_MESSAGE } from '../support/chromium';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const shots = path.join(repoRoot, 'test-artifacts', 'screenshots');
-const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 if (!hasChromium) console.warn(NO_CHROMIUM_MESSAGE);
 
 const SMALL = { width: 800, height: 600 };
@@ -58,35 +58,6 @@ const rows = (page: Page) => queueList(page).getByRole('listitem');
 const row = (page: Page, name: string) => queueList(page).getByRole('listitem', { name, exact: true });
 const statusOf = (page: Page, name: string) => row(page, name).getByTestId('row-status').textContent();
 const targetOf = (page: Page, name: string) => row(page, name).getByRole('combobox', { name: 'Target format' });
-
-/** axe-core on what is on screen now, in light and in dark: serious and critical violations. */
-async function axe(page: Page, what: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    // Let colour transitions (the drop zone's) finish before contrast is measured.
-    await page.waitForTimeout(500);
-    const violations = await page.evaluate(async (src) => {
-      const w = window as unknown as {
-        axe?: { run: (c: unknown, o: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> };
-      };
-      if (!w.axe) (0, eval)(src);
-      const r = await w.axe!.run(document, { resultTypes: ['violations'] });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(', ')})`,
-        );
-    }, axeSource);
-    found.push(...violations.map((v) => `${what} [${scheme}]: ${v}`));
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return found;
-}
 
 /** Rows wholly inside the list's visible box. */
 async function fullyVisibleRows(page: Page): Promise<number> {

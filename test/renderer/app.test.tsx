@@ -239,6 +239,28 @@ describe('targets', () => {
     expect(fake.calls.filter((c) => c.method === 'queue.remove')).toHaveLength(1);
   });
 
+  it('Shift+↓/↑ select the rows the focus passes, and Shift+click on a checkbox ticks a whole run', async () => {
+    renderApp({ seedItems: 6 });
+    await waitFor(() => expect(rows()).toHaveLength(6));
+    const check = (i: number) => within(rows()[i]).getByRole('checkbox') as HTMLInputElement;
+    const ticked = () => rows().map((_, i) => check(i).checked);
+    check(0).focus();
+    fireEvent.keyDown(check(0), { key: 'ArrowDown' });
+    await waitFor(() => expect(document.activeElement).toBe(check(1)));
+    // The range starts where the focus is: rows 2–4, then it shrinks back to 2–3.
+    fireEvent.keyDown(check(1), { key: 'ArrowDown', shiftKey: true });
+    await waitFor(() => expect(document.activeElement).toBe(check(2)));
+    fireEvent.keyDown(check(2), { key: 'ArrowDown', shiftKey: true });
+    await waitFor(() => expect(ticked()).toEqual([false, true, true, true, false, false]));
+    fireEvent.keyDown(check(3), { key: 'ArrowUp', shiftKey: true });
+    await waitFor(() => expect(ticked()).toEqual([false, true, true, false, false, false]));
+    expect(screen.getByText(/2 selected/)).toBeTruthy();
+    // A checkbox adds: tick row 6, then Shift+click row 4's box: 4–6 join rows 2–3.
+    fireEvent.click(check(5));
+    fireEvent.click(check(3), { shiftKey: true });
+    await waitFor(() => expect(ticked()).toEqual([false, true, true, true, true, true]));
+  });
+
   it('a Start pressed while a target is still being saved waits for it', async () => {
     const user = userEvent.setup();
     const { fake } = renderApp({ itemsEventDelayMs: 400, latencyMs: 150 });

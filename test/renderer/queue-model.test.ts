@@ -132,6 +132,24 @@ describe('queue store', () => {
     expect([...s().selection]).toEqual(['b']);
     s().selectRange('d', visible());
     expect([...s().selection].sort()).toEqual(['b', 'c', 'd']);
+    // The anchor stays: a range shrinks, and crosses to the other side of it, in place of the selection.
+    s().selectRange('c', visible());
+    expect([...s().selection].sort()).toEqual(['b', 'c']);
+    s().selectRange('a', visible());
+    expect([...s().selection].sort()).toEqual(['a', 'b']);
+    // Additive: the range joins what is selected.
+    s().toggle('e', true);
+    s().selectRange('d', visible(), { additive: true });
+    expect([...s().selection].sort()).toEqual(['a', 'b', 'd', 'e']);
+    // Without an anchor, `from` starts the range.
+    s().clearSelection();
+    s().selectRange('d', visible(), { from: 'c' });
+    expect([...s().selection].sort()).toEqual(['c', 'd']);
+    s().selectRange('b', visible());
+    expect([...s().selection].sort()).toEqual(['b', 'c']);
+    s().clearSelection();
+    s().toggle('b', false);
+    s().selectRange('d', visible());
     s().toggle('c', true);
     expect([...s().selection].sort()).toEqual(['b', 'd']);
     s().toggle('a', false);

@@ -30,10 +30,15 @@ export function QueueList() {
   });
   useEffect(() => virtualizer.measure(), [expanded, virtualizer]);
 
-  /** Moves focus to the checkbox of the row `step` rows away (scrolled into view first: rows off screen are not rendered). */
-  const focusRow = (from: string, step: number) => {
+  /**
+   * Moves focus to the checkbox of the row `step` rows away (scrolled into view first: rows off
+   * screen are not rendered); with `extend` (Shift), the selection becomes the rows from the anchor to it.
+   */
+  const focusRow = (from: string, step: number, extend: boolean) => {
     const next = ids[ids.indexOf(from) + step];
     if (!next) return;
+    if (extend) queue.getState().selectRange(next, ids, { from });
+    else queue.getState().setAnchor(next);
     virtualizer.scrollToIndex(ids.indexOf(next));
     const focus = () =>
       [...(scrollRef.current?.querySelectorAll<HTMLElement>('[role="listitem"]') ?? [])]
@@ -44,7 +49,7 @@ export function QueueList() {
     requestAnimationFrame(focus);
   };
 
-  // Keys of a desktop list: Ctrl/⌘+A, Escape, ↑/↓ between rows, Delete removes the selection.
+  // Keys of a desktop list: Ctrl/⌘+A, Escape, ↑/↓ between rows (Shift+↑/↓ selects as it goes), Delete removes the selection.
   const onKeyDown = (e: React.KeyboardEvent) => {
     const target = e.target as HTMLElement;
     if (target.matches('input[type=text], textarea, select')) return;
@@ -55,7 +60,7 @@ export function QueueList() {
     } else if (e.key === 'Escape') queue.getState().clearSelection();
     else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && rowId && !e.altKey) {
       e.preventDefault();
-      focusRow(rowId, e.key === 'ArrowDown' ? 1 : -1);
+      focusRow(rowId, e.key === 'ArrowDown' ? 1 : -1, e.shiftKey);
     } else if (e.key === 'Delete' || (e.key === 'Backspace' && e.metaKey)) {
       const selected = [...queue.getState().selection];
       if (!selected.length) return;

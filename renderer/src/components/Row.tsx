@@ -100,7 +100,7 @@ export const Row = memo(function Row({
 
   const onRowClick = (e: React.MouseEvent) => {
     if ((e.target as HTMLElement).closest('button, select, input, a')) return;
-    if (e.shiftKey) queue.getState().selectRange(id, visibleIds());
+    if (e.shiftKey) queue.getState().selectRange(id, visibleIds(), { additive: e.ctrlKey || e.metaKey });
     else queue.getState().toggle(id, e.ctrlKey || e.metaKey);
   };
 
@@ -225,7 +225,16 @@ export const Row = memo(function Row({
           : undefined
       }
     >
-      <input type="checkbox" className="row-check" aria-label={`Select ${name}`} checked={selected} onChange={() => queue.getState().toggle(id, true)} />
+      <input
+        type="checkbox"
+        className="row-check"
+        aria-label={`Select ${name}`}
+        checked={selected}
+        onChange={(e) =>
+          // A checkbox adds to the selection; with Shift, every row from the last one ticked.
+          (e.nativeEvent as MouseEvent).shiftKey ? queue.getState().selectRange(id, visibleIds(), { additive: true }) : queue.getState().toggle(id, true)
+        }
+      />
       <div className={`thumb cat-${categoryOf(item.sourceExt) ?? 'other'}`} aria-hidden="true">
         {thumb ? (
           <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} />

@@ -32,8 +32,15 @@ export interface QueueActions {
   setFilter(filter: QueueFilter): void;
   setLoaded(loaded: boolean, error?: string | null): void;
   toggle(id: string, additive: boolean): void;
-  selectRange(toId: string, visible: readonly string[]): void;
+  /**
+   * Selects the rows from the anchor to `toId` (the anchor stays, so a range can grow and shrink):
+   * in place of the selection (Shift+click, Shift+↑/↓), or added to it (`additive`: Ctrl/⌘+Shift+click,
+   * Shift+click on a checkbox). Without a visible anchor, `from` (or `toId`) becomes it.
+   */
+  selectRange(toId: string, visible: readonly string[], opts?: { additive?: boolean; from?: string }): void;
   selectAll(ids: readonly string[]): void;
+  /** Where the next Shift range starts (keyboard focus moved to this row). */
+  setAnchor(id: string): void;
   clearSelection(): void;
 }
 
@@ -96,17 +103,19 @@ export function createQueueStore() {
       else next.add(id);
       set({ selection: next, anchor: id });
     },
-    selectRange(toId, visible) {
+    selectRange(toId, visible, { additive = false, from } = {}) {
       const s = get();
-      const from = s.anchor ? visible.indexOf(s.anchor) : -1;
       const to = visible.indexOf(toId);
       if (to < 0) return;
-      const [a, b] = from < 0 ? [to, to] : from < to ? [from, to] : [to, from];
-      const next = new Set(s.selection);
+      let anchor = s.anchor !== null ? visible.indexOf(s.anchor) : -1;
+      if (anchor < 0) anchor = from !== undefined && visible.includes(from) ? visible.indexOf(from) : to;
+      const [a, b] = anchor < to ? [anchor, to] : [to, anchor];
+      const next = new Set(additive ? s.selection : []);
       for (let i = a; i <= b; i++) next.add(visible[i]);
-      set({ selection: next });
+      set({ selection: next, anchor: visible[anchor] });
     },
     selectAll: (ids) => set({ selection: new Set(ids) }),
+    setAnchor: (anchor) => set({ anchor }),
     clearSelection: () => set({ selection: new Set(), anchor: null }),
   }));
 }
