@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCallbackManager } from '../../main/callbacks';
 import { EventBus } from '../../main/events';
 import { printCallbackSwitches } from '../../main/shells/commands/cloud-input-flags';
-import { captureLog, FakeQueue, FakeSettings, MemorySecrets, waitFor } from './support/fakes';
+import { captureLog, FakeQueue, FakeSettings, MemorySecrets } from './support/fakes';
+import { waitFor } from '../queue/helpers';
 import { TestTunnelProxy } from './support/proxy';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -57,9 +58,9 @@ describe('convoy convert callback mode lines', () => {
     cleanups.push(stop);
 
     await proxy.stop();
-    await waitFor(() => out.includes('Callbacks: off, polling — '), 'the polling line', 20_000);
+    await waitFor(() => out.includes('Callbacks: off, polling — '), 20_000, 'the polling line');
     await proxy.start();
-    await waitFor(() => /Callbacks: on — Callbacks arrive through/.test(out), 'the callback line', 20_000);
+    await waitFor(() => /Callbacks: on — Callbacks arrive through/.test(out), 20_000, 'the callback line');
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/^Callbacks: off, polling — Self-test failed/);
     expect(lines.at(-1)).toBe(`Callbacks: on — Callbacks arrive through ${proxy.url} (self-test passed)`);

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../main/core';
 import { dispatch } from '../../main/service';
 import type { CallbackStatus } from '../../preload/contract';
-import { statusEvents, waitFor } from './support/fakes';
+import { statusEvents } from './support/fakes';
+import { waitFor } from '../queue/helpers';
 import { TestTunnelProxy } from './support/proxy';
 import { freePort } from './support/stack';
 
@@ -29,7 +30,7 @@ describe('callbacks in the core', () => {
     const seen: CallbackStatus[] = statusEvents(core.events);
     const call = <M extends Parameters<typeof dispatch>[1]>(m: M, a?: unknown) => dispatch(core.handlers, m, a);
 
-    await waitFor(async () => (await call('callbacks.status')).reason.startsWith('No public URL set'), 'initial polling status');
+    await waitFor(async () => (await call('callbacks.status')).reason.startsWith('No public URL set'), 10_000, 'initial polling status');
     expect((await call('callbacks.status')).mode).toBe('polling');
 
     const port = await freePort();
@@ -37,7 +38,7 @@ describe('callbacks in the core', () => {
     await proxy.start();
     cleanups.push(() => proxy.stop());
     await call('settings.update', { callbackPort: port, callbackPublicUrl: proxy.url });
-    await waitFor(async () => (await call('callbacks.status')).mode === 'callback', 'callback mode after settings.update');
+    await waitFor(async () => (await call('callbacks.status')).mode === 'callback', 10_000, 'callback mode after settings.update');
     expect(seen.at(-1)).toMatchObject({ mode: 'callback', publicUrl: proxy.url, lastProbe: { ok: true } });
 
     const src = path.join(dir, 'a.jpg');
@@ -49,7 +50,7 @@ describe('callbacks in the core', () => {
     const before = proxy.forwarded;
     const added = await call('queue.add', { items: [{ source: { kind: 'file', path: src } }], target: 'png', destination: { kind: 'folder', path: out } });
     await call('queue.start', { batchId: added.batchId });
-    await waitFor(async () => (await call('queue.list')).items.every((i) => i.state === 'done'), 'the item done', 30_000);
+    await waitFor(async () => (await call('queue.list')).items.every((i) => i.state === 'done'), 30_000, 'the item done');
     expect(fs.readdirSync(out)).toEqual(['a.png']);
     expect(proxy.forwarded).toBeGreaterThan(before); // the engine's callbacks came through the tunnel
     expect((await call('callbacks.status')).received).toBeGreaterThanOrEqual(1);
@@ -61,6 +62,6 @@ describe('callbacks in the core', () => {
     expect(probed.lastProbe?.reason).toMatch(/answered HTTP 502/);
 
     await call('settings.update', { callbackPublicUrl: null });
-    await waitFor(async () => (await call('callbacks.status')).reason.startsWith('No public URL set'), 'polling after clearing the URL');
+    await waitFor(async () => (await call('callbacks.status')).reason.startsWith('No public URL set'), 10_000, 'polling after clearing the URL');
   });
 });

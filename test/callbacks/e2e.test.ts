@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signBody } from '../../main/callbacks/signature';
 import { PATH_SECRET_NAME } from '../../main/callbacks/secrets';
 import type { CallbackStatus, ItemView } from '../../preload/contract';
-import { statusEvents, waitFor } from './support/fakes';
+import { statusEvents } from './support/fakes';
+import { waitFor } from '../queue/helpers';
 import { post, postChunked, trickle } from './support/http';
 import { startStack, type Stack } from './support/stack';
 
@@ -75,19 +76,19 @@ describe('callbacks through a tunnel (reverse proxy on 127.0.0.2)', () => {
     const files = await s.makeImages(30);
     const ids = await s.add(files);
 
-    await waitFor(async () => doneCount(await s.items()) >= 6, '6 items done via callbacks', 20_000);
+    await waitFor(async () => doneCount(await s.items()) >= 6, 20_000, '6 items done via callbacks');
     await s.proxy.stop();
-    await waitFor(() => s.manager.status().mode === 'polling', 'polling mode', 5000);
+    await waitFor(() => s.manager.status().mode === 'polling', 5000, 'polling mode');
     // A probe already connected while the proxy shut down sees the connection closed instead of refused.
     expect(s.manager.status().reason).toMatch(/Self-test failed: (Connection refused|Wrong forwarding: .* closed the connection)/);
     const downAt = doneCount(await s.items());
     const receivedDown = s.manager.status().received;
-    await waitFor(async () => doneCount(await s.items()) >= downAt + 6, '6 more items done while polling', 20_000);
+    await waitFor(async () => doneCount(await s.items()) >= downAt + 6, 20_000, '6 more items done while polling');
     // Those completions were found by polling: no callback reached Convoy meanwhile.
     expect(s.manager.status().received).toBe(receivedDown);
 
     await s.proxy.start();
-    await waitFor(() => s.manager.status().mode === 'callback', 'callback mode again', 5000);
+    await waitFor(() => s.manager.status().mode === 'callback', 5000, 'callback mode again');
     const items = await s.waitAllSettled(ids, 40_000);
     await expectRealPngs(items);
     expect(s.manager.status().received).toBeGreaterThan(receivedDown);
@@ -115,7 +116,7 @@ describe('callbacks through a tunnel (reverse proxy on 127.0.0.2)', () => {
     });
     const s = stack;
     const ids = await s.add(await s.makeImages(6));
-    await waitFor(async () => (await s.items()).every((i) => i.state === 'converting'), 'all items converting', 15_000);
+    await waitFor(async () => (await s.items()).every((i) => i.state === 'converting'), 15_000, 'all items converting');
     const before = (await s.items()).map((i) => [i.id, i.state, i.outputs.length]);
     s.engine.resetStats();
     const rejectedBefore = s.manager.status().rejected;
@@ -165,7 +166,7 @@ describe('callbacks through a tunnel (reverse proxy on 127.0.0.2)', () => {
     expect(cut.sentBytes).toBeLessThan(forged.length);
 
     // The forged "completed" made Convoy re-read the job, which is still processing: nothing moved.
-    await waitFor(() => s.engine.stats().byRoute[GET_JOB] === 1, 'the re-read of the hinted job', 3000);
+    await waitFor(() => s.engine.stats().byRoute[GET_JOB] === 1, 3000, 'the re-read of the hinted job');
     await new Promise((r) => setTimeout(r, 200));
     expect(s.engine.stats().byRoute[GET_JOB]).toBe(1); // only the accepted one, and only once
     expect((await s.items()).map((i) => [i.id, i.state, i.outputs.length])).toEqual(before);
@@ -200,7 +201,7 @@ describe('callbacks through a tunnel (reverse proxy on 127.0.0.2)', () => {
       await expectRealPngs(items);
       // Every job sent each of its status callbacks twice; all of them arrived (late, reversed).
       expect(s.engine.stats().callbacksSent).toBeGreaterThanOrEqual(2 * 20 * 2);
-      await waitFor(() => (s.proxy.releaseHeld(), s.manager.status().received >= 2 * 20 * 2), 'all duplicates delivered', 5000);
+      await waitFor(() => (s.proxy.releaseHeld(), s.manager.status().received >= 2 * 20 * 2), 5000, 'all duplicates delivered');
       // Late duplicates for finished jobs change nothing.
       await new Promise((r) => setTimeout(r, 300));
       const after = await s.items();

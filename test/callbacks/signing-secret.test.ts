@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../main/core';
 import { dispatch } from '../../main/service';
-import { waitFor } from './support/fakes';
+import { waitFor } from '../queue/helpers';
 import { TestTunnelProxy } from './support/proxy';
 import { freePort } from './support/stack';
 
@@ -39,7 +39,7 @@ describe('callback signing secret through the contract', () => {
     await proxy.start();
     cleanups.push(() => proxy.stop());
     await call('settings.update', { callbackPort: port, callbackPublicUrl: proxy.url });
-    await waitFor(async () => (await call('callbacks.status')).mode === 'callback', 'callback mode');
+    await waitFor(async () => (await call('callbacks.status')).mode === 'callback', 10_000, 'callback mode');
 
     const pathSecret = (await core.secrets.get('callback-path-secret'))!;
     const url = `http://127.0.0.1:${port}/callbacks/${pathSecret}`;
@@ -60,7 +60,7 @@ describe('callback signing secret through the contract', () => {
     const view = await call('settings.setCallbackSigningSecret', { secret });
     expect(view.hasCallbackSigningSecret).toBe(true);
     expect(await core.secrets.get('callback-signing-secret')).toBe(secret);
-    await waitFor(async () => (await post()) === 401, 'unsigned callbacks refused once the secret is set');
+    await waitFor(async () => (await post()) === 401, 10_000, 'unsigned callbacks refused once the secret is set');
     const good = crypto.createHmac('sha256', secret).update(body).digest('hex');
     const bad = crypto.createHmac('sha256', 'another-secret-entirely').update(body).digest('hex');
     expect(await post(bad)).toBe(401);
@@ -68,7 +68,7 @@ describe('callback signing secret through the contract', () => {
 
     await call('settings.setCallbackSigningSecret', { secret: null });
     expect(await core.secrets.get('callback-signing-secret')).toBeNull();
-    await waitFor(async () => (await post()) === 404, 'unsigned callbacks accepted again after removal');
+    await waitFor(async () => (await post()) === 404, 10_000, 'unsigned callbacks accepted again after removal');
 
     // Never on disk: not in settings, logs, the database or anything else under the data folder.
     for (const file of listFiles(dataDir)) {
