@@ -25,6 +25,7 @@ import { createHandlers } from './service';
 import { SettingsStore } from './settings/store';
 import { version } from './version';
 import { folderSize } from './storage';
+import { createThumbnails } from './thumbs/thumbnails';
 
 /** What only a desktop shell can do; browser mode and the CLI leave it out. */
 export interface DesktopBridge {
@@ -87,6 +88,8 @@ export interface Core {
   handlers: Handlers;
   /** A finished item's local result (browser mode serves it at /api/files/<itemId>). */
   resultPath(itemId: string): Promise<string | null>;
+  /** A small thumbnail of an item's local source or result image (the list's rows); null when there is none. */
+  thumbnailPath(itemId: string, of: 'source' | 'result'): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -250,6 +253,8 @@ async function startCore(
   });
   // Not awaited: the first self-test may take a few seconds; `callbackStatus` events follow.
   void callbacks.start();
+  const thumbnails = createThumbnails({ dir: path.join(dataDir, 'thumbs'), log: (m) => log.info(m) });
+  void thumbnails.prune();
 
   const appHandlers: Partial<Handlers> = {
     'app.info': async () => ({
@@ -366,6 +371,10 @@ async function startCore(
     destinations,
     handlers,
     resultPath: (itemId) => queue.resultPath(itemId),
+    async thumbnailPath(itemId, of) {
+      const file = of === 'result' ? await queue.resultPath(itemId) : queue.sourcePath(itemId);
+      return file ? thumbnails.of(file) : null;
+    },
     async close() {
       await callbacks.close();
       await watches?.close();

@@ -143,7 +143,7 @@ if (!app.requestSingleInstanceLock()) {
 
   // void: startCore() shows its own failures in a dialog and never rejects; the rest is synchronous.
   void app.whenReady().then(async () => {
-    protocol.handle(APP_SCHEME, (request) => answerAppRequest(request, rendererDir, (id) => core?.resultPath(id) ?? Promise.resolve(null)));
+    protocol.handle(APP_SCHEME, (request) => answerAppRequest(request, rendererDir, (id, of) => core?.thumbnailPath(id, of) ?? Promise.resolve(null)));
     session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
     });

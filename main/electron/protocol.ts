@@ -1,18 +1,19 @@
 /**
  * The app's own privileged scheme, `convoy://app/…`, instead of file://: the page and its assets
- * come from the built renderer folder only, and a finished item's local result (thumbnails, the
- * preview) from `convoy://app/result/<itemId>`. Pure request → answer logic here, so it is tested
+ * come from the built renderer folder only, and a row's thumbnail (of its local source or result
+ * image) from `convoy://app/thumb/<itemId>/<source|result>`. Pure request → answer logic here, so it is tested
  * in plain Node; main/index.ts only hands Electron's `protocol.handle` to it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { mimeOf } from '../mime';
 import { ELECTRON_CSP } from './security';
 
 export const APP_SCHEME = 'convoy';
 export const APP_HOST = 'app';
 export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
-const RESULT_PREFIX = '/result/';
+const THUMB_PREFIX = '/thumb/';
 
 /** Privileges for `protocol.registerSchemesAsPrivileged` (standard + secure: a real origin, fetch, no mixed content). */
 export const APP_SCHEME_PRIVILEGES = {
@@ -20,38 +21,9 @@ export const APP_SCHEME_PRIVILEGES = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true },
 } as const;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.bmp': 'image/bmp',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.pdf': 'application/pdf',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-  '.mp3': 'audio/mpeg',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-};
-
-export function mimeOf(file: string): string {
-  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-}
-
 export type AppRequestAnswer =
   | { kind: 'file'; path: string; mime: string }
-  | { kind: 'result'; itemId: string }
+  | { kind: 'thumb'; itemId: string; of: 'source' | 'result' }
   | { kind: 'error'; status: 400 | 403 | 404 | 405 };
 
 /**
@@ -74,9 +46,9 @@ export function resolveAppRequest(rawUrl: string, method: string, rendererDir: s
     return { kind: 'error', status: 400 };
   }
   if (pathname.includes('\0') || pathname.includes('\\')) return { kind: 'error', status: 400 };
-  if (pathname.startsWith(RESULT_PREFIX)) {
-    const itemId = pathname.slice(RESULT_PREFIX.length);
-    return /^[\w-]{1,200}$/.test(itemId) ? { kind: 'result', itemId } : { kind: 'error', status: 400 };
+  if (pathname.startsWith(THUMB_PREFIX)) {
+    const m = /^([\w-]{1,200})\/(source|result)$/.exec(pathname.slice(THUMB_PREFIX.length));
+    return m ? { kind: 'thumb', itemId: m[1], of: m[2] as 'source' | 'result' } : { kind: 'error', status: 400 };
   }
   const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
   if (rel.split('/').some((seg) => seg === '..' || seg === '.')) return { kind: 'error', status: 400 };
@@ -92,24 +64,24 @@ export function resolveAppRequest(rawUrl: string, method: string, rendererDir: s
   }
 }
 
-/** The renderer's URL for a finished item's local result. */
-export function resultUrl(itemId: string): string {
-  return `${APP_SCHEME}://${APP_HOST}${RESULT_PREFIX}${encodeURIComponent(itemId)}`;
+/** A row's thumbnail: what the renderer's `<img>` of that row loads. */
+export function thumbUrl(itemId: string, of: 'source' | 'result'): string {
+  return `${APP_SCHEME}://${APP_HOST}${THUMB_PREFIX}${encodeURIComponent(itemId)}/${of}`;
 }
 
 /**
- * Serves one request as a fetch `Response` (what `protocol.handle` wants). `resultPath` looks a
- * finished item's local file up in the queue (null: unknown, not done, or not local).
+ * Serves one request as a fetch `Response` (what `protocol.handle` wants). `thumbnailPath` finds
+ * a row's thumbnail (null: unknown item, no local image, or none could be made).
  */
 export async function answerAppRequest(
   request: { url: string; method: string },
   rendererDir: string,
-  resultPath: (itemId: string) => Promise<string | null>,
+  thumbnailPath: (itemId: string, of: 'source' | 'result') => Promise<string | null>,
 ): Promise<Response> {
   const answer = resolveAppRequest(request.url, request.method, rendererDir);
   const headers = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' };
   if (answer.kind === 'error') return new Response(null, { status: answer.status, headers });
-  const file = answer.kind === 'file' ? answer.path : await resultPath(answer.itemId).catch(() => null);
+  const file = answer.kind === 'file' ? answer.path : await thumbnailPath(answer.itemId, answer.of).catch(() => null);
   if (!file) return new Response(null, { status: 404, headers });
   try {
     const stat = await fs.promises.stat(file);

@@ -307,6 +307,12 @@ export class Queue {
     };
   }
 
+  /** The local file an item converts (null for URLs, cloud objects, merges). */
+  sourcePath(itemId: string): string | null {
+    const item = this.store.item(itemId);
+    return item?.source.kind === 'file' ? item.source.path : null;
+  }
+
   /** A finished item's first local result that still exists. */
   async resultPath(itemId: string): Promise<string | null> {
     const item = this.store.item(itemId);

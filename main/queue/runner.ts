@@ -305,18 +305,19 @@ export class Semaphore {
   private used = 0;
   constructor(private readonly size: number) {}
 
-  async acquire(signal: AbortSignal): Promise<() => void> {
+  /** Waits for a slot; `signal` ends the wait (never, without one). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.used >= this.size) {
       await new Promise<void>((resolve, reject) => {
         const go = () => {
-          signal.removeEventListener('abort', onAbort);
+          signal?.removeEventListener('abort', onAbort);
           resolve();
         };
         const onAbort = () => {
           this.waiting = this.waiting.filter((w) => w !== go);
-          reject(abortError(signal));
+          reject(abortError(signal!));
         };
-        signal.addEventListener('abort', onAbort, { once: true });
+        signal?.addEventListener('abort', onAbort, { once: true });
         this.waiting.push(go);
       });
     } else {

@@ -5,6 +5,7 @@
  *   GET  /api/events?token=…    Server-Sent Events, one `event:` per contract event
  *   POST /api/upload?name=…     raw file bytes streamed to the host's staging folder
  *   GET  /api/files/<itemId>    a finished item's result (what `files.open` points at)
+ *   GET  /api/thumbs/<itemId>/<source|result>   a row's thumbnail (small WebP; 404 when it has none)
  *   GET  /, /assets/…           the built renderer
  *
  * Guards, in this order: a Host that is not a loopback name → 403 (DNS rebinding); no or wrong
@@ -23,6 +24,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ContractError, eventNames, isMethodName, type Handlers } from '../../preload/contract';
 import type { EventBus } from '../events';
+import { mimeOf } from '../mime';
 import { dispatch, errorShape, httpStatusFor } from '../service';
 
 export interface HttpAdapterOptions {
@@ -35,6 +37,8 @@ export interface HttpAdapterOptions {
   uploadDir: string;
   /** Resolves a finished item's local result for GET /api/files/<itemId>. */
   resultPath?: (itemId: string) => Promise<string | null>;
+  /** Resolves a row's thumbnail for GET /api/thumbs/<itemId>/<source|result>. */
+  thumbnailPath?: (itemId: string, of: 'source' | 'result') => Promise<string | null>;
   log?: (message: string) => void;
   /** Largest JSON body accepted on POST /api/<method>. */
   maxJsonBytes?: number;
@@ -95,17 +99,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 export const BROWSER_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body ?? null);
@@ -225,6 +218,14 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
       if (id === null) return sendError(res, 400, 'invalid_argument', 'Bad percent-escape in the item id');
       return file(res, id);
     }
+    if (route.startsWith('thumbs/') && req.method === 'GET') {
+      const m = /^thumbs\/([^/]+)\/(source|result)$/.exec(route);
+      const id = m ? decodeOrNull(m[1]) : null;
+      if (!m || id === null) return sendError(res, 400, 'invalid_argument', 'Expected /api/thumbs/<itemId>/source or /result');
+      const found = opts.thumbnailPath ? await opts.thumbnailPath(id, m[2] as 'source' | 'result').catch(() => null) : null;
+      if (!found) return sendError(res, 404, 'not_found', 'No thumbnail for that item');
+      return sendFile(res, found);
+    }
     if (req.method !== 'POST') {
       res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'POST' });
       return void res.end();
@@ -300,15 +301,20 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
   async function file(res: http.ServerResponse, itemId: string): Promise<void> {
     const found = opts.resultPath ? await opts.resultPath(itemId) : null;
     if (!found) return sendError(res, 404, 'not_found', 'No local result for that item');
+    return sendFile(res, found);
+  }
+
+  /** Streams a local file shown by the page (a result, a thumbnail): inline, sandboxed. */
+  async function sendFile(res: http.ServerResponse, found: string): Promise<void> {
     let stat: fs.Stats;
     try {
       stat = await fs.promises.stat(found);
     } catch {
-      return sendError(res, 404, 'not_found', 'The result file is no longer there');
+      return sendError(res, 404, 'not_found', 'The file is no longer there');
     }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': MIME[path.extname(found).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': mimeOf(found),
       'Content-Length': String(stat.size),
       'Content-Disposition': `inline; filename*=UTF-8''${encodeURIComponent(path.basename(found))}`,
       'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
@@ -339,7 +345,7 @@ export function createHttpHandler(opts: HttpAdapterOptions): http.RequestListene
     }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': MIME[path.extname(target).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': mimeOf(target),
       'Content-Length': String(stat.size),
       ...(isPage ? { 'Content-Security-Policy': BROWSER_CSP } : {}),
     });

@@ -45,6 +45,7 @@ export async function serve(argv: string[]): Promise<{ url: string; close(): Pro
     staticDir,
     uploadDir: path.join(core.dataDir, 'uploads'),
     resultPath: core.resultPath,
+    thumbnailPath: core.thumbnailPath,
     log: (m) => core.log.warn(m),
   });
   return {

@@ -101,8 +101,8 @@ export interface Connection {
   browser?: ReturnType<typeof createBrowserTransport>;
   /** Electron: the host path of a dropped/picked file ('' or absent when unknown). */
   pathForFile?: (file: File) => string;
-  /** A URL the page can load a finished item's local result from (thumbnails), or null. */
-  resultUrl?: (itemId: string, localPath: string) => string | null;
+  /** Where the page loads a row's thumbnail (main makes it small from the local source or result image). */
+  thumbUrl?: (itemId: string, of: 'source' | 'result') => string;
   /** Browser mode: a host URL (`/api/files/…`) with the access token added, openable in a tab. */
   authUrl?: (url: string) => string;
   /** Browser mode: called when the event stream drops or returns. */
@@ -120,8 +120,8 @@ export function connect(): Connection {
       },
       mode: 'electron',
       pathForFile: (f) => bridge.pathForFile(f),
-      // The app's own scheme serves finished results (main/electron/protocol.ts); no file:// access.
-      resultUrl: (itemId) => `convoy://app/result/${encodeURIComponent(itemId)}`,
+      // The app's own scheme serves thumbnails (main/electron/protocol.ts); no file:// access.
+      thumbUrl: (itemId, of) => `convoy://app/thumb/${encodeURIComponent(itemId)}/${of}`,
     };
   }
   const token = new URLSearchParams(window.location.search).get('token') ?? sessionStorage.getItem('convoy-token') ?? '';
@@ -132,7 +132,7 @@ export function connect(): Connection {
     api: browser,
     mode: 'browser',
     browser,
-    resultUrl: (itemId) => `/api/files/${encodeURIComponent(itemId)}?token=${encodeURIComponent(token)}`,
+    thumbUrl: (itemId, of) => `/api/thumbs/${encodeURIComponent(itemId)}/${of}`,
     authUrl(url) {
       const u = new URL(url, window.location.href);
       if (u.origin === window.location.origin && !u.searchParams.has('token')) u.searchParams.set('token', token);

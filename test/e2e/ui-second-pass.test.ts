@@ -497,6 +497,16 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
       { name: 'small-notes.txt', bytes: Buffer.from('hello'), type: 'text/plain' },
     ]);
     await expect.poll(() => rows(page).count(), { timeout: 20_000 }).toBe(3);
+    // Rows show a small thumbnail main made of a source image (never the file itself); a file with
+    // none keeps its type badge.
+    const thumbOf = (name: string) => row(page, name).locator('.thumb img');
+    await expect
+      .poll(() => thumbOf('small-fine.png').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(await thumbOf('small-fine.png').getAttribute('src')).toMatch(/^\/api\/thumbs\/[\w-]+\/source\?v=\w+$/);
+    await expect.poll(() => row(page, 'small-broken.jpg').locator('.thumb').textContent(), { timeout: 15_000 }).toBe('JPG');
+    expect(await thumbOf('small-notes.txt').count()).toBe(0);
+    expect(await row(page, 'small-notes.txt').locator('.thumb').textContent()).toBe('TXT');
     await expect.poll(async () => (await targetOf(page, 'small-fine.png').locator('option').allTextContents()).length, { timeout: 15_000 }).toBeGreaterThan(3);
     await targetOf(page, 'small-fine.png').selectOption('webp');
     await targetOf(page, 'small-broken.jpg').selectOption('webp');
@@ -504,6 +514,8 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     await page.getByRole('group', { name: 'Result', exact: true }).waitFor({ timeout: 60_000 });
     await expect.poll(() => statusOf(page, 'small-broken.jpg'), { timeout: 20_000 }).toBe('Failed');
+    // Done: the thumbnail is the result's.
+    await expect.poll(() => thumbOf('small-fine.png').getAttribute('src'), { timeout: 15_000 }).toMatch(/\/result\?v=/);
     await page.getByRole('checkbox', { name: 'Select all' }).check();
     await page.getByRole('toolbar', { name: '3 selected' }).waitFor();
     await dismissToasts(page);

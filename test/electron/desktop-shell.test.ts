@@ -85,7 +85,7 @@ describe.each(runtimes)('start-up under $name', ({ node, noAddon }) => {
     expect(page.text).toContain('<div id="root">');
     expect((await run.send<any>('fetch', { url: 'convoy://app/../../etc/passwd' })).status).not.toBe(200);
     expect((await run.send<any>('fetch', { url: 'convoy://app/%2e%2e/%2e%2e/etc/passwd' })).status).toBeGreaterThanOrEqual(400);
-    expect((await run.send<any>('fetch', { url: 'convoy://app/result/nope' })).status).toBe(404);
+    expect((await run.send<any>('fetch', { url: 'convoy://app/thumb/nope/source' })).status).toBe(404);
 
     // Errors keep their code across contextBridge (which strips thrown errors to their message).
     const invalid = (await run.invoke('queue.setTarget', { itemIds: [] })) as any;
@@ -249,8 +249,13 @@ describe('the running app', () => {
     const drag = await run.waitFor('webContents.startDrag');
     expect(drag.file.startsWith(out)).toBe(true);
     expect(drag.iconExists).toBe(true);
-    const thumb = await run.send<any>('fetch', { url: `convoy://app/result/${itemId}` });
-    expect(thumb).toMatchObject({ status: 200, headers: { 'content-type': 'image/webp' } });
+    // Rows show thumbnails main makes small (at most 64 px) of the source and of the result.
+    for (const of of ['source', 'result']) {
+      const thumb = await run.send<any>('fetch', { url: `convoy://app/thumb/${itemId}/${of}` });
+      expect(thumb, of).toMatchObject({ status: 200, headers: { 'content-type': 'image/webp' } });
+      expect(Number(thumb.headers['content-length']), of).toBeLessThan(8000);
+    }
+    expect(fs.readdirSync(path.join(dataDir, 'thumbs')).filter((f) => f.endsWith('.webp'))).toHaveLength(2);
   }, 90_000);
 
   it('reloads a crashed renderer, and asks after a crash loop', async () => {

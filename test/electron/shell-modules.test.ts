@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseTooNewError } from '../../main/db';
 import { menuTemplate, type MenuActions } from '../../main/electron/menu';
 import { pathsFromArgv, PendingOpens } from '../../main/electron/open-files';
-import { answerAppRequest, resolveAppRequest, resultUrl } from '../../main/electron/protocol';
+import { answerAppRequest, resolveAppRequest, thumbUrl } from '../../main/electron/protocol';
 import { ELECTRON_CSP } from '../../main/electron/security';
 import { describeStartupError } from '../../main/electron/startup-error';
 import { RunTracker } from '../../main/electron/taskbar';
@@ -189,17 +189,23 @@ describe('the convoy:// scheme', () => {
     expect(resolveAppRequest('convoy://app/escape', 'GET', dir)).toEqual({ kind: 'error', status: 404 });
     expect(resolveAppRequest('convoy://app/nope.js', 'GET', dir)).toEqual({ kind: 'error', status: 404 });
   });
-  it('results by item id, streamed, with the page CSP only on HTML', async () => {
-    expect(resolveAppRequest(resultUrl('abc-123'), 'GET', dir)).toEqual({ kind: 'result', itemId: 'abc-123' });
-    expect(resolveAppRequest('convoy://app/result/..%2f..', 'GET', dir).kind).toBe('error');
+  it('thumbnails by item id, streamed, with the page CSP only on HTML', async () => {
+    expect(resolveAppRequest(thumbUrl('abc-123', 'source'), 'GET', dir)).toEqual({ kind: 'thumb', itemId: 'abc-123', of: 'source' });
+    for (const bad of ['convoy://app/thumb/abc', 'convoy://app/thumb/abc/other', 'convoy://app/thumb/..%2f../source', 'convoy://app/thumb/a/source/x']) {
+      expect(resolveAppRequest(bad, 'GET', dir), bad).toEqual({ kind: 'error', status: 400 });
+    }
+    // The old result route is gone: an item's full-size result is not served to the window.
+    expect(resolveAppRequest('convoy://app/result/abc-123', 'GET', dir)).toEqual({ kind: 'error', status: 404 });
     const out = path.join(dir, 'assets', 'a.js');
     const page = await answerAppRequest({ url: 'convoy://app/index.html', method: 'GET' }, dir, async () => null);
     expect(page.headers.get('content-security-policy')).toBe(ELECTRON_CSP);
-    const result = await answerAppRequest({ url: resultUrl('id1'), method: 'GET' }, dir, async (id) => (id === 'id1' ? out : null));
-    expect(result.status).toBe(200);
-    expect(await result.text()).toBe('x');
-    expect(result.headers.get('content-security-policy')).toBeNull();
-    expect((await answerAppRequest({ url: resultUrl('other'), method: 'GET' }, dir, async () => null)).status).toBe(404);
+    const asked: string[] = [];
+    const thumb = await answerAppRequest({ url: thumbUrl('id1', 'result'), method: 'GET' }, dir, async (id, of) => (asked.push(`${id}/${of}`), out));
+    expect(thumb.status).toBe(200);
+    expect(await thumb.text()).toBe('x');
+    expect(thumb.headers.get('content-security-policy')).toBeNull();
+    expect(asked).toEqual(['id1/result']);
+    expect((await answerAppRequest({ url: thumbUrl('id1', 'source'), method: 'GET' }, dir, async () => null)).status).toBe(404);
   });
 });
 

@@ -48,7 +48,7 @@ export function renderApp(
           close() {},
         }
       : undefined,
-    resultUrl: (id: string) => `/api/files/${id}?token=t`,
+    thumbUrl: (id: string, of: 'source' | 'result') => `/api/thumbs/${id}/${of}`,
   };
   const result = render(<App connection={connection} schedule={schedule} storage={extra.storage ?? memoryStorage()} onReady={(c) => (ctx = c)} />);
   return { ...result, fake, ctx: () => ctx!, uploads };

@@ -93,7 +93,8 @@ describe('transport selection', () => {
     window.history.replaceState(null, '', '/?token=tok123');
     const c = connect();
     expect(c.mode).toBe('browser');
-    expect(c.resultUrl!('item 1', '/x/y.png')).toBe('/api/files/item%201?token=tok123');
+    // Thumbnails go with the session cookie, like every /api/ call: the token stays out of image URLs.
+    expect(c.thumbUrl!('item 1', 'source')).toBe('/api/thumbs/item%201/source');
     expect(c.authUrl!('/api/files/abc')).toBe('/api/files/abc?token=tok123');
     expect(c.authUrl!('/api/files/abc?token=other')).toBe('/api/files/abc?token=other');
     expect(c.authUrl!('https://elsewhere.example/x')).toBe('https://elsewhere.example/x');
@@ -112,8 +113,8 @@ describe('transport selection', () => {
     const c = connect();
     expect(c.mode).toBe('electron');
     expect(c.pathForFile!(new File(['x'], 'a.jpg'))).toBe('/picked/a.jpg');
-    // Results come from the app's own scheme, never file://.
-    expect(c.resultUrl!('id 1', '/home/me/out file.png')).toBe('convoy://app/result/id%201');
+    // Thumbnails come from the app's own scheme, never file://.
+    expect(c.thumbUrl!('id 1', 'result')).toBe('convoy://app/thumb/id%201/result');
     expect(await c.api.invoke('app.info')).toEqual({ version: '1' });
     const err = await c.api.invoke('queue.status').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContractError);

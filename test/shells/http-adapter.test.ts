@@ -79,6 +79,7 @@ describe('browser-mode HTTP adapter', () => {
       staticDir,
       uploadDir: path.join(tmp, 'uploads'),
       resultPath: async (id) => files[id] ?? null,
+      thumbnailPath: async (id, of) => (id === 'item1' && of === 'source' ? path.join(staticDir, 'assets', 'app.js') : null),
     });
     port = started.port;
     close = started.close;
@@ -217,6 +218,18 @@ describe('browser-mode HTTP adapter', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toBe('outside the static dir');
     expect((await request(port, { path: '/api/files/nope', headers: { Cookie: cookie } })).status).toBe(404);
+  });
+
+  it('serves a row thumbnail by item and side, with the session cookie only', async () => {
+    const ok = await request(port, { path: '/api/thumbs/item1/source?v=1', headers: { Cookie: cookie } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe('console.log(1)');
+    expect(ok.headers['x-content-type-options']).toBe('nosniff');
+    expect((await request(port, { path: '/api/thumbs/item1/result', headers: { Cookie: cookie } })).status).toBe(404);
+    for (const bad of ['/api/thumbs/item1', '/api/thumbs/item1/other', '/api/thumbs/%E0%A4%A/source', '/api/thumbs/a/source/x']) {
+      expect((await request(port, { path: bad, headers: { Cookie: cookie } })).status, bad).toBe(400);
+    }
+    expect((await request(port, { path: '/api/thumbs/item1/source' })).status).toBe(401);
   });
 
   it('takes the URL token on the page load only: an httpOnly SameSite=Strict cookie, then the bare URL', async () => {

@@ -34,6 +34,7 @@ export function serveApp(core: Core, staticDir: string): ReturnType<typeof start
     staticDir,
     uploadDir: path.join(core.dataDir, 'uploads'),
     resultPath: core.resultPath,
+    thumbnailPath: core.thumbnailPath,
   });
 }
 

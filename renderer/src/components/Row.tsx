@@ -1,4 +1,4 @@
-import { memo, useRef } from 'react';
+import { memo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ItemView } from '../../../preload/contract';
 import { useApp, useConvoy, useQueueState } from '../context';
@@ -57,6 +57,14 @@ function Progress({ item }: { item: ItemView }) {
   );
 }
 
+/** Changes when the file behind a thumbnail may have (a replaced source, a result written again), so the window loads it anew. */
+function thumbVersion(item: ItemView, of: 'source' | 'result'): string {
+  const basis = of === 'result' ? `${item.outputs[0] ?? ''}\0${item.updatedAt}` : item.label;
+  let h = 0;
+  for (let i = 0; i < basis.length; i++) h = (h * 31 + basis.charCodeAt(i)) | 0;
+  return (h >>> 0).toString(36);
+}
+
 export const Row = memo(function Row({
   id,
   index,
@@ -81,6 +89,8 @@ export const Row = memo(function Row({
   );
   const selectRef = useRef<HTMLDivElement>(null);
   const replaceInput = useRef<HTMLInputElement>(null);
+  // A thumbnail main could not make (not an image after all, unreadable): the type badge instead.
+  const [brokenThumb, setBrokenThumb] = useState<string | null>(null);
   if (!item) return null;
 
   const needsTarget = item.state === 'queued' && !item.target;
@@ -90,7 +100,10 @@ export const Row = memo(function Row({
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'canceled';
   const editable = item.state === 'queued' || item.state === 'failed' || item.state === 'canceled';
   const localResult = item.state === 'done' && item.outputs.length > 0 && item.destination?.kind !== 'profile';
-  const thumb = localResult && isImageTarget(item.target) ? connection.resultUrl?.(item.id, item.outputs[0]) : null;
+  // The result once there is a local image; before that, the source when it is a local image.
+  const thumbOf = localResult && isImageTarget(item.target) ? 'result' : item.sourceKind === 'file' && categoryOf(item.sourceExt) === 'image' ? 'source' : null;
+  const thumbSrc = thumbOf && connection.thumbUrl ? `${connection.thumbUrl(item.id, thumbOf)}?v=${thumbVersion(item, thumbOf)}` : null;
+  const thumb = thumbSrc !== brokenThumb ? thumbSrc : null;
   const fixes = fixesFor(item);
   const ext = (item.sourceExt ?? '').slice(0, 4).toUpperCase();
   const url = item.sourceKind === 'url' ? urlParts(item.label) : null;
@@ -237,7 +250,7 @@ export const Row = memo(function Row({
       />
       <div className={`thumb cat-${categoryOf(item.sourceExt) ?? 'other'}`} aria-hidden="true">
         {thumb ? (
-          <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} />
+          <img src={thumb} alt="" loading="lazy" decoding="async" width={32} height={32} onError={() => setBrokenThumb(thumb)} />
         ) : (
           <span>{ext || (item.sourceKind === 'url' ? 'URL' : '?')}</span>
         )}

@@ -1,0 +1,110 @@
+/**
+ * Row thumbnails (main/thumbs) against what a row would cost without them: the window loading the
+ * full photo into a 32 px box.
+ *
+ *   npx tsx bench/thumbnails.ts [--photos 20] [--size 4000x3000]
+ *
+ * Prints, from one run: the time to make a thumbnail (first view) and to find it cached (every
+ * later view); bytes the window loads per row, photo vs thumbnail; and, in Chromium (Debian's,
+ * skipped with a message when absent), the time until every row's image is decoded, photo vs
+ * thumbnail, with the ratio.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createThumbnails } from '../main/thumbs/thumbnails';
+import { CHROMIUM_PATH, hasChromium, launchChromium } from '../test/support/chromium';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const count = Number(arg('photos', '20'));
+const [width, height] = arg('size', '4000x3000').split('x').map(Number);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-thumbs-'));
+
+try {
+  const photos: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, `photo-${i}.jpg`);
+    await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 25 } } })
+      .composite([
+        {
+          input: Buffer.from(
+            `<svg width="${width}" height="${height}"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="hsl(${i * 37},70%,50%)"/><stop offset="1" stop-color="#102040"/></linearGradient></defs>` +
+              `<rect width="100%" height="100%" fill="url(#g)" opacity="0.85"/><circle cx="${width / 2}" cy="${height / 2.5}" r="${height / 5}" fill="#ffd040"/>` +
+              `<rect x="0" y="${height * 0.7}" width="100%" height="${height * 0.3}" fill="hsl(${120 + i * 11},40%,30%)"/></svg>`,
+          ),
+        },
+      ])
+      .jpeg({ quality: 88 })
+      .toFile(file);
+    photos.push(file);
+  }
+
+  const thumbs = createThumbnails({ dir: path.join(dir, 'thumbs') });
+  let t = performance.now();
+  const made = await Promise.all(photos.map((p) => thumbs.of(p)));
+  const makeMs = (performance.now() - t) / count;
+  t = performance.now();
+  for (const p of photos) await thumbs.of(p);
+  const cachedMs = (performance.now() - t) / count;
+  const size = (files: string[]) => files.reduce((n, f) => n + fs.statSync(f).size, 0) / files.length;
+  const photoBytes = size(photos);
+  const thumbBytes = size(made as string[]);
+  console.log(
+    `${count} photos ${width}×${height}: thumbnail made in ${makeMs.toFixed(1)} ms per photo (2 at a time), found cached in ${cachedMs.toFixed(2)} ms · ` +
+      `bytes per row: photo ${(photoBytes / 1024).toFixed(0)} KiB, thumbnail ${(thumbBytes / 1024).toFixed(1)} KiB (÷${(photoBytes / thumbBytes).toFixed(0)})`,
+  );
+
+  if (!hasChromium) console.log(`Chromium part skipped: no Chromium at ${CHROMIUM_PATH}`);
+  else {
+    // One page per kind, each row a 32 px image, as the queue list draws it.
+    const files = new Map<string, string>();
+    photos.forEach((p, i) => {
+      files.set(`/photo/${i}`, p);
+      files.set(`/thumb/${i}`, made[i]!);
+    });
+    const page = (kind: string) =>
+      `<!doctype html><body>${photos.map((_, i) => `<img src="/${kind}/${i}" width="32" height="32" style="object-fit:cover">`).join('')}</body>`;
+    const server = http.createServer((req, res) => {
+      const file = files.get(req.url ?? '');
+      if (req.url === '/photo.html' || req.url === '/thumb.html')
+        return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page(req.url.slice(1, -5)));
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': file.endsWith('.webp') ? 'image/webp' : 'image/jpeg', 'Cache-Control': 'no-store' });
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const browser = await launchChromium();
+    const timeKind = async (kind: string) => {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const started = performance.now();
+      await tab.goto(`${base}/${kind}.html`);
+      await tab.evaluate(() => Promise.all([...document.images].map((img) => img.decode())));
+      const ms = performance.now() - started;
+      await tab.close();
+      return ms;
+    };
+    const rounds = 3;
+    const photoMs: number[] = [];
+    const thumbMs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      photoMs.push(await timeKind('photo'));
+      thumbMs.push(await timeKind('thumb'));
+    }
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    console.log(
+      `Chromium, ${count} rows until every image is decoded (median of ${rounds}): photos ${median(photoMs).toFixed(0)} ms, thumbnails ${median(thumbMs).toFixed(0)} ms ` +
+        `(thumbnails ${(median(photoMs) / median(thumbMs)).toFixed(1)}× faster)`,
+    );
+    await browser.close();
+    server.close();
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,117 @@
+/**
+ * Small thumbnails of local images (a row's source, or its result) for the queue list: 64 px WebP
+ * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
+ * photos shows a few KB per row instead of making the window decode every photo in full.
+ * A file sharp cannot read (a document, a broken image, one over the pixel limit) has no
+ * thumbnail: `of` answers null and the row keeps its type badge.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Semaphore } from '../queue/runner';
+
+export interface ThumbnailsOptions {
+  /** The cache folder (made on first use). */
+  dir: string;
+  /** Longest side in pixels. */
+  size?: number;
+  /** Thumbnails made at once: conversions keep the rest of the CPU. */
+  concurrency?: number;
+  /** Images with more pixels than this are not read (a decompression bomb ends here). */
+  maxPixels?: number;
+  /** Cached thumbnails kept; the oldest beyond this are removed by prune(). */
+  keep?: number;
+  log?: (message: string) => void;
+}
+
+export interface Thumbnails {
+  /** The thumbnail file of `file`, made now if needed; null when it has none. */
+  of(file: string): Promise<string | null>;
+  /** Removes the oldest cached thumbnails beyond `keep`; returns how many went. */
+  prune(): Promise<number>;
+}
+
+/** Extensions sharp reads here (its prebuilt libvips): anything else is not even tried. */
+const READABLE = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg']);
+
+export function hasThumbnail(file: string): boolean {
+  return READABLE.has(path.extname(file).slice(1).toLowerCase());
+}
+
+export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
+  const size = opts.size ?? 64;
+  const maxPixels = opts.maxPixels ?? 100_000_000;
+  const keep = opts.keep ?? 5000;
+  const slots = new Semaphore(opts.concurrency ?? 2);
+  /** Thumbnails being made, by cache file: two rows of the same file make it once. */
+  const making = new Map<string, Promise<string | null>>();
+  /** Files that had no thumbnail, by cache key: not tried again while they are unchanged. */
+  const failed = new Set<string>();
+
+  async function make(file: string, out: string): Promise<string | null> {
+    const release = await slots.acquire();
+    try {
+      if (fs.existsSync(out)) return out;
+      const sharp = (await import('sharp')).default;
+      await fs.promises.mkdir(opts.dir, { recursive: true });
+      const tmp = `${out}.${process.pid}.tmp`;
+      try {
+        await sharp(file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
+          .timeout({ seconds: 20 })
+          .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: 70 })
+          .toFile(tmp);
+        await fs.promises.rename(tmp, out);
+      } catch (err) {
+        await fs.promises.rm(tmp, { force: true });
+        throw err;
+      }
+      return out;
+    } finally {
+      release();
+    }
+  }
+
+  return {
+    async of(file) {
+      if (!hasThumbnail(file)) return null;
+      const stat = await fs.promises.stat(file).catch(() => null);
+      if (!stat?.isFile()) return null;
+      const key = crypto
+        .createHash('sha256')
+        .update(`${path.resolve(file)}\0${stat.size}\0${stat.mtimeMs}\0${size}`)
+        .digest('hex')
+        .slice(0, 32);
+      if (failed.has(key)) return null;
+      const out = path.join(opts.dir, `${key}.webp`);
+      if (fs.existsSync(out)) return out;
+      let pending = making.get(out);
+      if (!pending) {
+        pending = make(file, out)
+          .catch((err: Error) => {
+            failed.add(key);
+            opts.log?.(`thumbnail: ${path.basename(file)}: ${err.message.split('\n')[0]}`);
+            return null;
+          })
+          .finally(() => making.delete(out));
+        making.set(out, pending);
+      }
+      return pending;
+    },
+
+    async prune() {
+      const names = await fs.promises.readdir(opts.dir).catch(() => [] as string[]);
+      const files = await Promise.all(
+        names.map(async (name) => {
+          const p = path.join(opts.dir, name);
+          const stat = await fs.promises.stat(p).catch(() => null);
+          return { p, at: stat?.mtimeMs ?? 0, stale: name.endsWith('.tmp') };
+        }),
+      );
+      const thumbs = files.filter((f) => !f.stale).sort((a, b) => b.at - a.at);
+      const gone = [...files.filter((f) => f.stale), ...thumbs.slice(keep)];
+      await Promise.all(gone.map((f) => fs.promises.rm(f.p, { force: true })));
+      return gone.length;
+    },
+  };
+}
