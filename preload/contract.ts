@@ -297,6 +297,8 @@ export interface QueueStatus {
   /** Items that wait for the connection to come back. */
   waitingItems: number;
   concurrency: number;
+  /** The user paused the queue: no new job starts (those under way finish) until resumed. */
+  paused: boolean;
   totals: BatchCounts;
   /** Remaining credits when the provider reports them (api2convert contracts). */
   credits: number | null;
@@ -486,6 +488,8 @@ export const methods = {
   'queue.cancel': { input: z.object({ itemIds: Ids, withItems: z.boolean().optional() }).strict(), output: {} as ChangeAnswer },
   'queue.remove': { input: z.object({ itemIds: Ids }).strict(), output: {} as { removed: number } },
   'queue.status': { input: Empty, output: {} as QueueStatus },
+  /** Pauses or resumes the queue (kept across restarts); answers the new status. */
+  'queue.pause': { input: z.object({ paused: z.boolean() }).strict(), output: {} as QueueStatus },
 
   'callbacks.status': { input: Empty, output: {} as CallbackStatus },
   /** Runs the self-test now. */

@@ -221,6 +221,8 @@ export class Queue {
       opts.autoResume !== false && !opts.api,
     );
     if (opts.autoResume !== false && opts.api) this.allowOwnBatches();
+    // A pause is the app's: a command line run is itself the request to convert.
+    if (opts.shell !== 'cli' && this.store.paused()) this.scheduler.setPaused(true);
     this.deps = {
       store: this.store,
       client: () => this.client,
@@ -286,6 +288,7 @@ export class Queue {
       'queue.cancel': async (a) => this.answer((await this.cancel(a.itemIds)).updated, a.itemIds, a.withItems),
       'queue.remove': (a) => this.remove(a.itemIds),
       'queue.status': async () => this.status(),
+      'queue.pause': async ({ paused }) => this.pause(paused),
       'conversions.list': async (a) => {
         try {
           return await this.conversions.get(Boolean(a?.refresh));
@@ -466,10 +469,25 @@ export class Queue {
       retryAt: g.retryAt,
       waitingItems: waiting ? this.waitingCount() : 0,
       concurrency: this.scheduler.concurrency,
+      paused: this.scheduler.isPaused,
       totals,
       credits: this.credits?.credits ?? null,
       ...(this.credits?.unlimited ? { creditsUnlimited: true } : {}),
     };
+  }
+
+  /**
+   * Pauses (no new job starts; those under way finish, results download) or resumes the queue.
+   * Kept across restarts. Items started meanwhile wait as started.
+   */
+  pause(paused: boolean): QueueStatus {
+    this.assertOpen();
+    if (this.opts.shell === 'cli') throw new ContractError('invalid_argument', 'A command line run does not pause; stop it with Ctrl+C');
+    this.store.setPaused(paused);
+    this.scheduler.setPaused(paused);
+    this.log.info(paused ? 'queue paused' : 'queue resumed');
+    this.emitter.statusChanged();
+    return this.status();
   }
 
   /** Asks the API for its contracts in the background (the app's status bar shows the credits). */

@@ -31,6 +31,8 @@ export class Scheduler {
   private pumping = false;
   /** When set, only units of these batches run (the CLI's `convert` runs its own batch only). */
   private allowed: Set<string> | null;
+  /** Paused: units under way go on, none starts (their jobs exist on the API; new ones wait). */
+  private paused = false;
   private readonly now: () => number;
 
   constructor(
@@ -66,6 +68,15 @@ export class Scheduler {
 
   allowBatch(batchId: string): void {
     this.allowed?.add(batchId);
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.pump();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   allowAll(): void {
@@ -116,7 +127,7 @@ export class Scheduler {
       const now = this.now();
       const batches = this.allowed ? [...this.allowed] : undefined;
       if (batches && batches.length === 0) return;
-      const candidates = this.opts.store.runnableUnits(now, free + this.running.size, batches);
+      const candidates = this.opts.store.runnableUnits(now, free + this.running.size, batches, !this.paused);
       let started = 0;
       for (const u of candidates) {
         if (started >= free) break;
@@ -148,7 +159,7 @@ export class Scheduler {
   private armTimer(now: number, batches?: string[]): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const due = this.opts.store.nextDueAt(now, batches);
+    const due = this.opts.store.nextDueAt(now, batches, !this.paused);
     if (due === null) return;
     this.timer = setTimeout(
       () => {

@@ -93,4 +93,11 @@ export const queueMigrations: string[] = [
   ALTER TABLE queue_units ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE queue_units ADD COLUMN last_error TEXT;
   `,
+  // The queue's own switches that outlive a restart (`paused`: the user paused the queue).
+  `
+  CREATE TABLE queue_state (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];

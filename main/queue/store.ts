@@ -355,6 +355,8 @@ export class QueueStore {
       replaceClaim: db.prepare('UPDATE queue_claims SET item_id = ?, batch_id = ?, path = ? WHERE path_key = ?'),
       claimsOf: db.prepare('SELECT path_key, path FROM queue_claims WHERE item_id = ?'),
       releaseClaims: db.prepare('DELETE FROM queue_claims WHERE item_id = ?'),
+      stateGet: db.prepare('SELECT value FROM queue_state WHERE name = ?'),
+      stateSet: db.prepare('INSERT INTO queue_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
       cacheGet: db.prepare('SELECT fetched_at, doc FROM queue_cache WHERE name = ?'),
       cacheSet: db.prepare(
         'INSERT INTO queue_cache (name, fetched_at, doc) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET fetched_at = excluded.fetched_at, doc = excluded.doc',
@@ -658,7 +660,8 @@ export class QueueStore {
    * Units that may run now: those already under way first (a restart continues them), then new
    * ones in order; optionally only of some batches.
    */
-  runnableUnits(now: number, limit: number, batches?: string[]): UnitRow[] {
+  /** Units due to run: those under way first, then (unless `pending` is false: paused) those not started. */
+  runnableUnits(now: number, limit: number, batches?: string[], pending = true): UnitRow[] {
     if (batches?.length === 0) return [];
     const scope = batches ?? [];
     // Two reads, each stopping at the limit through the phase index, instead of one that sorts
@@ -670,22 +673,24 @@ export class QueueStore {
         limit,
       ) as UnitDbRow[]
     ).map(toUnit);
-    if (inFlight.length >= limit) return inFlight;
-    const pending = this.scoped(
+    if (inFlight.length >= limit || !pending) return inFlight;
+    const notStarted = this.scoped(
       'pending',
       scope.length,
       (f) => `SELECT * FROM queue_units WHERE phase = 'pending' AND next_at <= ?${f} ORDER BY seq LIMIT ?`,
     ).all(now, ...scope, limit - inFlight.length) as UnitDbRow[];
-    return inFlight.concat(pending.map(toUnit));
+    return inFlight.concat(notStarted.map(toUnit));
   }
 
-  nextDueAt(now: number, batches?: string[]): number | null {
+  nextDueAt(now: number, batches?: string[], pending = true): number | null {
     if (batches?.length === 0) return null;
     const scope = batches ?? [];
-    const r = this.scoped('nextDue', scope.length, (f) => `SELECT MIN(next_at) AS t FROM queue_units WHERE phase <> 'finished' AND next_at > ?${f}`).get(
-      now,
-      ...scope,
-    ) as { t: number | null };
+    const phases = pending ? "phase <> 'finished'" : `phase IN ${UNDER_WAY_SQL}`;
+    const r = this.scoped(
+      `nextDue${pending ? '' : 'UnderWay'}`,
+      scope.length,
+      (f) => `SELECT MIN(next_at) AS t FROM queue_units WHERE ${phases} AND next_at > ?${f}`,
+    ).get(now, ...scope) as { t: number | null };
     return r.t;
   }
 
@@ -751,6 +756,15 @@ export class QueueStore {
   }
 
   // ---- cache -------------------------------------------------------------------------------
+
+  /** The user paused the queue: no new job starts until resumed (kept across restarts). */
+  paused(): boolean {
+    return (this.s.stateGet.get('paused') as { value: string } | undefined)?.value === '1';
+  }
+
+  setPaused(paused: boolean): void {
+    this.s.stateSet.run('paused', paused ? '1' : '0');
+  }
 
   cacheGet(name: string): { fetchedAt: number; doc: unknown } | null {
     const r = this.s.cacheGet.get(name) as { fetched_at: number; doc: string } | undefined;

@@ -359,6 +359,49 @@ describe('queue view', () => {
     await waitFor(() => expect(fake.calls.find((c) => c.method === 'queue.retry')?.args).toEqual({ itemIds: ['item-2'] }));
   });
 
+  it('Pause holds the queue (the file under way finishes), Resume and Start go on, and the status bar says it', async () => {
+    const user = userEvent.setup();
+    const { fake } = renderApp({ simulate: true, eventRate: 20 });
+    await fake.invoke('settings.update', { concurrency: 1 });
+    // Ten rows, one at a time: a run long enough to pause twice on a slow machine.
+    const urls = Array.from({ length: 10 }, (_, n) => `https://a.example/${n + 1}.jpg`);
+    await user.type(screen.getByRole('textbox', { name: 'URLs' }), urls.join('{enter}'));
+    await user.click(screen.getByRole('button', { name: 'Add URLs' }));
+    await waitFor(() => expect(rows()).toHaveLength(10));
+    await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Target for selected' }), 'png');
+    await waitFor(() => expect(fake.items.get('item-10')!.target).toBe('png'));
+    await user.click(screen.getByRole('button', { name: 'Clear selection' }));
+    expect(screen.queryByRole('button', { name: 'Pause' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    await user.click(await screen.findByRole('button', { name: 'Pause' }));
+    expect(fake.calls.filter((c) => c.method === 'queue.pause').map((c) => c.args)).toEqual([{ paused: true }]);
+    expect((await screen.findByTestId('paused')).textContent).toBe('Paused: no new file starts until Resume');
+    const states = () => [...fake.items.values()].map((i) => i.state);
+    const started = () => states().filter((s) => s !== 'queued').length;
+    // What was under way when it paused finishes; nothing else starts.
+    const held = started();
+    expect(held).toBeLessThan(10);
+    await waitFor(() => expect(states().filter((s) => s !== 'queued' && s !== 'done')).toEqual([]), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 600));
+    expect(started()).toBe(held);
+    await user.click(screen.getByRole('button', { name: 'Resume' }));
+    await waitFor(() => expect(screen.queryByTestId('paused')).toBeNull());
+    await waitFor(() => expect(started()).toBeGreaterThan(held));
+    // Paused again; this time Start goes on (Start means start).
+    await user.click(await screen.findByRole('button', { name: 'Pause' }));
+    await screen.findByTestId('paused');
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(states().every((s) => s === 'done')).toBe(true), { timeout: 10_000 });
+    expect(fake.calls.filter((c) => c.method === 'queue.pause').map((c) => c.args)).toEqual([
+      { paused: true },
+      { paused: false },
+      { paused: true },
+      { paused: false },
+    ]);
+    expect(screen.queryByTestId('paused')).toBeNull();
+  });
+
   it('in the desktop app a finished row can be dragged out (main starts the OS drag)', async () => {
     const user = userEvent.setup();
     const { fake } = renderApp({ simulate: true, eventRate: 400 }, { pathForFile: () => '' });
@@ -394,6 +437,7 @@ describe('queue view', () => {
       retryAt: null,
       waitingItems: 2,
       concurrency: 4,
+      paused: false,
       totals: { total: 2, queued: 0, active: 2, done: 0, failed: 0, canceled: 0 },
       credits: null,
     };

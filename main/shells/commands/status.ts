@@ -85,11 +85,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     if (values.json) {
       const callbacks = readCallbackState(callbackStatePath(dataDir))?.status ?? null;
       io.stdout.write(
-        `${JSON.stringify({ dataDir, dataDirBytes: await folderSize(dataDir), batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`,
+        `${JSON.stringify({ dataDir, dataDirBytes: await folderSize(dataDir), paused: store.paused(), batches, items: items.map(itemDoc), more, callbacks }, null, 2)}\n`,
       );
       return ExitCode.ok;
     }
     const lines: string[] = [`Queue in ${dataDir} (data folder: ${formatBytes(await folderSize(dataDir))})`];
+    if (store.paused()) lines.push('Paused in the app: it starts no new file until Resume (convoy convert and convoy resume run regardless).');
     if (batches.length === 0) lines.push('No batches.');
     for (const b of batches) {
       const c = b.counts;

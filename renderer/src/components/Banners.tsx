@@ -114,6 +114,11 @@ export function Footer() {
           Credits: unlimited
         </span>
       )}
+      {qs?.paused && (
+        <span className="pill warn" data-testid="paused">
+          Paused: no new file starts until Resume
+        </span>
+      )}
       {qs && (
         <span className="pill">
           up to {qs.concurrency} files at a time

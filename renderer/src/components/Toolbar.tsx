@@ -134,6 +134,7 @@ export function Toolbar() {
   const counts = { ...queue.getState().model.counts };
   const filter = useQueueState((s) => s.filter);
   const targetsState = useApp((s) => s.targetsState);
+  const paused = useApp((s) => s.queueStatus?.paused ?? false);
   const targetsError = useApp((s) => s.targetsError);
   const visible = useVisibleIds();
   const selected = useMemo(() => [...selection], [selection]);
@@ -246,6 +247,15 @@ export function Toolbar() {
           >
             <Icon name="refresh" />
           </button>
+          {(paused || counts.active > 0) && (
+            <button
+              type="button"
+              title={paused ? 'Go on with the files that wait' : 'Start no more files; those converting now finish'}
+              onClick={() => void controller.pause(!paused)}
+            >
+              {paused ? 'Resume' : 'Pause'}
+            </button>
+          )}
           <span id="start-what" className="sr-only">
             {startWhat}
           </span>

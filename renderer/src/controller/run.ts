@@ -1,6 +1,7 @@
 /**
  * Run control: one Start sends the selection, or everything queued; items the API would refuse
- * are not sent and their rows say why. The run's result counts exactly the items it sent.
+ * are not sent and their rows say why. The run's result counts exactly the items it sent. Pause
+ * holds the queue (no new file starts) until Resume or the next Start.
  */
 import type { Ctx } from './context';
 import { problemOf, type ItemProblem } from './checks';
@@ -52,7 +53,15 @@ export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEn
     const r = await call('queue.start', { itemIds: go });
     if (!r) return;
     app.getState().startRun(go, skipped);
+    // Start means start: a paused queue resumes.
+    if (app.getState().queueStatus?.paused) await pause(false);
     checkRun();
+  }
+
+  /** Pause: no new file starts (those under way finish); Resume: the queue goes on. */
+  async function pause(paused: boolean): Promise<void> {
+    const status = await call('queue.pause', { paused });
+    if (status) app.getState().received({ queueStatus: status });
   }
 
   /** Retry: back in the queue and started again, as a Start of its own. */
@@ -114,5 +123,5 @@ export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEn
     };
   }
 
-  return { start, retry, retryFailed, watchRun };
+  return { start, pause, retry, retryFailed, watchRun };
 }

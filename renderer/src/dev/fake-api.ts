@@ -162,6 +162,7 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     retryAt: connection === 'online' ? null : now() + 5000,
     waitingItems: connection === 'online' ? 0 : [...items.values()].filter((i) => i.state !== 'done' && i.state !== 'failed' && i.state !== 'canceled').length,
     concurrency: settings.concurrency,
+    paused,
     totals: counts(),
     credits: settings.provider === 'api2convert' ? 1234 : null,
   });
@@ -274,9 +275,11 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     return out;
   }
 
+  let paused = false;
   function promote() {
     let active = activeItems(settings.concurrency).length;
     const changed: ItemView[] = [];
+    if (paused) return changed;
     for (const i of items.values()) {
       if (active >= settings.concurrency) break;
       if (i.state === 'queued' && i.target && (i as ItemView & { started?: boolean }).started) {
@@ -306,7 +309,9 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
         clearInterval(simTimer!);
         timers.delete(simTimer!);
         simTimer = null;
-        emit('batchDone', { batchId: 'batch-1', counts: counts() });
+        // Paused with started rows left: the run is not over; resuming simulates again.
+        const waiting = [...items.values()].some((i) => i.state === 'queued' && (i as ItemView & { started?: boolean }).started);
+        if (!(paused && waiting)) emit('batchDone', { batchId: 'batch-1', counts: counts() });
       }
       emit('queueStatus', status());
     }, 50);
@@ -421,6 +426,12 @@ export function createFakeApi(opts: FakeApiOptions = {}): FakeApi {
     },
     'watch.list': () => [],
     'queue.status': () => status(),
+    'queue.pause': ({ paused: p }) => {
+      paused = p;
+      emit('queueStatus', status());
+      ensureSimulation();
+      return status();
+    },
     'callbacks.status': () => callback,
     'callbacks.probe': () => ({ ...callback, lastProbe: { ok: false, at: now(), reason: 'No public URL set' } }),
     'destinations.list': () => profiles,
