@@ -374,9 +374,12 @@ describe('queue view', () => {
     await user.click(screen.getByRole('button', { name: 'Clear selection' }));
     expect(screen.queryByRole('button', { name: 'Pause' })).toBeNull();
     await user.click(screen.getByRole('button', { name: 'Start' }));
-    await user.click(await screen.findByRole('button', { name: 'Pause' }));
+    const pb = await screen.findByRole('button', { name: 'Pause' });
+    await user.click(pb);
     expect(fake.calls.filter((c) => c.method === 'queue.pause').map((c) => c.args)).toEqual([{ paused: true }]);
-    expect((await screen.findByTestId('paused')).textContent).toBe('Paused: no new file starts until Resume');
+    expect((await screen.findByTestId('paused')).textContent).toBe('Paused');
+    await waitFor(() => expect(screen.getByRole('group', { name: 'Progress' }).textContent).toMatch(/^Paused · \d+ of 10 finished/));
+    expect(screen.getByRole('group', { name: 'Progress' }).textContent).not.toMatch(/left|files\//);
     const states = () => [...fake.items.values()].map((i) => i.state);
     const started = () => states().filter((s) => s !== 'queued').length;
     // What was under way when it paused finishes; nothing else starts.

@@ -115,8 +115,8 @@ export function Footer() {
         </span>
       )}
       {qs?.paused && (
-        <span className="pill warn" data-testid="paused">
-          Paused: no new file starts until Resume
+        <span className="pill warn" data-testid="paused" title="No new file starts until Resume (or the next Start); the files under way finish.">
+          Paused
         </span>
       )}
       {qs && (

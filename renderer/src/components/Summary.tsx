@@ -62,6 +62,7 @@ export function Summary() {
   const { queue, controller, app } = useConvoy();
   useThrottledQueueVersion();
   const run = useApp((s) => s.run);
+  const paused = useApp((s) => s.queueStatus?.paused ?? false);
   const now = useTick(!!run && !run.endedAt);
   const { counts } = queue.getState().model;
   if (!counts.total) return null;
@@ -100,15 +101,16 @@ export function Summary() {
             <strong>Finished</strong>
           ) : (
             <>
-              <strong>Converting</strong> · {finished.toLocaleString()} of {c.total.toLocaleString()} finished
+              <strong>{paused ? 'Paused' : 'Converting'}</strong> · {finished.toLocaleString()} of {c.total.toLocaleString()} finished
             </>
           )}
         </span>
         {parts}
         <span className="muted summary-time">
           {formatClock(elapsed)}
-          {!ended && perSec > 0 && ` · ${perSec >= 1 ? `${perSec.toFixed(1)} files/s` : `${(perSec * 60).toFixed(1)} files/min`}`}
-          {!ended && left !== null && ` · about ${formatClock(left * 1000)} left`}
+          {/* Paused, a rate and a time left would only mislead. */}
+          {!ended && !paused && perSec > 0 && ` · ${perSec >= 1 ? `${perSec.toFixed(1)} files/s` : `${(perSec * 60).toFixed(1)} files/min`}`}
+          {!ended && !paused && left !== null && ` · about ${formatClock(left * 1000)} left`}
         </span>
         {ended && (
           <span className="summary-actions">

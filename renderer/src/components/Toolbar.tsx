@@ -135,6 +135,8 @@ export function Toolbar() {
   const filter = useQueueState((s) => s.filter);
   const targetsState = useApp((s) => s.targetsState);
   const paused = useApp((s) => s.queueStatus?.paused ?? false);
+  // For the whole of a run, not only while a file is active: the button must not come and go between files.
+  const running = useApp((s) => !!s.run && !s.run.endedAt);
   const targetsError = useApp((s) => s.targetsError);
   const visible = useVisibleIds();
   const selected = useMemo(() => [...selection], [selection]);
@@ -247,7 +249,7 @@ export function Toolbar() {
           >
             <Icon name="refresh" />
           </button>
-          {(paused || counts.active > 0) && (
+          {(paused || running || counts.active > 0) && (
             <button
               type="button"
               title={paused ? 'Go on with the files that wait' : 'Start no more files; those converting now finish'}
