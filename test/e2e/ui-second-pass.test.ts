@@ -521,6 +521,15 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     await dismissToasts(page);
     await page.screenshot({ path: path.join(shots, 'ui12-result-selection-800x600.png') });
     expect(await clippedControls(page)).toEqual([]);
+    // Paused (from main, as another window would do it): Resume shows, and the status bar takes a
+    // second line rather than cut its last pill.
+    await core.handlers['queue.pause']({ paused: true });
+    await page.getByTestId('paused').waitFor();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect(await clippedControls(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByTestId('paused').waitFor({ state: 'detached' });
+    expect(core.queue.status().paused).toBe(false);
     // A result that grew is said as a factor, not as a percentage in the thousands.
     expect(await row(page, 'small-notes.txt').locator('.row-size').textContent()).toMatch(/^5 B → \d+ B \(×\d+(\.\d)?\)$/);
 
