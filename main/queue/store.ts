@@ -658,9 +658,8 @@ export class QueueStore {
 
   /**
    * Units that may run now: those already under way first (a restart continues them), then new
-   * ones in order; optionally only of some batches.
+   * ones in order (unless `pending` is false: the queue is paused); optionally only of some batches.
    */
-  /** Units due to run: those under way first, then (unless `pending` is false: paused) those not started. */
   runnableUnits(now: number, limit: number, batches?: string[], pending = true): UnitRow[] {
     if (batches?.length === 0) return [];
     const scope = batches ?? [];

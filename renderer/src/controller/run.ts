@@ -53,9 +53,13 @@ export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEn
     const r = await call('queue.start', { itemIds: go });
     if (!r) return;
     app.getState().startRun(go, skipped);
-    // Start means start: a paused queue resumes.
-    if (app.getState().queueStatus?.paused) await pause(false);
+    await resumeIfPaused();
     checkRun();
+  }
+
+  /** Start (and Retry, a Start of its own) means start: a paused queue resumes. */
+  async function resumeIfPaused(): Promise<void> {
+    if (app.getState().queueStatus?.paused) await pause(false);
   }
 
   /** Pause: no new file starts (those under way finish); Resume: the queue goes on. */
@@ -75,7 +79,10 @@ export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEn
         return s === 'failed' || s === 'canceled' || s === 'queued';
       });
       const started = await call('queue.start', { itemIds: go });
-      if (started) app.getState().startRun(go, 0);
+      if (started) {
+        app.getState().startRun(go, 0);
+        await resumeIfPaused();
+      }
     }
     return r;
   }
