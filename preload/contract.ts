@@ -595,7 +595,7 @@ export interface Events {
 export type EventName = keyof Events;
 
 /** Commands the desktop menu sends to the window. */
-export const appCommands = ['addFiles', 'addFolder', 'addUrls', 'start', 'settings', 'destinations'] as const;
+export const appCommands = ['addFiles', 'addFolder', 'addUrls', 'start', 'pauseResume', 'settings', 'destinations'] as const;
 export type AppCommand = (typeof appCommands)[number];
 
 // Every event is listed here: a missing or extra key fails the typecheck, so none is silently

@@ -56,6 +56,7 @@ export function menuTemplate(opts: { platform: NodeJS.Platform; packaged: boolea
       { label: 'Add URLs…', accelerator: 'CmdOrCtrl+L', click: cmd('addUrls') },
       { type: 'separator' },
       { label: 'Start', accelerator: 'CmdOrCtrl+Enter', click: cmd('start') },
+      { label: 'Pause or Resume', accelerator: 'CmdOrCtrl+Shift+Enter', click: cmd('pauseResume') },
       { type: 'separator' },
       { label: 'Destinations…', accelerator: 'CmdOrCtrl+Shift+D', click: cmd('destinations') },
       ...(mac ? [] : [settings, { type: 'separator' } as const]),

@@ -80,8 +80,9 @@ describe('the menu', () => {
     const find = (label: string) => t.flatMap((m) => (m.submenu as Array<{ label?: string; click?: () => void }>) ?? []).find((i) => i.label === label);
     find('Add Folder…')!.click!();
     find('Start')!.click!();
+    find('Pause or Resume')!.click!();
     find('Check for Updates…')!.click!();
-    expect(clicked).toEqual(['addFolder', 'start', 'updates']);
+    expect(clicked).toEqual(['addFolder', 'start', 'pauseResume', 'updates']);
   });
 });
 

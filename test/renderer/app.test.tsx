@@ -388,6 +388,11 @@ describe('queue view', () => {
     await waitFor(() => expect(states().filter((s) => s !== 'queued' && s !== 'done')).toEqual([]), { timeout: 3000 });
     await new Promise((r) => setTimeout(r, 600));
     expect(started()).toBe(held);
+    // The menu's Pause or Resume (Ctrl/⌘+Shift+Enter) toggles it the same way.
+    act(() => fake.emit('appCommand', { command: 'pauseResume' }));
+    await waitFor(() => expect(screen.queryByTestId('paused')).toBeNull());
+    act(() => fake.emit('appCommand', { command: 'pauseResume' }));
+    await screen.findByTestId('paused');
     await user.click(screen.getByRole('button', { name: 'Resume' }));
     await waitFor(() => expect(screen.queryByTestId('paused')).toBeNull());
     await waitFor(() => expect(started()).toBeGreaterThan(held));
@@ -397,6 +402,8 @@ describe('queue view', () => {
     await user.click(screen.getByRole('button', { name: 'Start' }));
     await waitFor(() => expect(states().every((s) => s === 'done')).toBe(true), { timeout: 10_000 });
     expect(fake.calls.filter((c) => c.method === 'queue.pause').map((c) => c.args)).toEqual([
+      { paused: true },
+      { paused: false },
       { paused: true },
       { paused: false },
       { paused: true },

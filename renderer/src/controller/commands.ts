@@ -2,7 +2,12 @@
 import type { AppCommand } from '../../../preload/contract';
 import type { Ctx } from './context';
 
-export function createCommands({ app }: Ctx, pickNative: (folders: boolean) => Promise<boolean>, start: () => Promise<void>) {
+export function createCommands(
+  { app }: Ctx,
+  pickNative: (folders: boolean) => Promise<boolean>,
+  start: () => Promise<void>,
+  pause: (paused: boolean) => Promise<void>,
+) {
   async function runCommand(command: AppCommand): Promise<void> {
     switch (command) {
       case 'addFiles':
@@ -14,6 +19,9 @@ export function createCommands({ app }: Ctx, pickNative: (folders: boolean) => P
         return;
       case 'start':
         await start();
+        return;
+      case 'pauseResume':
+        await pause(!app.getState().queueStatus?.paused);
         return;
       case 'settings':
         app.getState().openDialog({ kind: 'settings' });

@@ -72,7 +72,7 @@ export function createController(deps: ControllerDeps) {
   const run = createRun(ctx, results.notifyRunEnd);
   const settings = createSettings(ctx, loading.loadTargets);
   const outputFolder = createOutputFolder(ctx, settings.updateSettings);
-  const { runCommand } = createCommands(ctx, files.pickNative, () => run.start());
+  const { runCommand } = createCommands(ctx, files.pickNative, () => run.start(), run.pause);
 
   async function init(): Promise<() => void> {
     const off = subscribeEvents(ctx, {
