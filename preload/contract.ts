@@ -226,6 +226,13 @@ export interface ItemError {
   action?: string;
 }
 
+/**
+ * A failure message that says the source itself could not be read (damaged, or not the format
+ * its name says): main's CLI action and the window's fixes (Replace file) both go by it.
+ */
+export const UNREADABLE_SOURCE =
+  /corrupt|not a readable|unsupported image|unsupported (file|input)|invalid (file|input|image)|cannot (read|decode|identify)|bad (header|data)|premature end|not a valid|unknown format|truncated/i;
+
 export interface ItemView {
   id: string;
   batchId: string;

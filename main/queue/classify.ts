@@ -13,7 +13,7 @@
  * oversized answer is the item's problem, and a local file error is never a network error.
  */
 import path from 'node:path';
-import type { ItemError } from '../../preload/contract';
+import { UNREADABLE_SOURCE, type ItemError } from '../../preload/contract';
 import { ApiError, NetworkError, isAbortError, isLocalFileError } from '../api/errors';
 import { redact } from '../log';
 
@@ -138,5 +138,7 @@ export function jobFailure(
     return { code: 'auth', message, action: 'Check the cloud account’s credentials' };
   }
   if (first?.source === 'input') return { code: 'input', message, action: 'Check the source (URL or file)' };
+  // Still a failed conversion (its exit code), but no other target or option would read the file.
+  if (UNREADABLE_SOURCE.test(message)) return { code: 'conversion', message, action: 'Check the file: it may be damaged, or not the format its name says' };
   return { code: 'conversion', message, action: 'Try another target or options' };
 }

@@ -66,7 +66,12 @@ it('6 conversion failed: a file that is not the image its name says', async () =
   fs.writeFileSync(bad, Buffer.alloc(4096, 7));
   const r = await runCli(['convert', bad, '--to', 'png', '--out-dir', tmpDir('exit-out'), '--json', ...api()], { env });
   expect(r.code, r.stdout).toBe(6);
-  expect(JSON.parse(r.stdout).items[0].error.code).toBe('conversion');
+  // Still a failed conversion, but the advice is about the file, not about other targets.
+  expect(JSON.parse(r.stdout).items[0].error).toMatchObject({
+    code: 'conversion',
+    message: expect.stringMatching(/^broken\.jpg is not a readable image/),
+    action: 'Check the file: it may be damaged, or not the format its name says',
+  });
 }, 240_000);
 
 it('8 network: the API cannot be reached (the items stay resumable)', async () => {

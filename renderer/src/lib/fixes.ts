@@ -3,7 +3,7 @@
  * URL is edited, a refused option opens the options, a refused key opens Settings. Only "Retry"
  * retries, and it is offered only where trying again can help.
  */
-import type { ItemView } from '../../../preload/contract';
+import { UNREADABLE_SOURCE, type ItemView } from '../../../preload/contract';
 
 export type FixKind = 'retry' | 'editUrl' | 'replace' | 'remove' | 'options' | 'target' | 'settings' | 'outputFolder' | 'destination';
 
@@ -13,8 +13,6 @@ export interface Fix {
 }
 
 const NOT_FOUND = /\b(404|410)\b|not found|could not be (downloaded|fetched)|no such|ENOTFOUND|unreachable/i;
-const BAD_SOURCE =
-  /corrupt|unsupported image|unsupported (file|input)|invalid (file|input|image)|cannot (read|decode|identify)|bad (header|data)|premature end|not a valid|unknown format|truncated/i;
 const BAD_OPTION = /option|quality|width|height|must be|out of range|not allowed/i;
 
 /** The cause in a few plain words, shown before the API's own text. */
@@ -26,7 +24,7 @@ export function causeOf(item: Pick<ItemView, 'error' | 'sourceKind'>): string {
   if (e.code === 'output') return 'The result could not be saved.';
   if (e.code === 'delivery') return 'The result could not be delivered.';
   if ((e.code === 'input' || e.code === 'not_found') && item.sourceKind === 'url' && NOT_FOUND.test(e.message)) return 'The file is not at this address.';
-  if (BAD_SOURCE.test(e.message) || e.code === 'input') return 'The source file could not be read.';
+  if (UNREADABLE_SOURCE.test(e.message) || e.code === 'input') return 'The source file could not be read.';
   if (e.code === 'validation') return BAD_OPTION.test(e.message) ? 'An option is not accepted for this format.' : 'The API refused this conversion.';
   if (e.code === 'conversion') return 'The conversion did not succeed.';
   return 'Something went wrong on the way.';
@@ -53,7 +51,7 @@ export function fixesFor(item: Pick<ItemView, 'error' | 'sourceKind' | 'state'>)
       { kind: 'remove', label: 'Remove' },
     ];
   }
-  if (e.code === 'input' || BAD_SOURCE.test(msg)) {
+  if (e.code === 'input' || UNREADABLE_SOURCE.test(msg)) {
     return item.sourceKind === 'file'
       ? [
           { kind: 'replace', label: 'Replace file' },
