@@ -71,7 +71,8 @@ describe('browser-mode HTTP adapter', () => {
     fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Convoy</title>');
     fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log(1)');
     fs.writeFileSync(path.join(tmp, 'secret.txt'), 'outside the static dir');
-    files = { item1: path.join(tmp, 'secret.txt') };
+    fs.writeFileSync(path.join(tmp, 'photo.webp'), 'RIFF....WEBP');
+    files = { item1: path.join(tmp, 'secret.txt'), item2: path.join(tmp, 'photo.webp') };
     const started = await startHttpAdapter({
       handlers,
       events,
@@ -218,6 +219,10 @@ describe('browser-mode HTTP adapter', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toBe('outside the static dir');
     expect((await request(port, { path: '/api/files/nope', headers: { Cookie: cookie } })).status).toBe(404);
+    // Opened in a tab, an image result shows as one (it was application/octet-stream, so it downloaded).
+    const image = await request(port, { path: '/api/files/item2', headers: { Cookie: cookie } });
+    expect(image.headers['content-type']).toBe('image/webp');
+    expect(image.headers['content-disposition']).toBe("inline; filename*=UTF-8''photo.webp");
   });
 
   it('serves a row thumbnail by item and side, with the session cookie only', async () => {
