@@ -19,7 +19,7 @@ export interface ThumbnailsOptions {
   concurrency?: number;
   /** Images with more pixels than this are not read (a decompression bomb ends here). */
   maxPixels?: number;
-  /** Cached thumbnails kept; the oldest beyond this are removed by prune(). */
+  /** Cached thumbnails kept; the oldest beyond this are removed by prune() (at start, and after every `keep ÷ 10` made). */
   keep?: number;
   log?: (message: string) => void;
 }
@@ -47,6 +47,9 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   const making = new Map<string, Promise<string | null>>();
   /** Files that had no thumbnail, by cache key: not tried again while they are unchanged. */
   const failed = new Set<string>();
+  /** Made since the last prune: a long session keeps the cache bounded too. */
+  let madeSincePrune = 0;
+  let pruned: Promise<number> = Promise.resolve(0);
 
   async function make(file: string, out: string): Promise<string | null> {
     const release = await slots.acquire();
@@ -62,6 +65,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
           .webp({ quality: 70 })
           .toFile(tmp);
         await fs.promises.rename(tmp, out);
+        if (++madeSincePrune >= Math.max(1, Math.floor(keep / 10))) void prune();
       } catch (err) {
         await fs.promises.rm(tmp, { force: true });
         throw err;
@@ -99,19 +103,32 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       return pending;
     },
 
-    async prune() {
-      const names = await fs.promises.readdir(opts.dir).catch(() => [] as string[]);
-      const files = await Promise.all(
-        names.map(async (name) => {
-          const p = path.join(opts.dir, name);
-          const stat = await fs.promises.stat(p).catch(() => null);
-          return { p, at: stat?.mtimeMs ?? 0, stale: name.endsWith('.tmp') };
-        }),
-      );
-      const thumbs = files.filter((f) => !f.stale).sort((a, b) => b.at - a.at);
-      const gone = [...files.filter((f) => f.stale), ...thumbs.slice(keep)];
-      await Promise.all(gone.map((f) => fs.promises.rm(f.p, { force: true })));
-      return gone.length;
-    },
+    prune,
   };
+
+  /** Removes the oldest thumbnails beyond `keep`, and temporary files not being written now. */
+  function prune(): Promise<number> {
+    madeSincePrune = 0;
+    // One at a time; one asked for meanwhile runs after it (it must see the files made since).
+    const run = pruned.then(pruneNow);
+    pruned = run.catch(() => 0);
+    return run;
+  }
+
+  async function pruneNow(): Promise<number> {
+    const names = await fs.promises.readdir(opts.dir).catch(() => [] as string[]);
+    const files = await Promise.all(
+      names.map(async (name) => {
+        const p = path.join(opts.dir, name);
+        const stat = await fs.promises.stat(p).catch(() => null);
+        return { p, name, at: stat?.mtimeMs ?? 0 };
+      }),
+    );
+    const thumbs = files.filter((f) => f.name.endsWith('.webp')).sort((a, b) => b.at - a.at);
+    // A temporary file is left over unless its thumbnail is being made right now.
+    const leftovers = files.filter((f) => f.name.endsWith('.tmp') && !making.has(f.p.slice(0, f.p.indexOf('.webp') + 5)));
+    const gone = [...leftovers, ...thumbs.slice(keep)];
+    await Promise.all(gone.map((f) => fs.promises.rm(f.p, { force: true })));
+    return gone.length;
+  }
 }

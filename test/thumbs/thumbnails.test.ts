@@ -82,4 +82,20 @@ describe('thumbnails', () => {
     expect(await thumbs.prune()).toBe(4);
     expect(fs.readdirSync(cache).sort()).toEqual(['t3.webp', 't4.webp']);
   });
+
+  it('keeps the cache bounded during a long session too (a prune after every keep ÷ 10 made)', async () => {
+    const cache = path.join(dir, 'cache-d');
+    const thumbs = createThumbnails({ dir: cache, keep: 10 });
+    const sources = path.join(dir, 'many');
+    fs.mkdirSync(sources);
+    for (let i = 0; i < 25; i++) {
+      const f = path.join(sources, `p${i}.png`);
+      await sharp({ create: { width: 80, height: 60, channels: 3, background: { r: i * 10, g: 0, b: 0 } } })
+        .png()
+        .toFile(f);
+      expect(await thumbs.of(f)).not.toBeNull();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fs.readdirSync(cache).length).toBeLessThanOrEqual(10);
+  });
 });
