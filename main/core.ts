@@ -254,7 +254,6 @@ async function startCore(
   // Not awaited: the first self-test may take a few seconds; `callbackStatus` events follow.
   void callbacks.start();
   const thumbnails = createThumbnails({ dir: path.join(dataDir, 'thumbs'), log: (m) => log.info(m) });
-  void thumbnails.prune();
 
   const appHandlers: Partial<Handlers> = {
     'app.info': async () => ({

@@ -19,7 +19,7 @@ export interface ThumbnailsOptions {
   concurrency?: number;
   /** Images with more pixels than this are not read (a decompression bomb ends here). */
   maxPixels?: number;
-  /** Cached thumbnails kept; the oldest beyond this are removed by prune() (at start, and after every `keep ÷ 10` made). */
+  /** Cached thumbnails kept; the oldest beyond this are removed by prune() (on first use, and after every `keep ÷ 10` made). */
   keep?: number;
   log?: (message: string) => void;
 }
@@ -50,11 +50,18 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   /** Made since the last prune: a long session keeps the cache bounded too. */
   let madeSincePrune = 0;
   let pruned: Promise<number> = Promise.resolve(0);
+  /** The first thumbnail asked for prunes the cache (not start-up: the CLI never shows one). */
+  let used = false;
+  const exists = (file: string) =>
+    fs.promises.access(file).then(
+      () => true,
+      () => false,
+    );
 
   async function make(file: string, out: string): Promise<string | null> {
     const release = await slots.acquire();
     try {
-      if (fs.existsSync(out)) return out;
+      if (await exists(out)) return out;
       const sharp = (await import('sharp')).default;
       await fs.promises.mkdir(opts.dir, { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
@@ -78,6 +85,10 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
 
   return {
     async of(file) {
+      if (!used) {
+        used = true;
+        void prune();
+      }
       if (!hasThumbnail(file)) return null;
       const stat = await fs.promises.stat(file).catch(() => null);
       if (!stat?.isFile()) return null;
@@ -88,7 +99,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
         .slice(0, 32);
       if (failed.has(key)) return null;
       const out = path.join(opts.dir, `${key}.webp`);
-      if (fs.existsSync(out)) return out;
+      if (await exists(out)) return out;
       let pending = making.get(out);
       if (!pending) {
         pending = make(file, out)

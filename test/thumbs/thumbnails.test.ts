@@ -81,6 +81,12 @@ describe('thumbnails', () => {
     const thumbs = createThumbnails({ dir: cache, keep: 2 });
     expect(await thumbs.prune()).toBe(4);
     expect(fs.readdirSync(cache).sort()).toEqual(['t3.webp', 't4.webp']);
+    // Nothing at creation (a CLI run never shows a thumbnail); the first thumbnail asked for prunes.
+    const later = createThumbnails({ dir: cache, keep: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fs.readdirSync(cache)).toHaveLength(2);
+    expect(await later.of(path.join(dir, 'notes.txt'))).toBeNull();
+    await expect.poll(() => fs.readdirSync(cache)).toEqual(['t4.webp']);
   });
 
   it('keeps the cache bounded during a long session too (a prune after every keep ÷ 10 made)', async () => {

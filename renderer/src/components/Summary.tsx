@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useApp, useConvoy, useThrottledQueueVersion } from '../context';
 import { formatClock } from '../lib/format';
-import type { RunState } from '../store/appStore';
+import { isPaused, type RunState } from '../store/appStore';
 
 function useTick(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
@@ -62,7 +62,7 @@ export function Summary() {
   const { queue, controller, app } = useConvoy();
   useThrottledQueueVersion();
   const run = useApp((s) => s.run);
-  const paused = useApp((s) => s.queueStatus?.paused ?? false);
+  const paused = useApp(isPaused);
   const now = useTick(!!run && !run.endedAt);
   const { counts } = queue.getState().model;
   if (!counts.total) return null;

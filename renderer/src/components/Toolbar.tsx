@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { useApp, useConvoy, useQueueState, useThrottledQueueVersion, useVisibleIds } from '../context';
 import { MAX_MERGE_INPUTS } from '../../../preload/contract';
 import { categoryOf, commonTargets, menuGroups, targetsFor } from '../lib/targets';
+import { isPaused } from '../store/appStore';
 import type { QueueFilter } from '../store/queueModel';
 import { TargetSelect } from './TargetSelect';
 import { Icon } from './Icon';
@@ -134,7 +135,7 @@ export function Toolbar() {
   const counts = { ...queue.getState().model.counts };
   const filter = useQueueState((s) => s.filter);
   const targetsState = useApp((s) => s.targetsState);
-  const paused = useApp((s) => s.queueStatus?.paused ?? false);
+  const paused = useApp(isPaused);
   // For the whole of a run, not only while a file is active: the button must not come and go between files.
   const running = useApp((s) => !!s.run && !s.run.endedAt);
   const targetsError = useApp((s) => s.targetsError);

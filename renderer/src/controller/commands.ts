@@ -1,5 +1,6 @@
 /** Commands from the desktop menu and its shortcuts. */
 import type { AppCommand } from '../../../preload/contract';
+import { isPaused } from '../store/appStore';
 import type { Ctx } from './context';
 
 export function createCommands(
@@ -21,7 +22,7 @@ export function createCommands(
         await start();
         return;
       case 'pauseResume':
-        await pause(!app.getState().queueStatus?.paused);
+        await pause(!isPaused(app.getState()));
         return;
       case 'settings':
         app.getState().openDialog({ kind: 'settings' });

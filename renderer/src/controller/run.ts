@@ -3,6 +3,7 @@
  * are not sent and their rows say why. The run's result counts exactly the items it sent. Pause
  * holds the queue (no new file starts) until Resume or the next Start.
  */
+import { isPaused } from '../store/appStore';
 import type { Ctx } from './context';
 import { problemOf, type ItemProblem } from './checks';
 
@@ -59,7 +60,7 @@ export function createRun({ app, queue, call, flush, pending }: Ctx, notifyRunEn
 
   /** Start (and Retry, a Start of its own) means start: a paused queue resumes. */
   async function resumeIfPaused(): Promise<void> {
-    if (app.getState().queueStatus?.paused) await pause(false);
+    if (isPaused(app.getState())) await pause(false);
   }
 
   /** Pause: no new file starts (those under way finish); Resume: the queue goes on. */

@@ -197,3 +197,6 @@ export function createAppStore() {
   }));
 }
 export type AppStore = ReturnType<typeof createAppStore>;
+
+/** The user paused the queue (as main last reported it). */
+export const isPaused = (s: Pick<AppState, 'queueStatus'>): boolean => s.queueStatus?.paused ?? false;
