@@ -23,16 +23,19 @@
  *    given size (goal ≤ 100 MiB).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Sharp, SharpOptions } from 'sharp';
 import { eachLimited as pool } from '../engine/util/async';
+import { type BareWork, startMinimalServer } from './minimal-api-server';
 
 // sharp and the engine are imported where they are used: the children of this script (the HTTP
 // client, the hashing process) must not load them, or they would measure this script's memory.
-const sharp = async (input?: string | SharpOptions, options?: SharpOptions): Promise<Sharp> => (await import('sharp')).default(input as string, options);
+const sharp = async (input?: string | Buffer | SharpOptions, options?: SharpOptions): Promise<Sharp> =>
+  (await import('sharp')).default(input as string, options);
 
 const run = promisify(execFile);
 
@@ -92,28 +95,36 @@ async function makePhotos(dir: string, count: number, width: number, height: num
   return files;
 }
 
-/** What the engine does for each operation, done directly with sharp. */
-const bare: Record<string, (input: string, out: string) => Promise<void>> = {
-  thumbnail: async (input, out) =>
-    void (await (
-      await sharp(input, { failOn: 'none', autoOrient: true })
-    )
-      .resize({ width: 300, fit: 'inside', withoutEnlargement: true })
-      .png()
-      .toFile(`${out}.png`)),
-  // Not run by default (--ops md5): a job whose work is trivial shows the engine's cost per job.
-  md5: async (input, out) => {
-    const { createHash } = await import('node:crypto');
-    const { readFile, writeFile } = await import('node:fs/promises');
-    await writeFile(
-      `${out}.md5`,
-      createHash('md5')
-        .update(await readFile(input))
-        .digest('hex'),
-    );
+/** What the engine does for each operation, done directly with sharp: file to file, and bytes to bytes (bench/minimal-api-server.ts). */
+const bare: Record<string, BareWork> = {
+  thumbnail: {
+    ext: 'png',
+    file: async (input, out) => void (await thumbnailPipeline(await sharp(input, { failOn: 'none', autoOrient: true })).toFile(`${out}.png`)),
+    bytes: async (input) => (await thumbnailPipeline(await sharp(input, { failOn: 'none', autoOrient: true }))).toBuffer(),
   },
-  compress: async (input, out) => void (await (await sharp(input, { failOn: 'none' })).jpeg({ quality: 70, mozjpeg: true }).keepExif().toFile(`${out}.jpg`)),
+  // Not run by default (--ops md5): a job whose work is trivial shows the engine's cost per job.
+  md5: {
+    ext: 'md5',
+    file: async (input, out) => {
+      const { readFile, writeFile } = await import('node:fs/promises');
+      await writeFile(`${out}.md5`, md5Hex(await readFile(input)));
+    },
+    bytes: async (input) => Buffer.from(md5Hex(input)),
+  },
+  compress: {
+    ext: 'jpg',
+    file: async (input, out) => void (await (await sharp(input, { failOn: 'none' })).jpeg({ quality: 70, mozjpeg: true }).keepExif().toFile(`${out}.jpg`)),
+    bytes: async (input) => (await sharp(input, { failOn: 'none' })).jpeg({ quality: 70, mozjpeg: true }).keepExif().toBuffer(),
+  },
 };
+
+function thumbnailPipeline(image: Sharp): Sharp {
+  return image.resize({ width: 300, fit: 'inside', withoutEnlargement: true }).png();
+}
+
+function md5Hex(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
 
 interface Timing {
   seconds: number;
@@ -135,7 +146,7 @@ async function timed(fn: () => Promise<void>): Promise<Timing> {
 async function timeBare(op: string, photos: string[], outDir: string, threads: 'shared' | 'defaults' = 'shared'): Promise<Timing> {
   const sharpModule = (await import('sharp')).default;
   sharpModule.concurrency(threads === 'shared' ? Math.max(1, Math.floor(os.availableParallelism() / concurrency)) : os.availableParallelism());
-  return timed(() => pool(photos, concurrency, (p, i) => bare[op](p, path.join(outDir, `${op}-${i}`))));
+  return timed(() => pool(photos, concurrency, (p, i) => bare[op].file(p, path.join(outDir, `${op}-${i}`))));
 }
 
 /** The engine's converter module alone (what a job runs, without HTTP, uploads and the job store). */
@@ -427,6 +438,7 @@ async function main(): Promise<void> {
       // Bare and HTTP alternate, round after round: this machine's speed drifts by tens of percent
       // over a minute, so a ratio is only taken between neighbours and the median of the rounds is judged.
       const ratios: number[] = [];
+      const floorRatios = { disk: [] as number[], memory: [] as number[] };
       let lastBare: Timing | undefined;
       // Once: the bare loop with sharp's default threads, to show the shared split is no weaker a baseline.
       const defaultsRun = await timeBare(op, photos, outDir, 'defaults');
@@ -441,6 +453,19 @@ async function main(): Promise<void> {
         await rm(clientOut, { recursive: true, force: true });
         const ratio = sharpRun.seconds / http.seconds;
         ratios.push(ratio);
+        // The same client against the least server of the protocol (bench/minimal-api-server.ts),
+        // keeping files on disk as a server that keeps them must, and in memory (the absolute floor).
+        const floors = {} as Record<'disk' | 'memory', Awaited<ReturnType<typeof timeEngine>>>;
+        for (const files of ['disk', 'memory'] as const) {
+          const floorDir = path.join(dir, `floor-${op}-${round}-${files}`);
+          await mkdir(floorDir);
+          const floorServer = await startMinimalServer(floorDir, bare[op], files, concurrency);
+          floors[files] = await timeEngine(childBundle, { baseUrl: floorServer.baseUrl, op, options, photos, inFlight, wait, start, outDir: floorDir }).finally(
+            () => floorServer.close(),
+          );
+          await rm(floorDir, { recursive: true, force: true });
+          floorRatios[files].push(sharpRun.seconds / floors[files].seconds);
+        }
         console.log(
           `${op.padEnd(10)} round ${round}: bare sharp ${rate(sharpRun.seconds)} (CPU ${ms(sharpRun.cpuMicros)}/photo) · ` +
             `engine HTTP jobs incl. upload/wait/download ${rate(http.seconds)} (ratio ${ratio.toFixed(2)}) · ` +
@@ -448,6 +473,13 @@ async function main(): Promise<void> {
             `mean ms per job: create ${http.steps[0].toFixed(0)}, upload${start === 'patch' ? '+start' : ''} ${http.steps[1].toFixed(0)}, wait ${http.steps[2].toFixed(0)}, download ${http.steps[3].toFixed(0)}; ` +
             `CPU ratio bare ÷ engine ${(sharpRun.cpuMicros / http.engineCpuMicros).toFixed(2)}, bare ÷ (engine + client) ${(sharpRun.cpuMicros / (http.engineCpuMicros + http.cpuMicros)).toFixed(2)}`,
         );
+        for (const files of ['disk', 'memory'] as const) {
+          const floor = floors[files];
+          console.log(
+            `${op.padEnd(10)} round ${round}: least server of the protocol, files ${files === 'disk' ? 'on disk' : 'in memory'}: ${rate(floor.seconds)} (ratio ÷ bare ${(sharpRun.seconds / floor.seconds).toFixed(2)}; engine ÷ it ${(floor.seconds / http.seconds).toFixed(2)}) · ` +
+              `CPU per job: server ${ms(floor.engineCpuMicros)}${threadsLine(floor.engineThreads)} + client ${ms(floor.cpuMicros)}`,
+          );
+        }
       }
       // The API's multi-input job (one job, every photo an input: create, N uploads, PATCH, one
       // callback, N downloads), next to its own bare round. Printed for information: the goal is
@@ -463,6 +495,7 @@ async function main(): Promise<void> {
       );
       console.log(
         `${op.padEnd(10)} engine HTTP jobs ÷ bare sharp, median of ${rounds} rounds: ${median(ratios).toFixed(2)} (goal ≥ 0.8; rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}) · ` +
+          `least server of the protocol ÷ bare sharp: files on disk ${median(floorRatios.disk).toFixed(2)}, in memory ${median(floorRatios.memory).toFixed(2)} (no server of the protocol does better here); engine ÷ the least with files on disk ${(median(ratios) / median(floorRatios.disk)).toFixed(2)} · ` +
           `engine converter alone ${rate(converterRun.seconds)} (ratio ${(lastBare!.seconds / converterRun.seconds).toFixed(2)} against the last bare round; CPU ${ms(converterRun.cpuMicros)}/photo) · ` +
           `bare sharp with its default threads per image ${rate(defaultsRun.seconds)} (CPU ${ms(defaultsRun.cpuMicros)}/photo; the rounds split the cores between the images at once, as the engine does)`,
       );
