@@ -2,11 +2,10 @@
  * Downloads a remote input (http/https) to disk: streamed, size-capped, time-limited. The file
  * name is the client's suggestion, else Content-Disposition, else the URL's last path segment.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { digestFile } from '../util/digest';
+import { checksumHash } from '../util/digest';
 import { filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../util/filename';
 import { BlockedAddressError, TooManyRedirectsError, guardedGet, type GuardedResponse } from './guarded-get';
 
@@ -88,7 +87,7 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
     throw new InputFetchError(`The remote file is too large (${declared} bytes; the limit is ${opts.maxBytes} bytes)`, 413);
   }
   const filename = sanitizeFilename(opts.suggestedFilename || filenameFromContentDisposition(header('content-disposition')) || filenameFromUrl(res.url));
-  const hash = createHash('sha256');
+  const hash = checksumHash();
   let size = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -116,9 +115,4 @@ export async function fetchRemote(source: string, destPath: string, opts: Remote
     checksum: hash.digest('hex'),
     contentType: header('content-type')?.split(';')[0] || undefined,
   };
-}
-
-/** sha256 of a file on disk (hex). */
-export async function hashFile(filePath: string): Promise<string> {
-  return (await digestFile(filePath, 'sha256')).digest;
 }

@@ -11,10 +11,10 @@ import type { CloudDescriptor, CloudEndpoints, CloudSource } from '../cloud/type
 import { ConversionError } from '../convert/types';
 import type { EngineFaults } from '../types';
 import { Semaphore, eachLimited, nowIso, sleep } from '../util/async';
-import { digestFile } from '../util/digest';
+import { checksumFile } from '../util/digest';
 import { extensionOf, sanitizeFilename } from '../util/filename';
 import { ErrorCodes } from './errors';
-import { InputFetchError, fetchRemote, hashFile } from './fetch-remote';
+import { InputFetchError, fetchRemote } from './fetch-remote';
 import type { ConversionRecord, InputRecord, JobRecord, OutputRecord } from './model';
 import { isTerminal, statusInfo } from './model';
 import type { CloudModule, ConvertModule } from './modules';
@@ -224,8 +224,8 @@ export class JobRunner implements RunnerHooks {
       signal,
       maxBytes: this.opts.maxInputBytes,
     });
-    const size = (await fs.promises.stat(dest)).size;
-    return { filename: input.suggestedFilename ?? sanitizeName(got.filename), size, checksum: await hashFile(dest) };
+    const { digest, size } = await checksumFile(dest, signal);
+    return { filename: input.suggestedFilename ?? sanitizeName(got.filename), size, checksum: digest };
   }
 
   private async cloudModule(): Promise<CloudModule> {
@@ -444,7 +444,7 @@ export class JobRunner implements RunnerHooks {
       await fs.promises.mkdir(path.dirname(this.service.abs(rel)), { recursive: true });
       await fs.promises.rename(file.path, this.service.abs(rel));
     }
-    const { digest, size } = await digestFile(this.service.abs(rel));
+    const { digest, size } = await checksumFile(this.service.abs(rel));
     const now = new Date();
     return {
       id,

@@ -9,7 +9,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findOnPath } from '../convert/tools';
 import { ProcessFailure, runProcess } from '../convert/run-process';
-import { hashFile, InputFetchError } from './fetch-remote';
+import { checksumFile } from '../util/digest';
+import { InputFetchError } from './fetch-remote';
 import { BlockedAddressError, guardedGet, isPrivateAddress, TooManyRedirectsError } from './guarded-get';
 
 export const SCREENSHOT_ENGINES = ['screenshot', 'screenshot_pdf'] as const;
@@ -166,7 +167,7 @@ export async function captureWebsite(
   return {
     filename: captureName(url, opts.pdf, opts.suggestedFilename),
     size,
-    checksum: await hashFile(dest),
+    checksum: (await checksumFile(dest)).digest,
     contentType: opts.pdf ? 'application/pdf' : 'image/png',
   };
 }

@@ -15,6 +15,7 @@ import { HttpError } from '../http/respond';
 import type { Db } from '../store/db';
 import type { JobStore } from '../store/job-store';
 import { nowIso, stableStringify } from '../util/async';
+import { checksumOf } from '../util/digest';
 import { sanitizeFilename } from '../util/filename';
 import { type SecretBox, sha256Hex } from '../util/secret-box';
 import type { ConversionRecord, InputRecord, JobRecord, JobStatusCode, OutputTargetRecord, UserMessage } from './model';
@@ -638,7 +639,7 @@ export class JobService {
         status: 'ready',
         filename,
         size: prepared.data.length,
-        checksum: crypto.createHash('sha256').update(prepared.data).digest('hex'),
+        checksum: checksumOf(prepared.data),
         path: rel,
       });
     }

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { asJsonObject } from '../http/body';
 import { accountFor, createJob, patchJob, type JobCallDeps } from '../http/job-calls';
 import { HttpError } from '../http/respond';
-import { hashFile } from '../jobs/fetch-remote';
+import { checksumFile, checksumOf } from '../util/digest';
 import type { JobRecord } from '../jobs/model';
 import { renderInput } from '../jobs/render';
 import type { JobService } from '../jobs/service';
@@ -126,11 +126,11 @@ export function createLocalAccess(deps: LocalAccessDeps): EngineLocalAccess {
           if (bytes.length > maxBytes) throw new HttpError(413, `The upload is too large (${bytes.length} bytes; the limit is ${maxBytes} bytes)`);
           await fs.promises.writeFile(tmp, bytes, { flag: 'wx' });
           size = bytes.length;
-          checksum = crypto.createHash('sha256').update(bytes).digest('hex');
+          checksum = checksumOf(bytes);
         } else {
           await fs.promises.copyFile(filePath, tmp, fs.constants.COPYFILE_FICLONE);
           size = (await fs.promises.stat(tmp)).size;
-          checksum = await hashFile(tmp);
+          checksum = (await checksumFile(tmp)).digest;
         }
         const live = service.get(job.id) ?? job;
         const input = service.addUploadedInput(live, { tmpPath: tmp, filename: sanitizeFilename(filename), size, checksum });

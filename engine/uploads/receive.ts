@@ -2,11 +2,12 @@
  * Receives a file body — the `file` part of multipart/form-data, or a raw body — and streams it
  * to disk. Never buffers the file; stops at a byte limit.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../http/respond';
+import { checksumHash } from '../util/digest';
 import { filenameFromContentDisposition, sanitizeFilename } from '../util/filename';
 import { boundaryOf, MultipartError, MultipartParser } from './multipart';
 
@@ -199,7 +200,7 @@ class FileSink {
     private readonly source: Pausable,
     private readonly onFail: (err: Error) => void,
   ) {
-    this.hash = opts.hash ? createHash('sha256') : undefined;
+    this.hash = opts.hash ? checksumHash() : undefined;
     const start = opts.start ?? 0;
     this.pos = start;
     fs.open(opts.destPath, start > 0 ? 'r+' : 'w', (err, fd) => {

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { hashFile } from '../jobs/fetch-remote';
+import { checksumFile } from '../util/digest';
 import type { JobRecord } from '../jobs/model';
 import { renderInput } from '../jobs/render';
 import type { JobService } from '../jobs/service';
@@ -30,12 +30,15 @@ interface Session {
 }
 
 const SESSION_TTL_MS = 24 * 3600_000;
+/** How long a new chunk waits for the one it replaces to let go (it writes what it has, then closes its file). */
+const SUPERSEDE_WAIT_MS = 10_000;
 /** Multipart framing around the file adds a little; allow it on top of the byte limit. */
 const MULTIPART_SLACK = 64 * 1024;
 
 export class UploadHandler {
   private stmts;
-  private busy = new Set<string>();
+  /** The chunk being received for each upload (`job id:uuid`), and when it has let go. */
+  private busy = new Map<string, { req: http.IncomingMessage; settled: Promise<void> }>();
 
   constructor(
     private service: JobService,
@@ -156,10 +159,14 @@ export class UploadHandler {
       return this.sendStatus(res, job, session, 200);
     }
     this.service.assertOpen(job, 'inputs');
-    const key = `${job.id}:${uuid}`;
-    if (this.busy.has(key)) throw new HttpError(409, 'Another chunk of this upload is being received');
-    this.busy.add(key);
+    const release = await this.claim(`${job.id}:${uuid}`, req);
     try {
+      // Read again: the chunk this one replaced may have moved the upload on, or finished it.
+      session = this.stmts.get.get(job.id, uuid);
+      if (session?.input_id) {
+        req.resume();
+        return this.sendStatus(res, job, session, 201);
+      }
       if (!session) {
         if (parsed.start !== 0) {
           // No Range header: nothing is held yet (a Range of 0-0 would claim one byte).
@@ -199,14 +206,40 @@ export class UploadHandler {
         tmpPath: session.path,
         filename: session.filename,
         size: now,
-        checksum: await hashFile(session.path),
+        checksum: (await checksumFile(session.path)).digest,
         contentType: got.contentType,
       });
       this.stmts.done.run(input.id, job.id, uuid);
       sendJson(res, 201, renderInput(input));
     } finally {
-      this.busy.delete(key);
+      release();
     }
+  }
+
+  /**
+   * Makes `req` the one chunk being received for this upload. A chunk still under way is given up
+   * for it: a client sends the next only when it has given up on the last, whose connection may be
+   * half-open and never end by itself (a laptop changing networks), which would otherwise keep the
+   * upload from resuming until the server timed it out. What that chunk wrote stays; this one
+   * continues from there.
+   */
+  private async claim(key: string, req: http.IncomingMessage): Promise<() => void> {
+    const prior = this.busy.get(key);
+    if (prior) {
+      prior.req.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([prior.settled, new Promise((resolve) => (timer = setTimeout(resolve, SUPERSEDE_WAIT_MS)))]);
+      clearTimeout(timer);
+      // Still held: it did not let go in time, or another new chunk took it first.
+      if (this.busy.has(key)) throw new HttpError(409, 'Another chunk of this upload is being received');
+    }
+    let settle!: () => void;
+    const entry = { req, settled: new Promise<void>((resolve) => (settle = resolve)) };
+    this.busy.set(key, entry);
+    return () => {
+      if (this.busy.get(key) === entry) this.busy.delete(key);
+      settle();
+    };
   }
 
   private async sendStatus(res: http.ServerResponse, job: JobRecord, session: Session, status: number): Promise<void> {

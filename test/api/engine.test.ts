@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/index';
 import type { Engine } from '../../engine/types';
 import { Api2ConvertClient, AuthError, ConflictError, NetworkError, TimeoutError, type Job } from '../../main/api/index';
+import { checksumOf } from '../support/checksum';
 
 const KEY = crypto.randomBytes(24).toString('hex');
 let dir: string;
@@ -244,7 +245,7 @@ async function cuttingProxy(target: URL, cutAfter: number, cutInChunk = 0) {
 }
 
 describe('chunked, resumable upload against the engine', () => {
-  const sha256File = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  const checksumOfFile = (f: string) => checksumOf(fs.readFileSync(f));
 
   it('resumes after a deliberately broken connection; the engine holds exactly the file', async () => {
     const file = path.join(dir, 'large.bin');
@@ -261,7 +262,7 @@ describe('chunked, resumable upload against the engine', () => {
     });
     expect(proxy.cuts()).toBe(1);
     expect(input.size).toBe(fs.statSync(file).size);
-    expect(input.checksum).toBe(sha256File(file));
+    expect(input.checksum).toBe(checksumOfFile(file));
     // Continued where it broke off: far less than the file twice went over the wire.
     expect(proxy.forwarded()).toBeLessThan(fs.statSync(file).size * 1.5);
     expect(progress.at(-1)).toBe(fs.statSync(file).size);
@@ -301,7 +302,7 @@ describe('chunked, resumable upload against the engine', () => {
     const second = new Api2ConvertClient({ baseUrl: `${engine.baseUrl}/v2`, apiKey: KEY });
     const input = await second.uploadFile({ id: job.id, server, token: job.token! }, file, { chunkSize: 1024 * 1024, uploadUuid: uuid });
     second.close();
-    expect(input.checksum).toBe(sha256File(file));
+    expect(input.checksum).toBe(checksumOfFile(file));
     // The second run sent only what the engine was missing (plus headers and framing), not 3 MiB.
     const resent = proxy.forwarded() - before;
     expect(resent).toBeGreaterThanOrEqual(fs.statSync(file).size - held);

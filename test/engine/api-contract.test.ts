@@ -3,13 +3,15 @@
  * and each response validated against the official schemas.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchChecked } from './support/api';
 import { photo } from './support/images';
-import { specMissing } from './support/openapi';
+import { openapiPath, specMissing } from './support/openapi';
 import { startFileServer, type FileServer } from './support/servers';
 import { startTestEngine, TEST_KEY, type TestEngine } from './support/engine';
+import { checksumOf } from '../support/checksum';
 
 const missing = specMissing();
 if (missing) console.warn(`SKIPPED engine API contract tests: ${missing}`);
@@ -73,7 +75,10 @@ describe.skipIf(!!missing)('engine /v2 API contract', () => {
     expect(created.body).toMatchObject({ type: 'job', process: true, server: expect.stringContaining('/v2/dl/') });
     const done = await t.api.waitFor(created.body.id);
     expect(done.status.code).toBe('completed');
-    expect(done.input[0]).toMatchObject({ status: 'ready', filename: 'photo one.jpg', size: jpg.length });
+    expect(done.input[0]).toMatchObject({ status: 'ready', filename: 'photo one.jpg', size: jpg.length, checksum: checksumOf(jpg) });
+    // The checksum has the form of the spec's own InputFile example (40 hex digits: SHA-1).
+    const example = JSON.parse(fs.readFileSync(openapiPath, 'utf8')).components.schemas.InputFile.properties.checksum.example as string;
+    expect(done.input[0].checksum).toMatch(new RegExp(`^[0-9a-f]{${example.length}}$`));
     expect(done.output).toHaveLength(1);
     const out = done.output[0];
     expect(out.filename).toBe('photo one.png');
@@ -125,7 +130,7 @@ describe.skipIf(!!missing)('engine /v2 API contract', () => {
     expect(full.status).toBe(200);
     expect(full.data.length).toBe(done.output[0].size);
     expect(full.data.length).toBeGreaterThan(256 * 1024);
-    expect(crypto.createHash('sha256').update(full.data).digest('hex')).toBe(done.output[0].checksum);
+    expect(checksumOf(full.data)).toBe(done.output[0].checksum);
     expect(full.data.indexOf(data)).toBeGreaterThan(0);
     const tail = await t.api.download(uri, { Range: 'bytes=1000-' });
     expect(tail.status).toBe(206);

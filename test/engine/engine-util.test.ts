@@ -9,7 +9,8 @@ import { parseContentRange } from '../../engine/uploads/upload-routes';
 import { contentDisposition, filenameFromContentDisposition, filenameFromUrl, sanitizeFilename } from '../../engine/util/filename';
 import { loadSharp, shareCores } from '../../engine/convert/lazy';
 import { Semaphore, eachLimited, stableStringify } from '../../engine/util/async';
-import { digestFile } from '../../engine/util/digest';
+import { checksumFile, digestFile } from '../../engine/util/digest';
+import { checksumOf } from '../support/checksum';
 import { constantTimeEqual, secretDigest } from '../../engine/util/secret-box';
 
 describe('sanitizeFilename', () => {
@@ -128,15 +129,16 @@ describe('eachLimited', () => {
   });
 });
 
-describe('digestFile', () => {
-  it('gives the digest and size of empty, small and multi-chunk files, as node:crypto and zlib do', async () => {
+describe('digestFile and checksumFile', () => {
+  it('give the digest and size of empty, small and multi-chunk files, as node:crypto and zlib do', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-digest-'));
     try {
       for (const size of [0, 1, 690_000, 4 * 1024 * 1024, 9 * 1024 * 1024 + 7]) {
         const data = crypto.randomBytes(size);
         const file = path.join(dir, `f${size}`);
         fs.writeFileSync(file, data);
-        expect(await digestFile(file)).toEqual({ digest: crypto.createHash('sha256').update(data).digest('hex'), size });
+        expect(await digestFile(file, 'sha256')).toEqual({ digest: crypto.createHash('sha256').update(data).digest('hex'), size });
+        expect(await checksumFile(file)).toEqual({ digest: checksumOf(data), size });
         expect((await digestFile(file, 'md5')).digest).toBe(crypto.createHash('md5').update(data).digest('hex'));
         expect((await digestFile(file, 'crc32')).digest).toBe(zlib.crc32(data).toString(16).padStart(8, '0'));
       }

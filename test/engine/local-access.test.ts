@@ -3,13 +3,13 @@
  * an upload makes (a copy, checked by the job token, only while the job is open), an output is
  * handed over by path with the same checks as its download route, and job ends are announced.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EngineLocalAccess } from '../../engine/index';
 import { startTestEngine, tempDir, TEST_KEY, type TestEngine } from './support/engine';
+import { checksumOf } from '../support/checksum';
 
 let te: TestEngine;
 let local: EngineLocalAccess;
@@ -57,7 +57,7 @@ it('attaches a file by path as an upload input, checked like the upload route, a
   const off = local.onJobEnd((id) => ends.push(id));
   const input = (await local.attachFile(job.id, job.token, src, 'photo.jpg')) as Record<string, unknown>;
   expect(input).toMatchObject({ type: 'upload', status: 'ready', filename: 'photo.jpg', size: bytes.length });
-  expect(input.checksum).toBe(crypto.createHash('sha256').update(bytes).digest('hex'));
+  expect(input.checksum).toBe(checksumOf(bytes));
   // The job holds a copy: changing the source now does not change what is converted.
   await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000000' } })
     .jpeg()
