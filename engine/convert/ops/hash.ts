@@ -1,6 +1,7 @@
 /**
  * Hash targets (category `hash`): the digest of any file, read in bounded memory (util/digest).
- * The output is a text file holding the hex digest.
+ * The output is a text file: the hex digest and a newline (the official SDK's example trims it;
+ * `cat` and scripts reading a line want the newline).
  */
 import { writeFile } from 'node:fs/promises';
 import { HASHES, digestFile } from '../../util/digest';
@@ -12,7 +13,7 @@ export function hashTargets(): TargetDef[] {
     async run(job) {
       const { digest } = await digestFile(job.inputPath, algorithm, job.signal);
       const out = outputFile(job, algorithm);
-      await writeFile(out.path, digest);
+      await writeFile(out.path, `${digest}\n`);
       return [out];
     },
   }));
