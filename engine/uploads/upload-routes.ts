@@ -165,7 +165,7 @@ export class UploadHandler {
       session = this.stmts.get.get(job.id, uuid);
       if (session?.input_id) {
         req.resume();
-        return this.sendStatus(res, job, session, 201);
+        return this.sendStatus(res, this.service.get(job.id) ?? job, session, 201);
       }
       if (!session) {
         if (parsed.start !== 0) {
