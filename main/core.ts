@@ -253,7 +253,7 @@ async function startCore(
   });
   // Not awaited: the first self-test may take a few seconds; `callbackStatus` events follow.
   void callbacks.start();
-  const thumbnails = createThumbnails({ dir: path.join(dataDir, 'thumbs'), log: (m) => log.info(m) });
+  const thumbnails = createThumbnails({ dir: path.join(dataDir, 'thumbs'), ffmpegPath: () => settings.get().ffmpegPath, log: (m) => log.info(m) });
 
   const appHandlers: Partial<Handlers> = {
     'app.info': async () => ({

@@ -1,14 +1,17 @@
 /**
- * Small thumbnails of local images (a row's source, or its result) for the queue list: 64 px WebP
+ * Small thumbnails of local files (a row's source, or its result) for the queue list: 64 px WebP
  * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
  * photos shows a few KB per row instead of making the window decode every photo in full.
- * A file sharp cannot read (a document, a broken image, one over the pixel limit) has no
- * thumbnail: `of` answers null and the row keeps its type badge.
+ * Images are read by sharp; a PDF's first page and a video's frame come from pdftoppm and ffmpeg
+ * when this machine has them (frame.ts). A file with none (a document, a broken image, one over
+ * the pixel limit, a PDF without pdftoppm) has no thumbnail: `of` answers null and the row keeps
+ * its type badge.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Semaphore } from '../queue/runner';
+import { findOnPath, firstFrame, type FrameKind, type FrameTools } from './frame';
 
 export interface ThumbnailsOptions {
   /** The cache folder (made on first use). */
@@ -21,6 +24,10 @@ export interface ThumbnailsOptions {
   maxPixels?: number;
   /** Cached thumbnails kept; the oldest beyond this are removed by prune() (on first use, and after every `keep ÷ 10` made). */
   keep?: number;
+  /** How long pdftoppm or ffmpeg may take for one page or frame (default 20 s). */
+  frameTimeoutMs?: number;
+  /** ffmpeg as the settings name it (else it is looked for on PATH, as pdftoppm is). */
+  ffmpegPath?: () => string | null | undefined;
   log?: (message: string) => void;
 }
 
@@ -31,11 +38,16 @@ export interface Thumbnails {
   prune(): Promise<number>;
 }
 
-/** Extensions sharp reads here (its prebuilt libvips): anything else is not even tried. */
-const READABLE = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg']);
+/** Extensions sharp reads here (its prebuilt libvips). */
+const IMAGES = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg']);
+const VIDEOS = new Set(['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'wmv', 'flv', 'mpg', 'mpeg', 'ts', 'mts', 'm2ts', '3gp', 'ogv']);
 
-export function hasThumbnail(file: string): boolean {
-  return READABLE.has(path.extname(file).slice(1).toLowerCase());
+/** How a file's thumbnail is made; undefined: it has none (anything else is not even tried). */
+function kindOf(file: string): 'image' | FrameKind | undefined {
+  const ext = path.extname(file).slice(1).toLowerCase();
+  if (IMAGES.has(ext)) return 'image';
+  if (ext === 'pdf') return 'pdf';
+  return VIDEOS.has(ext) ? 'video' : undefined;
 }
 
 export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
@@ -52,21 +64,31 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   let pruned: Promise<number> = Promise.resolve(0);
   /** The first thumbnail asked for prunes the cache (not start-up: the CLI never shows one). */
   let used = false;
+  /** The frame tools, looked for once (a PATH search per thumbnail would be waste). */
+  let onPath: { pdftoppm?: string; ffmpeg?: string } | undefined;
+  const tools = (): FrameTools => {
+    onPath ??= { pdftoppm: findOnPath('pdftoppm'), ffmpeg: findOnPath('ffmpeg') };
+    return { pdftoppm: onPath.pdftoppm, ffmpeg: opts.ffmpegPath?.() || onPath.ffmpeg };
+  };
   const exists = (file: string) =>
     fs.promises.access(file).then(
       () => true,
       () => false,
     );
 
-  async function make(file: string, out: string): Promise<string | null> {
+  async function make(file: string, kind: 'image' | FrameKind, out: string): Promise<string | null> {
     const release = await slots.acquire();
     try {
       if (await exists(out)) return out;
+      // A page or a frame rendered at twice the size, then scaled down like an image.
+      const frame = kind === 'image' ? undefined : await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
+      if (frame === null)
+        throw new Error(`no ${kind === 'pdf' ? 'page' : 'frame'} (${kind === 'pdf' ? 'pdftoppm' : 'ffmpeg'} missing, or it could not read the file)`);
       const sharp = (await import('sharp')).default;
       await fs.promises.mkdir(opts.dir, { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
       try {
-        await sharp(file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
+        await sharp(frame ?? file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
           .timeout({ seconds: 20 })
           .resize(size, size, { fit: 'inside', withoutEnlargement: true })
           .webp({ quality: 70 })
@@ -89,7 +111,8 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
         used = true;
         void prune();
       }
-      if (!hasThumbnail(file)) return null;
+      const kind = kindOf(file);
+      if (!kind) return null;
       const stat = await fs.promises.stat(file).catch(() => null);
       if (!stat?.isFile()) return null;
       const key = crypto
@@ -102,7 +125,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       if (await exists(out)) return out;
       let pending = making.get(out);
       if (!pending) {
-        pending = make(file, out)
+        pending = make(file, kind, out)
           .catch((err: Error) => {
             failed.add(key);
             opts.log?.(`thumbnail: ${path.basename(file)}: ${err.message.split('\n')[0]}`);

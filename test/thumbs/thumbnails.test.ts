@@ -1,12 +1,18 @@
 /**
  * Row thumbnails (main/thumbs): small WebP files made once per file version, none for what sharp
- * cannot read or for an image over the pixel limit, and a cache that prune() keeps bounded.
+ * cannot read or for an image over the pixel limit, and a cache that prune() keeps bounded; a PDF's
+ * first page and a video's frame through pdftoppm and ffmpeg, which are stopped when they hang,
+ * flood their output or are pointed at the network.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { PDFDocument, rgb } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOnPath } from '../../main/thumbs/frame';
 import { createThumbnails } from '../../main/thumbs/thumbnails';
 
 let dir: string;
@@ -103,5 +109,97 @@ describe('thumbnails', () => {
     }
     await new Promise((r) => setTimeout(r, 100));
     expect(fs.readdirSync(cache).length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
+  const pdftoppm = findOnPath('pdftoppm');
+  const ffmpeg = findOnPath('ffmpeg');
+  if (!pdftoppm) console.warn('SKIPPED PDF thumbnail test: pdftoppm is not installed (apt-get install poppler-utils)');
+  if (!ffmpeg) console.warn('SKIPPED video thumbnail tests: ffmpeg is not installed (apt-get install ffmpeg)');
+  const run = promisify(execFile);
+
+  it.skipIf(!pdftoppm)("shows a PDF's first page", async () => {
+    const pdf = path.join(dir, 'two pages.pdf');
+    // Page 1 red and landscape, page 2 green and portrait: the thumbnail is page 1's.
+    const doc = await PDFDocument.create();
+    doc.addPage([800, 400]).drawRectangle({ x: 0, y: 0, width: 800, height: 400, color: rgb(1, 0, 0) });
+    doc.addPage([400, 800]).drawRectangle({ x: 0, y: 0, width: 400, height: 800, color: rgb(0, 1, 0) });
+    fs.writeFileSync(pdf, await doc.save());
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-pdf') });
+    const thumb = await thumbs.of(pdf);
+    expect(await sharp(thumb!).metadata()).toMatchObject({ format: 'webp', width: 64, height: 32 });
+    const { dominant } = await sharp(thumb!).stats();
+    expect(dominant.r).toBeGreaterThan(200);
+    expect(dominant.g).toBeLessThan(60);
+    // Not a PDF after all: none.
+    const fake = path.join(dir, 'fake.pdf');
+    fs.writeFileSync(fake, 'this is no PDF');
+    expect(await thumbs.of(fake)).toBeNull();
+  });
+
+  it.skipIf(!ffmpeg)('shows a frame of a video, also of one shorter than a second', async () => {
+    const long = path.join(dir, 'clip.mp4');
+    const short = path.join(dir, 'short.webm');
+    const lavfi = (color: string, seconds: number, size: string) => ['-v', 'error', '-f', 'lavfi', '-i', `color=c=${color}:s=${size}:d=${seconds}:r=10`];
+    await run(ffmpeg!, [...lavfi('blue', 3, '320x180'), '-pix_fmt', 'yuv420p', '-y', long]);
+    await run(ffmpeg!, [...lavfi('yellow', 0.3, '180x320'), '-y', short]);
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-video') });
+    const a = await thumbs.of(long);
+    expect(await sharp(a!).metadata()).toMatchObject({ format: 'webp', width: 64, height: 36 });
+    expect((await sharp(a!).stats()).dominant.b).toBeGreaterThan(150);
+    const b = await thumbs.of(short);
+    expect(await sharp(b!).metadata()).toMatchObject({ format: 'webp', width: 36, height: 64 });
+  });
+
+  it('tells ffmpeg to read local files only, so no playlist inside a "video" reaches a server', async () => {
+    // (Debian's ffmpeg already keeps a local playlist off the network; other builds may not.)
+    const record = path.join(dir, 'record-ffmpeg.sh');
+    const argsFile = path.join(dir, 'ffmpeg-args.txt');
+    fs.writeFileSync(record, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${argsFile}'\nexit 1\n`, { mode: 0o755 });
+    const video = path.join(dir, 'playlist.mp4');
+    fs.writeFileSync(video, '#EXTM3U\n#EXTINF:1,\nhttp://127.0.0.1:9/segment.ts\n');
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-args'), ffmpegPath: () => record });
+    expect(await thumbs.of(video)).toBeNull();
+    const args = fs.readFileSync(argsFile, 'utf8').trim().split('\n');
+    const input = args.indexOf('-i');
+    expect(args[input + 1]).toBe(video);
+    expect(args.slice(0, input).join(' ')).toContain('-protocol_whitelist file');
+    expect(args.slice(0, input)).toContain('-nostdin');
+  });
+
+  it('stops a tool that hangs or floods its output, and keeps the badge', async () => {
+    const hang = path.join(dir, 'hang-ffmpeg.sh');
+    fs.writeFileSync(hang, '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+    const flood = path.join(dir, 'flood-ffmpeg.sh');
+    fs.writeFileSync(flood, '#!/bin/sh\nexec cat /dev/zero\n', { mode: 0o755 });
+    const video = path.join(dir, 'any.mp4');
+    fs.writeFileSync(video, 'whatever');
+    for (const [tool, what] of [
+      [hang, 'hang'],
+      [flood, 'flood'],
+    ]) {
+      const logs: string[] = [];
+      const thumbs = createThumbnails({ dir: path.join(dir, `cache-${what}`), ffmpegPath: () => tool, frameTimeoutMs: 500, log: (m) => logs.push(m) });
+      const started = Date.now();
+      expect(await thumbs.of(video), what).toBeNull();
+      // Two tries (1 s in, then the first frame), each stopped at the limit at the latest.
+      expect(Date.now() - started, what).toBeLessThan(5_000);
+      expect(logs.join('\n'), what).toMatch(/any\.mp4: no frame/);
+    }
+  });
+});
+
+describe('findOnPath', () => {
+  it('finds an executable on PATH, not a plain file or a folder', () => {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(path.join(bin, 'folder-tool'), { recursive: true });
+    fs.writeFileSync(path.join(bin, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, 'plain'), 'x', { mode: 0o644 });
+    const envPath = ['/nonexistent', bin].join(path.delimiter);
+    expect(findOnPath('tool', envPath)).toBe(path.join(bin, 'tool'));
+    expect(findOnPath('plain', envPath)).toBeUndefined();
+    expect(findOnPath('folder-tool', envPath)).toBeUndefined();
+    expect(findOnPath('tool', '')).toBeUndefined();
   });
 });

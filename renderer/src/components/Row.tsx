@@ -3,9 +3,9 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ItemView } from '../../../preload/contract';
 import { useApp, useConvoy, useQueueState } from '../context';
 import { causeOf, fixesFor, type Fix } from '../lib/fixes';
-import { baseName, formatBytes, isImageTarget, sizeChange, rowProgress, statusLabel, urlParts } from '../lib/format';
+import { baseName, formatBytes, sizeChange, rowProgress, statusLabel, urlParts } from '../lib/format';
 import { summarizeOptions } from '../lib/optionsForm';
-import { categoryOf } from '../lib/targets';
+import { categoryOf, extensionOf, hasPreview } from '../lib/targets';
 import { TargetSelect } from './TargetSelect';
 import { InlineIcon } from './CloudDialog';
 import { Icon } from './Icon';
@@ -100,8 +100,9 @@ export const Row = memo(function Row({
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'canceled';
   const editable = item.state === 'queued' || item.state === 'failed' || item.state === 'canceled';
   const localResult = item.state === 'done' && item.outputs.length > 0 && item.destination?.kind !== 'profile';
-  // The result once there is a local image; before that, the source when it is a local image.
-  const thumbOf = localResult && isImageTarget(item.target) ? 'result' : item.sourceKind === 'file' && categoryOf(item.sourceExt) === 'image' ? 'source' : null;
+  // The result once there is a local one to show; else the source when it is a local file to show.
+  const thumbOf =
+    localResult && hasPreview(extensionOf(item.outputs[0])) ? 'result' : item.sourceKind === 'file' && hasPreview(item.sourceExt) ? 'source' : null;
   const thumbSrc = thumbOf && connection.thumbUrl ? `${connection.thumbUrl(item.id, thumbOf)}?v=${thumbVersion(item, thumbOf)}` : null;
   const thumb = thumbSrc !== brokenThumb ? thumbSrc : null;
   const fixes = fixesFor(item);

@@ -67,11 +67,6 @@ export function formatDuration(ms: number): string {
   return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
 }
 
-const IMAGE_EXTS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'bmp', 'svg', 'ico']);
-export function isImageTarget(target: string | null): boolean {
-  return !!target && IMAGE_EXTS.has(target.toLowerCase());
-}
-
 /** Base name of a local path or URL (either separator). */
 export function baseName(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? p;

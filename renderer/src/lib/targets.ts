@@ -101,6 +101,16 @@ export function categoryOf(ext: string | null | undefined): string | null {
   return ext ? (EXT_CATEGORY.get(ext.toLowerCase()) ?? null) : null;
 }
 
+/**
+ * Whether main may have a thumbnail of a file with this extension: an image, a video (a frame, by
+ * ffmpeg) or a PDF (its first page, by pdftoppm). Main answers 404 when it has none after all and
+ * the row shows the type badge.
+ */
+export function hasPreview(ext: string | null | undefined): boolean {
+  const category = categoryOf(ext);
+  return category === 'image' || category === 'video' || ext?.toLowerCase() === 'pdf';
+}
+
 /** The targets that fit a source with this extension (all of them when the type is unknown). */
 export function targetsFor(targets: readonly TargetInfo[], sourceExt: string | null | undefined): TargetInfo[] {
   const ext = sourceExt?.toLowerCase() ?? null;

@@ -1,0 +1,107 @@
+/**
+ * A first look at a PDF (its first page, by poppler's pdftoppm) or a video (a frame one second in,
+ * else its first, by ffmpeg) as small PNG bytes, for the queue list's thumbnails.
+ *
+ * These tools parse files the user dropped, which may be hostile. Each runs with a time limit and,
+ * where a shell can set them, a CPU and memory limit; its output is capped; ffmpeg reads local
+ * files only, so no playlist inside a "video" reaches the network; what the tools print is dropped.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type FrameKind = 'pdf' | 'video';
+
+/** Where the tools are; a missing one means no thumbnail of that kind. */
+export interface FrameTools {
+  pdftoppm?: string;
+  ffmpeg?: string;
+}
+
+export interface FrameOptions {
+  /** Longest side of the rendered frame in pixels (the thumbnail is scaled from it). */
+  size: number;
+  timeoutMs: number;
+}
+
+/** A frame is a small PNG: more than this is not a frame, and the tool is stopped. */
+const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+/** Memory a tool may take (KiB, `ulimit -d`): a page or a frame at thumbnail size needs far less. */
+const MEMORY_KIB = 1024 * 1024;
+
+/** The PNG bytes of `file`'s first look, or null when the tool made none (or is missing). */
+export async function firstFrame(file: string, kind: FrameKind, tools: FrameTools, opts: FrameOptions): Promise<Buffer | null> {
+  if (kind === 'pdf') {
+    if (!tools.pdftoppm) return null;
+    return run(tools.pdftoppm, ['-f', '1', '-l', '1', '-singlefile', '-scale-to', String(opts.size), '-png', file], opts);
+  }
+  if (!tools.ffmpeg) return null;
+  // `-ss` before `-i` seeks without decoding what comes before; a video shorter than that gives no
+  // frame, so the first one is tried next.
+  for (const at of ['1', '0']) {
+    const frame = await run(
+      tools.ffmpeg,
+      [
+        ...['-v', 'error', '-nostdin', '-threads', '1', '-protocol_whitelist', 'file'],
+        ...['-ss', at, '-i', file, '-frames:v', '1', '-vf', `scale=${opts.size}:${opts.size}:force_original_aspect_ratio=decrease`],
+        ...['-f', 'image2pipe', '-c:v', 'png', 'pipe:1'],
+      ],
+      opts,
+    );
+    if (frame) return frame;
+  }
+  return null;
+}
+
+function run(tool: string, args: string[], opts: FrameOptions): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const cpuSeconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
+    // Through a shell where there is one, to set the limits for the tool alone.
+    const child =
+      process.platform === 'win32'
+        ? spawn(tool, args, { stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true })
+        : spawn('/bin/sh', ['-c', `ulimit -t ${cpuSeconds} 2>/dev/null; ulimit -d ${MEMORY_KIB} 2>/dev/null; exec "$0" "$@"`, tool, ...args], {
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let settled = false;
+    const finish = (value: Buffer | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(null);
+    }, opts.timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > MAX_FRAME_BYTES) {
+        child.kill('SIGKILL');
+        return finish(null);
+      }
+      chunks.push(chunk);
+    });
+    child.on('error', () => finish(null));
+    child.on('close', (code) => finish(code === 0 && bytes > 0 ? Buffer.concat(chunks) : null));
+  });
+}
+
+/** The first executable called `name` on PATH (with Windows' extensions), else undefined. */
+export function findOnPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
+  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of envPath.split(path.delimiter).filter(Boolean)) {
+    for (const ext of exts) {
+      const candidate = path.join(dir, name + ext);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
