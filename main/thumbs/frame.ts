@@ -1,6 +1,7 @@
 /**
- * A first look at a PDF (its first page, by poppler's pdftoppm) or a video (a frame one second in,
- * else its first, by ffmpeg) as small PNG bytes, for the queue list's thumbnails.
+ * A first look at a PDF (its first page, by poppler's pdftoppm), a video (a frame one second in,
+ * else its first, by ffmpeg) or a song (its cover picture, by ffmpeg) as small PNG bytes, for the
+ * queue list's thumbnails.
  *
  * These tools parse files the user dropped, which may be hostile. Each runs with a time limit and,
  * where a shell can set them, a CPU and memory limit; its output is capped; ffmpeg reads local
@@ -10,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type FrameKind = 'pdf' | 'video';
+export type FrameKind = 'pdf' | 'video' | 'audio';
 
 /** Where the tools are; a missing one means no thumbnail of that kind. */
 export interface FrameTools {
@@ -37,13 +38,13 @@ export async function firstFrame(file: string, kind: FrameKind, tools: FrameTool
   }
   if (!tools.ffmpeg) return null;
   // `-ss` before `-i` seeks without decoding what comes before; a video shorter than that gives no
-  // frame, so the first one is tried next.
-  for (const at of ['1', '0']) {
+  // frame, so the first one is tried next. A song's cover is a picture at the start: no seeking.
+  for (const seek of kind === 'video' ? [['-ss', '1'], []] : [[]]) {
     const frame = await run(
       tools.ffmpeg,
       [
         ...['-v', 'error', '-nostdin', '-threads', '1', '-protocol_whitelist', 'file'],
-        ...['-ss', at, '-i', file, '-frames:v', '1', '-vf', `scale=${opts.size}:${opts.size}:force_original_aspect_ratio=decrease`],
+        ...[...seek, '-i', file, '-an', '-frames:v', '1', '-vf', `scale=${opts.size}:${opts.size}:force_original_aspect_ratio=decrease`],
         ...['-f', 'image2pipe', '-c:v', 'png', 'pipe:1'],
       ],
       opts,

@@ -2,8 +2,8 @@
  * Small thumbnails of local files (a row's source, or its result) for the queue list: 64 px WebP
  * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
  * photos shows a few KB per row instead of making the window decode every photo in full.
- * Images are read by sharp; a PDF's first page and a video's frame come from pdftoppm and ffmpeg
- * when this machine has them (frame.ts). A file with none (a document, a broken image, one over
+ * Images are read by sharp; a PDF's first page, a video's frame and a song's cover come from
+ * pdftoppm and ffmpeg when this machine has them (frame.ts). A file with none (a document, a broken image, one over
  * the pixel limit, a PDF without pdftoppm) has no thumbnail: `of` answers null and the row keeps
  * its type badge.
  */
@@ -41,13 +41,18 @@ export interface Thumbnails {
 /** Extensions sharp reads here (its prebuilt libvips). */
 const IMAGES = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg']);
 const VIDEOS = new Set(['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'wmv', 'flv', 'mpg', 'mpeg', 'ts', 'mts', 'm2ts', '3gp', 'ogv']);
+/** Audio formats that carry a cover picture. */
+const SONGS = new Set(['mp3', 'm4a', 'flac', 'ogg', 'opus', 'aac', 'wma']);
+
+const FRAME_NAMES: Record<FrameKind, string> = { pdf: 'page', video: 'frame', audio: 'cover picture' };
 
 /** How a file's thumbnail is made; undefined: it has none (anything else is not even tried). */
 function kindOf(file: string): 'image' | FrameKind | undefined {
   const ext = path.extname(file).slice(1).toLowerCase();
   if (IMAGES.has(ext)) return 'image';
   if (ext === 'pdf') return 'pdf';
-  return VIDEOS.has(ext) ? 'video' : undefined;
+  if (VIDEOS.has(ext)) return 'video';
+  return SONGS.has(ext) ? 'audio' : undefined;
 }
 
 export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
@@ -81,9 +86,12 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
     try {
       if (await exists(out)) return out;
       // A page or a frame rendered at twice the size, then scaled down like an image.
-      const frame = kind === 'image' ? undefined : await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
-      if (frame === null)
-        throw new Error(`no ${kind === 'pdf' ? 'page' : 'frame'} (${kind === 'pdf' ? 'pdftoppm' : 'ffmpeg'} missing, or it could not read the file)`);
+      let frame: Buffer | undefined;
+      if (kind !== 'image') {
+        const got = await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
+        if (!got) throw new Error(`no ${FRAME_NAMES[kind]} (${kind === 'pdf' ? 'pdftoppm' : 'ffmpeg'} missing, or it could not read the file)`);
+        frame = got;
+      }
       const sharp = (await import('sharp')).default;
       await fs.promises.mkdir(opts.dir, { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;

@@ -152,6 +152,27 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
     expect(await sharp(b!).metadata()).toMatchObject({ format: 'webp', width: 36, height: 64 });
   });
 
+  it.skipIf(!ffmpeg)("shows a video's frame past its sound track, a song's cover, and none for a song without one", async () => {
+    const av = path.join(dir, 'with sound.mkv');
+    await run(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=green:s=200x100:d=2:r=10', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', av]);
+    const plain = path.join(dir, 'plain.mp3');
+    await run(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=2', '-y', plain]);
+    const cover = path.join(dir, 'cover.png');
+    await sharp({ create: { width: 300, height: 300, channels: 3, background: '#ff0000' } })
+      .png()
+      .toFile(cover);
+    const song = path.join(dir, 'song.mp3');
+    await run(ffmpeg!, ['-v', 'error', '-i', plain, '-i', cover, '-map', '0:a', '-map', '1', '-c', 'copy', '-disposition:v', 'attached_pic', '-y', song]);
+    const logs: string[] = [];
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-audio'), log: (m) => logs.push(m) });
+    expect(await sharp((await thumbs.of(av))!).metadata()).toMatchObject({ width: 64, height: 32 });
+    const a = await thumbs.of(song);
+    expect(await sharp(a!).metadata()).toMatchObject({ format: 'webp', width: 64, height: 64 });
+    expect((await sharp(a!).stats()).dominant.r).toBeGreaterThan(200);
+    expect(await thumbs.of(plain)).toBeNull();
+    expect(logs.join('\n')).toMatch(/plain\.mp3: no cover picture/);
+  });
+
   it('tells ffmpeg to read local files only, so no playlist inside a "video" reaches a server', async () => {
     // (Debian's ffmpeg already keeps a local playlist off the network; other builds may not.)
     const record = path.join(dir, 'record-ffmpeg.sh');

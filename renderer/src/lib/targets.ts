@@ -103,12 +103,12 @@ export function categoryOf(ext: string | null | undefined): string | null {
 
 /**
  * Whether main may have a thumbnail of a file with this extension: an image, a video (a frame, by
- * ffmpeg) or a PDF (its first page, by pdftoppm). Main answers 404 when it has none after all and
- * the row shows the type badge.
+ * ffmpeg), a song (its cover) or a PDF (its first page, by pdftoppm). Main answers 404 when it has
+ * none after all and the row shows the type badge.
  */
 export function hasPreview(ext: string | null | undefined): boolean {
   const category = categoryOf(ext);
-  return category === 'image' || category === 'video' || ext?.toLowerCase() === 'pdf';
+  return category === 'image' || category === 'video' || category === 'audio' || ext?.toLowerCase() === 'pdf';
 }
 
 /** The targets that fit a source with this extension (all of them when the type is unknown). */
