@@ -3,7 +3,8 @@
  * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
  * photos shows a few KB per row instead of making the window decode every photo in full.
  * Images are read by sharp; a PDF's first page, a video's frame and a song's cover come from
- * pdftoppm and ffmpeg when this machine has them (frame.ts). A file with none (a document, a broken image, one over
+ * pdftoppm and ffmpeg when this machine has them (frame.ts); an office file shows the preview
+ * picture saved inside it, if any (embedded-thumbnail.ts). A file with none (a document, a broken image, one over
  * the pixel limit, a PDF without pdftoppm) has no thumbnail: `of` answers null and the row keeps
  * its type badge.
  */
@@ -11,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Semaphore } from '../queue/runner';
+import { embeddedThumbnail } from './embedded-thumbnail';
 import { findOnPath, firstFrame, type FrameKind, type FrameTools } from './frame';
 
 export interface ThumbnailsOptions {
@@ -44,12 +46,23 @@ const VIDEOS = new Set(['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'wmv', 'flv',
 /** Audio formats that carry a cover picture. */
 const SONGS = new Set(['mp3', 'm4a', 'flac', 'ogg', 'opus', 'aac', 'wma']);
 
-const FRAME_NAMES: Record<FrameKind, string> = { pdf: 'page', video: 'frame', audio: 'cover picture' };
+/** Office files whose zip may hold a preview picture (embedded-thumbnail.ts). */
+const OFFICE = new Set(['odt', 'ods', 'odp', 'odg', 'docx', 'docm', 'xlsx', 'xlsm', 'pptx', 'pptm']);
+type Kind = 'image' | 'office' | FrameKind;
+
+/** Why a file of each kind has no thumbnail, for the log. */
+const NONE: Record<Exclude<Kind, 'image'>, string> = {
+  office: 'no preview picture inside',
+  pdf: 'no page (pdftoppm missing, or it could not read the file)',
+  video: 'no frame (ffmpeg missing, or it could not read the file)',
+  audio: 'no cover picture (ffmpeg missing, or the file has none)',
+};
 
 /** How a file's thumbnail is made; undefined: it has none (anything else is not even tried). */
-function kindOf(file: string): 'image' | FrameKind | undefined {
+function kindOf(file: string): Kind | undefined {
   const ext = path.extname(file).slice(1).toLowerCase();
   if (IMAGES.has(ext)) return 'image';
+  if (OFFICE.has(ext)) return 'office';
   if (ext === 'pdf') return 'pdf';
   if (VIDEOS.has(ext)) return 'video';
   return SONGS.has(ext) ? 'audio' : undefined;
@@ -81,22 +94,26 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       () => false,
     );
 
-  async function make(file: string, kind: 'image' | FrameKind, out: string): Promise<string | null> {
+  async function make(file: string, kind: Kind, out: string): Promise<string | null> {
     const release = await slots.acquire();
     try {
       if (await exists(out)) return out;
-      // A page or a frame rendered at twice the size, then scaled down like an image.
-      let frame: Buffer | undefined;
+      // Anything but an image gives a picture first (a page or a frame rendered at twice the size,
+      // a document's own preview), then scaled down like an image.
+      let picture: Buffer | undefined;
       if (kind !== 'image') {
-        const got = await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
-        if (!got) throw new Error(`no ${FRAME_NAMES[kind]} (${kind === 'pdf' ? 'pdftoppm' : 'ffmpeg'} missing, or it could not read the file)`);
-        frame = got;
+        const got =
+          kind === 'office'
+            ? await embeddedThumbnail(file)
+            : await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
+        if (!got) throw new Error(NONE[kind]);
+        picture = got;
       }
       const sharp = (await import('sharp')).default;
       await fs.promises.mkdir(opts.dir, { recursive: true });
       const tmp = `${out}.${process.pid}.tmp`;
       try {
-        await sharp(frame ?? file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
+        await sharp(picture ?? file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
           .timeout({ seconds: 20 })
           .resize(size, size, { fit: 'inside', withoutEnlargement: true })
           .webp({ quality: 70 })

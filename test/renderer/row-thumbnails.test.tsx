@@ -1,5 +1,5 @@
 /**
- * Which rows ask main for a thumbnail: a local image, video, song or PDF source; once done, the local
+ * Which rows ask main for a thumbnail: a local image, video, song, PDF or office file; once done, the local
  * result when it is one of those (whatever the target is called: `thumbnail`, `merge`…); never a
  * URL's source, a text file or a result that is an archive.
  */
@@ -44,6 +44,8 @@ describe('row thumbnails', () => {
           view('clip', '/in/clip.mp4'),
           view('report', '/in/report.pdf'),
           view('song', '/in/song.mp3'),
+          view('slides', '/in/slides.pptx'),
+          view('sheet', '/in/sheet.csv'),
           view('notes', '/in/notes.txt'),
           view('remote', 'https://example.com/remote.png', { sourceKind: 'url' }),
           view('letter', '/in/letter.docx', { ...done, target: 'pdf', outputs: ['/out/letter.pdf'] }),
@@ -62,6 +64,8 @@ describe('row thumbnails', () => {
     expect(src('clip.mp4')).toBe('/api/thumbs/clip/source');
     expect(src('report.pdf')).toBe('/api/thumbs/report/source');
     expect(src('song.mp3')).toBe('/api/thumbs/song/source');
+    expect(src('slides.pptx')).toBe('/api/thumbs/slides/source');
+    expect(src('sheet.csv')).toBeNull();
     expect(src('notes.txt')).toBeNull();
     expect(src('remote.png')).toBeNull();
     expect(src('letter.docx')).toBe('/api/thumbs/letter/result');

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PDFDocument, rgb } from 'pdf-lib';
 import sharp from 'sharp';
+import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../main/thumbs/frame';
 import { createThumbnails } from '../../main/thumbs/thumbnails';
@@ -209,6 +210,70 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
       expect(logs.join('\n'), what).toMatch(/any\.mp4: no frame/);
     }
   });
+});
+
+describe('thumbnails of office files (the preview picture saved inside)', () => {
+  /** A zip with these entries, as yazl writes it. */
+  const zipOf = (file: string, entries: Record<string, Buffer>) =>
+    new Promise<void>((resolve, reject) => {
+      const zip = new yazl.ZipFile();
+      for (const [name, data] of Object.entries(entries)) zip.addBuffer(data, name);
+      zip.end();
+      zip.outputStream.pipe(fs.createWriteStream(file)).on('close', resolve).on('error', reject);
+    });
+  const picture = (color: string, format: 'png' | 'jpeg') =>
+    sharp({ create: { width: 200, height: 280, channels: 3, background: color } })
+      .toFormat(format)
+      .toBuffer();
+
+  it('shows the picture of an OpenDocument file and of an Office file that has one, and none otherwise', async () => {
+    const odt = path.join(dir, 'letter.odt');
+    await zipOf(odt, { mimetype: Buffer.from('application/vnd.oasis.opendocument.text'), 'Thumbnails/thumbnail.png': await picture('#00ff00', 'png') });
+    const pptx = path.join(dir, 'slides.pptx');
+    await zipOf(pptx, { '[Content_Types].xml': Buffer.from('<Types/>'), 'docProps/thumbnail.jpeg': await picture('#0000ff', 'jpeg') });
+    const bare = path.join(dir, 'bare.docx');
+    await zipOf(bare, { '[Content_Types].xml': Buffer.from('<Types/>'), 'word/document.xml': Buffer.from('<w:document/>') });
+    const notZip = path.join(dir, 'not a zip.xlsx');
+    fs.writeFileSync(notZip, 'plain text');
+    // A picture over the size limit (4 MiB) is not read, though it is a good PNG.
+    const noise = await sharp({ create: { width: 1400, height: 1200, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+      .png()
+      .toBuffer();
+    expect(noise.length).toBeGreaterThan(4 * 1024 * 1024);
+    const huge = path.join(dir, 'huge.odp');
+    await zipOf(huge, { 'Thumbnails/thumbnail.png': noise });
+    const logs: string[] = [];
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-office'), log: (m) => logs.push(m) });
+    const a = await thumbs.of(odt);
+    expect(await sharp(a!).metadata()).toMatchObject({ format: 'webp', width: 46, height: 64 });
+    expect((await sharp(a!).stats()).dominant.g).toBeGreaterThan(200);
+    const b = await thumbs.of(pptx);
+    expect((await sharp(b!).stats()).dominant.b).toBeGreaterThan(200);
+    expect(await thumbs.of(bare)).toBeNull();
+    expect(await thumbs.of(notZip)).toBeNull();
+    expect(await thumbs.of(huge)).toBeNull();
+    expect(logs.join('\n')).toMatch(/bare\.docx: no preview picture inside/);
+  });
+
+  const soffice = findOnPath('soffice');
+  if (!soffice) console.warn('SKIPPED the LibreOffice document thumbnail test: soffice is not installed');
+  it.skipIf(!soffice)(
+    'shows the preview LibreOffice saves in a document it writes',
+    async () => {
+      const out = path.join(dir, 'lo');
+      fs.mkdirSync(out, { recursive: true });
+      const text = path.join(out, 'memo.txt');
+      fs.writeFileSync(text, 'A memo');
+      const profile = `file://${path.join(out, 'profile')}`;
+      await promisify(execFile)(soffice!, [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', 'odt', '--outdir', out, text], {
+        timeout: 60_000,
+      });
+      const thumbs = createThumbnails({ dir: path.join(dir, 'cache-lo') });
+      const thumb = await thumbs.of(path.join(out, 'memo.odt'));
+      expect(await sharp(thumb!).metadata()).toMatchObject({ format: 'webp', height: 64 });
+    },
+    90_000,
+  );
 });
 
 describe('findOnPath', () => {

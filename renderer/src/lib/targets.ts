@@ -102,13 +102,17 @@ export function categoryOf(ext: string | null | undefined): string | null {
 }
 
 /**
+/** Documents that may carry a preview picture (main reads it from the file's zip), and PDFs (main renders page 1). */
+const DOCUMENT_PREVIEWS = new Set(['pdf', 'odt', 'ods', 'odp', 'odg', 'docx', 'docm', 'xlsx', 'xlsm', 'pptx', 'pptm']);
+
+/**
  * Whether main may have a thumbnail of a file with this extension: an image, a video (a frame, by
- * ffmpeg), a song (its cover) or a PDF (its first page, by pdftoppm). Main answers 404 when it has
- * none after all and the row shows the type badge.
+ * ffmpeg), a song (its cover), a PDF (its first page, by pdftoppm) or an office file (the preview
+ * saved in it). Main answers 404 when it has none after all and the row shows the type badge.
  */
 export function hasPreview(ext: string | null | undefined): boolean {
   const category = categoryOf(ext);
-  return category === 'image' || category === 'video' || category === 'audio' || ext?.toLowerCase() === 'pdf';
+  return category === 'image' || category === 'video' || category === 'audio' || DOCUMENT_PREVIEWS.has(ext?.toLowerCase() ?? '');
 }
 
 /** The targets that fit a source with this extension (all of them when the type is unknown). */
