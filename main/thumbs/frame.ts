@@ -5,7 +5,8 @@
  *
  * These tools parse files the user dropped, which may be hostile. Each runs with a time limit and,
  * where a shell can set them, a CPU and memory limit; its output is capped; ffmpeg reads local
- * files only, so no playlist inside a "video" reaches the network; what the tools print is dropped.
+ * files only, with the demuxers of the file's extension only, so no playlist inside a "video"
+ * reaches the network or another file; what the tools print is dropped.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +25,36 @@ export interface FrameOptions {
   size: number;
   timeoutMs: number;
 }
+
+/**
+ * The videos and songs (audio that carries a cover picture) thumbnailed, with the only demuxers
+ * ffmpeg may read each with (`-format_whitelist`): a playlist or a concat list named `x.mp4` is
+ * refused, not followed, and the demuxers exposed to a hostile file are few.
+ */
+export const MEDIA: Record<string, { kind: 'video' | 'audio'; demuxers: string }> = {
+  mp4: { kind: 'video', demuxers: 'mov' },
+  m4v: { kind: 'video', demuxers: 'mov' },
+  mov: { kind: 'video', demuxers: 'mov' },
+  '3gp': { kind: 'video', demuxers: 'mov' },
+  mkv: { kind: 'video', demuxers: 'matroska' },
+  webm: { kind: 'video', demuxers: 'matroska' },
+  avi: { kind: 'video', demuxers: 'avi' },
+  wmv: { kind: 'video', demuxers: 'asf' },
+  flv: { kind: 'video', demuxers: 'flv' },
+  mpg: { kind: 'video', demuxers: 'mpeg,mpegvideo' },
+  mpeg: { kind: 'video', demuxers: 'mpeg,mpegvideo' },
+  ts: { kind: 'video', demuxers: 'mpegts' },
+  mts: { kind: 'video', demuxers: 'mpegts' },
+  m2ts: { kind: 'video', demuxers: 'mpegts' },
+  ogv: { kind: 'video', demuxers: 'ogg' },
+  mp3: { kind: 'audio', demuxers: 'mp3' },
+  m4a: { kind: 'audio', demuxers: 'mov' },
+  flac: { kind: 'audio', demuxers: 'flac' },
+  ogg: { kind: 'audio', demuxers: 'ogg' },
+  opus: { kind: 'audio', demuxers: 'ogg' },
+  aac: { kind: 'audio', demuxers: 'aac' },
+  wma: { kind: 'audio', demuxers: 'asf' },
+};
 
 /** A frame is a small PNG: more than this is not a frame, and the tool is stopped. */
 const MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -44,6 +75,7 @@ export async function firstFrame(file: string, kind: FrameKind, tools: FrameTool
       tools.ffmpeg,
       [
         ...['-v', 'error', '-nostdin', '-threads', '1', '-protocol_whitelist', 'file'],
+        ...['-format_whitelist', MEDIA[path.extname(file).slice(1).toLowerCase()]?.demuxers ?? 'none'],
         ...[...seek, '-i', file, '-an', '-frames:v', '1', '-vf', `scale=${opts.size}:${opts.size}:force_original_aspect_ratio=decrease`],
         ...['-f', 'image2pipe', '-c:v', 'png', 'pipe:1'],
       ],

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Semaphore } from '../queue/runner';
 import { embeddedThumbnail } from './embedded-thumbnail';
-import { findOnPath, firstFrame, type FrameKind, type FrameTools } from './frame';
+import { findOnPath, firstFrame, MEDIA, type FrameKind, type FrameTools } from './frame';
 
 export interface ThumbnailsOptions {
   /** The cache folder (made on first use). */
@@ -42,9 +42,6 @@ export interface Thumbnails {
 
 /** Extensions sharp reads here (its prebuilt libvips). */
 const IMAGES = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'tif', 'tiff', 'svg']);
-const VIDEOS = new Set(['mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'wmv', 'flv', 'mpg', 'mpeg', 'ts', 'mts', 'm2ts', '3gp', 'ogv']);
-/** Audio formats that carry a cover picture. */
-const SONGS = new Set(['mp3', 'm4a', 'flac', 'ogg', 'opus', 'aac', 'wma']);
 
 /** Office files whose zip may hold a preview picture (embedded-thumbnail.ts). */
 const OFFICE = new Set(['odt', 'ods', 'odp', 'odg', 'docx', 'docm', 'xlsx', 'xlsm', 'pptx', 'pptm']);
@@ -64,8 +61,7 @@ function kindOf(file: string): Kind | undefined {
   if (IMAGES.has(ext)) return 'image';
   if (OFFICE.has(ext)) return 'office';
   if (ext === 'pdf') return 'pdf';
-  if (VIDEOS.has(ext)) return 'video';
-  return SONGS.has(ext) ? 'audio' : undefined;
+  return MEDIA[ext]?.kind;
 }
 
 export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {

@@ -174,7 +174,7 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
     expect(logs.join('\n')).toMatch(/plain\.mp3: no cover picture/);
   });
 
-  it('tells ffmpeg to read local files only, so no playlist inside a "video" reaches a server', async () => {
+  it('tells ffmpeg to read local files only, with the demuxer of the extension, so no playlist inside a "video" is followed', async () => {
     // (Debian's ffmpeg already keeps a local playlist off the network; other builds may not.)
     const record = path.join(dir, 'record-ffmpeg.sh');
     const argsFile = path.join(dir, 'ffmpeg-args.txt');
@@ -187,7 +187,20 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
     const input = args.indexOf('-i');
     expect(args[input + 1]).toBe(video);
     expect(args.slice(0, input).join(' ')).toContain('-protocol_whitelist file');
+    // Only the demuxer an .mp4 stands for: the playlist is refused, not followed.
+    expect(args.slice(0, input).join(' ')).toContain('-format_whitelist mov');
     expect(args.slice(0, input)).toContain('-nostdin');
+  });
+
+  it.skipIf(!ffmpeg)('a "video" that is a playlist of another file on disk is refused, not followed', async () => {
+    const other = path.join(dir, 'elsewhere.ts');
+    await run(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=red:s=160x90:d=2:r=10', '-f', 'mpegts', '-y', other]);
+    const playlist = path.join(dir, 'holiday.mp4');
+    fs.writeFileSync(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${other}\n#EXT-X-ENDLIST\n`);
+    const logs: string[] = [];
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-playlist'), log: (m) => logs.push(m) });
+    expect(await thumbs.of(playlist)).toBeNull();
+    expect(logs.join('\n')).toMatch(/holiday\.mp4: no frame/);
   });
 
   it('stops a tool that hangs or floods its output, and keeps the badge', async () => {
