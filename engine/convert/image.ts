@@ -9,6 +9,7 @@ import type { FitEnum } from 'sharp';
 import { loadSharp } from './lazy';
 import { runProcess, ProcessFailure } from './run-process';
 import { ffmpegInputGuard } from './sandbox';
+import { GIF_FROM_VIDEO_OPTIONS, trimCheck, VIDEO_INPUTS, videoToGif } from './media';
 import { maxImagePixels } from './memory-budget';
 import { outputFile, type ConvertJob, type TargetDef } from './target';
 import type { Tools } from './tools';
@@ -255,8 +256,18 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
 export function imageTargets(tools: Tools): TargetDef[] {
   const inputs = [...SHARP_INPUTS, ...(tools.ffmpeg ? FFMPEG_IMAGE_INPUTS : [])].sort();
   const names = ['jpg', 'png', 'webp', 'avif', 'tiff', 'gif', ...(tools.ffmpeg && tools.encoders.has('bmp') ? ['bmp'] : [])];
-  return names.map((target) => ({
-    spec: { target, category: 'image', options: { ...perTarget[target], ...common }, inputs },
-    run: (job) => convertImage(job, target),
-  }));
+  // A GIF is also made of a video ("video to GIF"), where ffmpeg can read one.
+  const gifOfVideo = !!(tools.ffmpeg && tools.ffprobe && tools.encoders.has('gif'));
+  return names.map((target) =>
+    target === 'gif' && gifOfVideo
+      ? {
+          spec: { target, category: 'image', options: { ...perTarget.gif, ...common, ...GIF_FROM_VIDEO_OPTIONS }, inputs: [...inputs, ...VIDEO_INPUTS].sort() },
+          check: trimCheck,
+          run: (job) => (VIDEO_INPUTS.includes(job.inputExt) ? videoToGif(job) : convertImage(job, target)),
+        }
+      : {
+          spec: { target, category: 'image', options: { ...perTarget[target], ...common }, inputs },
+          run: (job) => convertImage(job, target),
+        },
+  );
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { documentTargets } from './document';
 import { imageTargets, SHARP_INPUTS } from './image';
 import { loadSharp, shareCores } from './lazy';
-import { mediaTargets } from './media';
+import { mediaTargets, VIDEO_INPUTS } from './media';
 import { operationTargets } from './ops/index';
 import { validateOptions, type OptionValues } from './options';
 import { runProcess } from './run-process';
@@ -269,12 +269,13 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       timeoutMs: timeoutFor(def),
       inputs,
     };
-    // Hashes and archives read bytes, never pixels: no header probe, no memory reservation.
+    // Hashes and archives read bytes, never pixels: no header probe, no memory reservation; nor
+    // does a video made into a GIF (ffmpeg decodes it frame by frame, in its own process).
     const images =
       def.spec.category === 'hash' || def.spec.category === 'archive'
         ? []
         : def.spec.category === 'image'
-          ? inputs
+          ? inputs.filter((i) => !VIDEO_INPUTS.includes(i.ext))
           : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
     const files = images.length ? await admitImages(job, images, () => def.run(job)) : await def.run(job);
     if (req.signal?.aborted) throw req.signal.reason;

@@ -349,6 +349,82 @@ async function convertVideo(job: ConvertJob, t: VideoTarget): Promise<ConvertedF
   );
 }
 
+/** A GIF holds at most this much of a video: longer ones need trim_start/trim_end. */
+export const MAX_GIF_SECONDS = 60;
+/** A video's GIF is at most this wide unless width or height is given (GIFs grow fast with size). */
+const GIF_DEFAULT_WIDTH = 480;
+
+/** Options of the `gif` target that only a video input uses. */
+export const GIF_FROM_VIDEO_OPTIONS: Record<string, OptionSpec> = {
+  frame_rate: { type: 'number', minimum: 1, maximum: 50, default: 10, description: 'Frames per second of a GIF made from a video.' },
+  trim_start: { type: 'number', minimum: 0, description: 'For a video: start at this many seconds into it.' },
+  trim_end: {
+    type: 'number',
+    minimum: 0,
+    description: `For a video: stop at this many seconds into it (a GIF holds at most ${MAX_GIF_SECONDS} s).`,
+  },
+};
+
+/**
+ * An animated GIF of a video (or part of it): one palette made for the whole clip
+ * (`palettegen`), then every frame mapped to it (`paletteuse`), which looks far better than
+ * ffmpeg's default fixed palette. The image options that mean something for a video apply:
+ * width/height (fit inside), rotate, flip, flop, grayscale, colors, dither.
+ */
+export async function videoToGif(job: ConvertJob): Promise<ConvertedFile[]> {
+  const o = job.options;
+  const display = `${job.baseName}.${job.inputExt}`;
+  const info = await probe(job, display);
+  if (!info.hasVideo) throw new ConversionError(`${display} has no video stream to make a GIF of`);
+  if (o.fit !== undefined && o.fit !== 'inside') {
+    throw new ConversionError(`fit '${o.fit}' applies to images; a GIF of a video keeps its aspect ratio (fit inside)`);
+  }
+  const trim = trimArgs(job, info);
+  const start = (o.trim_start as number | undefined) ?? 0;
+  const end = (o.trim_end as number | undefined) ?? info.duration;
+  if (end !== undefined && end - start > MAX_GIF_SECONDS) {
+    const what = o.trim_end === undefined ? `${display} is ${Math.round(end - start)} s long` : `The part asked for is ${Math.round(end - start)} s long`;
+    throw new ConversionError(`${what}; a GIF holds at most ${MAX_GIF_SECONDS} s of video: choose trim_start and trim_end`);
+  }
+  const filters = [`fps=${o.frame_rate ?? 10}`];
+  const w = o.width as number | undefined;
+  const h = o.height as number | undefined;
+  if (w !== undefined && h !== undefined) filters.push(`scale=${w}:${h}:force_original_aspect_ratio=decrease:flags=lanczos`);
+  else if (w !== undefined || h !== undefined) filters.push(`scale=${w ?? -1}:${h ?? -1}:flags=lanczos`);
+  else filters.push(`scale='min(${GIF_DEFAULT_WIDTH},iw)':-1:flags=lanczos`);
+  if (o.rotate === 90) filters.push('transpose=clock');
+  if (o.rotate === 180) filters.push('hflip,vflip');
+  if (o.rotate === 270) filters.push('transpose=cclock');
+  if (o.flip) filters.push('vflip');
+  if (o.flop) filters.push('hflip');
+  if (o.grayscale) filters.push('format=gray');
+  const colors = (o.colors as number | undefined) ?? 256;
+  const dither = (o.dither as number | undefined) === 0 ? 'none' : 'floyd_steinberg';
+  const graph = `[0:v:0]${filters.join(',')},split[a][b];[a]palettegen=max_colors=${colors}:stats_mode=diff[p];[b][p]paletteuse=dither=${dither}`;
+  const out = outputFile(job, 'gif');
+  return runFfmpeg(
+    job,
+    [
+      ...trim.before,
+      ...ffmpegInputGuard(job.inputExt),
+      '-i',
+      job.inputPath,
+      // No end asked for and the length unknown: at most the limit, not the whole stream.
+      ...(trim.after.length ? trim.after : o.trim_end === undefined && info.duration === undefined ? ['-t', String(MAX_GIF_SECONDS)] : []),
+      '-filter_complex',
+      graph,
+      '-an',
+      '-sn',
+      '-dn',
+      '-loop',
+      '0',
+      '-f',
+      'gif',
+    ],
+    out,
+  );
+}
+
 /** api2convert's `audio_codec` names for our encoders; the engine's old `channel` is an alias. */
 const CODEC_NAME: Record<string, string> = {
   libmp3lame: 'mp3',
@@ -367,7 +443,7 @@ const audioCodec = (encoder: string): OptionSpec => ({
 });
 const ALIASES = { channel: 'channels' };
 
-function trimCheck(o: Record<string, unknown>): string | null {
+export function trimCheck(o: Record<string, unknown>): string | null {
   if (o.trim_start !== undefined && o.trim_end !== undefined && (o.trim_end as number) <= (o.trim_start as number)) {
     return `trim_end (${o.trim_end}) must be after trim_start (${o.trim_start})`;
   }

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversionError, DEFAULT_CONCURRENCY, configureConvert, convert, listTargets, normalizeOptions, runningConversions } from '../../engine/convert/index';
 import { ffmpeg, ffprobe, hasCommand, tempDir } from './convert-helpers';
@@ -174,6 +175,40 @@ describe.runIf(haveFfmpeg)('audio and video with ffmpeg', () => {
     await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', gif]);
     const p = await ffprobe((await run(gif, 'mp4', { speed: 'fast' })).path);
     expect(p.streams[0]).toMatchObject({ codec_name: 'h264', width: 64, height: 48 });
+  });
+
+  it('a video becomes an animated GIF: its own palette, 10 fps, trimmed, scaled, looping', async () => {
+    const targets = new Map((await listTargets()).map((t) => [t.target, t]));
+    expect(targets.get('gif')!.inputs).toEqual(expect.arrayContaining(['mp4', 'webm', 'png', 'jpg']));
+    expect(targets.get('gif')!.options.frame_rate).toMatchObject({ type: 'number', default: 10 });
+    const whole = await run(clip, 'gif');
+    expect(whole.filename).toBe('clip.gif');
+    // sharp reads every frame of a GIF: 2 s at 10 fps, the size of the 160×120 clip, looping.
+    const meta = await sharp(whole.path, { animated: true }).metadata();
+    expect(meta).toMatchObject({ format: 'gif', width: 160, pageHeight: 120, pages: 20, loop: 0 });
+    const part = await run(clip, 'gif', { trim_start: 0.5, trim_end: 1.5, frame_rate: 4, width: 80, grayscale: true });
+    const small = await sharp(part.path, { animated: true }).metadata();
+    expect(small).toMatchObject({ width: 80, pageHeight: 60, pages: 4 });
+    // Gray: every pixel's channels are equal.
+    const { data, info } = await sharp(part.path).raw().toBuffer({ resolveWithObject: true });
+    let colored = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] !== data[i + 1] || data[i + 1] !== data[i + 2]) colored++;
+    expect(colored).toBe(0);
+    // Without grayscale the test pattern's colours are there.
+    const color = await sharp(whole.path).raw().toBuffer({ resolveWithObject: true });
+    let differ = 0;
+    for (let i = 0; i < color.data.length; i += color.info.channels) if (color.data[i] !== color.data[i + 2]) differ++;
+    expect(differ).toBeGreaterThan(1000);
+  });
+
+  it('a GIF of more than a minute of video asks for a trim; fit other than inside is refused', async () => {
+    const long = path.join(tmp.dir, 'long.mp4');
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=1:duration=61', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', long]);
+    await expect(run(long, 'gif')).rejects.toThrow('long.mp4 is 61 s long; a GIF holds at most 60 s of video: choose trim_start and trim_end');
+    await expect(run(long, 'gif', { trim_start: 0, trim_end: 61 })).rejects.toThrow(/^The part asked for is 61 s long/);
+    expect((await sharp((await run(long, 'gif', { trim_start: 50 })).path, { animated: true }).metadata()).pages).toBe(110);
+    await expect(run(clip, 'gif', { width: 50, height: 50, fit: 'cover' })).rejects.toThrow("fit 'cover' applies to images");
+    await expect(run(clip, 'gif', { trim_start: 2, trim_end: 1 })).rejects.toThrow('trim_end (1) must be after trim_start (2)');
   });
 
   it('a video without audio cannot become mp3', async () => {
