@@ -127,8 +127,12 @@ async function options(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write('No options for this target.\n');
       return ExitCode.ok;
     }
-    const allowed = (s: OptionSpec) =>
-      Array.isArray(s.enum) ? s.enum.join('|') : s.minimum !== undefined || s.maximum !== undefined ? `${s.minimum ?? '—'}–${s.maximum ?? '—'}` : '';
+    const allowed = (s: OptionSpec) => {
+      if (Array.isArray(s.enum)) return s.enum.join('|');
+      if (s.minimum !== undefined && s.maximum !== undefined) return `${s.minimum}–${s.maximum}`;
+      if (s.minimum !== undefined) return `≥ ${s.minimum}`;
+      return s.maximum !== undefined ? `≤ ${s.maximum}` : '';
+    };
     io.stdout.write(
       table(
         keys.map((k) => [k, String(spec[k]?.type ?? ''), spec[k]?.default === undefined ? '' : String(spec[k].default), allowed(spec[k] ?? {})]),
