@@ -51,6 +51,9 @@ describe('options follow the target', () => {
   it('names the problem in plain words', () => {
     expect(optionProblem('quality', 72, undefined, 'png')).toBe('PNG has no option “quality”');
     expect(optionProblem('compression_level', 12, png.compression_level, 'png')).toBe('Compression level must be 0–9 for PNG');
+    // A bound on one side only.
+    expect(optionProblem('trim_start', -1, { type: 'number', minimum: 0 }, 'gif')).toBe('Trim start must be at least 0 for GIF');
+    expect(optionProblem('level', 11, { type: 'integer', maximum: 10 }, 'x')).toBe('Level must be at most 10 for X');
     expect(optionProblem('width', 1.5, png.width, 'png')).toBe('Width must be a whole number');
     expect(optionProblem('fit', 'cover', png.fit, 'png')).toBeNull();
   });

@@ -1,6 +1,6 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type { ConversionOptions, OptionSpec } from '../../../preload/contract';
-import { buildOptionFields, humanize, initialRawValues, validateOptions, type RawValues } from '../lib/optionsForm';
+import { buildOptionFields, humanize, initialRawValues, rangeText, validateOptions, type RawValues } from '../lib/optionsForm';
 import { FieldError, FormActions } from './FormParts';
 
 /** A form generated from a target's option schema, validated before it is applied. */
@@ -44,7 +44,7 @@ export function OptionsForm({
     const err = showError(f.name);
     const hint = [
       f.description,
-      f.min !== undefined || f.max !== undefined ? `${f.min ?? '…'}–${f.max ?? '…'}` : null,
+      rangeText(f.min, f.max),
       f.defaultRaw !== '' && f.kind !== 'boolean' ? `default ${f.defaultRaw}` : null,
       f.kind === 'boolean' && f.spec.default !== undefined ? `API default: ${f.spec.default ? 'on' : 'off'}` : null,
       f.label !== humanize(f.name) ? `API name: ${f.name}` : null,

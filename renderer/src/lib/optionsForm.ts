@@ -154,6 +154,13 @@ export function summarizeOptions(options: ConversionOptions | null | undefined):
     .join(', ');
 }
 
+/** A number's allowed range in words: "0–9", "at least 0", "at most 9" (null: no bound). */
+export function rangeText(min: number | undefined, max: number | undefined): string | null {
+  if (min !== undefined && max !== undefined) return `${min}–${max}`;
+  if (min !== undefined) return `at least ${min}`;
+  return max !== undefined ? `at most ${max}` : null;
+}
+
 /** Why one option value does not fit a spec, or null when it does. */
 export function optionProblem(name: string, value: unknown, spec: OptionSpec | undefined, target: string): string | null {
   const T = target.toUpperCase();
@@ -165,7 +172,7 @@ export function optionProblem(name: string, value: unknown, spec: OptionSpec | u
     if (!Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n)))
       return `${humanize(name)} must be a ${spec.type === 'integer' ? 'whole ' : ''}number`;
     if ((spec.minimum !== undefined && n < spec.minimum) || (spec.maximum !== undefined && n > spec.maximum)) {
-      return `${humanize(name)} must be ${spec.minimum ?? '…'}–${spec.maximum ?? '…'} for ${T}`;
+      return `${humanize(name)} must be ${rangeText(spec.minimum, spec.maximum)} for ${T}`;
     }
   }
   return null;
