@@ -22,6 +22,8 @@ export interface Tools {
   sevenZip?: string;
   /** Headless Chromium for website capture (input engine "screenshot"). */
   chromium?: string;
+  /** libheif's decoder (Debian: libheif-examples): iPhone photos (HEIC/HEIF), which sharp's libvips does not read. */
+  heifConvert?: string;
 }
 
 /** The first of `names` found on PATH (with PATHEXT on Windows). */
@@ -71,6 +73,7 @@ function locate(): Omit<Tools, 'encoders'> {
     pdfinfo: findOnPath(['pdfinfo']),
     sevenZip: findOnPath(['7z', '7za']),
     chromium: process.env.CONVOY_CHROMIUM ?? findOnPath(['chromium', 'chromium-browser', 'google-chrome']),
+    heifConvert: findOnPath(['heif-dec', 'heif-convert']),
   };
 }
 

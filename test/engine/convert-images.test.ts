@@ -1,10 +1,15 @@
 /** Image conversion with sharp: every target really written, options really applied. */
+import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversionError, convert, listTargets, normalizeOptions } from '../../engine/convert/index';
-import { ffprobe, photo, tempDir } from './convert-helpers';
+import { ffprobe, hasCommand, photo, tempDir } from './convert-helpers';
+
+const haveHeif = (await hasCommand('heif-enc')) && ((await hasCommand('heif-convert')) || (await hasCommand('heif-dec')));
+if (!haveHeif) console.warn('SKIPPED the HEIC test: libheif-examples (heif-enc, heif-convert) is not installed');
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let png: string; // 320×200 RGB photo-like
@@ -198,6 +203,40 @@ describe('image targets', () => {
     const back = await run(bmp.path, 'png', {}, 'from.bmp');
     const meta = await sharp(back.path).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 40]);
+  });
+
+  it.skipIf(!haveHeif)('reads iPhone photos (HEIC): the primary image of a burst, its EXIF kept', async () => {
+    const targets = await listTargets();
+    expect(targets.find((t) => t.target === 'jpg')!.inputs).toEqual(expect.arrayContaining(['heic', 'heif']));
+    // Two pictures in one file, as a burst: red (the primary, written first) and blue.
+    const red = path.join(tmp.dir, 'red.jpg');
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: '#ff0000' } })
+      .withExif({ IFD0: { Make: 'ConvoyCam' } })
+      .jpeg()
+      .toFile(red);
+    const blue = path.join(tmp.dir, 'blue.jpg');
+    await sharp({ create: { width: 96, height: 64, channels: 3, background: '#0000ff' } })
+      .jpeg()
+      .toFile(blue);
+    const heic = path.join(tmp.dir, 'IMG_0001.HEIC');
+    await promisify(execFile)('heif-enc', ['-q', '90', '-o', heic, red, blue]);
+    const out = await run(heic, 'jpg', { quality: 90 });
+    expect(out.filename).toBe('IMG_0001.jpg');
+    const meta = await sharp(out.path).metadata();
+    expect(meta).toMatchObject({ format: 'jpeg', width: 96, height: 64 });
+    expect(meta.exif?.toString('latin1')).toContain('ConvoyCam');
+    const { dominant } = await sharp(out.path).stats();
+    expect(dominant.r).toBeGreaterThan(200);
+    expect(dominant.b).toBeLessThan(60);
+    // Options apply as to any image.
+    expect(await sharp((await run(heic, 'webp', { width: 48 })).path).metadata()).toMatchObject({ format: 'webp', width: 48, height: 32 });
+    // Not a HEIC after all: a clear error naming the file, no temp path.
+    const fake = path.join(tmp.dir, 'fake.heic');
+    await writeFile(fake, 'not an image');
+    const err = await run(fake, 'jpg').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConversionError);
+    expect((err as Error).message).toMatch(/^fake\.heic is not a readable HEIC\/HEIF image/);
+    expect((err as Error).message).not.toContain(tmp.dir);
   });
 
   it('recognises an image by its content when the name has no usable extension', async () => {
