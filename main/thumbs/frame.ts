@@ -18,6 +18,8 @@ export type FrameKind = 'pdf' | 'video' | 'audio';
 export interface FrameTools {
   pdftoppm?: string;
   ffmpeg?: string;
+  /** libheif's decoder (heif-dec or heif-convert). */
+  heif?: string;
 }
 
 export interface FrameOptions {
@@ -65,13 +67,13 @@ const MEMORY_KIB = 1024 * 1024;
 export async function firstFrame(file: string, kind: FrameKind, tools: FrameTools, opts: FrameOptions): Promise<Buffer | null> {
   if (kind === 'pdf') {
     if (!tools.pdftoppm) return null;
-    return run(tools.pdftoppm, ['-f', '1', '-l', '1', '-singlefile', '-scale-to', String(opts.size), '-png', file], opts);
+    return stdoutOf(tools.pdftoppm, ['-f', '1', '-l', '1', '-singlefile', '-scale-to', String(opts.size), '-png', file], opts);
   }
   if (!tools.ffmpeg) return null;
   // `-ss` before `-i` seeks without decoding what comes before; a video shorter than that gives no
   // frame, so the first one is tried next. A song's cover is a picture at the start: no seeking.
   for (const seek of kind === 'video' ? [['-ss', '1'], []] : [[]]) {
-    const frame = await run(
+    const frame = await stdoutOf(
       tools.ffmpeg,
       [
         ...['-v', 'error', '-nostdin', '-threads', '1', '-protocol_whitelist', 'file'],
@@ -86,7 +88,29 @@ export async function firstFrame(file: string, kind: FrameKind, tools: FrameTool
   return null;
 }
 
-function run(tool: string, args: string[], opts: FrameOptions): Promise<Buffer | null> {
+/** What a tool wrote on stdout when it exited 0 (and wrote something), else null. */
+async function stdoutOf(tool: string, args: string[], opts: FrameOptions): Promise<Buffer | null> {
+  const r = await run(tool, args, opts);
+  return r?.code === 0 && r.stdout.length > 0 ? r.stdout : null;
+}
+
+/**
+ * The primary image of a HEIC/HEIF file (iPhone photos) as a PNG file in `workDir`, by libheif's
+ * decoder (heif-dec, or heif-convert before libheif 1.17); null when there is none. The PNG is full
+ * size (too big to pass through memory as a frame): the caller reads it and removes `workDir`.
+ */
+export async function heifImage(file: string, tool: string | undefined, workDir: string, opts: FrameOptions): Promise<string | null> {
+  if (!tool) return null;
+  const out = path.join(workDir, 'decoded.png');
+  const r = await run(tool, [file, out], opts);
+  if (r?.code !== 0) return null;
+  // A burst (several images) is written as decoded-1.png, decoded-2.png…: the first is the primary.
+  for (const candidate of [out, path.join(workDir, 'decoded-1.png')]) if (fs.existsSync(candidate)) return candidate;
+  return null;
+}
+
+/** Runs a tool under the limits; its exit code and stdout (null when stopped: too slow, too much output, not startable). */
+function run(tool: string, args: string[], opts: FrameOptions): Promise<{ code: number | null; stdout: Buffer } | null> {
   return new Promise((resolve) => {
     const cpuSeconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // Through a shell where there is one, to set the limits for the tool alone.
@@ -99,7 +123,7 @@ function run(tool: string, args: string[], opts: FrameOptions): Promise<Buffer |
     const chunks: Buffer[] = [];
     let bytes = 0;
     let settled = false;
-    const finish = (value: Buffer | null) => {
+    const finish = (value: { code: number | null; stdout: Buffer } | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -118,7 +142,7 @@ function run(tool: string, args: string[], opts: FrameOptions): Promise<Buffer |
       chunks.push(chunk);
     });
     child.on('error', () => finish(null));
-    child.on('close', (code) => finish(code === 0 && bytes > 0 ? Buffer.concat(chunks) : null));
+    child.on('close', (code) => finish({ code, stdout: Buffer.concat(chunks) }));
   });
 }
 

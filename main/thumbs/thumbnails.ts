@@ -2,18 +2,19 @@
  * Small thumbnails of local files (a row's source, or its result) for the queue list: 64 px WebP
  * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
  * photos shows a few KB per row instead of making the window decode every photo in full.
- * Images are read by sharp; a PDF's first page, a video's frame and a song's cover come from
- * pdftoppm and ffmpeg when this machine has them (frame.ts); an office file shows the preview
+ * Images are read by sharp; a PDF's first page, a video's frame, a song's cover and a HEIC photo
+ * come from pdftoppm, ffmpeg and libheif's decoder when this machine has them (frame.ts); an office file shows the preview
  * picture saved inside it, if any (embedded-thumbnail.ts). A file with none (a document, a broken image, one over
  * the pixel limit, a PDF without pdftoppm) has no thumbnail: `of` answers null and the row keeps
  * its type badge.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Semaphore } from '../queue/runner';
 import { embeddedThumbnail } from './embedded-thumbnail';
-import { findOnPath, firstFrame, MEDIA, type FrameKind, type FrameTools } from './frame';
+import { findOnPath, firstFrame, heifImage, MEDIA, type FrameKind, type FrameTools } from './frame';
 
 export interface ThumbnailsOptions {
   /** The cache folder (made on first use). */
@@ -45,10 +46,11 @@ const IMAGES = new Set(['jpg', 'jpeg', 'jfif', 'png', 'webp', 'gif', 'avif', 'ti
 
 /** Office files whose zip may hold a preview picture (embedded-thumbnail.ts). */
 const OFFICE = new Set(['odt', 'ods', 'odp', 'odg', 'docx', 'docm', 'xlsx', 'xlsm', 'pptx', 'pptm']);
-type Kind = 'image' | 'office' | FrameKind;
+type Kind = 'image' | 'heif' | 'office' | FrameKind;
 
 /** Why a file of each kind has no thumbnail, for the log. */
 const NONE: Record<Exclude<Kind, 'image'>, string> = {
+  heif: 'not decoded (heif-dec or heif-convert missing, or it could not read the file)',
   office: 'no preview picture inside',
   pdf: 'no page (pdftoppm missing, or it could not read the file)',
   video: 'no frame (ffmpeg missing, or it could not read the file)',
@@ -59,6 +61,7 @@ const NONE: Record<Exclude<Kind, 'image'>, string> = {
 function kindOf(file: string): Kind | undefined {
   const ext = path.extname(file).slice(1).toLowerCase();
   if (IMAGES.has(ext)) return 'image';
+  if (ext === 'heic' || ext === 'heif') return 'heif';
   if (OFFICE.has(ext)) return 'office';
   if (ext === 'pdf') return 'pdf';
   return MEDIA[ext]?.kind;
@@ -79,10 +82,10 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   /** The first thumbnail asked for prunes the cache (not start-up: the CLI never shows one). */
   let used = false;
   /** The frame tools, looked for once (a PATH search per thumbnail would be waste). */
-  let onPath: { pdftoppm?: string; ffmpeg?: string } | undefined;
+  let onPath: FrameTools | undefined;
   const tools = (): FrameTools => {
-    onPath ??= { pdftoppm: findOnPath('pdftoppm'), ffmpeg: findOnPath('ffmpeg') };
-    return { pdftoppm: onPath.pdftoppm, ffmpeg: opts.ffmpegPath?.() || onPath.ffmpeg };
+    onPath ??= { pdftoppm: findOnPath('pdftoppm'), ffmpeg: findOnPath('ffmpeg'), heif: findOnPath('heif-dec') ?? findOnPath('heif-convert') };
+    return { ...onPath, ffmpeg: opts.ffmpegPath?.() || onPath.ffmpeg };
   };
   const exists = (file: string) =>
     fs.promises.access(file).then(
@@ -95,35 +98,48 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
     try {
       if (await exists(out)) return out;
       // Anything but an image gives a picture first (a page or a frame rendered at twice the size,
-      // a document's own preview), then scaled down like an image.
-      let picture: Buffer | undefined;
-      if (kind !== 'image') {
-        const got =
-          kind === 'office'
-            ? await embeddedThumbnail(file)
-            : await firstFrame(file, kind, tools(), { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 });
-        if (!got) throw new Error(NONE[kind]);
-        picture = got;
-      }
-      const sharp = (await import('sharp')).default;
-      await fs.promises.mkdir(opts.dir, { recursive: true });
-      const tmp = `${out}.${process.pid}.tmp`;
+      // a document's own preview, a HEIC photo decoded to a file), then scaled down like an image.
+      const toolOptions = { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 };
+      const work = kind === 'heif' ? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'convoy-heif-')) : undefined;
       try {
-        await sharp(picture ?? file, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
-          .timeout({ seconds: 20 })
-          .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: 70 })
-          .toFile(tmp);
-        await fs.promises.rename(tmp, out);
-        if (++madeSincePrune >= Math.max(1, Math.floor(keep / 10))) void prune();
-      } catch (err) {
-        await fs.promises.rm(tmp, { force: true });
-        throw err;
+        let picture: Buffer | string = file;
+        if (kind !== 'image') {
+          const got =
+            kind === 'office'
+              ? await embeddedThumbnail(file)
+              : kind === 'heif'
+                ? await heifImage(file, tools().heif, work!, toolOptions)
+                : await firstFrame(file, kind, tools(), toolOptions);
+          if (!got) throw new Error(NONE[kind]);
+          picture = got;
+        }
+        return await scaled(picture, out);
+      } finally {
+        if (work) await fs.promises.rm(work, { recursive: true, force: true });
       }
-      return out;
     } finally {
       release();
     }
+  }
+
+  /** Writes the thumbnail of an image (a file or its bytes) to `out`. */
+  async function scaled(image: Buffer | string, out: string): Promise<string> {
+    const sharp = (await import('sharp')).default;
+    await fs.promises.mkdir(opts.dir, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    try {
+      await sharp(image, { failOn: 'none', limitInputPixels: maxPixels, sequentialRead: true, autoOrient: true })
+        .timeout({ seconds: 20 })
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 70 })
+        .toFile(tmp);
+      await fs.promises.rename(tmp, out);
+      if (++madeSincePrune >= Math.max(1, Math.floor(keep / 10))) void prune();
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+    return out;
   }
 
   return {

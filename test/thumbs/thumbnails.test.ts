@@ -225,6 +225,36 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
   });
 });
 
+describe('thumbnails of HEIC photos (libheif)', () => {
+  const heifEnc = findOnPath('heif-enc');
+  const heifDec = findOnPath('heif-dec') ?? findOnPath('heif-convert');
+  if (!heifEnc || !heifDec) console.warn('SKIPPED the HEIC thumbnail test: libheif-examples is not installed');
+
+  it.skipIf(!heifEnc || !heifDec)('shows an iPhone photo (the primary image of a burst), and leaves no decoded file behind', async () => {
+    const orange = path.join(dir, 'orange.jpg');
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ff8000' } })
+      .jpeg()
+      .toFile(orange);
+    const teal = path.join(dir, 'teal.jpg');
+    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#008080' } })
+      .jpeg()
+      .toFile(teal);
+    const heic = path.join(dir, 'IMG_0002.HEIC');
+    await promisify(execFile)(heifEnc!, ['-q', '80', '-o', heic, orange, teal]);
+    const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('convoy-heif-')).length;
+    const thumbs = createThumbnails({ dir: path.join(dir, 'cache-heic') });
+    const thumb = await thumbs.of(heic);
+    expect(await sharp(thumb!).metadata()).toMatchObject({ format: 'webp', width: 64, height: 48 });
+    const { dominant } = await sharp(thumb!).stats();
+    expect(dominant.r).toBeGreaterThan(200);
+    expect(dominant.b).toBeLessThan(80);
+    expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('convoy-heif-')).length).toBe(before);
+    const fake = path.join(dir, 'fake.heic');
+    fs.writeFileSync(fake, 'no photo');
+    expect(await thumbs.of(fake)).toBeNull();
+  });
+});
+
 describe('thumbnails of office files (the preview picture saved inside)', () => {
   /** A zip with these entries, as yazl writes it. */
   const zipOf = (file: string, entries: Record<string, Buffer>) =>
