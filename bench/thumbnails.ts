@@ -135,51 +135,12 @@ async function otherKinds(photoMs: number): Promise<void> {
   } else console.log('PDF thumbnail skipped: no pdftoppm (poppler-utils)');
   if (ffmpeg) {
     const video = path.join(dir, 'clip.mp4');
-    await run(ffmpeg, [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=s=1920x1080:r=30:d=30',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=d=30',
-      '-shortest',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      video,
-    ]);
+    const lavfi = '-v error -f lavfi -i testsrc2=s=1920x1080:r=30:d=30 -f lavfi -i sine=d=30 -shortest';
+    await run(ffmpeg, [...lavfi.split(' '), ...'-c:v libx264 -preset ultrafast -pix_fmt yuv420p -y'.split(' '), video]);
     files.push(['30 s 1080p video with sound', video]);
     const song = path.join(dir, 'song.mp3');
-    await run(ffmpeg, [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=d=180',
-      '-i',
-      path.join(dir, 'photo-1.jpg'),
-      '-map',
-      '0:a',
-      '-map',
-      '1',
-      '-c:a',
-      'libmp3lame',
-      '-c:v',
-      'copy',
-      '-disposition:v',
-      'attached_pic',
-      '-y',
-      song,
-    ]);
+    const cover = ['-i', path.join(dir, 'photo-1.jpg'), ...'-map 0:a -map 1 -c:a libmp3lame -c:v copy -disposition:v attached_pic -y'.split(' ')];
+    await run(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=180', ...cover, song]);
     files.push(['3 min song with a 4000×3000 cover', song]);
   } else console.log('video and song thumbnails skipped: no ffmpeg');
   const odt = path.join(dir, 'letter.odt');

@@ -245,6 +245,11 @@ function trimArgs(job: ConvertJob, info: Probe): { before: string[]; after: stri
   return { before, after };
 }
 
+/** The input part of an ffmpeg command: the seek to trim_start (before -i: fast), the guard, the file. */
+function inputArgs(job: ConvertJob, trim: { before: string[] }): string[] {
+  return [...trim.before, ...ffmpegInputGuard(job.inputExt), '-i', job.inputPath];
+}
+
 function audioArgs(o: Record<string, unknown>, encoder: string): string[] {
   const args = ['-c:a', encoder];
   if (o.audio_bitrate !== undefined) args.push('-b:a', `${o.audio_bitrate}k`);
@@ -280,25 +285,7 @@ async function convertAudio(job: ConvertJob, t: AudioTarget): Promise<ConvertedF
   if (!info.hasAudio) throw new ConversionError(`${display} has no audio stream to convert to ${t.target}`);
   const trim = trimArgs(job, info);
   const out = outputFile(job, t.target);
-  return runFfmpeg(
-    job,
-    [
-      ...trim.before,
-      ...ffmpegInputGuard(job.inputExt),
-      '-i',
-      job.inputPath,
-      ...trim.after,
-      '-map',
-      '0:a:0',
-      '-vn',
-      '-sn',
-      '-dn',
-      ...audioArgs(job.options, t.codec),
-      '-f',
-      t.muxer,
-    ],
-    out,
-  );
+  return runFfmpeg(job, [...inputArgs(job, trim), ...trim.after, '-map', '0:a:0', '-vn', '-sn', '-dn', ...audioArgs(job.options, t.codec), '-f', t.muxer], out);
 }
 
 function even(n: number): number {
@@ -329,10 +316,7 @@ async function convertVideo(job: ConvertJob, t: VideoTarget): Promise<ConvertedF
   return runFfmpeg(
     job,
     [
-      ...trim.before,
-      ...ffmpegInputGuard(job.inputExt),
-      '-i',
-      job.inputPath,
+      ...inputArgs(job, trim),
       ...trim.after,
       '-map',
       '0:v:0',
@@ -405,10 +389,7 @@ export async function videoToGif(job: ConvertJob): Promise<ConvertedFile[]> {
   return runFfmpeg(
     job,
     [
-      ...trim.before,
-      ...ffmpegInputGuard(job.inputExt),
-      '-i',
-      job.inputPath,
+      ...inputArgs(job, trim),
       // No end asked for and the length unknown: at most the limit, not the whole stream.
       ...(trim.after.length ? trim.after : o.trim_end === undefined && info.duration === undefined ? ['-t', String(MAX_GIF_SECONDS)] : []),
       '-filter_complex',

@@ -10,7 +10,7 @@ import { App } from '../../renderer/src/App';
 import type { ConvoyContextValue } from '../../renderer/src/context';
 import { createFakeApi } from '../../renderer/src/dev/fake-api';
 import { createQueueStore } from '../../renderer/src/store/queueStore';
-import { fakeLayout, memoryStorage, renderApp } from './helpers';
+import { fakeLayout, itemView, memoryStorage, renderApp } from './helpers';
 
 beforeAll(() => fakeLayout());
 afterEach(() => cleanup());
@@ -90,26 +90,7 @@ describe('uploaded files (browser mode)', () => {
 });
 
 describe('the queue store merges answers and events idempotently', () => {
-  const view = (id: string, updatedAt: number, patch: Partial<ItemView> = {}): ItemView => ({
-    id,
-    batchId: 'b1',
-    label: `${id}.jpg`,
-    sourceKind: 'url',
-    sourceExt: 'jpg',
-    target: null,
-    options: {},
-    destination: null,
-    state: 'queued',
-    waiting: null,
-    bytesUp: 0,
-    bytesUpTotal: null,
-    bytesDown: 0,
-    bytesDownTotal: null,
-    error: null,
-    outputs: [],
-    updatedAt,
-    ...patch,
-  });
+  const view = (id: string, updatedAt: number, patch: Partial<ItemView> = {}): ItemView => itemView(id, { updatedAt, ...patch });
 
   it('an event that came before the answer is kept; the answer adds no second row', () => {
     const store = createQueueStore();

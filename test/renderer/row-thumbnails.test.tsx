@@ -6,31 +6,13 @@
 import { act, cleanup, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemView } from '../../preload/contract';
-import { fakeLayout, renderApp } from './helpers';
+import { fakeLayout, itemView, renderApp } from './helpers';
 
 beforeAll(() => fakeLayout());
 afterEach(() => cleanup());
 
-const view = (id: string, label: string, patch: Partial<ItemView> = {}): ItemView => ({
-  id,
-  batchId: 'b1',
-  label,
-  sourceKind: 'file',
-  sourceExt: label.split('.').pop()!.toLowerCase(),
-  target: null,
-  options: {},
-  destination: null,
-  state: 'queued',
-  waiting: null,
-  bytesUp: 0,
-  bytesUpTotal: null,
-  bytesDown: 0,
-  bytesDownTotal: null,
-  error: null,
-  outputs: [],
-  updatedAt: 1,
-  ...patch,
-});
+const view = (id: string, label: string, patch: Partial<ItemView> = {}): ItemView =>
+  itemView(id, { label, sourceKind: 'file', sourceExt: label.split('.').pop()!.toLowerCase(), ...patch });
 
 describe('row thumbnails', () => {
   it('asks for the source of local images, videos and PDFs, and for a result of those kinds once done', async () => {
