@@ -1,7 +1,7 @@
 /**
  * A first look at a PDF (its first page, by poppler's pdftoppm), a video (a frame one second in,
- * else its first, by ffmpeg) or a song (its cover picture, by ffmpeg) as small PNG bytes, for the
- * queue list's thumbnails.
+ * else its first, by ffmpeg) or a song (its cover picture, by ffmpeg) as small PNG bytes, and a
+ * HEIC photo decoded to a PNG file (libheif), for the queue list's thumbnails.
  *
  * These tools parse files the user dropped, which may be hostile. Each runs with a time limit and,
  * where a shell can set them, a CPU and memory limit; its output is capped; ffmpeg reads local

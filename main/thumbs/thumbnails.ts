@@ -3,10 +3,10 @@
  * files made with sharp, cached on disk by path, size and modification time, so a list of 12 MP
  * photos shows a few KB per row instead of making the window decode every photo in full.
  * Images are read by sharp; a PDF's first page, a video's frame, a song's cover and a HEIC photo
- * come from pdftoppm, ffmpeg and libheif's decoder when this machine has them (frame.ts); an office file shows the preview
- * picture saved inside it, if any (embedded-thumbnail.ts). A file with none (a document, a broken image, one over
- * the pixel limit, a PDF without pdftoppm) has no thumbnail: `of` answers null and the row keeps
- * its type badge.
+ * come from pdftoppm, ffmpeg and libheif's decoder when this machine has them (frame.ts); an
+ * office file shows the preview picture saved inside it, if any (embedded-thumbnail.ts). A file
+ * with none (a text file, a broken image, one over the pixel limit, a PDF without pdftoppm) has no
+ * thumbnail: `of` answers null and the row keeps its type badge.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -101,7 +101,6 @@ export function categoryOf(ext: string | null | undefined): string | null {
   return ext ? (EXT_CATEGORY.get(ext.toLowerCase()) ?? null) : null;
 }
 
-/**
 /** Documents that may carry a preview picture (main reads it from the file's zip), and PDFs (main renders page 1). */
 const DOCUMENT_PREVIEWS = new Set(['pdf', 'odt', 'ods', 'odp', 'odg', 'docx', 'docm', 'xlsx', 'xlsm', 'pptx', 'pptm']);
 
