@@ -1,7 +1,8 @@
 /**
  * Raster image targets, converted with sharp (libvips: reads from the path, works on its own
  * threads, streams through tiles rather than holding whole images where it can). BMP, which
- * libvips cannot read or write, goes through ffmpeg when it is installed.
+ * libvips cannot read or write, goes through ffmpeg when it is installed; HEIC/HEIF through
+ * libheif's decoder; a video made into a GIF through ffmpeg alone (media.ts videoToGif).
  */
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
