@@ -582,6 +582,18 @@ describe.skipIf(!hasChromium)('issue 12: the desktop experience, second pass (Ch
     const focused = await page.evaluate(() => document.activeElement!.getBoundingClientRect().bottom);
     expect(focused).toBeLessThanOrEqual(SMALL.height);
     await page.screenshot({ path: path.join(shots, 'ui12-options-error-800x600.png') });
+    // A bad field low in the form is scrolled above the sticky Apply bar, not under it.
+    await dialog.getByRole('textbox', { name: 'Width' }).fill('');
+    await dialog.getByRole('textbox', { name: 'Print resolution (DPI)' }).fill('0');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.id ?? '')).toMatch(/dpi$/);
+    const low = await page.evaluate(() => {
+      const field = document.activeElement!.getBoundingClientRect();
+      const error = document.getElementById(`${document.activeElement!.id}-err`)?.getBoundingClientRect();
+      const bar = document.querySelector('.sticky-actions')!.getBoundingClientRect();
+      return { bottom: Math.max(field.bottom, error?.bottom ?? 0), bar: bar.top };
+    });
+    expect(low.bottom).toBeLessThanOrEqual(low.bar);
     await page.keyboard.press('Escape');
 
     // The other dialogs pass axe too.
