@@ -4,9 +4,10 @@
  * libvips cannot read or write, goes through ffmpeg when it is installed; HEIC/HEIF through
  * libheif's decoder; a video made into a GIF through ffmpeg alone (media.ts videoToGif).
  */
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FitEnum } from 'sharp';
+import { decodeHeif, HEIF_INPUTS } from './heif';
 import { loadSharp } from './lazy';
 import { runProcess, ProcessFailure } from './run-process';
 import { ffmpegInputGuard } from './sandbox';
@@ -20,8 +21,6 @@ import { ConversionError, type ConvertedFile, type OptionSpec } from './types';
 export const SHARP_INPUTS = ['jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'tif', 'tiff', 'gif', 'svg'];
 /** Inputs ffmpeg decodes to PNG for sharp. */
 const FFMPEG_IMAGE_INPUTS = ['bmp'];
-/** Read through libheif's decoder (tools.heifConvert) into a PNG, EXIF kept and rotation applied. */
-const HEIF_INPUTS = ['heic', 'heif'];
 const ANIMATED = new Set(['gif', 'webp']);
 const NO_ALPHA = new Set(['jpg', 'bmp']);
 const MAX_DIMENSION = 16383;
@@ -174,24 +173,6 @@ async function ffmpegTranscode(job: ConvertJob, from: string, to: string, extra:
   }
 }
 
-/** Decodes a HEIC/HEIF file's primary image to a PNG (libheif applies its rotation and keeps its EXIF). */
-async function heifDecode(job: ConvertJob, to: string): Promise<void> {
-  try {
-    await runProcess(job.tools.heifConvert!, [job.inputPath, to], { timeoutMs: job.timeoutMs, signal: job.signal, cwd: path.dirname(to) });
-  } catch (err) {
-    if (err instanceof ProcessFailure) {
-      const last = err.stderr.trim().split('\n').pop() ?? '';
-      throw new ConversionError(
-        `${job.baseName}.${job.inputExt} is not a readable HEIC/HEIF image${last ? ` (${last.split(job.inputPath).join('input').split(to).join('output')})` : ''}`,
-      );
-    }
-    throw err;
-  }
-  // A file of several images (a burst) is written as decoded-1.png, decoded-2.png…: the first is the primary.
-  const many = to.replace(/\.png$/, '-1.png');
-  if (await stat(many).catch(() => null)) await rename(many, to);
-}
-
 async function convertImage(job: ConvertJob, target: string): Promise<ConvertedFile[]> {
   const o = job.options;
   const out = outputFile(job, target);
@@ -206,7 +187,7 @@ async function convertImage(job: ConvertJob, target: string): Promise<ConvertedF
     } else if (HEIF_INPUTS.includes(job.inputExt)) {
       await mkdir(work, { recursive: true });
       source = path.join(work, 'decoded.png');
-      await heifDecode(job, source);
+      await decodeHeif(job.tools.heifConvert!, job.inputPath, source, `${job.baseName}.${job.inputExt}`, job);
     }
     const animated = ANIMATED.has(job.inputExt) && ANIMATED.has(target);
     // As lenient as common viewers: a PNG with one bad CRC or a truncated JPEG still converts.

@@ -5,7 +5,9 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { documentTargets } from './document';
+import { decodeHeif, HEIF_INPUTS, HEIF_OPERATIONS } from './heif';
 import { imageTargets, SHARP_INPUTS } from './image';
 import { loadSharp, shareCores } from './lazy';
 import { mediaTargets, VIDEO_INPUTS } from './media';
@@ -61,6 +63,13 @@ function build(tools: Tools): Map<string, TargetDef> {
   // An operation may extend a format target of the same name (pdf: stamp, PDF and image inputs).
   const byName = new Map(base.map((d) => [d.spec.target, d]));
   for (const d of ops.defs) byName.set(d.spec.target, d);
+  // Operations that read images read a HEIC photo as the PNG it decodes to (see convert()).
+  if (tools.heifConvert) {
+    for (const name of HEIF_OPERATIONS) {
+      const d = byName.get(name);
+      if (d?.spec.inputs.includes('png') && !d.spec.inputs.includes('heic')) d.spec.inputs = [...d.spec.inputs, ...HEIF_INPUTS].sort();
+    }
+  }
   return byName;
 }
 
@@ -167,6 +176,8 @@ async function sniff(def: TargetDef, inputPath: string, tools: Tools, signal?: A
     try {
       const sharp = await loadSharp();
       const meta = await sharp(inputPath).metadata();
+      // A HEIF container holds AV1 (an AVIF, which sharp reads) or HEVC (a HEIC, which it does not).
+      if (meta.format === 'heif' && meta.compression === 'hevc') return 'heic';
       return meta.format ? SHARP_FORMAT_EXT[meta.format] : undefined;
     } catch {
       return undefined;
@@ -258,27 +269,52 @@ export async function convert(req: ConvertRequest): Promise<ConvertedFile[]> {
       const ext = await sourceExtension(def, input.path, input.filename, tools, req.signal);
       inputs.push({ path: input.path, filename: displayName(input.filename), ext, baseName: safeBaseName(input.filename) });
     }
-    const job: ConvertJob = {
-      inputPath: inputs[0].path,
-      inputExt: inputs[0].ext,
-      baseName: inputs[0].baseName,
-      options,
-      outDir: req.outDir,
-      signal: req.signal,
-      tools,
-      timeoutMs: timeoutFor(def),
-      inputs,
-    };
-    // Hashes and archives read bytes, never pixels: no header probe, no memory reservation; nor
-    // does a video made into a GIF (ffmpeg decodes it frame by frame, in its own process).
-    const images =
-      def.spec.category === 'hash' || def.spec.category === 'archive'
-        ? []
-        : def.spec.category === 'image'
-          ? inputs.filter((i) => !VIDEO_INPUTS.includes(i.ext))
-          : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
-    const files = images.length ? await admitImages(job, images, () => def.run(job)) : await def.run(job);
-    if (req.signal?.aborted) throw req.signal.reason;
-    return files;
+    // A HEIC photo given to an operation is read as the PNG it decodes to (the image targets decode
+    // it themselves, keeping their own temp files): decoded here, removed when the run ends.
+    // (Not for hashes and archives, which take the file's own bytes.)
+    const heif =
+      HEIF_OPERATIONS.has(def.spec.target) && inputs.some((i) => HEIF_INPUTS.includes(i.ext))
+        ? await mkdtemp(path.join(os.tmpdir(), 'convoy-heif-'))
+        : undefined;
+    try {
+      if (heif) {
+        for (const [n, input] of inputs.entries()) {
+          if (!HEIF_INPUTS.includes(input.ext)) continue;
+          const png = path.join(heif, String(n), 'decoded.png');
+          await mkdir(path.dirname(png));
+          await decodeHeif(tools.heifConvert!, input.path, png, input.filename, { timeoutMs: timeoutFor(def), signal: req.signal });
+          inputs[n] = { ...input, path: png, ext: 'png' };
+        }
+      }
+      return await runConversion(def, inputs, options, tools, req);
+    } finally {
+      if (heif) await rm(heif, { recursive: true, force: true });
+    }
   }, req.signal);
+}
+
+/** Runs `def` over the inputs (already named and, for HEIC, decoded), within the image memory budget. */
+async function runConversion(def: TargetDef, inputs: JobInput[], options: OptionValues, tools: Tools, req: ConvertRequest): Promise<ConvertedFile[]> {
+  const job: ConvertJob = {
+    inputPath: inputs[0].path,
+    inputExt: inputs[0].ext,
+    baseName: inputs[0].baseName,
+    options,
+    outDir: req.outDir,
+    signal: req.signal,
+    tools,
+    timeoutMs: timeoutFor(def),
+    inputs,
+  };
+  // Hashes and archives read bytes, never pixels: no header probe, no memory reservation; nor
+  // does a video made into a GIF (ffmpeg decodes it frame by frame, in its own process).
+  const images =
+    def.spec.category === 'hash' || def.spec.category === 'archive'
+      ? []
+      : def.spec.category === 'image'
+        ? inputs.filter((i) => !VIDEO_INPUTS.includes(i.ext))
+        : inputs.filter((i) => IMAGE_EXTENSIONS.has(i.ext));
+  const files = images.length ? await admitImages(job, images, () => def.run(job)) : await def.run(job);
+  if (req.signal?.aborted) throw req.signal.reason;
+  return files;
 }

@@ -1,8 +1,11 @@
 /** Image conversion with sharp: every target really written, options really applied. */
 import { execFile } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversionError, convert, listTargets, normalizeOptions } from '../../engine/convert/index';
@@ -230,6 +233,8 @@ describe('image targets', () => {
     expect(dominant.b).toBeLessThan(60);
     // Options apply as to any image.
     expect(await sharp((await run(heic, 'webp', { width: 48 })).path).metadata()).toMatchObject({ format: 'webp', width: 48, height: 32 });
+    // Known by its content when the name says nothing (a HEIF of HEVC is a HEIC, not an AVIF).
+    expect(await sharp((await run(heic, 'png', {}, 'download')).path).metadata()).toMatchObject({ format: 'png', width: 96, height: 64 });
     // Not a HEIC after all: a clear error naming the file, no temp path.
     const fake = path.join(tmp.dir, 'fake.heic');
     await writeFile(fake, 'not an image');
@@ -237,6 +242,45 @@ describe('image targets', () => {
     expect(err).toBeInstanceOf(ConversionError);
     expect((err as Error).message).toMatch(/^fake\.heic is not a readable HEIC\/HEIF image/);
     expect((err as Error).message).not.toContain(tmp.dir);
+  });
+
+  it.skipIf(!haveHeif)('operations read HEIC photos too (thumbnail, merge), archives and hashes keep their bytes, compress does not take them', async () => {
+    const targets = new Map((await listTargets()).map((t) => [t.target, t]));
+    for (const t of ['thumbnail', 'merge', 'pdf', 'compare-image', 'json']) expect(targets.get(t)!.inputs, t).toContain('heic');
+    expect(targets.get('compress')!.inputs).not.toContain('heic');
+    const green = path.join(tmp.dir, 'green.jpg');
+    await sharp({ create: { width: 120, height: 80, channels: 3, background: '#00c000' } })
+      .jpeg()
+      .toFile(green);
+    const heic = path.join(tmp.dir, 'IMG_0003.heic');
+    await promisify(execFile)('heif-enc', ['-q', '90', '-o', heic, green]);
+    const before = (await readdir(os.tmpdir())).filter((n) => n.startsWith('convoy-heif-')).length;
+    const thumb = await run(heic, 'thumbnail', { thumbnail_target: 'png', width: 60 });
+    expect(thumb.filename).toBe('IMG_0003.png');
+    expect(await sharp(thumb.path).metadata()).toMatchObject({ format: 'png', width: 60, height: 40 });
+    // merge: a HEIC and a PNG → one PDF of two pages.
+    const outDir = await tmp.sub('merge');
+    const [merged] = await convert({
+      inputPath: heic,
+      inputFilename: 'IMG_0003.heic',
+      inputs: [
+        { path: heic, filename: 'IMG_0003.heic' },
+        { path: png, filename: 'photo.png' },
+      ],
+      target: 'merge',
+      options: normalizeOptions('merge', {}),
+      outDir,
+    });
+    expect((await PDFDocument.load(await readFile(merged.path))).getPageCount()).toBe(2);
+    // The decoded copies are gone; a hash is of the HEIC's own bytes.
+    expect((await readdir(os.tmpdir())).filter((n) => n.startsWith('convoy-heif-')).length).toBe(before);
+    const md5 = await run(heic, 'md5');
+    expect((await readFile(md5.path, 'utf8')).trim()).toBe(
+      createHash('md5')
+        .update(await readFile(heic))
+        .digest('hex'),
+    );
+    await expect(run(heic, 'compress')).rejects.toThrow(/^Cannot convert \.heic files to compress/);
   });
 
   it('recognises an image by its content when the name has no usable extension', async () => {
