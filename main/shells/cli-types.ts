@@ -62,6 +62,13 @@ export class UsageError extends Error {
   }
 }
 
+/** The flags that choose the API and the data folder, shared by every command that talks to one. */
+export const apiFlagOptions = {
+  engine: { type: 'string' },
+  'api-key': { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
 /** A command's flags, parsed strictly (node:util parseArgs); an unknown or malformed flag is a UsageError. */
 export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>, const P extends boolean = true>(
   argv: string[],

@@ -22,12 +22,6 @@ export interface ApiSession {
   close(): Promise<void>;
 }
 
-export const apiFlagOptions = {
-  engine: { type: 'string' },
-  'api-key': { type: 'string' },
-  'data-dir': { type: 'string' },
-} as const;
-
 export const apiFlagsHelp = `  --engine <baseUrl>             API base URL (else the settings' API with a key, else the local engine)
   --api-key <key>                api2convert API key (or API2CONVERT_API_KEY, or the keychain)
   --data-dir <dir>               Data folder (default CONVOY_HOME or the app folder)`;

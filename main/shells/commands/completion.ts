@@ -4,9 +4,9 @@
  * the script when it is made: a Tab never starts Convoy or waits for the network (the official CLI
  * asks the binary on every Tab). Run it again after the catalog changed.
  */
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { reportFailure } from '../cli-errors';
-import { apiFlagOptions, apiFlagsHelp } from './api-session';
+import { apiFlagsHelp } from './api-session';
 import { commandLoaders } from './index';
 import { loadCatalog } from './discovery';
 

@@ -10,7 +10,7 @@ import { expandPaths } from '../../queue/index';
 import { outputFolderProblem } from '../../queue/outputs';
 import { dispatch } from '../../service';
 import { publicUrlProblem } from '../../callbacks/probe';
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type Rejected } from './run-report';
 import { cliApiKey } from './api-key';
 import { collectOptions } from './options-input';
@@ -150,10 +150,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     'on-conflict': { type: 'string' },
     force: { type: 'boolean', short: 'f' },
     'no-clobber': { type: 'boolean' },
-    engine: { type: 'string' },
-    'api-key': { type: 'string' },
+    ...apiFlagOptions,
     'api-key-stdin': { type: 'boolean' },
-    'data-dir': { type: 'string' },
     destination: { type: 'string' },
     'public-url': { type: 'string' },
     'callback-port': { type: 'string' },

@@ -3,9 +3,9 @@
  * the local engine) converts to, and which options a target takes — read from `GET /conversions`.
  */
 import type { ConversionInfo } from '../../api/types';
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
-import { apiFlagOptions, apiFlagsHelp, openApiSession } from './api-session';
+import { apiFlagsHelp, openApiSession } from './api-session';
 
 const formatsUsage = `Usage: convoy formats list [--category <c>] | search <word> | categories  [options]
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import type { Api2ConvertClient } from '../../api/index';
 import { isTerminal, type Job } from '../../api/types';
 import type { ConversionOptions } from '../../../preload/contract';
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { CliFailure, reportFailure } from '../cli-errors';
-import { apiFlagOptions, apiFlagsHelp, openApiSession } from './api-session';
+import { apiFlagsHelp, openApiSession } from './api-session';
 import { parseCount } from './convert';
 
 const jobsUsage = `Usage: convoy jobs <subcommand> [options]

@@ -12,7 +12,7 @@ import { resolveDataDir } from '../../paths';
 import { QueueStore } from '../../queue/index';
 import type { BatchApi } from '../../queue/types';
 import { dispatch } from '../../service';
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { apiKeyFrom, cliApiKey, howToGiveKey } from './api-key';
 import { coreForCli, normalizeEngineUrl, parseCount, startupError } from './convert';
 import { exitCodeFor, jsonReport, runToEnd, summaryText, type RunOutcome } from './run-report';
@@ -77,10 +77,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(
     argv,
     {
-      engine: { type: 'string' },
-      'api-key': { type: 'string' },
+      ...apiFlagOptions,
       'api-key-stdin': { type: 'boolean' },
-      'data-dir': { type: 'string' },
       concurrency: { type: 'string' },
       'offline-timeout': { type: 'string' },
       json: { type: 'boolean' },

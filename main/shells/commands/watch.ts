@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ConflictPolicy } from '../../../preload/contract';
 import type { Core } from '../../core';
 import { FolderWatcher } from '../../watch/folder-watcher';
-import { ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
+import { apiFlagOptions, ExitCode, UsageError, parseFlags, type CliCommand, type CliIO } from '../cli-types';
 import { reportFailure } from '../cli-errors';
 import { coreForCli, parseCount } from './convert';
 import { collectOptions } from './options-input';
@@ -57,9 +57,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     existing: { type: 'boolean' },
     settle: { type: 'string' },
     concurrency: { type: 'string' },
-    engine: { type: 'string' },
-    'api-key': { type: 'string' },
-    'data-dir': { type: 'string' },
+    ...apiFlagOptions,
     json: { type: 'boolean' },
     verbose: { type: 'boolean' },
   });
