@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { configureConvert, convert, normalizeOptions } from '../engine/convert/index';
+import { makePhotos } from './photos';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,26 +23,6 @@ const count = Number(arg('images', '24'));
 const [width, height] = arg('size', '1600x1200').split('x').map(Number);
 const target = arg('target', 'webp');
 const parallel = Number(arg('concurrency', String(os.availableParallelism())));
-
-async function makeInputs(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, `photo-${i}.jpg`);
-    // Gradient + noise: compresses like a photo, not like a flat test card.
-    await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
-      .composite([
-        {
-          input: Buffer.from(
-            `<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${((i * 40) % 255) + 10}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.7"/></svg>`,
-          ),
-        },
-      ])
-      .jpeg({ quality: 90 })
-      .toFile(file);
-    files.push(file);
-  }
-  return files;
-}
 
 async function runAt(concurrency: number, inputs: string[], workDir: string): Promise<{ seconds: number; peakRss: number }> {
   configureConvert({ concurrency });
@@ -64,7 +45,7 @@ async function runAt(concurrency: number, inputs: string[], workDir: string): Pr
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'convoy-bench-images-'));
   try {
-    const inputs = await makeInputs(dir);
+    const inputs = await makePhotos(dir, count, width, height, { grain: 40, quality: 90 });
     const mp = (count * width * height) / 1e6;
     console.log(
       `convert-images: ${count} × ${width}x${height} jpg → ${target} (half width), sharp threads ${sharp.concurrency()}, CPUs ${os.availableParallelism()}`,

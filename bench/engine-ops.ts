@@ -31,6 +31,7 @@ import { promisify } from 'node:util';
 import type { Sharp, SharpOptions } from 'sharp';
 import { eachLimited as pool } from '../engine/util/async';
 import { type BareWork, startMinimalServer } from './minimal-api-server';
+import { makePhotos } from './photos';
 
 // sharp and the engine are imported where they are used: the children of this script (the HTTP
 // client, the hashing process) must not load them, or they would measure this script's memory.
@@ -73,26 +74,6 @@ async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
     await writeFile(path.join(engineProfDir, `engine-${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   }
-}
-
-async function makePhotos(dir: string, count: number, width: number, height: number): Promise<string[]> {
-  const files: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, `photo-${i}.jpg`);
-    const canvas = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } });
-    await canvas
-      .composite([
-        {
-          input: Buffer.from(
-            `<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#${((i * 40) % 200) + 16}3050"/><stop offset="1" stop-color="#f0c020"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)" opacity="0.8"/></svg>`,
-          ),
-        },
-      ])
-      .jpeg({ quality: 92 })
-      .toFile(file);
-    files.push(file);
-  }
-  return files;
 }
 
 /** What the engine does for each operation, done directly with sharp: file to file, and bytes to bytes (bench/minimal-api-server.ts). */

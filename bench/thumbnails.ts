@@ -22,6 +22,7 @@ import yazl from 'yazl';
 import { findOnPath } from '../main/thumbs/frame';
 import { createThumbnails } from '../main/thumbs/thumbnails';
 import { CHROMIUM_PATH, hasChromium, launchChromium } from '../test/support/chromium';
+import { makePhotos } from './photos';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,23 +34,7 @@ const [width, height] = arg('size', '4000x3000').split('x').map(Number);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-bench-thumbs-'));
 
 try {
-  const photos: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, `photo-${i}.jpg`);
-    await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 25 } } })
-      .composite([
-        {
-          input: Buffer.from(
-            `<svg width="${width}" height="${height}"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="hsl(${i * 37},70%,50%)"/><stop offset="1" stop-color="#102040"/></linearGradient></defs>` +
-              `<rect width="100%" height="100%" fill="url(#g)" opacity="0.85"/><circle cx="${width / 2}" cy="${height / 2.5}" r="${height / 5}" fill="#ffd040"/>` +
-              `<rect x="0" y="${height * 0.7}" width="100%" height="${height * 0.3}" fill="hsl(${120 + i * 11},40%,30%)"/></svg>`,
-          ),
-        },
-      ])
-      .jpeg({ quality: 88 })
-      .toFile(file);
-    photos.push(file);
-  }
+  const photos = await makePhotos(dir, count, width, height, { grain: 25, quality: 88 });
 
   const thumbs = createThumbnails({ dir: path.join(dir, 'thumbs') });
   let t = performance.now();
