@@ -10,7 +10,8 @@ import { App } from '../../renderer/src/App';
 import type { ConvoyContextValue } from '../../renderer/src/context';
 import { createFakeApi } from '../../renderer/src/dev/fake-api';
 import { createQueueStore } from '../../renderer/src/store/queueStore';
-import { fakeLayout, itemView, memoryStorage, renderApp } from './helpers';
+import { fakeLayout, memoryStorage, renderApp } from './helpers';
+import { itemView } from './items';
 
 beforeAll(() => fakeLayout());
 afterEach(() => cleanup());

@@ -1,6 +1,5 @@
 import { render, type RenderResult } from '@testing-library/react';
 import { App } from '../../renderer/src/App';
-import type { ItemView } from '../../preload/contract';
 import type { ConvoyContextValue } from '../../renderer/src/context';
 import { createFakeApi, type FakeApi, type FakeApiOptions } from '../../renderer/src/dev/fake-api';
 
@@ -53,28 +52,4 @@ export function renderApp(
   };
   const result = render(<App connection={connection} schedule={schedule} storage={extra.storage ?? memoryStorage()} onReady={(c) => (ctx = c)} />);
   return { ...result, fake, ctx: () => ctx!, uploads };
-}
-
-/** An item as main shows it: a queued URL `<id>.jpg` unless `patch` says otherwise. */
-export function itemView(id: string, patch: Partial<ItemView> = {}): ItemView {
-  return {
-    id,
-    batchId: 'b1',
-    label: `${id}.jpg`,
-    sourceKind: 'url',
-    sourceExt: 'jpg',
-    target: null,
-    options: {},
-    destination: null,
-    state: 'queued',
-    waiting: null,
-    bytesUp: 0,
-    bytesUpTotal: null,
-    bytesDown: 0,
-    bytesDownTotal: null,
-    error: null,
-    outputs: [],
-    updatedAt: 1,
-    ...patch,
-  };
 }

@@ -2,29 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ItemView } from '../../preload/contract';
 import { applyItemsEvent, createQueueModel, overallProgress, replaceAll, visibleIds } from '../../renderer/src/store/queueModel';
 import { createItemsBuffer, createQueueStore, selectVisible } from '../../renderer/src/store/queueStore';
+import { itemView } from './items';
 
 let clock = 1000;
 function item(id: string, patch: Partial<ItemView> = {}): ItemView {
-  return {
-    id,
-    batchId: 'b1',
-    label: `${id}.jpg`,
-    sourceKind: 'file',
-    sourceExt: 'jpg',
-    target: 'png',
-    options: {},
-    destination: null,
-    state: 'queued',
-    waiting: null,
-    bytesUp: 0,
-    bytesUpTotal: 100,
-    bytesDown: 0,
-    bytesDownTotal: null,
-    error: null,
-    outputs: [],
-    updatedAt: ++clock,
-    ...patch,
-  };
+  return itemView(id, { sourceKind: 'file', target: 'png', bytesUpTotal: 100, updatedAt: ++clock, ...patch });
 }
 
 describe('applyItemsEvent', () => {

@@ -6,7 +6,8 @@
 import { act, cleanup, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemView } from '../../preload/contract';
-import { fakeLayout, itemView, renderApp } from './helpers';
+import { fakeLayout, renderApp } from './helpers';
+import { itemView } from './items';
 
 beforeAll(() => fakeLayout());
 afterEach(() => cleanup());
