@@ -22,11 +22,15 @@ let photo: string;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convoy-thumbs-'));
   photo = path.join(dir, 'photo.jpg');
-  await sharp({ create: { width: 1600, height: 900, channels: 3, background: '#3366cc' } })
-    .jpeg()
-    .toFile(photo);
+  await solid(photo, 1600, 900, '#3366cc');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A picture of one colour, written to `file` (its extension picks the format); its path. */
+async function solid(file: string, width: number, height: number, color: string): Promise<string> {
+  await sharp({ create: { width, height, channels: 3, background: color } }).toFile(file);
+  return file;
+}
 
 describe('thumbnails', () => {
   it('makes a 64 px WebP once, and again only when the file changes', async () => {
@@ -43,9 +47,7 @@ describe('thumbnails', () => {
     expect(await thumbs.of(photo)).toBe(a);
     expect(fs.statSync(a!).mtimeMs).toBe(made);
     // The source changed: a new thumbnail.
-    await sharp({ create: { width: 300, height: 600, channels: 3, background: '#cc3333' } })
-      .jpeg()
-      .toFile(photo);
+    await solid(photo, 300, 600, '#cc3333');
     const c = await thumbs.of(photo);
     expect(c).not.toBe(a);
     expect(await sharp(c!).metadata()).toMatchObject({ width: 32, height: 64 });
@@ -60,9 +62,7 @@ describe('thumbnails', () => {
     const broken = path.join(dir, 'broken.jpg');
     fs.writeFileSync(broken, 'not a jpeg at all');
     const big = path.join(dir, 'big.png');
-    await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#000' } })
-      .png()
-      .toFile(big);
+    await solid(big, 2000, 2000, '#000');
     expect(await thumbs.of(text)).toBeNull();
     expect(await thumbs.of(path.join(dir, 'gone.jpg'))).toBeNull();
     expect(await thumbs.of(broken)).toBeNull();
@@ -158,10 +158,7 @@ describe('thumbnails of PDFs and videos (pdftoppm, ffmpeg)', () => {
     await run(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=green:s=200x100:d=2:r=10', '-f', 'lavfi', '-i', 'sine=d=2', '-shortest', '-y', av]);
     const plain = path.join(dir, 'plain.mp3');
     await run(ffmpeg!, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=2', '-y', plain]);
-    const cover = path.join(dir, 'cover.png');
-    await sharp({ create: { width: 300, height: 300, channels: 3, background: '#ff0000' } })
-      .png()
-      .toFile(cover);
+    const cover = await solid(path.join(dir, 'cover.png'), 300, 300, '#ff0000');
     const song = path.join(dir, 'song.mp3');
     await run(ffmpeg!, ['-v', 'error', '-i', plain, '-i', cover, '-map', '0:a', '-map', '1', '-c', 'copy', '-disposition:v', 'attached_pic', '-y', song]);
     const logs: string[] = [];
@@ -231,14 +228,8 @@ describe('thumbnails of HEIC photos (libheif)', () => {
   if (!heifEnc || !heifDec) console.warn('SKIPPED the HEIC thumbnail test: libheif-examples is not installed');
 
   it.skipIf(!heifEnc || !heifDec)('shows an iPhone photo (the primary image of a burst), and leaves no decoded file behind', async () => {
-    const orange = path.join(dir, 'orange.jpg');
-    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#ff8000' } })
-      .jpeg()
-      .toFile(orange);
-    const teal = path.join(dir, 'teal.jpg');
-    await sharp({ create: { width: 400, height: 300, channels: 3, background: '#008080' } })
-      .jpeg()
-      .toFile(teal);
+    const orange = await solid(path.join(dir, 'orange.jpg'), 400, 300, '#ff8000');
+    const teal = await solid(path.join(dir, 'teal.jpg'), 400, 300, '#008080');
     const heic = path.join(dir, 'IMG_0002.HEIC');
     await promisify(execFile)(heifEnc!, ['-q', '80', '-o', heic, orange, teal]);
     const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('convoy-heif-')).length;
