@@ -105,8 +105,16 @@ export async function heifImage(file: string, tool: string | undefined, workDir:
   const r = await run(tool, [file, out], opts);
   if (r?.code !== 0) return null;
   // A burst (several images) is written as decoded-1.png, decoded-2.png…: the first is the primary.
-  for (const candidate of [out, path.join(workDir, 'decoded-1.png')]) if (fs.existsSync(candidate)) return candidate;
+  for (const candidate of [out, path.join(workDir, 'decoded-1.png')]) if (await fileExists(candidate)) return candidate;
   return null;
+}
+
+/** Whether `file` exists, asked without blocking (thumbnails are made on the app's main thread). */
+export function fileExists(file: string): Promise<boolean> {
+  return fs.promises.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs a tool under the limits; its exit code and stdout (null when stopped: too slow, too much output, not startable). */

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Semaphore } from '../queue/runner';
 import { embeddedThumbnail } from './embedded-thumbnail';
-import { findOnPath, firstFrame, heifImage, MEDIA, type FrameKind, type FrameTools } from './frame';
+import { fileExists, findOnPath, firstFrame, heifImage, MEDIA, type FrameKind, type FrameTools } from './frame';
 
 export interface ThumbnailsOptions {
   /** The cache folder (made on first use). */
@@ -87,16 +87,11 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
     onPath ??= { pdftoppm: findOnPath('pdftoppm'), ffmpeg: findOnPath('ffmpeg'), heif: findOnPath('heif-dec') ?? findOnPath('heif-convert') };
     return { ...onPath, ffmpeg: opts.ffmpegPath?.() || onPath.ffmpeg };
   };
-  const exists = (file: string) =>
-    fs.promises.access(file).then(
-      () => true,
-      () => false,
-    );
 
   async function make(file: string, kind: Kind, out: string): Promise<string | null> {
     const release = await slots.acquire();
     try {
-      if (await exists(out)) return out;
+      if (await fileExists(out)) return out;
       // Anything but an image gives a picture first (a page or a frame rendered at twice the size,
       // a document's own preview, a HEIC photo decoded to a file), then scaled down like an image.
       const toolOptions = { size: size * 2, timeoutMs: opts.frameTimeoutMs ?? 20_000 };
@@ -159,7 +154,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
         .slice(0, 32);
       if (failed.has(key)) return null;
       const out = path.join(opts.dir, `${key}.webp`);
-      if (await exists(out)) return out;
+      if (await fileExists(out)) return out;
       let pending = making.get(out);
       if (!pending) {
         pending = make(file, kind, out)
