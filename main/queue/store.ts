@@ -754,7 +754,7 @@ export class QueueStore {
     this.s.releaseClaims.run(itemId);
   }
 
-  // ---- cache -------------------------------------------------------------------------------
+  // ---- switches ----------------------------------------------------------------------------
 
   /** The user paused the queue: no new job starts until resumed (kept across restarts). */
   paused(): boolean {
@@ -764,6 +764,8 @@ export class QueueStore {
   setPaused(paused: boolean): void {
     this.s.stateSet.run('paused', paused ? '1' : '0');
   }
+
+  // ---- cache -------------------------------------------------------------------------------
 
   cacheGet(name: string): { fetchedAt: number; doc: unknown } | null {
     const r = this.s.cacheGet.get(name) as { fetched_at: number; doc: string } | undefined;
